@@ -1,0 +1,67 @@
+# Muster's two commands: `make run` and `make test`. Both install what is
+# missing first (and skip what is already there at the right version), so
+# they work on a fresh machine and stay fast on a warm one.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+TRUNK_VERSION    := 0.21.14
+BINARYEN_VERSION := 132
+# Trunk needs the wasm-bindgen CLI at exactly the version of the crate in Cargo.lock.
+WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/ { getline; gsub(/"/, "", $$3); print $$3; exit }' Cargo.lock)
+TOOLS_DIR := $(HOME)/.local/share/muster-tools
+export PATH := $(HOME)/.cargo/bin:$(TOOLS_DIR)/node_modules/.bin:$(PATH)
+
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+BIND ?= 127.0.0.1:8080
+RUN_ARGS ?=
+APP_SOURCES := $(shell find app model style public -type f) Trunk.toml Cargo.toml Cargo.lock
+
+.PHONY: help run test tools browser-tools lint dist build clean
+
+help:
+	@echo "make run    build everything and start Muster at http://$(BIND)/"
+	@echo "make test   run every check: format, lints, unit, API and browser tests"
+
+## The dashboard, built in release mode.
+run: tools dist build
+	@echo "Starting Muster at http://$(BIND)/"
+	./target/release/muster serve --bind $(BIND) $(RUN_ARGS)
+
+## Every test: format, lints (native and wasm32), unit, API, browser.
+test: tools browser-tools lint dist
+	cargo test --workspace --exclude muster-app
+
+build:
+	cargo build --release -p muster-server
+
+dist: dist/index.html
+
+dist/index.html: $(APP_SOURCES)
+	trunk build --release
+
+lint:
+	cargo fmt --all --check
+	cargo clippy --workspace --exclude muster-app --all-targets -- -D warnings
+	cargo clippy -p muster-app --target wasm32-unknown-unknown -- -D warnings
+
+## Build tools, each installed only when missing or at the wrong version.
+tools:
+	@rustup target list --installed | grep -qx wasm32-unknown-unknown \
+	  || rustup target add wasm32-unknown-unknown
+	@[ "$$(trunk --version 2>/dev/null)" = "trunk $(TRUNK_VERSION)" ] \
+	  || cargo install --locked trunk@$(TRUNK_VERSION)
+	@[ "$$(wasm-bindgen --version 2>/dev/null)" = "wasm-bindgen $(WASM_BINDGEN_VERSION)" ] \
+	  || cargo install --force wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
+	@wasm-opt --version 2>/dev/null | grep -q "version $(BINARYEN_VERSION)" \
+	  || npm install --no-audit --no-fund --prefix "$(TOOLS_DIR)" binaryen@$(BINARYEN_VERSION)
+
+## Headless Chromium and its WebDriver, for the browser tests.
+browser-tools:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null \
+	  || { $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium chromium-driver; }
+
+clean:
+	cargo clean
+	rm -rf dist

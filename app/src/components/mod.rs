@@ -1,0 +1,3 @@
+//! Reusable widgets shared by the screens.
+
+pub mod shell;

@@ -1,0 +1,4 @@
+//! The routed screens, one module each.
+
+pub mod not_found;
+pub mod placeholder;

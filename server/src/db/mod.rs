@@ -1,0 +1,197 @@
+//! Storage: one connection pool over SQLite (the default, one file, zero set-up)
+//! or PostgreSQL (for several replicas), with the same schema on both.
+//!
+//! Queries are written once, in portable SQL with `$1`-style placeholders
+//! (which SQLite also understands), and run through sqlx's `Any` driver. Only
+//! the DDL differs where the two dialects must (identity columns), so each
+//! backend has its own, checked-in migration folder with the same tables.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::{AnyPool, Executor};
+
+/// Which database engine a [`Db`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// An embedded SQLite file.
+    Sqlite,
+    /// A PostgreSQL server.
+    Postgres,
+}
+
+impl Backend {
+    /// The name reported by `/api/health`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Sqlite => "sqlite",
+            Self::Postgres => "postgres",
+        }
+    }
+}
+
+/// Where the database is, as given by `--database`: a `postgres://` URL, or an
+/// SQLite file given by path (or by a `sqlite:` URL).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// An SQLite file, created on first use with its parent folders.
+    Sqlite(std::path::PathBuf),
+    /// A PostgreSQL connection URL.
+    Postgres(String),
+}
+
+impl FromStr for Target {
+    type Err = std::convert::Infallible;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        if value.starts_with("postgres://") || value.starts_with("postgresql://") {
+            return Ok(Self::Postgres(value.to_owned()));
+        }
+        let path = value
+            .strip_prefix("sqlite://")
+            .or_else(|| value.strip_prefix("sqlite:"))
+            .unwrap_or(value);
+        Ok(Self::Sqlite(path.into()))
+    }
+}
+
+impl Target {
+    /// How the target is named in logs: never with a password.
+    pub fn redacted(&self) -> String {
+        match self {
+            Self::Sqlite(path) => format!("sqlite file {}", path.display()),
+            Self::Postgres(url) => match url.split_once('@') {
+                Some((_, host)) => format!("postgres://…@{host}"),
+                None => url.clone(),
+            },
+        }
+    }
+}
+
+/// The errors of opening a database.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    /// The folder for the SQLite file could not be created.
+    #[error("cannot create the folder {0} for the database: {1}")]
+    Folder(String, #[source] std::io::Error),
+    /// The database did not accept the connection.
+    #[error("cannot connect to the {0}: {1}")]
+    Connect(String, #[source] sqlx::Error),
+    /// A schema migration failed.
+    #[error("cannot apply the schema migrations: {0}")]
+    Migrate(#[source] sqlx::migrate::MigrateError),
+}
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// A pool of connections to Muster's database, cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Db {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl Db {
+    /// Connects to `target` and brings its schema up to date.
+    pub async fn open(target: &Target) -> Result<Self, OpenError> {
+        install_default_drivers();
+        let (url, backend, options) = match target {
+            Target::Sqlite(path) => {
+                create_parent(path)?;
+                let url = format!("sqlite://{}?mode=rwc", path.display());
+                let options = AnyPoolOptions::new()
+                    .max_connections(8)
+                    .after_connect(|conn, _meta| {
+                        Box::pin(async move {
+                            // WAL lets readers proceed during a write; the busy
+                            // timeout queues writers instead of failing them.
+                            conn.execute(
+                                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                            )
+                            .await?;
+                            Ok(())
+                        })
+                    });
+                (url, Backend::Sqlite, options)
+            }
+            Target::Postgres(url) => (
+                url.clone(),
+                Backend::Postgres,
+                AnyPoolOptions::new().max_connections(16),
+            ),
+        };
+        let pool = options
+            .acquire_timeout(Duration::from_secs(10))
+            .connect(&url)
+            .await
+            .map_err(|e| OpenError::Connect(target.redacted(), e))?;
+        let migrator = match backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator.run(&pool).await.map_err(OpenError::Migrate)?;
+        Ok(Self { pool, backend })
+    }
+
+    /// The engine behind this pool.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The pool itself, for the query modules.
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// A round trip to the database.
+    pub async fn ping(&self) -> Result<(), sqlx::Error> {
+        sqlx::query("SELECT 1").execute(&self.pool).await.map(|_| ())
+    }
+
+    /// Closes every connection (at shutdown, so SQLite checkpoints its WAL).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+fn create_parent(path: &Path) -> Result<(), OpenError> {
+    match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => {
+            std::fs::create_dir_all(parent).map_err(|e| OpenError::Folder(parent.display().to_string(), e))
+        }
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_postgres_url_is_a_postgres_target_and_anything_else_a_file() {
+        assert_eq!(
+            "postgres://u:p@db/muster".parse::<Target>().unwrap(),
+            Target::Postgres("postgres://u:p@db/muster".into())
+        );
+        assert_eq!(
+            "data/m.sqlite".parse::<Target>().unwrap(),
+            Target::Sqlite("data/m.sqlite".into())
+        );
+        assert_eq!(
+            "sqlite:///tmp/m.db".parse::<Target>().unwrap(),
+            Target::Sqlite("/tmp/m.db".into())
+        );
+    }
+
+    #[test]
+    fn a_redacted_postgres_target_hides_its_password() {
+        let target: Target = "postgres://muster:s3cret@db.internal:5432/muster"
+            .parse()
+            .unwrap();
+        assert_eq!(target.redacted(), "postgres://…@db.internal:5432/muster");
+    }
+}

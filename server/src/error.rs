@@ -1,0 +1,101 @@
+//! The API's one error type. Every handler returns `Result<_, ApiError>`, and
+//! every error reaches the client in one JSON shape:
+//! `{"error": {"code": "...", "message": "..."}}`.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use model::api as json;
+
+/// An error answered to an API client. Each variant names its HTTP status.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// 400 Bad Request: malformed input, an unknown filter value, a limit over the maximum.
+    #[error("{0}")]
+    BadRequest(String),
+    /// 401 Unauthorized: the caller is not signed in.
+    #[error("sign in first")]
+    Unauthorized,
+    /// 403 Forbidden: the caller's role does not allow this.
+    #[error("{0}")]
+    Forbidden(String),
+    /// 404 Not Found: no such route or entity.
+    #[error("{0}")]
+    NotFound(String),
+    /// 405 Method Not Allowed: the path exists, the method does not.
+    #[error("{0}")]
+    MethodNotAllowed(String),
+    /// 409 Conflict: the change clashes with the current state.
+    #[error("{0}")]
+    Conflict(String),
+    /// 422 Unprocessable Entity: well-formed input that cannot be applied.
+    #[error("{0}")]
+    Unprocessable(String),
+    /// 503 Service Unavailable: the database did not answer in time.
+    #[error("the database is unavailable; try again shortly")]
+    Unavailable(#[source] sqlx::Error),
+    /// 500 Internal Server Error: a bug. The cause is logged, never sent.
+    #[error("an internal error occurred; it has been logged")]
+    Internal(#[source] anyhow::Error),
+}
+
+impl ApiError {
+    /// The HTTP status this error is answered with.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The stable machine-readable code sent in `error.code`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::BadRequest(_) => "bad_request",
+            Self::Unauthorized => "unauthorized",
+            Self::Forbidden(_) => "forbidden",
+            Self::NotFound(_) => "not_found",
+            Self::MethodNotAllowed(_) => "method_not_allowed",
+            Self::Conflict(_) => "conflict",
+            Self::Unprocessable(_) => "unprocessable",
+            Self::Unavailable(_) => "unavailable",
+            Self::Internal(_) => "internal",
+        }
+    }
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(error: sqlx::Error) -> Self {
+        match error {
+            // Load or an outage, not a bug: the client may retry.
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+                Self::Unavailable(error)
+            }
+            other => Self::Internal(other.into()),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        if status.is_server_error() {
+            // The chain of causes goes to the log only: it may name tables or paths.
+            tracing::error!(error = ?self, "request failed");
+        }
+        let body = json::ErrorBody {
+            error: json::ErrorDetail {
+                code: self.code().to_owned(),
+                message: self.to_string(),
+            },
+        };
+        (status, Json(body)).into_response()
+    }
+}

@@ -1,0 +1,64 @@
+//! Muster's server as a library: the HTTP application ([`app`]), its state,
+//! storage and command-line entry points. `main.rs` only parses arguments and
+//! calls [`cli::run`]; tests build the same [`app`] on a free port.
+#![forbid(unsafe_code)]
+
+pub mod cli;
+pub mod db;
+pub mod error;
+pub mod http;
+pub mod web;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::http::Request;
+use tower::ServiceBuilder;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+pub use error::ApiError;
+
+/// Everything a request handler may need, cheap to clone (all shared).
+#[derive(Clone)]
+pub struct AppState {
+    /// The database pool (SQLite or PostgreSQL).
+    pub db: db::Db,
+    /// Settings fixed at start-up.
+    pub settings: Arc<Settings>,
+}
+
+/// Settings of a running server that handlers may read.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Where the built web app lives (`index.html` and its assets).
+    pub dist: PathBuf,
+}
+
+/// The whole HTTP application: the JSON API under `/api`, the web app for
+/// every other path, security headers and a request id on every response,
+/// and one log span per request.
+pub fn app(state: AppState) -> Router {
+    let web = web::WebApp::load(&state.settings.dist);
+    let middleware = ServiceBuilder::new()
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+            let id = request
+                .extensions()
+                .get::<RequestId>()
+                .and_then(|id| id.header_value().to_str().ok())
+                .unwrap_or_default();
+            tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), id)
+        }))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(axum::middleware::map_response_with_state(
+            web.security_headers(),
+            web::add_security_headers,
+        ));
+    Router::new()
+        .nest("/api", http::router())
+        .fallback_service(web.service())
+        .layer(middleware)
+        .with_state(state)
+}

@@ -1,0 +1,223 @@
+//! The harness of Muster's end-to-end tests: [`spawn_app`] starts the real
+//! server on a free port with a fresh database (SQLite, or PostgreSQL when
+//! `MUSTER_TEST_POSTGRES` is set), and [`browser`] drives headless Chromium.
+#![forbid(unsafe_code)]
+
+pub mod browser;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use muster_server::db::{Db, Target};
+use muster_server::{AppState, Settings};
+use sqlx::{Connection, Executor, PgConnection};
+
+/// The database engine a test runs against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// A fresh SQLite file in a temporary folder.
+    Sqlite,
+    /// A fresh database on the PostgreSQL server named by `MUSTER_TEST_POSTGRES`.
+    Postgres,
+}
+
+/// The PostgreSQL server used when `MUSTER_TEST_POSTGRES` is `1`/`true`
+/// rather than a URL: the machine's local server, as CI has it.
+pub const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
+
+/// Declares each listed `async fn name(backend: Backend)` as two tests,
+/// `sqlite::name` and `postgres::name`. Without `MUSTER_TEST_POSTGRES` the
+/// PostgreSQL variants are reported as ignored, with the reason "skipped".
+#[macro_export]
+macro_rules! on_every_backend {
+    ($($test:ident),+ $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $test() {
+                    super::$test($crate::Backend::Sqlite).await
+                }
+            )+
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                #[cfg_attr(
+                    not(postgres_tests),
+                    ignore = "skipped: set MUSTER_TEST_POSTGRES to run on PostgreSQL"
+                )]
+                async fn $test() {
+                    super::$test($crate::Backend::Postgres).await
+                }
+            )+
+        }
+    };
+}
+
+/// A running server and what a test needs to talk to it.
+pub struct TestApp {
+    /// Base URL, e.g. `http://127.0.0.1:40123`.
+    pub address: String,
+    /// A client that keeps cookies and never follows redirects.
+    pub client: reqwest::Client,
+    /// The server's own pool, for checks behind the API's back.
+    pub db: Db,
+    _database: TestDatabase,
+}
+
+impl TestApp {
+    /// The absolute URL of `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    /// `GET path`.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("the server answers")
+    }
+}
+
+/// Starts the server on a free port with a fresh database and no built web app.
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with_dist(backend, PathBuf::from("/nonexistent-dist")).await
+}
+
+/// Starts the server on a free port with a fresh database, hosting `dist`.
+pub async fn spawn_app_with_dist(backend: Backend, dist: PathBuf) -> TestApp {
+    let database = TestDatabase::create(backend).await;
+    let db = Db::open(&database.target).await.expect("the test database opens");
+    let state = AppState {
+        db: db.clone(),
+        settings: Arc::new(Settings { dist }),
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a free port");
+    let address: SocketAddr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(listener, muster_server::app(state))
+            .await
+            .expect("the server runs");
+    });
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    TestApp {
+        address: format!("http://{address}"),
+        client,
+        db,
+        _database: database,
+    }
+}
+
+/// A database that exists for one test and is removed after it.
+struct TestDatabase {
+    target: Target,
+    /// Keeps the SQLite folder alive; removed on drop.
+    _folder: Option<tempfile::TempDir>,
+    /// PostgreSQL: the admin URL and the database to drop.
+    postgres: Option<(String, String)>,
+}
+
+impl TestDatabase {
+    async fn create(backend: Backend) -> Self {
+        match backend {
+            Backend::Sqlite => {
+                let folder = tempfile::tempdir().expect("a temporary folder");
+                let target = Target::Sqlite(folder.path().join("muster.sqlite"));
+                Self {
+                    target,
+                    _folder: Some(folder),
+                    postgres: None,
+                }
+            }
+            Backend::Postgres => {
+                let admin = postgres_admin_url();
+                let name = unique_database_name();
+                let mut conn = PgConnection::connect(&admin)
+                    .await
+                    .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at {admin}: {e}"));
+                conn.execute(format!("CREATE DATABASE {name}").as_str())
+                    .await
+                    .unwrap();
+                conn.close().await.ok();
+                let url = replace_database(&admin, &name);
+                Self {
+                    target: Target::Postgres(url),
+                    _folder: None,
+                    postgres: Some((admin, name)),
+                }
+            }
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let Some((admin, name)) = self.postgres.take() else {
+            return;
+        };
+        // Drop is synchronous and may run inside the test's runtime: use a
+        // thread with its own runtime. FORCE ends the server's connections.
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async {
+                if let Ok(mut conn) = PgConnection::connect(&admin).await {
+                    let _ = conn
+                        .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
+                        .await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+fn postgres_admin_url() -> String {
+    match std::env::var("MUSTER_TEST_POSTGRES") {
+        Ok(url) if url.starts_with("postgres") => url,
+        _ => DEFAULT_POSTGRES_URL.to_owned(),
+    }
+}
+
+fn unique_database_name() -> String {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    format!(
+        "muster_test_{}_{}_{nanos}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// `postgres://u@h:5432/test?x` with the database replaced by `name`.
+fn replace_database(url: &str, name: &str) -> String {
+    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let base = base.rsplit_once('/').map_or(base, |(server, _)| server);
+    match query {
+        Some(query) => format!("{base}/{name}?{query}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+/// The workspace's root folder.
+pub fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_owned()
+}

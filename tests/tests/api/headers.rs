@@ -1,0 +1,83 @@
+//! Security headers on every response, API and web app alike.
+
+use muster_tests::{Backend, on_every_backend, spawn_app, spawn_app_with_dist};
+
+fn assert_security_headers(response: &reqwest::Response) {
+    let headers = response.headers();
+    let csp = headers["content-security-policy"].to_str().unwrap();
+    for directive in [
+        "script-src 'self' 'wasm-unsafe-eval'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+    ] {
+        assert!(csp.contains(directive), "CSP lacks {directive:?}: {csp}");
+    }
+    assert!(
+        !csp.contains("'unsafe-eval'") && !csp.contains("'unsafe-inline'"),
+        "{csp}"
+    );
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert_eq!(headers["referrer-policy"], "no-referrer");
+    assert!(
+        headers.contains_key("x-request-id"),
+        "every response carries its request id"
+    );
+}
+
+async fn api_answers_carry_the_security_headers_and_are_not_cached(backend: Backend) {
+    let app = spawn_app(backend).await;
+
+    for path in ["/api/health", "/api/nope"] {
+        let response = app.get(path).await;
+        assert_security_headers(&response);
+        assert_eq!(response.headers()["cache-control"], "no-store", "{path}");
+    }
+}
+
+async fn the_web_app_is_served_for_client_routes_with_its_inline_loader_allowed_by_hash(backend: Backend) {
+    let dist = tempfile::tempdir().unwrap();
+    let loader = "import init from '/app.js'; await init();";
+    std::fs::write(
+        dist.path().join("index.html"),
+        format!("<html><head><script type=\"module\">{loader}</script></head><body></body></html>"),
+    )
+    .unwrap();
+    std::fs::write(
+        dist.path().join("app.js"),
+        "export default async function init() {}",
+    )
+    .unwrap();
+    let app = spawn_app_with_dist(backend, dist.path().to_owned()).await;
+
+    for path in ["/", "/inventory", "/graph/credential/12"] {
+        let response = app.get(path).await;
+        assert_eq!(response.status(), 200, "{path}");
+        assert_security_headers(&response);
+        let csp = response.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            response.text().await.unwrap().contains(loader),
+            "{path} serves index.html"
+        );
+        assert!(
+            csp.contains("'sha256-"),
+            "the loader is allowed by its hash: {csp}"
+        );
+    }
+    let script = app.get("/app.js").await;
+    assert_eq!(script.status(), 200);
+    assert!(
+        script.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .contains("javascript")
+    );
+}
+
+on_every_backend!(
+    api_answers_carry_the_security_headers_and_are_not_cached,
+    the_web_app_is_served_for_client_routes_with_its_inline_loader_allowed_by_hash,
+);

@@ -1,0 +1,6 @@
+//! API tests: the real server over HTTP, a fresh database per test, on SQLite
+//! and (with `MUSTER_TEST_POSTGRES`) on PostgreSQL.
+
+mod errors;
+mod headers;
+mod health;
