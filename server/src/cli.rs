@@ -11,6 +11,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use tracing_subscriber::EnvFilter;
 
 use crate::db::{Db, Target};
+use crate::demo::{self, ScaleName};
+use crate::fingerprint::Fingerprinter;
 use crate::{AppState, Settings};
 
 /// Muster: governs the keys, tokens and roles that AI agents use.
@@ -39,6 +41,8 @@ pub enum LogFormat {
 pub enum Command {
     /// Serve the dashboard and the JSON API.
     Serve(ServeArgs),
+    /// Fill an empty database with a realistic, deterministic demo organisation.
+    Demo(DemoArgs),
 }
 
 /// Where the database is; shared by every subcommand that opens it.
@@ -47,6 +51,52 @@ pub struct DatabaseArgs {
     /// An SQLite file (created on first start) or a `postgres://` URL.
     #[arg(long, env = "MUSTER_DATABASE", default_value = "data/muster.sqlite")]
     pub database: Target,
+}
+
+/// The key of secret fingerprints (HMAC-SHA256), shared by every replica.
+#[derive(Debug, Clone, Args)]
+pub struct KeyArgs {
+    /// The key as 64 hexadecimal digits; overrides the key file.
+    #[arg(
+        long = "fingerprint-key",
+        env = "MUSTER_FINGERPRINT_KEY",
+        hide_env_values = true
+    )]
+    pub fingerprint_key: Option<String>,
+    /// A file holding the key, created with a random key on first use.
+    #[arg(
+        long,
+        env = "MUSTER_FINGERPRINT_KEY_FILE",
+        default_value = "data/fingerprint.key"
+    )]
+    pub fingerprint_key_file: PathBuf,
+}
+
+impl KeyArgs {
+    /// Loads (or creates) the fingerprint key.
+    pub fn fingerprinter(&self) -> anyhow::Result<Fingerprinter> {
+        Ok(match &self.fingerprint_key {
+            Some(hex) => Fingerprinter::from_hex(hex)?,
+            None => Fingerprinter::load_or_create(&self.fingerprint_key_file)?,
+        })
+    }
+}
+
+/// Options of `muster demo`.
+#[derive(Debug, Clone, Args)]
+pub struct DemoArgs {
+    /// How big an organisation.
+    #[arg(long, value_enum, default_value = "small")]
+    pub scale: ScaleName,
+    /// The seed: the same seed gives the same organisation.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// The database.
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// The fingerprint key.
+    #[command(flatten)]
+    pub key: KeyArgs,
 }
 
 /// Options of `muster serve`.
@@ -61,12 +111,18 @@ pub struct ServeArgs {
     /// The built web app (Trunk's output folder).
     #[arg(long, env = "MUSTER_DIST", default_value = "dist")]
     pub dist: PathBuf,
+    /// Fill an empty database with the small demo organisation first.
+    #[arg(long, env = "MUSTER_DEMO")]
+    pub demo: bool,
+    /// The fingerprint key.
+    #[command(flatten)]
+    pub key: KeyArgs,
 }
 
 /// Sets up logging to standard error; `RUST_LOG` overrides the default level.
 pub fn init_tracing(format: &LogFormat) {
     let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info"));
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=error,tower_http=info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
@@ -80,12 +136,66 @@ pub fn init_tracing(format: &LogFormat) {
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Serve(args) => serve(args).await.map(|()| ExitCode::SUCCESS),
+        Command::Demo(args) => demo(args).await.map(|()| ExitCode::SUCCESS),
     }
+}
+
+async fn demo(args: DemoArgs) -> anyhow::Result<()> {
+    let db = Db::open(&args.database.database).await?;
+    let fingerprinter = args.key.fingerprinter()?;
+    let scale = args.scale.scale();
+    println!(
+        "Generating the {:?} demo organisation (seed {}) into {}",
+        args.scale,
+        args.seed,
+        args.database.database.redacted()
+    );
+    let summary = demo::generate(
+        &db,
+        scale,
+        args.seed,
+        demo_anchor(),
+        &fingerprinter,
+        |table, rows, elapsed| {
+            println!("  {table:<16} {rows:>9} rows   {:>6.1} s", elapsed.as_secs_f64());
+        },
+    )
+    .await?;
+    let total: usize = summary.rows.iter().map(|(_, rows)| rows).sum();
+    println!("Done: {total} rows.");
+    db.close().await;
+    Ok(())
+}
+
+/// The demo's dates count back from the start of today (UTC).
+fn demo_anchor() -> chrono::DateTime<chrono::Utc> {
+    chrono::Utc::now()
+        .date_naive()
+        .and_hms_opt(0, 0, 0)
+        .expect("midnight exists")
+        .and_utc()
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let db = Db::open(&args.database.database).await?;
     tracing::info!(database = %args.database.database.redacted(), "database ready");
+    if args.demo {
+        if demo::is_empty(&db).await? {
+            let fingerprinter = args.key.fingerprinter()?;
+            let summary = demo::generate(
+                &db,
+                ScaleName::Small.scale(),
+                1,
+                demo_anchor(),
+                &fingerprinter,
+                |_, _, _| {},
+            )
+            .await?;
+            tracing::info!(rows = ?summary.rows, "filled the empty database with the small demo organisation");
+        } else {
+            tracing::info!("the database already holds an inventory; --demo leaves it as it is");
+        }
+    }
     let state = AppState {
         db: db.clone(),
         settings: Arc::new(Settings { dist: args.dist }),

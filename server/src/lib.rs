@@ -5,7 +5,9 @@
 
 pub mod cli;
 pub mod db;
+pub mod demo;
 pub mod error;
+pub mod fingerprint;
 pub mod http;
 pub mod web;
 

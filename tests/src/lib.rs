@@ -221,3 +221,56 @@ pub fn workspace_root() -> PathBuf {
         .unwrap()
         .to_owned()
 }
+
+/// The fingerprint key of the test demo organisations.
+pub const TEST_FINGERPRINT_KEY: [u8; 32] = [42; 32];
+
+/// The day the test demo organisations count back from.
+pub fn demo_anchor() -> chrono::DateTime<chrono::Utc> {
+    "2026-11-01T00:00:00Z".parse().unwrap()
+}
+
+/// Starts the server with a fresh database holding the small demo organisation (seed 1).
+pub async fn spawn_demo_app(backend: Backend) -> TestApp {
+    let app = spawn_app(backend).await;
+    let fingerprinter = muster_server::fingerprint::Fingerprinter::new(TEST_FINGERPRINT_KEY);
+    muster_server::demo::generate(
+        &app.db,
+        muster_server::demo::ScaleName::Small.scale(),
+        1,
+        demo_anchor(),
+        &fingerprinter,
+        |_, _, _| {},
+    )
+    .await
+    .expect("the demo organisation is generated");
+    app
+}
+
+impl TestApp {
+    /// `GET path`, expecting 200 and a JSON body.
+    pub async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> T {
+        let response = self.get(path).await;
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        assert_eq!(status, 200, "GET {path}: {text}");
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("GET {path}: {e}: {text}"))
+    }
+
+    /// `GET path`, expecting `status` and the API's error shape with `code`; returns the message.
+    pub async fn get_error(&self, path: &str, status: u16, code: &str) -> String {
+        let response = self.get(path).await;
+        assert_eq!(response.status(), status, "GET {path}");
+        let body: model::api::ErrorBody = response.json().await.unwrap();
+        assert_eq!(body.error.code, code, "GET {path}");
+        body.error.message
+    }
+
+    /// A single number from SQL, for checks behind the API's back.
+    pub async fn count(&self, sql: &str) -> i64 {
+        sqlx::query_scalar::<_, i64>(sql)
+            .fetch_one(self.db.pool())
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+    }
+}

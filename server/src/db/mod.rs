@@ -6,11 +6,21 @@
 //! the DDL differs where the two dialects must (identity columns), so each
 //! backend has its own, checked-in migration folder with the same tables.
 
+pub mod agents;
+pub mod bulk;
+pub mod credentials;
+pub mod lineage;
+pub mod people;
+pub mod resources;
+pub mod search;
+pub mod sql;
+
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use model::api as json;
+use sqlx::any::{AnyPoolOptions, AnyRow, install_default_drivers};
 use sqlx::{AnyPool, Executor};
 
 /// Which database engine a [`Db`] talks to.
@@ -150,6 +160,25 @@ impl Db {
     /// A round trip to the database.
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
         sqlx::query("SELECT 1").execute(&self.pool).await.map(|_| ())
+    }
+
+    /// Runs a list's count and page queries (sharing `params`) and maps the rows.
+    pub(crate) async fn list_page<T>(
+        &self,
+        count_sql: &str,
+        rows_sql: &str,
+        params: sql::Params,
+        paging: &sql::Paging,
+        map: fn(&AnyRow) -> Result<T, sqlx::Error>,
+    ) -> Result<json::Page<T>, crate::ApiError> {
+        let total: i64 = sqlx::query_scalar_with(count_sql, params.args())
+            .fetch_one(&self.pool)
+            .await?;
+        let rows = sqlx::query_with(rows_sql, params.args())
+            .fetch_all(&self.pool)
+            .await?;
+        let items = rows.iter().map(map).collect::<Result<Vec<_>, _>>()?;
+        Ok(paging.page(items, total))
     }
 
     /// Closes every connection (at shutdown, so SQLite checkpoints its WAL).

@@ -1,20 +1,45 @@
 //! The JSON API, mounted under `/api`. Each resource module owns its
 //! `router()` and its handlers (named `verb_noun`).
 
+pub mod agents;
+pub mod credentials;
+pub mod extract;
+pub mod graph;
 pub mod health;
+pub mod people;
+pub mod resources;
 
-use axum::Router;
 use axum::extract::OriginalUri;
 use axum::http::{HeaderValue, Method, header};
+use axum::routing::get;
+use axum::{Json, Router};
 use tower_http::set_header::SetResponseHeaderLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
 
 use crate::{ApiError, AppState};
 
 /// Every API route, relative to `/api`. Unknown paths and methods answer JSON errors
 /// here, so that an API client never receives the web app's `index.html`.
 pub fn router() -> Router<AppState> {
+    let (v1, mut openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(people::router())
+        .merge(agents::router())
+        .merge(credentials::router())
+        .merge(resources::router())
+        .merge(graph::router())
+        .split_for_parts();
+    openapi.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    let openapi = std::sync::Arc::new(openapi);
     Router::new()
         .merge(health::router())
+        .nest(
+            "/v1",
+            v1.route(
+                "/openapi.json",
+                get(move || async move { Json(openapi.as_ref().clone()) }),
+            ),
+        )
         .fallback(no_such_route)
         .method_not_allowed_fallback(no_such_method)
         // API answers describe a company's keys: no cache may keep them.
@@ -23,6 +48,18 @@ pub fn router() -> Router<AppState> {
             HeaderValue::from_static("no-store"),
         ))
 }
+
+/// The OpenAPI document's frame; the paths come from the handlers' annotations.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Muster API", description = "Governs the keys, tokens and roles that AI agents use."),
+    servers((url = "/api/v1")),
+    tags(
+        (name = "inventory", description = "Teams, people, agents, tools, credentials, copies, resources"),
+        (name = "lineage", description = "The lineage graph, blast radius and search"),
+    )
+)]
+struct ApiDoc;
 
 async fn no_such_route(method: Method, OriginalUri(uri): OriginalUri) -> ApiError {
     ApiError::NotFound(format!("no API route for {method} {}", uri.path()))

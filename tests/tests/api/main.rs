@@ -4,3 +4,5 @@
 mod errors;
 mod headers;
 mod health;
+mod inventory;
+mod lineage;

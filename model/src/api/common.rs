@@ -1,0 +1,66 @@
+//! Shapes used across the API: health, errors, references and pages.
+
+use serde::{Deserialize, Serialize};
+
+/// `GET /api/health`: is the server up, which build is it, which database does it use.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Health {
+    /// `"ok"` when the server answers and its database answers too.
+    pub status: String,
+    /// The server's version (its crate version).
+    pub version: String,
+    /// The storage backend in use: `"sqlite"` or `"postgres"`.
+    pub database: String,
+}
+
+/// The one shape of every error the API returns, whatever the status code.
+///
+/// ```json
+/// {"error": {"code": "not_found", "message": "no route for GET /api/nope"}}
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ErrorBody {
+    /// What went wrong.
+    pub error: ErrorDetail,
+}
+
+/// The content of an [`ErrorBody`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ErrorDetail {
+    /// A stable, machine-readable code in `snake_case` (`not_found`, `bad_request`, ...).
+    pub code: String,
+    /// A sentence for people, naming the problem.
+    pub message: String,
+}
+
+/// A link to another entity: enough to show its name and build its URL.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Ref {
+    /// The entity's id.
+    pub id: i64,
+    /// Its display name.
+    pub name: String,
+}
+
+/// One page of a list, with the total number of matching rows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Page<T> {
+    /// The rows of this page.
+    pub items: Vec<T>,
+    /// How many rows match the filters, on all pages.
+    pub total: i64,
+    /// This page's number, from 1.
+    pub page: u32,
+    /// Rows per page.
+    pub limit: u32,
+}
+
+/// The largest `limit` a list accepts.
+pub const MAX_PAGE_LIMIT: u32 = 200;
+/// The `limit` of a list when none is given.
+pub const DEFAULT_PAGE_LIMIT: u32 = 50;

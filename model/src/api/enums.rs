@@ -1,0 +1,311 @@
+//! The closed vocabularies of the inventory (categories, kinds, statuses...).
+//! Each is a `snake_case` string on the wire and in the database.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// A string that is not one of an enumeration's values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownValue {
+    /// The enumeration's name, e.g. `category`.
+    pub what: &'static str,
+    /// The value given.
+    pub value: String,
+    /// The accepted values.
+    pub expected: Vec<&'static str>,
+}
+
+impl fmt::Display for UnknownValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "unknown {} {:?}; expected one of: {}",
+            self.what,
+            self.value,
+            self.expected.join(", ")
+        )
+    }
+}
+
+impl std::error::Error for UnknownValue {}
+
+/// Declares a wire enumeration: serde names, `ALL`, `as_str`, `label`, `FromStr`.
+macro_rules! wire_enum {
+    (
+        $(#[$meta:meta])*
+        $name:ident ($what:literal) {
+            $( $(#[$vmeta:meta])* $variant:ident = $wire:literal, $label:literal; )+
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+        pub enum $name {
+            $( $(#[$vmeta])* #[serde(rename = $wire)] $variant, )+
+        }
+
+        impl $name {
+            /// Every value, in display order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The value on the wire and in the database.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $wire),+ }
+            }
+
+            /// The value in words, for people.
+            pub fn label(self) -> &'static str {
+                match self { $($name::$variant => $label),+ }
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = UnknownValue;
+
+            fn from_str(value: &str) -> Result<Self, UnknownValue> {
+                match value {
+                    $($wire => Ok($name::$variant),)+
+                    _ => Err(UnknownValue {
+                        what: $what,
+                        value: value.to_owned(),
+                        expected: vec![$($wire),+],
+                    }),
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+wire_enum! {
+    /// Where an agent runs.
+    AgentCategory("category") {
+        /// A coding agent on an engineer's machine (Cursor, Claude Code, Windsurf, Copilot in the IDE).
+        CodingEndpoint = "coding_endpoint", "Coding agent on an endpoint";
+        /// An agent the company hosts (LangChain, a custom framework).
+        SelfHosted = "self_hosted", "Self-hosted agent";
+        /// An agent on a cloud AI platform (Bedrock, Vertex AI, Azure AI Foundry).
+        Cloud = "cloud", "Cloud agent";
+        /// An agent inside a SaaS product (Copilot, Agentforce, OpenAI connectors).
+        Saas = "saas", "SaaS agent";
+    }
+}
+
+wire_enum! {
+    /// A deployment environment.
+    Environment("environment") {
+        /// Production.
+        Prod = "prod", "Production";
+        /// Staging.
+        Staging = "staging", "Staging";
+        /// Development.
+        Dev = "dev", "Development";
+    }
+}
+
+wire_enum! {
+    /// What kind of thing a tool is.
+    ToolKind("tool kind") {
+        /// A Model Context Protocol server.
+        McpServer = "mcp_server", "MCP server";
+        /// A function the agent calls.
+        Function = "function", "Function";
+        /// A plugin of the agent's platform.
+        Plugin = "plugin", "Plugin";
+        /// A connector to a SaaS.
+        Connector = "connector", "Connector";
+    }
+}
+
+wire_enum! {
+    /// What kind of non-human identity a credential is.
+    CredentialKind("credential kind") {
+        /// A cloud access key (e.g. AWS `AKIA...`).
+        AccessKey = "access_key", "Access key";
+        /// A personal access token (e.g. GitHub `ghp_...`).
+        PersonalAccessToken = "personal_access_token", "Personal access token";
+        /// An API key of a SaaS or model provider.
+        ApiKey = "api_key", "API key";
+        /// A cloud service account key (e.g. a GCP JSON key).
+        ServiceAccountKey = "service_account_key", "Service account key";
+        /// An OAuth grant to an application.
+        OauthGrant = "oauth_grant", "OAuth grant";
+        /// A cloud role, assumed for short-lived credentials.
+        IamRole = "iam_role", "IAM role";
+        /// Federation of a workload's identity (OIDC): no stored secret.
+        WorkloadIdentityFederation = "workload_identity_federation", "Workload identity federation";
+        /// An X.509 client certificate.
+        Certificate = "certificate", "Certificate";
+        /// An SSH key.
+        SshKey = "ssh_key", "SSH key";
+    }
+}
+
+impl CredentialKind {
+    /// Whether the kind holds a long-lived secret (rather than issuing short-lived ones).
+    pub fn is_static(self) -> bool {
+        !matches!(
+            self,
+            CredentialKind::IamRole | CredentialKind::WorkloadIdentityFederation
+        )
+    }
+}
+
+wire_enum! {
+    /// The life-cycle state of a credential.
+    CredentialStatus("credential status") {
+        /// Usable.
+        Active = "active", "Active";
+        /// Switched off, can be switched on again.
+        Disabled = "disabled", "Disabled";
+        /// Revoked for good.
+        Revoked = "revoked", "Revoked";
+        /// Past its expiry.
+        Expired = "expired", "Expired";
+    }
+}
+
+wire_enum! {
+    /// Where a copy of a secret is stored.
+    CopyKind("copy kind") {
+        /// A `.env` file.
+        EnvFile = "env_file", ".env file";
+        /// A CI system's configuration or secret store.
+        CiConfig = "ci_config", "CI configuration";
+        /// A secrets manager (Vault, AWS Secrets Manager, ...).
+        SecretsManager = "secrets_manager", "Secrets manager";
+        /// A chat message.
+        ChatMessage = "chat_message", "Chat message";
+        /// A file in a source repository.
+        RepositoryFile = "repository_file", "Repository file";
+        /// A file on a laptop or server disk.
+        EndpointDisk = "endpoint_disk", "Endpoint disk";
+    }
+}
+
+impl CopyKind {
+    /// Whether the place keeps the secret in plaintext, readable by whoever reads the place.
+    pub fn is_plaintext(self) -> bool {
+        !matches!(self, CopyKind::SecretsManager)
+    }
+}
+
+wire_enum! {
+    /// Whether a copy is still where it was found.
+    CopyStatus("copy status") {
+        /// Still there.
+        Present = "present", "Present";
+        /// Removed.
+        Removed = "removed", "Removed";
+    }
+}
+
+wire_enum! {
+    /// What kind of thing a resource is.
+    ResourceKind("resource kind") {
+        /// A database.
+        Database = "database", "Database";
+        /// An object-storage bucket.
+        Bucket = "bucket", "Bucket";
+        /// A source repository.
+        Repository = "repository", "Repository";
+        /// An object in a SaaS (a Salesforce org, a Google Drive, ...).
+        SaasObject = "saas_object", "SaaS object";
+        /// An API.
+        Api = "api", "API";
+    }
+}
+
+wire_enum! {
+    /// How sensitive a resource's data is.
+    Sensitivity("sensitivity") {
+        /// Public.
+        Public = "public", "Public";
+        /// Internal.
+        Internal = "internal", "Internal";
+        /// Confidential.
+        Confidential = "confidential", "Confidential";
+        /// Restricted: the crown jewels.
+        Restricted = "restricted", "Restricted";
+    }
+}
+
+wire_enum! {
+    /// What a credential may do on a resource.
+    Permission("permission") {
+        /// Read.
+        Read = "read", "Read";
+        /// Write.
+        Write = "write", "Write";
+        /// Administer.
+        Admin = "admin", "Admin";
+    }
+}
+
+wire_enum! {
+    /// Whether a person is still with the company.
+    PersonStatus("person status") {
+        /// Still here.
+        Active = "active", "Active";
+        /// Has left.
+        Departed = "departed", "Departed";
+    }
+}
+
+wire_enum! {
+    /// Whether an action succeeded.
+    Outcome("outcome") {
+        /// It succeeded.
+        Success = "success", "Success";
+        /// It was refused or failed.
+        Failure = "failure", "Failure";
+    }
+}
+
+wire_enum! {
+    /// The kinds of node in the lineage graph.
+    NodeKind("node kind") {
+        /// A team.
+        Team = "team", "Team";
+        /// A person (an owner).
+        Person = "person", "Person";
+        /// An agent.
+        Agent = "agent", "Agent";
+        /// A tool an agent uses.
+        Tool = "tool", "Tool";
+        /// A credential.
+        Credential = "credential", "Credential";
+        /// A stored copy of a credential's secret.
+        Copy = "copy", "Stored copy";
+        /// A resource.
+        Resource = "resource", "Resource";
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_value_parses_back_from_its_wire_name() {
+        for kind in CredentialKind::ALL {
+            assert_eq!(kind.as_str().parse::<CredentialKind>().unwrap(), *kind);
+        }
+    }
+
+    #[test]
+    fn an_unknown_value_names_what_is_expected() {
+        let error = "robot".parse::<AgentCategory>().unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "unknown category \"robot\"; expected one of: coding_endpoint, self_hosted, cloud, saas"
+        );
+    }
+}

@@ -1,0 +1,165 @@
+//! The lineage graph, a credential's blast radius, and the global search.
+
+use serde::{Deserialize, Serialize};
+
+use super::{CredentialReach, NodeKind, Permission, Ref, ResourceSummary, Sensitivity};
+
+/// Parameters of `GET /api/v1/graph/lineage`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+#[serde(deny_unknown_fields)]
+pub struct LineageQuery {
+    /// The starting node, as `<kind>:<id>` (e.g. `credential:12`).
+    pub node: String,
+    /// How many hops to follow from it, 1 to 4 (default 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub depth: Option<u32>,
+}
+
+/// The deepest lineage a request may ask for.
+pub const MAX_LINEAGE_DEPTH: u32 = 4;
+/// Neighbours of one kind shown around a node before the rest fold into a "N more" node.
+pub const LINEAGE_FANOUT: usize = 12;
+
+/// A subgraph of the lineage, bounded in size.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Lineage {
+    /// The node the walk started from (`<kind>:<id>`).
+    pub root: String,
+    /// The nodes, the root first.
+    pub nodes: Vec<GraphNode>,
+    /// The edges between them.
+    pub edges: Vec<GraphEdge>,
+}
+
+/// A node of the lineage graph: an entity, or an aggregate "N more" node
+/// standing for neighbours that were not expanded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct GraphNode {
+    /// Unique within the graph: `<kind>:<id>`, or `<kind>:more:<parent>` for an aggregate.
+    pub id: String,
+    /// What it is.
+    pub kind: NodeKind,
+    /// The entity's id; none for an aggregate.
+    pub entity_id: Option<i64>,
+    /// What to write on it.
+    pub label: String,
+    /// A second line: platform, provider, environment, status...
+    pub detail: String,
+    /// Hops from the root.
+    pub depth: u32,
+    /// For an aggregate: how many entities it stands for.
+    pub more: Option<i64>,
+}
+
+/// How two nodes are related.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Relation {
+    /// team → person.
+    MemberOf,
+    /// person → agent or credential.
+    Owns,
+    /// agent → tool.
+    Uses,
+    /// tool → credential.
+    AuthenticatesWith,
+    /// credential → copy.
+    StoredAt,
+    /// credential → resource.
+    Reaches,
+}
+
+/// A directed edge of the lineage graph, always in the direction
+/// person → agent → tool → credential → resource (and credential → copy).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct GraphEdge {
+    /// The upstream node's id.
+    pub from: String,
+    /// The downstream node's id.
+    pub to: String,
+    /// The relation.
+    pub relation: Relation,
+    /// For `reaches`: the permission.
+    pub permission: Option<Permission>,
+}
+
+/// `GET /api/v1/credentials/{id}/blast-radius`: everything a credential reaches.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BlastRadius {
+    /// The credential.
+    pub credential: Ref,
+    /// Every resource it reaches, the most sensitive and most privileged first.
+    pub resources: Vec<BlastEntry>,
+    /// How many reached resources there are of each sensitivity.
+    pub by_sensitivity: Vec<SensitivityCount>,
+}
+
+/// A resource in a blast radius, with who else reaches it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BlastEntry {
+    /// The resource.
+    pub resource: ResourceSummary,
+    /// The credential's permission on it.
+    pub permission: Permission,
+    /// Other credentials that reach it (the first 10, strongest first).
+    pub others: Vec<CredentialReach>,
+    /// How many other credentials reach it in all.
+    pub others_total: i64,
+}
+
+/// A count of resources of one sensitivity.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SensitivityCount {
+    /// The sensitivity.
+    pub sensitivity: Sensitivity,
+    /// How many.
+    pub count: i64,
+}
+
+/// Parameters of `GET /api/v1/search`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+#[serde(deny_unknown_fields)]
+pub struct SearchQuery {
+    /// A name, email, key id, ARN or fingerprint (at least 2 characters).
+    pub q: String,
+    /// Most hits to return, at most 50 (default 20).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+}
+
+/// The answer of `GET /api/v1/search`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SearchResults {
+    /// The query as understood.
+    pub query: String,
+    /// The hits, exact identifier matches first.
+    pub hits: Vec<SearchHit>,
+}
+
+/// One entity found by the search.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SearchHit {
+    /// What it is.
+    pub kind: NodeKind,
+    /// Its id.
+    pub id: i64,
+    /// Its name.
+    pub label: String,
+    /// A line of context: key id and owner, email and team, ...
+    pub detail: String,
+    /// Which field matched: `name`, `email`, `external_id`, `fingerprint`, `locator`.
+    pub matched: String,
+}

@@ -1,0 +1,217 @@
+//! Queries of agents and the tools they use.
+
+use model::api as json;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use super::sql::{self, Paging, Params, get_enum, get_flag, get_opt_time, get_ref, get_time};
+use super::{Db, credentials};
+use crate::ApiError;
+
+const AGENT_COLUMNS: &str = "a.id, a.name, a.category, a.platform, a.environment, a.sanctioned, \
+     a.last_seen, o.id AS owner_id, o.name AS owner_name";
+const AGENT_FROM: &str = "FROM agent a LEFT JOIN person o ON o.id = a.owner_id";
+const AGENT_SORTS: &[(&str, &str)] = &[
+    ("name", "a.name"),
+    ("category", "a.category"),
+    ("platform", "a.platform"),
+    ("environment", "a.environment"),
+    ("first_seen", "a.first_seen"),
+    ("last_seen", "a.last_seen"),
+];
+
+fn agent_summary(row: &AnyRow) -> Result<json::AgentSummary, sqlx::Error> {
+    Ok(json::AgentSummary {
+        id: row.try_get("id")?,
+        name: row.try_get("name")?,
+        category: get_enum(row, "category")?,
+        platform: row.try_get("platform")?,
+        environment: get_enum(row, "environment")?,
+        sanctioned: get_flag(row, "sanctioned")?,
+        owner: get_ref(row, "owner_id", "owner_name")?,
+        last_seen: get_opt_time(row, "last_seen")?,
+    })
+}
+
+/// `GET /api/v1/agents`.
+pub async fn list(db: &Db, query: &json::AgentQuery) -> Result<json::Page<json::AgentSummary>, ApiError> {
+    let paging = Paging::new(
+        query.page,
+        query.limit,
+        query.sort.as_deref(),
+        AGENT_SORTS,
+        "a.id",
+    )?;
+    let mut params = Params::default();
+    let mut conditions = Vec::new();
+    if let Some(category) = query.category {
+        conditions.push(format!("a.category = {}", params.bind(category.as_str())));
+    }
+    if let Some(platform) = &query.platform {
+        conditions.push(format!("a.platform = {}", params.bind(platform.clone())));
+    }
+    if let Some(environment) = query.environment {
+        conditions.push(format!("a.environment = {}", params.bind(environment.as_str())));
+    }
+    if let Some(owner) = query.owner {
+        conditions.push(format!("a.owner_id = {}", params.bind(owner)));
+    }
+    if let Some(team) = query.team {
+        let teams = sql::team_subtree(&mut params, team);
+        conditions.push(format!(
+            "a.owner_id IN (SELECT id FROM person WHERE team_id IN {teams})"
+        ));
+    }
+    if let Some(sanctioned) = query.sanctioned {
+        conditions.push(format!("a.sanctioned = {}", params.bind(i64::from(sanctioned))));
+    }
+    if let Some(unowned) = query.has_no_owner {
+        conditions.push(
+            if unowned {
+                "a.owner_id IS NULL"
+            } else {
+                "a.owner_id IS NOT NULL"
+            }
+            .to_owned(),
+        );
+    }
+    if let Some(text) = query.q.as_deref().filter(|q| !q.trim().is_empty()) {
+        conditions.push(sql::text_match(
+            &mut params,
+            &["a.name", "a.platform", "a.description"],
+            text.trim(),
+        ));
+    }
+    let filter = sql::where_clause(&conditions);
+    db.list_page(
+        &format!("SELECT COUNT(*) FROM agent a {filter}"),
+        &format!("SELECT {AGENT_COLUMNS} {AGENT_FROM} {filter} {}", paging.tail()),
+        params,
+        &paging,
+        agent_summary,
+    )
+    .await
+}
+
+/// `GET /api/v1/agents/{id}`.
+pub async fn get(db: &Db, id: i64) -> Result<json::AgentDetail, ApiError> {
+    let row = sqlx::query(&format!(
+        "SELECT {AGENT_COLUMNS}, a.description, a.first_seen, d.id AS deployer_id, d.name AS deployer_name \
+         {AGENT_FROM} LEFT JOIN person d ON d.id = a.deployed_by_id WHERE a.id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(db.pool())
+    .await?
+    .ok_or_else(|| ApiError::NotFound(format!("no agent with id {id}")))?;
+    let tools = sqlx::query(&format!(
+        "SELECT {TOOL_COLUMNS} FROM tool t JOIN agent_tool at ON at.tool_id = t.id \
+         WHERE at.agent_id = $1 ORDER BY t.name, t.id"
+    ))
+    .bind(id)
+    .fetch_all(db.pool())
+    .await?;
+    let credentials = credentials::list(
+        db,
+        &json::CredentialQuery {
+            agent: Some(id),
+            limit: Some(json::MAX_PAGE_LIMIT),
+            ..Default::default()
+        },
+    )
+    .await?;
+    Ok(json::AgentDetail {
+        agent: agent_summary(&row)?,
+        description: row.try_get("description")?,
+        deployed_by: get_ref(&row, "deployer_id", "deployer_name")?,
+        first_seen: get_time(&row, "first_seen")?,
+        tools: tools.iter().map(tool_summary).collect::<Result<_, _>>()?,
+        credentials: credentials.items,
+    })
+}
+
+/// The agents of a person (for their page).
+pub async fn owned_by(db: &Db, person: i64) -> Result<json::Page<json::AgentSummary>, ApiError> {
+    list(
+        db,
+        &json::AgentQuery {
+            owner: Some(person),
+            limit: Some(100),
+            ..Default::default()
+        },
+    )
+    .await
+}
+
+const TOOL_COLUMNS: &str =
+    "t.id, t.name, t.kind, (SELECT COUNT(*) FROM agent_tool x WHERE x.tool_id = t.id) AS agents";
+const TOOL_SORTS: &[(&str, &str)] = &[("name", "t.name"), ("kind", "t.kind")];
+
+fn tool_summary(row: &AnyRow) -> Result<json::ToolSummary, sqlx::Error> {
+    Ok(json::ToolSummary {
+        id: row.try_get("id")?,
+        name: row.try_get("name")?,
+        kind: get_enum(row, "kind")?,
+        agents: row.try_get("agents")?,
+    })
+}
+
+/// `GET /api/v1/tools`.
+pub async fn list_tools(db: &Db, query: &json::ToolQuery) -> Result<json::Page<json::ToolSummary>, ApiError> {
+    let paging = Paging::new(query.page, query.limit, query.sort.as_deref(), TOOL_SORTS, "t.id")?;
+    let mut params = Params::default();
+    let mut conditions = Vec::new();
+    if let Some(kind) = query.kind {
+        conditions.push(format!("t.kind = {}", params.bind(kind.as_str())));
+    }
+    if let Some(agent) = query.agent {
+        conditions.push(format!(
+            "t.id IN (SELECT tool_id FROM agent_tool WHERE agent_id = {})",
+            params.bind(agent)
+        ));
+    }
+    if let Some(text) = query.q.as_deref().filter(|q| !q.trim().is_empty()) {
+        conditions.push(sql::text_match(&mut params, &["t.name"], text.trim()));
+    }
+    let filter = sql::where_clause(&conditions);
+    db.list_page(
+        &format!("SELECT COUNT(*) FROM tool t {filter}"),
+        &format!("SELECT {TOOL_COLUMNS} FROM tool t {filter} {}", paging.tail()),
+        params,
+        &paging,
+        tool_summary,
+    )
+    .await
+}
+
+/// `GET /api/v1/tools/{id}`.
+pub async fn get_tool(db: &Db, id: i64) -> Result<json::ToolDetail, ApiError> {
+    let row = sqlx::query(&format!(
+        "SELECT {TOOL_COLUMNS}, t.description FROM tool t WHERE t.id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(db.pool())
+    .await?
+    .ok_or_else(|| ApiError::NotFound(format!("no tool with id {id}")))?;
+    let agents = sqlx::query(
+        "SELECT a.id, a.name FROM agent a JOIN agent_tool at ON at.agent_id = a.id \
+         WHERE at.tool_id = $1 ORDER BY a.name, a.id LIMIT 100",
+    )
+    .bind(id)
+    .fetch_all(db.pool())
+    .await?;
+    let credentials = sqlx::query_scalar::<_, i64>(
+        "SELECT credential_id FROM tool_credential WHERE tool_id = $1 ORDER BY credential_id",
+    )
+    .bind(id)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(json::ToolDetail {
+        tool: tool_summary(&row)?,
+        description: row.try_get("description")?,
+        agents: agents
+            .iter()
+            .map(|r| sql::get_required_ref(r, "id", "name"))
+            .collect::<Result<_, _>>()?,
+        credentials: credentials::summaries(db, &credentials).await?,
+    })
+}

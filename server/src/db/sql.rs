@@ -1,0 +1,277 @@
+//! Small helpers for writing portable SQL: numbered placeholders (`$1`, which
+//! both SQLite and PostgreSQL accept), paging and sorting of lists, and
+//! reading text-encoded enumerations and timestamps from rows.
+
+use std::str::FromStr;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use model::api as json;
+use sqlx::any::{AnyArguments, AnyRow};
+use sqlx::{Arguments, Row};
+
+use crate::ApiError;
+
+/// A value bound to a placeholder.
+#[derive(Debug, Clone)]
+pub enum Value {
+    /// An integer.
+    Int(i64),
+    /// Text.
+    Text(String),
+    /// SQL `NULL` in an integer column (PostgreSQL wants nulls typed).
+    NullInt,
+    /// SQL `NULL` in a text column.
+    NullText,
+}
+
+impl Value {
+    /// Appends the value to query arguments.
+    pub fn add_to(&self, args: &mut AnyArguments<'static>) {
+        let added = match self {
+            Value::Int(v) => args.add(*v),
+            Value::Text(v) => args.add(v.clone()),
+            Value::NullInt => args.add(Option::<i64>::None),
+            Value::NullText => args.add(Option::<String>::None),
+        };
+        added.expect("encoding a plain value cannot fail");
+    }
+}
+
+impl From<i64> for Value {
+    fn from(value: i64) -> Self {
+        Value::Int(value)
+    }
+}
+
+impl From<String> for Value {
+    fn from(value: String) -> Self {
+        Value::Text(value)
+    }
+}
+
+impl From<Option<i64>> for Value {
+    fn from(value: Option<i64>) -> Self {
+        value.map_or(Value::NullInt, Value::Int)
+    }
+}
+
+impl From<Option<String>> for Value {
+    fn from(value: Option<String>) -> Self {
+        value.map_or(Value::NullText, Value::Text)
+    }
+}
+
+impl From<Option<&str>> for Value {
+    fn from(value: Option<&str>) -> Self {
+        value.map_or(Value::NullText, Value::from)
+    }
+}
+
+impl From<&str> for Value {
+    fn from(value: &str) -> Self {
+        Value::Text(value.to_owned())
+    }
+}
+
+/// Arguments of a query being built, handing out their placeholders. Kept
+/// as plain values so that one set can serve a list's count and its page.
+#[derive(Debug, Clone, Default)]
+pub struct Params {
+    values: Vec<Value>,
+}
+
+impl Params {
+    /// Adds a value and returns its placeholder (`$n`).
+    pub fn bind(&mut self, value: impl Into<Value>) -> String {
+        self.values.push(value.into());
+        format!("${}", self.values.len())
+    }
+
+    /// The arguments, for `sqlx::query_with`.
+    pub fn args(&self) -> AnyArguments<'static> {
+        let mut args = AnyArguments::default();
+        for value in &self.values {
+            value.add_to(&mut args);
+        }
+        args
+    }
+}
+
+/// `WHERE a AND b ...`, or nothing.
+pub fn where_clause(conditions: &[String]) -> String {
+    if conditions.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", conditions.join(" AND "))
+    }
+}
+
+/// A case-insensitive substring condition over `columns` for the user's text,
+/// with `%` and `_` in the text matched literally.
+pub fn text_match(params: &mut Params, columns: &[&str], text: &str) -> String {
+    let escaped = text
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    let pattern = params.bind(format!("%{escaped}%"));
+    let tests: Vec<String> = columns
+        .iter()
+        .map(|column| format!("LOWER({column}) LIKE {pattern} ESCAPE '\\'"))
+        .collect();
+    format!("({})", tests.join(" OR "))
+}
+
+/// The ids of a team and all its sub-teams, as a subquery.
+pub fn team_subtree(params: &mut Params, team: i64) -> String {
+    let root = params.bind(team);
+    format!(
+        "(WITH RECURSIVE subtree(id) AS (SELECT CAST({root} AS BIGINT) \
+         UNION ALL SELECT team.id FROM team JOIN subtree ON team.parent_id = subtree.id) \
+         SELECT id FROM subtree)"
+    )
+}
+
+/// A validated page request: `LIMIT`, `OFFSET` and `ORDER BY`.
+#[derive(Debug, Clone)]
+pub struct Paging {
+    /// Page number from 1.
+    pub page: u32,
+    /// Rows per page.
+    pub limit: u32,
+    /// The `ORDER BY` expression (from a fixed list, never from user text).
+    pub order_by: String,
+}
+
+impl Paging {
+    /// Checks `page`, `limit` and `sort` against `sorts` (the accepted keys
+    /// and their SQL), the first of which is the default. A tie-breaker on
+    /// `id_column` keeps pages stable.
+    pub fn new(
+        page: Option<u32>,
+        limit: Option<u32>,
+        sort: Option<&str>,
+        sorts: &[(&str, &str)],
+        id_column: &str,
+    ) -> Result<Self, ApiError> {
+        let page = page.unwrap_or(1);
+        if page == 0 {
+            return Err(ApiError::BadRequest("page starts at 1".into()));
+        }
+        let limit = limit.unwrap_or(json::DEFAULT_PAGE_LIMIT);
+        if limit == 0 || limit > json::MAX_PAGE_LIMIT {
+            return Err(ApiError::BadRequest(format!(
+                "limit must be between 1 and {}, not {limit}",
+                json::MAX_PAGE_LIMIT
+            )));
+        }
+        let (key, descending) = match sort {
+            None | Some("") => (sorts[0].0, sorts[0].0.starts_with('-')),
+            Some(sort) => (sort, sort.starts_with('-')),
+        };
+        let bare = key.trim_start_matches('-');
+        let Some((_, column)) = sorts
+            .iter()
+            .find(|(name, _)| name.trim_start_matches('-') == bare)
+        else {
+            let names: Vec<&str> = sorts
+                .iter()
+                .map(|(name, _)| name.trim_start_matches('-'))
+                .collect();
+            return Err(ApiError::BadRequest(format!(
+                "unknown sort {bare:?}; expected one of: {} (with `-` in front for descending)",
+                names.join(", ")
+            )));
+        };
+        let direction = if descending { "DESC" } else { "ASC" };
+        // NULLs sort last either way, the same on both engines.
+        let order_by = format!(
+            "CASE WHEN {column} IS NULL THEN 1 ELSE 0 END, {column} {direction}, {id_column} {direction}"
+        );
+        Ok(Self {
+            page,
+            limit,
+            order_by,
+        })
+    }
+
+    /// `ORDER BY ... LIMIT ... OFFSET ...`.
+    pub fn tail(&self) -> String {
+        let offset = u64::from(self.page - 1) * u64::from(self.limit);
+        format!("ORDER BY {} LIMIT {} OFFSET {offset}", self.order_by, self.limit)
+    }
+
+    /// Wraps a page of rows.
+    pub fn page<T>(&self, items: Vec<T>, total: i64) -> json::Page<T> {
+        json::Page {
+            items,
+            total,
+            page: self.page,
+            limit: self.limit,
+        }
+    }
+}
+
+/// A timestamp as stored: RFC 3339, UTC, whole seconds (`2026-11-22T13:02:00Z`),
+/// which sorts chronologically as text.
+pub fn timestamp(time: DateTime<Utc>) -> String {
+    time.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+fn decode_error(column: &str, message: String) -> sqlx::Error {
+    sqlx::Error::ColumnDecode {
+        index: column.to_owned(),
+        source: message.into(),
+    }
+}
+
+/// Reads a text-encoded enumeration.
+pub fn get_enum<T: FromStr<Err = json::UnknownValue>>(row: &AnyRow, column: &str) -> Result<T, sqlx::Error> {
+    let text: String = row.try_get(column)?;
+    text.parse()
+        .map_err(|e: json::UnknownValue| decode_error(column, e.to_string()))
+}
+
+/// Reads a timestamp.
+pub fn get_time(row: &AnyRow, column: &str) -> Result<DateTime<Utc>, sqlx::Error> {
+    let text: String = row.try_get(column)?;
+    parse_time(column, &text)
+}
+
+/// Reads an optional timestamp.
+pub fn get_opt_time(row: &AnyRow, column: &str) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
+    let text: Option<String> = row.try_get(column)?;
+    text.map(|text| parse_time(column, &text)).transpose()
+}
+
+fn parse_time(column: &str, text: &str) -> Result<DateTime<Utc>, sqlx::Error> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| decode_error(column, format!("{text:?}: {e}")))
+}
+
+/// Reads a 0/1 flag.
+pub fn get_flag(row: &AnyRow, column: &str) -> Result<bool, sqlx::Error> {
+    let value: i64 = row.try_get(column)?;
+    Ok(value != 0)
+}
+
+/// Reads an optional link from an id column and a name column.
+pub fn get_ref(row: &AnyRow, id: &str, name: &str) -> Result<Option<json::Ref>, sqlx::Error> {
+    let id: Option<i64> = row.try_get(id)?;
+    match id {
+        Some(id) => Ok(Some(json::Ref {
+            id,
+            name: row.try_get(name)?,
+        })),
+        None => Ok(None),
+    }
+}
+
+/// Reads a link that is always there.
+pub fn get_required_ref(row: &AnyRow, id: &str, name: &str) -> Result<json::Ref, sqlx::Error> {
+    Ok(json::Ref {
+        id: row.try_get(id)?,
+        name: row.try_get(name)?,
+    })
+}

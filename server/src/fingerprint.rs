@@ -1,0 +1,126 @@
+//! Keyed fingerprints of secrets: HMAC-SHA256 under a key of this
+//! installation. Copies of one secret found in different places share a
+//! fingerprint, so they join to one credential; the secret itself is never
+//! stored, and without the key a fingerprint cannot be tested against guesses.
+
+use std::path::Path;
+
+use hmac::{Hmac, Mac};
+use rand::RngCore;
+use sha2::Sha256;
+
+/// Computes fingerprints under one key.
+#[derive(Clone)]
+pub struct Fingerprinter {
+    key: [u8; 32],
+}
+
+impl std::fmt::Debug for Fingerprinter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Fingerprinter { key: <hidden> }")
+    }
+}
+
+/// The errors of loading a fingerprint key.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    /// The key is not 64 hexadecimal digits.
+    #[error("the fingerprint key must be 64 hexadecimal digits (32 bytes)")]
+    Malformed,
+    /// The key file could not be read or written.
+    #[error("cannot read or create the fingerprint key file {0}: {1}")]
+    File(String, #[source] std::io::Error),
+}
+
+impl Fingerprinter {
+    /// A fingerprinter with the given 32-byte key.
+    pub fn new(key: [u8; 32]) -> Self {
+        Self { key }
+    }
+
+    /// Parses a key written as 64 hexadecimal digits.
+    pub fn from_hex(hex_key: &str) -> Result<Self, KeyError> {
+        let bytes = hex::decode(hex_key.trim()).map_err(|_| KeyError::Malformed)?;
+        let key: [u8; 32] = bytes.try_into().map_err(|_| KeyError::Malformed)?;
+        Ok(Self::new(key))
+    }
+
+    /// Reads the key from `path`, creating the file with a random key (and
+    /// owner-only permissions) on first use.
+    pub fn load_or_create(path: &Path) -> Result<Self, KeyError> {
+        let io = |e| KeyError::File(path.display().to_string(), e);
+        match std::fs::read_to_string(path) {
+            Ok(text) => Self::from_hex(&text),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(parent).map_err(io)?;
+                }
+                let mut key = [0_u8; 32];
+                rand::rng().fill_bytes(&mut key);
+                write_private(path, &hex::encode(key)).map_err(io)?;
+                Ok(Self::new(key))
+            }
+            Err(error) => Err(io(error)),
+        }
+    }
+
+    /// The fingerprint of a secret: 64 lowercase hexadecimal digits.
+    pub fn fingerprint(&self, secret: &[u8]) -> String {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC takes any key length");
+        mac.update(secret);
+        hex::encode(mac.finalize().into_bytes())
+    }
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(text.as_bytes())
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    std::fs::write(path, text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_same_secret_under_the_same_key_has_the_same_fingerprint() {
+        let a = Fingerprinter::new([7; 32]);
+        assert_eq!(a.fingerprint(b"AKIA-secret"), a.fingerprint(b"AKIA-secret"));
+        assert_ne!(a.fingerprint(b"AKIA-secret"), a.fingerprint(b"AKIA-secres"));
+        assert_eq!(a.fingerprint(b"x").len(), 64);
+    }
+
+    #[test]
+    fn another_key_gives_another_fingerprint() {
+        let a = Fingerprinter::new([7; 32]);
+        let b = Fingerprinter::new([8; 32]);
+        assert_ne!(a.fingerprint(b"AKIA-secret"), b.fingerprint(b"AKIA-secret"));
+    }
+
+    #[test]
+    fn a_key_file_is_created_once_and_read_back() {
+        let dir = tempfile_dir();
+        let path = dir.join("fingerprint.key");
+        let first = Fingerprinter::load_or_create(&path).unwrap();
+        let second = Fingerprinter::load_or_create(&path).unwrap();
+        assert_eq!(first.fingerprint(b"s"), second.fingerprint(b"s"));
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    fn tempfile_dir() -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("muster-fp-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+}
