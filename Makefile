@@ -15,14 +15,15 @@ export PATH := $(HOME)/.cargo/bin:$(TOOLS_DIR)/node_modules/.bin:$(PATH)
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BIND ?= 127.0.0.1:8080
-RUN_ARGS ?=
+RUN_ARGS ?= --demo
 APP_SOURCES := $(shell find app model style public -type f) Trunk.toml Cargo.toml Cargo.lock
 
-.PHONY: help run test tools browser-tools lint dist build clean
+.PHONY: help run test bench tools browser-tools lint dist build clean
 
 help:
 	@echo "make run    build everything and start Muster at http://$(BIND)/"
 	@echo "make test   run every check: format, lints, unit, API and browser tests"
+	@echo "make bench  generate the large demo organisation (once) and time the inventory API on it"
 
 ## The dashboard, built in release mode.
 run: tools dist build
@@ -32,6 +33,14 @@ run: tools dist build
 ## Every test: format, lints (native and wasm32), unit, API, browser.
 test: tools browser-tools lint dist
 	cargo test --workspace --exclude muster-app
+
+## Benchmarks (not tests): results go in docs/benchmarks.md.
+BENCH_DB := target/bench/large.sqlite
+bench:
+	cargo build --release -p muster-server -p muster-tests
+	@[ -f $(BENCH_DB) ] || { mkdir -p target/bench && ./target/release/muster demo --scale large \
+	  --database $(BENCH_DB) --fingerprint-key-file target/bench/fingerprint.key; }
+	./target/release/bench-inventory $(BENCH_DB)
 
 build:
 	cargo build --release -p muster-server

@@ -169,7 +169,8 @@ async fn agent_filters_return_exactly_the_matching_agents(backend: Backend) {
     let team = app.count("SELECT id FROM team WHERE name = 'Engineering'").await;
     let owner = app.count("SELECT MIN(owner_id) FROM agent").await;
 
-    let cases: Vec<(String, String, Box<dyn Fn(&json::AgentSummary) -> bool>)> = vec![
+    type Check = Box<dyn Fn(&json::AgentSummary) -> bool>;
+    let cases: Vec<(String, String, Check)> = vec![
         (
             "category=coding_endpoint".into(),
             "category = 'coding_endpoint'".into(),
@@ -241,7 +242,7 @@ async fn agent_filters_return_exactly_the_matching_agents(backend: Backend) {
             .await;
         assert_eq!(page.total, expected, "{query}");
         assert!(expected > 0, "{query} should match something in the demo");
-        assert!(page.items.iter().all(|a| check(a)), "{query}");
+        assert!(page.items.iter().all(&check), "{query}");
     }
 }
 
