@@ -15,9 +15,9 @@ use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::db::bulk;
 use crate::db::sql::{Value, timestamp};
 use crate::db::{Backend, Db};
+use crate::db::{bulk, credentials};
 use crate::fingerprint::Fingerprinter;
 
 /// How big an organisation to make.
@@ -145,10 +145,11 @@ pub async fn generate(
     for table in TABLES {
         let (columns, rows) = org.table(table);
         let count = rows.len() / columns.len();
-        bulk::insert(&mut tx, table, columns, &rows).await?;
+        bulk::insert(&mut tx, db.backend(), table, columns, &rows).await?;
         summary.rows.push((table, count));
         progress(table, count, started.elapsed());
     }
+    credentials::refresh_reach_environments(&mut tx).await?;
     bulk::reset_identities(
         db,
         &mut tx,
@@ -165,6 +166,8 @@ pub async fn generate(
     )
     .await?;
     tx.commit().await?;
+    // Fresh statistics, so the query planner knows the new tables' shapes.
+    sqlx::query("ANALYZE").execute(db.pool()).await?;
     Ok(summary)
 }
 

@@ -42,6 +42,8 @@ CREATE INDEX agent_owner ON agent (owner_id);
 CREATE INDEX agent_name ON agent (name);
 CREATE INDEX agent_category ON agent (category, name);
 CREATE INDEX agent_last_seen ON agent (last_seen);
+CREATE INDEX agent_first_seen ON agent (first_seen);
+CREATE INDEX agent_platform ON agent (platform, name);
 
 CREATE TABLE tool (
     id          INTEGER PRIMARY KEY,
@@ -74,7 +76,10 @@ CREATE TABLE credential (
     last_used_at    TEXT,
     status          TEXT NOT NULL CHECK (status IN ('active', 'disabled', 'revoked', 'expired')),
     owner_id        BIGINT REFERENCES person (id),
-    fingerprint     TEXT NOT NULL
+    fingerprint     TEXT NOT NULL,
+    -- Which environments the credential reaches, derived from `reach` and kept
+    -- with it (1 prod, 2 staging, 4 dev), so "reaches prod" needs no join.
+    reach_environments INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX credential_external_id ON credential (external_id);
 CREATE INDEX credential_fingerprint ON credential (fingerprint);
@@ -83,6 +88,10 @@ CREATE INDEX credential_name ON credential (name);
 CREATE INDEX credential_kind ON credential (kind, name);
 CREATE INDEX credential_provider ON credential (provider, name);
 CREATE INDEX credential_status ON credential (status, name);
+CREATE INDEX credential_created_at ON credential (created_at);
+CREATE INDEX credential_expires_at ON credential (expires_at);
+CREATE INDEX credential_last_rotated_at ON credential (last_rotated_at);
+CREATE INDEX credential_last_used_at ON credential (last_used_at);
 
 CREATE TABLE tool_credential (
     tool_id       BIGINT NOT NULL REFERENCES tool (id),
@@ -105,6 +114,7 @@ CREATE TABLE credential_copy (
 );
 CREATE INDEX credential_copy_credential ON credential_copy (credential_id);
 CREATE INDEX credential_copy_kind ON credential_copy (kind, status);
+CREATE INDEX credential_copy_last_seen ON credential_copy (last_seen);
 
 CREATE TABLE resource (
     id            INTEGER PRIMARY KEY,
@@ -117,6 +127,7 @@ CREATE TABLE resource (
 );
 CREATE INDEX resource_name ON resource (name);
 CREATE INDEX resource_team ON resource (owner_team_id);
+CREATE INDEX resource_sensitivity ON resource (sensitivity, environment);
 
 CREATE TABLE reach (
     credential_id BIGINT NOT NULL REFERENCES credential (id),

@@ -4,20 +4,20 @@ use model::api as json;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::sql::{self, Paging, Params, get_enum, get_flag, get_opt_time, get_ref, get_time};
+use super::sql::{self, Paging, Params, Sort, get_enum, get_flag, get_opt_time, get_ref, get_time};
 use super::{Db, credentials};
 use crate::ApiError;
 
 const AGENT_COLUMNS: &str = "a.id, a.name, a.category, a.platform, a.environment, a.sanctioned, \
      a.last_seen, o.id AS owner_id, o.name AS owner_name";
 const AGENT_FROM: &str = "FROM agent a LEFT JOIN person o ON o.id = a.owner_id";
-const AGENT_SORTS: &[(&str, &str)] = &[
-    ("name", "a.name"),
-    ("category", "a.category"),
-    ("platform", "a.platform"),
-    ("environment", "a.environment"),
-    ("first_seen", "a.first_seen"),
-    ("last_seen", "a.last_seen"),
+const AGENT_SORTS: &[Sort] = &[
+    Sort::by("name", "a.name"),
+    Sort::by("category", "a.category"),
+    Sort::by("platform", "a.platform"),
+    Sort::by("environment", "a.environment"),
+    Sort::by("first_seen", "a.first_seen"),
+    Sort::nullable("last_seen", "a.last_seen"),
 ];
 
 fn agent_summary(row: &AnyRow) -> Result<json::AgentSummary, sqlx::Error> {
@@ -144,7 +144,7 @@ pub async fn owned_by(db: &Db, person: i64) -> Result<json::Page<json::AgentSumm
 
 const TOOL_COLUMNS: &str =
     "t.id, t.name, t.kind, (SELECT COUNT(*) FROM agent_tool x WHERE x.tool_id = t.id) AS agents";
-const TOOL_SORTS: &[(&str, &str)] = &[("name", "t.name"), ("kind", "t.kind")];
+const TOOL_SORTS: &[Sort] = &[Sort::by("name", "t.name"), Sort::by("kind", "t.kind")];
 
 fn tool_summary(row: &AnyRow) -> Result<json::ToolSummary, sqlx::Error> {
     Ok(json::ToolSummary {

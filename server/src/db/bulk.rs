@@ -12,6 +12,7 @@ const PARAMS_PER_STATEMENT: usize = 2_000;
 /// Inserts `rows` (a flat list, `columns.len()` values per row) into `table`.
 pub async fn insert(
     conn: &mut AnyConnection,
+    backend: Backend,
     table: &str,
     columns: &[&str],
     rows: &[Value],
@@ -19,6 +20,13 @@ pub async fn insert(
     let width = columns.len();
     assert_eq!(rows.len() % width, 0, "{table}: values do not fill whole rows");
     let per_statement = (PARAMS_PER_STATEMENT / width).max(1);
+    // SQLite resolves each `$n` by searching the names seen so far while it
+    // prepares a statement, which is quadratic in a long VALUES list; `?n` is
+    // a plain index. PostgreSQL only knows `$n`.
+    let placeholder = match backend {
+        Backend::Sqlite => "?",
+        Backend::Postgres => "$",
+    };
     for chunk in rows.chunks(per_statement * width) {
         let count = chunk.len() / width;
         let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
@@ -30,7 +38,7 @@ pub async fn insert(
                 if column > 0 {
                     sql.push_str(", ");
                 }
-                sql.push('$');
+                sql.push_str(placeholder);
                 sql.push_str(&n.to_string());
             }
             sql.push(')');

@@ -4,7 +4,7 @@ use model::api as json;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::sql::{self, Paging, Params, get_enum, get_opt_time, get_ref, get_required_ref, get_time};
+use super::sql::{self, Paging, Params, Sort, get_enum, get_opt_time, get_ref, get_required_ref, get_time};
 use super::{Db, resources};
 use crate::ApiError;
 
@@ -12,15 +12,15 @@ const CREDENTIAL_COLUMNS: &str = "c.id, c.name, c.kind, c.provider, c.external_i
      c.expires_at, c.last_rotated_at, c.last_used_at, c.fingerprint, o.id AS owner_id, o.name AS owner_name, \
      (SELECT COUNT(*) FROM credential_copy cc WHERE cc.credential_id = c.id AND cc.status = 'present') AS copies";
 const CREDENTIAL_FROM: &str = "FROM credential c LEFT JOIN person o ON o.id = c.owner_id";
-const CREDENTIAL_SORTS: &[(&str, &str)] = &[
-    ("name", "c.name"),
-    ("kind", "c.kind"),
-    ("provider", "c.provider"),
-    ("status", "c.status"),
-    ("created_at", "c.created_at"),
-    ("expires_at", "c.expires_at"),
-    ("last_rotated_at", "c.last_rotated_at"),
-    ("last_used_at", "c.last_used_at"),
+const CREDENTIAL_SORTS: &[Sort] = &[
+    Sort::by("name", "c.name"),
+    Sort::by("kind", "c.kind"),
+    Sort::by("provider", "c.provider"),
+    Sort::by("status", "c.status"),
+    Sort::by("created_at", "c.created_at"),
+    Sort::nullable("expires_at", "c.expires_at"),
+    Sort::nullable("last_rotated_at", "c.last_rotated_at"),
+    Sort::nullable("last_used_at", "c.last_used_at"),
 ];
 
 fn credential_summary(row: &AnyRow) -> Result<json::CredentialSummary, sqlx::Error> {
@@ -74,11 +74,8 @@ pub async fn list(
         ));
     }
     if let Some(environment) = query.environment {
-        conditions.push(format!(
-            "EXISTS (SELECT 1 FROM reach r JOIN resource res ON res.id = r.resource_id \
-             WHERE r.credential_id = c.id AND res.environment = {})",
-            params.bind(environment.as_str())
-        ));
+        let bit = params.bind(environment_bit(environment));
+        conditions.push(format!("(c.reach_environments & {bit}) <> 0"));
     }
     if let Some(unowned) = query.has_no_owner {
         conditions.push(
@@ -118,6 +115,32 @@ pub async fn list(
         credential_summary,
     )
     .await
+}
+
+/// The bit of an environment in `credential.reach_environments`.
+pub fn environment_bit(environment: json::Environment) -> i64 {
+    match environment {
+        json::Environment::Prod => 1,
+        json::Environment::Staging => 2,
+        json::Environment::Dev => 4,
+    }
+}
+
+/// Recomputes `reach_environments` of every credential from `reach`, after
+/// reach edges were written in bulk.
+pub async fn refresh_reach_environments(conn: &mut sqlx::AnyConnection) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE credential SET reach_environments = \
+         (CASE WHEN EXISTS (SELECT 1 FROM reach r JOIN resource res ON res.id = r.resource_id \
+             WHERE r.credential_id = credential.id AND res.environment = 'prod') THEN 1 ELSE 0 END) + \
+         (CASE WHEN EXISTS (SELECT 1 FROM reach r JOIN resource res ON res.id = r.resource_id \
+             WHERE r.credential_id = credential.id AND res.environment = 'staging') THEN 2 ELSE 0 END) + \
+         (CASE WHEN EXISTS (SELECT 1 FROM reach r JOIN resource res ON res.id = r.resource_id \
+             WHERE r.credential_id = credential.id AND res.environment = 'dev') THEN 4 ELSE 0 END)",
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// The summaries of the given credentials, by name.
@@ -223,12 +246,12 @@ pub async fn exists(db: &Db, id: i64) -> Result<bool, ApiError> {
 const COPY_COLUMNS: &str = "cp.id, cp.kind, cp.locator, cp.found_by, cp.author_email, cp.first_seen, \
      cp.last_seen, cp.status, c.id AS credential_id, c.name AS credential_name";
 const COPY_FROM: &str = "FROM credential_copy cp JOIN credential c ON c.id = cp.credential_id";
-const COPY_SORTS: &[(&str, &str)] = &[
-    ("-last_seen", "cp.last_seen"),
-    ("first_seen", "cp.first_seen"),
-    ("kind", "cp.kind"),
-    ("locator", "cp.locator"),
-    ("status", "cp.status"),
+const COPY_SORTS: &[Sort] = &[
+    Sort::by("-last_seen", "cp.last_seen"),
+    Sort::by("first_seen", "cp.first_seen"),
+    Sort::by("kind", "cp.kind"),
+    Sort::by("locator", "cp.locator"),
+    Sort::by("status", "cp.status"),
 ];
 
 fn copy_summary(row: &AnyRow) -> Result<json::CopySummary, sqlx::Error> {

@@ -4,14 +4,14 @@ use model::api as json;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::sql::{self, Paging, Params, get_enum, get_opt_time, get_ref, get_required_ref};
+use super::sql::{self, Paging, Params, Sort, get_enum, get_opt_time, get_ref, get_required_ref};
 use super::{Db, agents, credentials};
 use crate::ApiError;
 
 const TEAM_COLUMNS: &str = "t.id, t.name, p.id AS parent_id, p.name AS parent_name, \
      (SELECT COUNT(*) FROM person m WHERE m.team_id = t.id) AS members";
 const TEAM_FROM: &str = "FROM team t LEFT JOIN team p ON p.id = t.parent_id";
-const TEAM_SORTS: &[(&str, &str)] = &[("name", "t.name")];
+const TEAM_SORTS: &[Sort] = &[Sort::by("name", "t.name")];
 
 fn team_summary(row: &AnyRow) -> Result<json::TeamSummary, sqlx::Error> {
     Ok(json::TeamSummary {
@@ -93,10 +93,10 @@ const PERSON_COLUMNS: &str = "pe.id, pe.name, pe.email, pe.status, pe.departed_a
      t.name AS team_name, m.id AS manager_id, m.name AS manager_name";
 const PERSON_FROM: &str =
     "FROM person pe LEFT JOIN team t ON t.id = pe.team_id LEFT JOIN person m ON m.id = pe.manager_id";
-const PERSON_SORTS: &[(&str, &str)] = &[
-    ("name", "pe.name"),
-    ("email", "pe.email"),
-    ("status", "pe.status"),
+const PERSON_SORTS: &[Sort] = &[
+    Sort::by("name", "pe.name"),
+    Sort::by("email", "pe.email"),
+    Sort::by("status", "pe.status"),
 ];
 
 fn person_summary(row: &AnyRow) -> Result<json::PersonSummary, sqlx::Error> {

@@ -5,7 +5,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::Db;
-use super::sql::{self, Paging, Params, get_enum, get_ref, get_required_ref};
+use super::sql::{self, Paging, Params, Sort, get_enum, get_ref, get_required_ref};
 use crate::ApiError;
 
 /// Columns of a resource summary, for queries aliasing `resource` as `res`.
@@ -13,12 +13,12 @@ pub const RESOURCE_COLUMNS: &str = "res.id, res.name, res.provider, res.kind, re
      tm.id AS team_id, tm.name AS team_name";
 /// `FROM` of a resource summary.
 pub const RESOURCE_FROM: &str = "FROM resource res LEFT JOIN team tm ON tm.id = res.owner_team_id";
-const RESOURCE_SORTS: &[(&str, &str)] = &[
-    ("name", "res.name"),
-    ("provider", "res.provider"),
-    ("kind", "res.kind"),
-    ("environment", "res.environment"),
-    ("sensitivity", "res.sensitivity"),
+const RESOURCE_SORTS: &[Sort] = &[
+    Sort::by("name", "res.name"),
+    Sort::by("provider", "res.provider"),
+    Sort::by("kind", "res.kind"),
+    Sort::by("environment", "res.environment"),
+    Sort::by("sensitivity", "res.sensitivity"),
 ];
 
 /// Sorts permissions strongest first in SQL (`admin`, `write`, `read`).

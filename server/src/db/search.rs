@@ -8,96 +8,92 @@ use super::Db;
 use super::sql::{Params, text_match};
 use crate::ApiError;
 
-/// One probe of the search: an SQL query returning `id, label, detail`.
+/// One probe of the search: `select ... WHERE condition`, returning `id, label, detail`.
 struct Probe {
     kind: NodeKind,
     matched: &'static str,
+    select: &'static str,
     /// `{exact}`, `{exact_lower}`, `{prefix:column}` or `{like:columns}` stand
     /// for the query text: identifiers matched whole or by prefix (by index),
     /// or names by case-insensitive substring.
-    sql: &'static str,
+    condition: &'static str,
 }
 
+const CREDENTIAL_HIT: &str = "SELECT c.id, c.name AS label, c.provider || ' ' || c.kind || ' · ' || \
+     c.external_id || COALESCE(' · owner ' || o.name, ' · no owner') AS detail \
+     FROM credential c LEFT JOIN person o ON o.id = c.owner_id";
+const PERSON_HIT: &str =
+    "SELECT pe.id, pe.name AS label, pe.email || ' · ' || pe.status AS detail FROM person pe";
+const AGENT_HIT: &str =
+    "SELECT a.id, a.name AS label, a.platform || ' · ' || a.environment AS detail FROM agent a";
+const RESOURCE_HIT: &str = "SELECT res.id, res.name AS label, res.provider || ' · ' || res.environment || ' · ' || \
+     res.sensitivity AS detail FROM resource res";
+const TOOL_HIT: &str = "SELECT t.id, t.name AS label, t.kind AS detail FROM tool t";
+const TEAM_HIT: &str = "SELECT t.id, t.name AS label, 'team' AS detail FROM team t";
+
+const fn probe(
+    kind: NodeKind,
+    matched: &'static str,
+    select: &'static str,
+    condition: &'static str,
+) -> Probe {
+    Probe {
+        kind,
+        matched,
+        select,
+        condition,
+    }
+}
+
+/// In order: identifiers whole, identifiers by prefix, then names.
 const PROBES: &[Probe] = &[
-    Probe {
-        kind: NodeKind::Credential,
-        matched: "external_id",
-        sql: "SELECT c.id, c.name AS label, c.provider || ' ' || c.kind || ' · ' || c.external_id || \
-              COALESCE(' · owner ' || o.name, ' · no owner') AS detail \
-              FROM credential c LEFT JOIN person o ON o.id = c.owner_id WHERE c.external_id = {exact}",
-    },
-    Probe {
-        kind: NodeKind::Credential,
-        matched: "fingerprint",
-        sql: "SELECT c.id, c.name AS label, c.provider || ' ' || c.kind || ' · ' || c.external_id || \
-              COALESCE(' · owner ' || o.name, ' · no owner') AS detail \
-              FROM credential c LEFT JOIN person o ON o.id = c.owner_id WHERE c.fingerprint = {exact}",
-    },
-    Probe {
-        kind: NodeKind::Credential,
-        matched: "external_id",
-        sql: "SELECT c.id, c.name AS label, c.provider || ' ' || c.kind || ' · ' || c.external_id || \
-              COALESCE(' · owner ' || o.name, ' · no owner') AS detail \
-              FROM credential c LEFT JOIN person o ON o.id = c.owner_id WHERE {prefix:c.external_id}",
-    },
-    Probe {
-        kind: NodeKind::Credential,
-        matched: "fingerprint",
-        sql: "SELECT c.id, c.name AS label, c.provider || ' ' || c.kind || ' · ' || c.external_id || \
-              COALESCE(' · owner ' || o.name, ' · no owner') AS detail \
-              FROM credential c LEFT JOIN person o ON o.id = c.owner_id WHERE {prefix:c.fingerprint}",
-    },
-    Probe {
-        kind: NodeKind::Person,
-        matched: "email",
-        sql: "SELECT pe.id, pe.name AS label, pe.email || ' · ' || pe.status AS detail \
-              FROM person pe WHERE pe.email = {exact_lower}",
-    },
-    Probe {
-        kind: NodeKind::Person,
-        matched: "name",
-        sql: "SELECT pe.id, pe.name AS label, pe.email || ' · ' || pe.status AS detail \
-              FROM person pe WHERE {like:pe.name,pe.email}",
-    },
-    Probe {
-        kind: NodeKind::Agent,
-        matched: "name",
-        sql: "SELECT a.id, a.name AS label, a.platform || ' · ' || a.environment AS detail \
-              FROM agent a WHERE {like:a.name}",
-    },
-    Probe {
-        kind: NodeKind::Credential,
-        matched: "name",
-        sql: "SELECT c.id, c.name AS label, c.provider || ' ' || c.kind || ' · ' || c.external_id AS detail \
-              FROM credential c WHERE {like:c.name}",
-    },
-    Probe {
-        kind: NodeKind::Resource,
-        matched: "name",
-        sql: "SELECT res.id, res.name AS label, res.provider || ' · ' || res.environment || ' · ' || \
-              res.sensitivity AS detail FROM resource res WHERE {like:res.name}",
-    },
-    Probe {
-        kind: NodeKind::Tool,
-        matched: "name",
-        sql: "SELECT t.id, t.name AS label, t.kind AS detail FROM tool t WHERE {like:t.name}",
-    },
-    Probe {
-        kind: NodeKind::Team,
-        matched: "name",
-        sql: "SELECT t.id, t.name AS label, 'team' AS detail FROM team t WHERE {like:t.name}",
-    },
+    probe(
+        NodeKind::Credential,
+        "external_id",
+        CREDENTIAL_HIT,
+        "c.external_id = {exact}",
+    ),
+    probe(
+        NodeKind::Credential,
+        "fingerprint",
+        CREDENTIAL_HIT,
+        "c.fingerprint = {exact}",
+    ),
+    probe(
+        NodeKind::Credential,
+        "external_id",
+        CREDENTIAL_HIT,
+        "{prefix:c.external_id}",
+    ),
+    probe(
+        NodeKind::Credential,
+        "fingerprint",
+        CREDENTIAL_HIT,
+        "{prefix:c.fingerprint}",
+    ),
+    probe(NodeKind::Person, "email", PERSON_HIT, "pe.email = {exact_lower}"),
+    probe(NodeKind::Person, "name", PERSON_HIT, "{like:pe.name,pe.email}"),
+    probe(NodeKind::Agent, "name", AGENT_HIT, "{like:a.name}"),
+    probe(NodeKind::Credential, "name", CREDENTIAL_HIT, "{like:c.name}"),
+    probe(NodeKind::Resource, "name", RESOURCE_HIT, "{like:res.name}"),
+    probe(NodeKind::Tool, "name", TOOL_HIT, "{like:t.name}"),
+    probe(NodeKind::Team, "name", TEAM_HIT, "{like:t.name}"),
 ];
 
-/// `GET /api/v1/search`: exact identifier matches first, then names.
+/// `GET /api/v1/search`: identifiers (key id, ARN, fingerprint, email)
+/// first; names only when no identifier matched, since a pasted identifier
+/// names one thing and a substring scan of every name would only add noise.
 pub async fn search(db: &Db, text: &str, limit: usize) -> Result<json::SearchResults, ApiError> {
     let mut hits: Vec<json::SearchHit> = Vec::new();
     for probe in PROBES {
-        if hits.len() >= limit {
+        let by_name = probe.matched == "name";
+        let identified = hits.iter().any(|hit| hit.matched != "name");
+        if hits.len() >= limit || (by_name && identified) {
             break;
         }
         let mut params = Params::default();
-        let sql = render(probe.sql, &mut params, text);
+        let condition = render(probe.condition, &mut params, text);
+        let sql = format!("{} WHERE {condition}", probe.select);
         let rows = sqlx::query_with(
             &format!("{sql} ORDER BY 2, 1 LIMIT {}", limit - hits.len()),
             params.args(),

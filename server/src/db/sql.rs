@@ -132,6 +132,41 @@ pub fn team_subtree(params: &mut Params, team: i64) -> String {
     )
 }
 
+/// A column a list may be sorted by.
+#[derive(Debug, Clone, Copy)]
+pub struct Sort {
+    /// The name in `?sort=`; a leading `-` makes it the default *descending*.
+    pub key: &'static str,
+    /// The SQL expression.
+    pub column: &'static str,
+    /// Whether the column may be NULL (such rows then sort last, either way).
+    pub nullable: bool,
+}
+
+impl Sort {
+    /// A NOT NULL column.
+    pub const fn by(key: &'static str, column: &'static str) -> Self {
+        Self {
+            key,
+            column,
+            nullable: false,
+        }
+    }
+
+    /// A column that may be NULL.
+    pub const fn nullable(key: &'static str, column: &'static str) -> Self {
+        Self {
+            key,
+            column,
+            nullable: true,
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        self.key.trim_start_matches('-')
+    }
+}
+
 /// A validated page request: `LIMIT`, `OFFSET` and `ORDER BY`.
 #[derive(Debug, Clone)]
 pub struct Paging {
@@ -144,14 +179,13 @@ pub struct Paging {
 }
 
 impl Paging {
-    /// Checks `page`, `limit` and `sort` against `sorts` (the accepted keys
-    /// and their SQL), the first of which is the default. A tie-breaker on
-    /// `id_column` keeps pages stable.
+    /// Checks `page`, `limit` and `sort` against `sorts` (the first is the
+    /// default). A tie-breaker on `id_column` keeps pages stable.
     pub fn new(
         page: Option<u32>,
         limit: Option<u32>,
         sort: Option<&str>,
-        sorts: &[(&str, &str)],
+        sorts: &[Sort],
         id_column: &str,
     ) -> Result<Self, ApiError> {
         let page = page.unwrap_or(1);
@@ -165,29 +199,21 @@ impl Paging {
                 json::MAX_PAGE_LIMIT
             )));
         }
-        let (key, descending) = match sort {
-            None | Some("") => (sorts[0].0, sorts[0].0.starts_with('-')),
-            Some(sort) => (sort, sort.starts_with('-')),
-        };
-        let bare = key.trim_start_matches('-');
-        let Some((_, column)) = sorts
-            .iter()
-            .find(|(name, _)| name.trim_start_matches('-') == bare)
-        else {
-            let names: Vec<&str> = sorts
-                .iter()
-                .map(|(name, _)| name.trim_start_matches('-'))
-                .collect();
+        let requested = sort.filter(|s| !s.is_empty()).unwrap_or(sorts[0].key);
+        let descending = requested.starts_with('-');
+        let name = requested.trim_start_matches('-');
+        let Some(sort) = sorts.iter().find(|s| s.name() == name) else {
+            let names: Vec<&str> = sorts.iter().map(Sort::name).collect();
             return Err(ApiError::BadRequest(format!(
-                "unknown sort {bare:?}; expected one of: {} (with `-` in front for descending)",
+                "unknown sort {name:?}; expected one of: {} (with `-` in front for descending)",
                 names.join(", ")
             )));
         };
         let direction = if descending { "DESC" } else { "ASC" };
-        // NULLs sort last either way, the same on both engines.
-        let order_by = format!(
-            "CASE WHEN {column} IS NULL THEN 1 ELSE 0 END, {column} {direction}, {id_column} {direction}"
-        );
+        // NULLS LAST is the same on both engines; on NOT NULL columns it is
+        // left out so that SQLite can walk an index in order.
+        let nulls = if sort.nullable { " NULLS LAST" } else { "" };
+        let order_by = format!("{} {direction}{nulls}, {id_column} {direction}", sort.column);
         Ok(Self {
             page,
             limit,

@@ -5,6 +5,17 @@
 use model::api as json;
 use muster_tests::{Backend, on_every_backend, spawn_demo_app};
 
+/// Every list of the inventory API.
+const LISTS: [&str; 7] = [
+    "agents",
+    "credentials",
+    "copies",
+    "resources",
+    "people",
+    "teams",
+    "tools",
+];
+
 async fn the_demo_organisation_is_consistent_and_of_the_small_scale(backend: Backend) {
     let app = spawn_demo_app(backend).await;
     let scale = muster_server::demo::ScaleName::Small.scale();
@@ -98,15 +109,7 @@ async fn the_demo_organisation_is_the_same_for_the_same_seed(backend: Backend) {
 async fn lists_page_through_every_row_once(backend: Backend) {
     let app = spawn_demo_app(backend).await;
 
-    for list in [
-        "agents",
-        "credentials",
-        "copies",
-        "resources",
-        "people",
-        "teams",
-        "tools",
-    ] {
+    for list in LISTS {
         let first: json::Page<serde_json::Value> = app.get_json(&format!("/api/v1/{list}?limit=7")).await;
         let second: json::Page<serde_json::Value> =
             app.get_json(&format!("/api/v1/{list}?limit=7&page=2")).await;
@@ -514,15 +517,7 @@ async fn entity_details_carry_their_direct_neighbours(backend: Backend) {
 async fn missing_entities_are_404_and_malformed_ids_400(backend: Backend) {
     let app = spawn_demo_app(backend).await;
 
-    for entity in [
-        "agents",
-        "credentials",
-        "copies",
-        "resources",
-        "people",
-        "teams",
-        "tools",
-    ] {
+    for entity in LISTS {
         app.get_error(&format!("/api/v1/{entity}/999999"), 404, "not_found")
             .await;
         app.get_error(&format!("/api/v1/{entity}/abc"), 400, "bad_request")
