@@ -165,6 +165,9 @@ pub async fn generate(
         ],
     )
     .await?;
+    if db.backend() == Backend::Sqlite {
+        sqlx::query("PRAGMA cache_size = -2000").execute(&mut *tx).await?;
+    }
     tx.commit().await?;
     // Fresh statistics, so the query planner knows the new tables' shapes.
     sqlx::query("ANALYZE").execute(db.pool()).await?;

@@ -314,14 +314,18 @@ pub struct CredentialDetail {
     pub scopes: Vec<String>,
     /// The third-party application holding the grant, if any.
     pub third_party: Option<String>,
-    /// The tools that authenticate with it.
+    /// The tools that authenticate with it (the first 100).
     pub tools: Vec<Ref>,
-    /// The agents that use those tools.
+    /// The agents that use those tools (the first 100).
     pub agents: Vec<Ref>,
-    /// Every stored copy of its secret.
+    /// How many agents use it in all.
+    pub agents_total: i64,
+    /// The stored copies of its secret (the first 200; `credential.copies` counts the present ones).
     pub copies: Vec<CopySummary>,
-    /// What it reaches.
+    /// What it reaches (the first 200, most sensitive first; the blast radius has them all).
     pub reach: Vec<ReachEntry>,
+    /// How many resources it reaches in all.
+    pub reach_total: i64,
     /// Its most recent activity (the last 20 events).
     pub recent_activity: Vec<ActivityEvent>,
 }

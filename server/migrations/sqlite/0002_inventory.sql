@@ -85,13 +85,14 @@ CREATE INDEX credential_external_id ON credential (external_id);
 CREATE INDEX credential_fingerprint ON credential (fingerprint);
 CREATE INDEX credential_owner ON credential (owner_id);
 CREATE INDEX credential_name ON credential (name);
-CREATE INDEX credential_kind ON credential (kind, name);
+CREATE INDEX credential_kind ON credential (kind, status, name);
 CREATE INDEX credential_provider ON credential (provider, name);
 CREATE INDEX credential_status ON credential (status, name);
 CREATE INDEX credential_created_at ON credential (created_at);
 CREATE INDEX credential_expires_at ON credential (expires_at);
 CREATE INDEX credential_last_rotated_at ON credential (last_rotated_at);
 CREATE INDEX credential_last_used_at ON credential (last_used_at);
+CREATE INDEX credential_reach_environments ON credential (reach_environments);
 
 CREATE TABLE tool_credential (
     tool_id       BIGINT NOT NULL REFERENCES tool (id),
@@ -113,7 +114,7 @@ CREATE TABLE credential_copy (
     status        TEXT NOT NULL CHECK (status IN ('present', 'removed'))
 );
 CREATE INDEX credential_copy_credential ON credential_copy (credential_id);
-CREATE INDEX credential_copy_kind ON credential_copy (kind, status);
+CREATE INDEX credential_copy_kind ON credential_copy (kind, status, last_seen);
 CREATE INDEX credential_copy_last_seen ON credential_copy (last_seen);
 
 CREATE TABLE resource (

@@ -78,6 +78,7 @@ pub async fn list(db: &Db, query: &json::AgentQuery) -> Result<json::Page<json::
     if let Some(text) = query.q.as_deref().filter(|q| !q.trim().is_empty()) {
         conditions.push(sql::text_match(
             &mut params,
+            db.backend(),
             &["a.name", "a.platform", "a.description"],
             text.trim(),
         ));
@@ -170,7 +171,12 @@ pub async fn list_tools(db: &Db, query: &json::ToolQuery) -> Result<json::Page<j
         ));
     }
     if let Some(text) = query.q.as_deref().filter(|q| !q.trim().is_empty()) {
-        conditions.push(sql::text_match(&mut params, &["t.name"], text.trim()));
+        conditions.push(sql::text_match(
+            &mut params,
+            db.backend(),
+            &["t.name"],
+            text.trim(),
+        ));
     }
     let filter = sql::where_clause(&conditions);
     db.list_page(
@@ -200,7 +206,7 @@ pub async fn get_tool(db: &Db, id: i64) -> Result<json::ToolDetail, ApiError> {
     .fetch_all(db.pool())
     .await?;
     let credentials = sqlx::query_scalar::<_, i64>(
-        "SELECT credential_id FROM tool_credential WHERE tool_id = $1 ORDER BY credential_id",
+        "SELECT credential_id FROM tool_credential WHERE tool_id = $1 ORDER BY credential_id LIMIT 200",
     )
     .bind(id)
     .fetch_all(db.pool())

@@ -7,7 +7,7 @@ use super::sql::Value;
 use super::{Backend, Db};
 
 /// Bind parameters per statement: under SQLite's limit (32,766) and PostgreSQL's (65,535).
-const PARAMS_PER_STATEMENT: usize = 2_000;
+const PARAMS_PER_STATEMENT: usize = 30_000;
 
 /// Inserts `rows` (a flat list, `columns.len()` values per row) into `table`.
 pub async fn insert(
@@ -20,13 +20,11 @@ pub async fn insert(
     let width = columns.len();
     assert_eq!(rows.len() % width, 0, "{table}: values do not fill whole rows");
     let per_statement = (PARAMS_PER_STATEMENT / width).max(1);
-    // SQLite resolves each `$n` by searching the names seen so far while it
-    // prepares a statement, which is quadratic in a long VALUES list; `?n` is
-    // a plain index. PostgreSQL only knows `$n`.
-    let placeholder = match backend {
-        Backend::Sqlite => "?",
-        Backend::Postgres => "$",
-    };
+    // SQLite treats `$n` and `?n` as *named* parameters, and looking up a
+    // parameter's name walks the whole list of names: binding a long VALUES
+    // list is then quadratic (it was 40% of a large load). Anonymous `?`
+    // parameters bind by position in constant time. PostgreSQL knows only `$n`.
+    let numbered = backend == Backend::Postgres;
     for chunk in rows.chunks(per_statement * width) {
         let count = chunk.len() / width;
         let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
@@ -38,8 +36,12 @@ pub async fn insert(
                 if column > 0 {
                     sql.push_str(", ");
                 }
-                sql.push_str(placeholder);
-                sql.push_str(&n.to_string());
+                if numbered {
+                    sql.push('$');
+                    sql.push_str(&n.to_string());
+                } else {
+                    sql.push('?');
+                }
             }
             sql.push(')');
         }

@@ -74,8 +74,14 @@ pub async fn list(
         ));
     }
     if let Some(environment) = query.environment {
-        let bit = params.bind(environment_bit(environment));
-        conditions.push(format!("(c.reach_environments & {bit}) <> 0"));
+        // Every bit mask that includes the environment's bit: an IN list the
+        // index on `reach_environments` can serve (a bitwise test cannot).
+        let bit = environment_bit(environment);
+        let masks: Vec<String> = (1..8)
+            .filter(|mask| mask & bit != 0)
+            .map(|mask| params.bind(mask))
+            .collect();
+        conditions.push(format!("c.reach_environments IN ({})", masks.join(", ")));
     }
     if let Some(unowned) = query.has_no_owner {
         conditions.push(
@@ -95,13 +101,20 @@ pub async fn list(
         ));
     }
     if let Some(text) = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        // Identifiers are pasted whole: match them exactly (by index) as well
-        // as names by substring.
-        let exact = params.bind(text);
-        let names = sql::text_match(&mut params, &["c.name"], text);
-        conditions.push(format!(
-            "(c.external_id = {exact} OR c.fingerprint = {exact} OR {names})"
-        ));
+        // A pasted key id, ARN or fingerprint names its credential: look it
+        // up by index; only text that is no identifier searches the names.
+        let identified: Vec<i64> = sqlx::query_scalar(
+            "SELECT id FROM credential WHERE external_id = $1 UNION SELECT id FROM credential WHERE fingerprint = $1",
+        )
+        .bind(text)
+        .fetch_all(db.pool())
+        .await?;
+        if identified.is_empty() {
+            conditions.push(sql::text_match(&mut params, db.backend(), &["c.name"], text));
+        } else {
+            let ids: Vec<String> = identified.into_iter().map(|id| params.bind(id)).collect();
+            conditions.push(format!("c.id IN ({})", ids.join(", ")));
+        }
     }
     let filter = sql::where_clause(&conditions);
     db.list_page(
@@ -173,14 +186,15 @@ pub async fn get(db: &Db, id: i64) -> Result<json::CredentialDetail, ApiError> {
     .ok_or_else(|| ApiError::NotFound(format!("no credential with id {id}")))?;
     let tools = sqlx::query(
         "SELECT t.id, t.name FROM tool t JOIN tool_credential tc ON tc.tool_id = t.id \
-         WHERE tc.credential_id = $1 ORDER BY t.name, t.id",
+         WHERE tc.credential_id = $1 ORDER BY t.name, t.id LIMIT 100",
     )
     .bind(id)
     .fetch_all(db.pool())
     .await?;
     let agents = sqlx::query(
         "SELECT DISTINCT a.id, a.name FROM agent a JOIN agent_tool at ON at.agent_id = a.id \
-         JOIN tool_credential tc ON tc.tool_id = at.tool_id WHERE tc.credential_id = $1 ORDER BY a.name, a.id",
+         JOIN tool_credential tc ON tc.tool_id = at.tool_id WHERE tc.credential_id = $1 ORDER BY a.name, a.id \
+         LIMIT 100",
     )
     .bind(id)
     .fetch_all(db.pool())
@@ -217,7 +231,18 @@ pub async fn get(db: &Db, id: i64) -> Result<json::CredentialDetail, ApiError> {
             .map(|r| get_required_ref(r, "id", "name"))
             .collect::<Result<_, _>>()?,
         copies: copies.items,
-        reach: resources::reached_by_credential(db, id).await?,
+        agents_total: sqlx::query_scalar(
+            "SELECT COUNT(DISTINCT at.agent_id) FROM agent_tool at \
+             JOIN tool_credential tc ON tc.tool_id = at.tool_id WHERE tc.credential_id = $1",
+        )
+        .bind(id)
+        .fetch_one(db.pool())
+        .await?,
+        reach: resources::reached_by_credential(db, id, Some(200)).await?,
+        reach_total: sqlx::query_scalar("SELECT COUNT(*) FROM reach WHERE credential_id = $1")
+            .bind(id)
+            .fetch_one(db.pool())
+            .await?,
         recent_activity: events.iter().map(activity_event).collect::<Result<_, _>>()?,
     })
 }
@@ -292,7 +317,7 @@ pub async fn list_copies(
         conditions.push(format!("cp.credential_id = {}", params.bind(credential)));
     }
     if let Some(text) = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        conditions.push(sql::text_match(&mut params, &["cp.locator"], text));
+        conditions.push(sql::text_match(&mut params, db.backend(), &["cp.locator"], text));
     }
     let filter = sql::where_clause(&conditions);
     db.list_page(

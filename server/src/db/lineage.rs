@@ -267,7 +267,7 @@ pub async fn blast_radius(db: &Db, id: i64) -> Result<json::BlastRadius, ApiErro
         .fetch_optional(db.pool())
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no credential with id {id}")))?;
-    let reach = resources::reached_by_credential(db, id).await?;
+    let reach = resources::reached_by_credential(db, id, None).await?;
     let mut entries = Vec::with_capacity(reach.len());
     for entry in reach {
         let (others, others_total) = resources::reaching(db, entry.resource.id, Some(id), 10).await?;

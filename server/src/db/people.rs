@@ -31,7 +31,7 @@ pub async fn list_teams(db: &Db, query: &json::TeamQuery) -> Result<json::Page<j
         conditions.push(format!("t.parent_id = {}", params.bind(parent)));
     }
     if let Some(text) = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        conditions.push(sql::text_match(&mut params, &["t.name"], text));
+        conditions.push(sql::text_match(&mut params, db.backend(), &["t.name"], text));
     }
     let filter = sql::where_clause(&conditions);
     db.list_page(
@@ -136,7 +136,12 @@ pub async fn list_people(
         conditions.push(format!("pe.status = {}", params.bind(status.as_str())));
     }
     if let Some(text) = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        conditions.push(sql::text_match(&mut params, &["pe.name", "pe.email"], text));
+        conditions.push(sql::text_match(
+            &mut params,
+            db.backend(),
+            &["pe.name", "pe.email"],
+            text,
+        ));
     }
     let filter = sql::where_clause(&conditions);
     db.list_page(

@@ -71,7 +71,7 @@ pub async fn list(
         conditions.push(format!("res.owner_team_id IN {teams}"));
     }
     if let Some(text) = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        conditions.push(sql::text_match(&mut params, &["res.name"], text));
+        conditions.push(sql::text_match(&mut params, db.backend(), &["res.name"], text));
     }
     let filter = sql::where_clause(&conditions);
     db.list_page(
@@ -139,11 +139,17 @@ pub async fn reaching(
     Ok((reach, total))
 }
 
-/// What a credential reaches, most sensitive and most privileged first.
-pub async fn reached_by_credential(db: &Db, credential: i64) -> Result<Vec<json::ReachEntry>, ApiError> {
+/// What a credential reaches, most sensitive and most privileged first (at
+/// most `limit` resources, or all of them for the blast radius).
+pub async fn reached_by_credential(
+    db: &Db,
+    credential: i64,
+    limit: Option<u32>,
+) -> Result<Vec<json::ReachEntry>, ApiError> {
+    let limit = limit.map(|n| format!("LIMIT {n}")).unwrap_or_default();
     let rows = sqlx::query(&format!(
         "SELECT {RESOURCE_COLUMNS}, r.permission {RESOURCE_FROM} JOIN reach r ON r.resource_id = res.id \
-         WHERE r.credential_id = $1 ORDER BY {SENSITIVITY_RANK}, {PERMISSION_RANK}, res.name, res.id"
+         WHERE r.credential_id = $1 ORDER BY {SENSITIVITY_RANK}, {PERMISSION_RANK}, res.name, res.id {limit}"
     ))
     .bind(credential)
     .fetch_all(db.pool())

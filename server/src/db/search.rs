@@ -3,9 +3,10 @@
 
 use model::api::{self as json, NodeKind};
 use sqlx::Row;
+use sqlx::any::AnyRow;
 
-use super::Db;
 use super::sql::{Params, text_match};
+use super::{Backend, Db};
 use crate::ApiError;
 
 /// One probe of the search: `select ... WHERE condition`, returning `id, label, detail`.
@@ -84,35 +85,24 @@ const PROBES: &[Probe] = &[
 /// first; names only when no identifier matched, since a pasted identifier
 /// names one thing and a substring scan of every name would only add noise.
 pub async fn search(db: &Db, text: &str, limit: usize) -> Result<json::SearchResults, ApiError> {
+    let (identifiers, names): (Vec<&Probe>, Vec<&Probe>) = PROBES.iter().partition(|p| p.matched != "name");
     let mut hits: Vec<json::SearchHit> = Vec::new();
-    for probe in PROBES {
-        let by_name = probe.matched == "name";
-        let identified = hits.iter().any(|hit| hit.matched != "name");
-        if hits.len() >= limit || (by_name && identified) {
+    for probe in identifiers {
+        if hits.len() >= limit {
             break;
         }
-        let mut params = Params::default();
-        let condition = render(probe.condition, &mut params, text);
-        let sql = format!("{} WHERE {condition}", probe.select);
-        let rows = sqlx::query_with(
-            &format!("{sql} ORDER BY 2, 1 LIMIT {}", limit - hits.len()),
-            params.args(),
-        )
-        .fetch_all(db.pool())
-        .await?;
-        for row in rows {
-            let id: i64 = row.try_get("id")?;
-            if hits.iter().any(|hit| hit.kind == probe.kind && hit.id == id) {
-                continue;
-            }
-            hits.push(json::SearchHit {
-                kind: probe.kind,
-                id,
-                label: row.try_get("label")?,
-                detail: row.try_get("detail")?,
-                matched: probe.matched.to_owned(),
-            });
+        let rows = run(db, probe, text, limit - hits.len()).await?;
+        add_hits(&mut hits, probe, &rows)?;
+    }
+    if hits.is_empty() {
+        // Each name probe may scan a table: run them all at once (SQLite
+        // serves concurrent readers under WAL), then keep their order.
+        let results =
+            futures::future::try_join_all(names.iter().map(|probe| run(db, probe, text, limit))).await?;
+        for (probe, rows) in names.iter().zip(&results) {
+            add_hits(&mut hits, probe, rows)?;
         }
+        hits.truncate(limit);
     }
     Ok(json::SearchResults {
         query: text.to_owned(),
@@ -120,8 +110,32 @@ pub async fn search(db: &Db, text: &str, limit: usize) -> Result<json::SearchRes
     })
 }
 
+async fn run(db: &Db, probe: &Probe, text: &str, limit: usize) -> Result<Vec<AnyRow>, sqlx::Error> {
+    let mut params = Params::default();
+    let condition = render(probe.condition, db.backend(), &mut params, text);
+    let sql = format!("{} WHERE {condition} ORDER BY 2, 1 LIMIT {limit}", probe.select);
+    sqlx::query_with(&sql, params.args()).fetch_all(db.pool()).await
+}
+
+fn add_hits(hits: &mut Vec<json::SearchHit>, probe: &Probe, rows: &[AnyRow]) -> Result<(), sqlx::Error> {
+    for row in rows {
+        let id: i64 = row.try_get("id")?;
+        if hits.iter().any(|hit| hit.kind == probe.kind && hit.id == id) {
+            continue;
+        }
+        hits.push(json::SearchHit {
+            kind: probe.kind,
+            id,
+            label: row.try_get("label")?,
+            detail: row.try_get("detail")?,
+            matched: probe.matched.to_owned(),
+        });
+    }
+    Ok(())
+}
+
 /// Fills a probe's `{exact}`, `{exact_lower}`, `{prefix:col}` and `{like:col,...}` slots.
-fn render(template: &str, params: &mut Params, text: &str) -> String {
+fn render(template: &str, backend: Backend, params: &mut Params, text: &str) -> String {
     let mut sql = template.to_owned();
     if sql.contains("{exact}") {
         sql = sql.replace("{exact}", &params.bind(text));
@@ -145,7 +159,7 @@ fn render(template: &str, params: &mut Params, text: &str) -> String {
     if let Some(start) = sql.find("{like:") {
         let end = start + sql[start..].find('}').expect("a closed slot");
         let columns: Vec<&str> = sql[start + 6..end].split(',').collect();
-        let condition = text_match(params, &columns, text);
+        let condition = text_match(params, backend, &columns, text);
         sql.replace_range(start..=end, &condition);
     }
     sql

@@ -9,6 +9,7 @@ use model::api as json;
 use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::{Arguments, Row};
 
+use super::Backend;
 use crate::ApiError;
 
 /// A value bound to a placeholder.
@@ -107,17 +108,19 @@ pub fn where_clause(conditions: &[String]) -> String {
 }
 
 /// A case-insensitive substring condition over `columns` for the user's text,
-/// with `%` and `_` in the text matched literally.
-pub fn text_match(params: &mut Params, columns: &[&str], text: &str) -> String {
-    let escaped = text
-        .to_lowercase()
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
+/// with `%` and `_` in the text matched literally. SQLite's `LIKE` already
+/// ignores (ASCII) case; PostgreSQL's `ILIKE` does. Neither wraps the column
+/// in `LOWER()`, which costs an allocation per row on a scan.
+pub fn text_match(params: &mut Params, backend: Backend, columns: &[&str], text: &str) -> String {
+    let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
     let pattern = params.bind(format!("%{escaped}%"));
+    let like = match backend {
+        Backend::Sqlite => "LIKE",
+        Backend::Postgres => "ILIKE",
+    };
     let tests: Vec<String> = columns
         .iter()
-        .map(|column| format!("LOWER({column}) LIKE {pattern} ESCAPE '\\'"))
+        .map(|column| format!("{column} {like} {pattern} ESCAPE '\\'"))
         .collect();
     format!("({})", tests.join(" OR "))
 }

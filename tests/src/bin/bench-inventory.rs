@@ -79,6 +79,10 @@ async fn main() {
             vec![format!("/api/v1/credentials?q={key}")],
         ),
         (
+            "credentials by name (q=)",
+            vec!["/api/v1/credentials?q=deploy-assistant-1234".into()],
+        ),
+        (
             "copies of kind chat_message",
             vec!["/api/v1/copies?kind=chat_message&status=present".into()],
         ),
@@ -114,6 +118,10 @@ async fn main() {
             vec![format!("/api/v1/search?q={fingerprint}")],
         ),
         ("search by name", vec!["/api/v1/search?q=payments-release".into()]),
+        (
+            "search with no match",
+            vec!["/api/v1/search?q=no-such-thing-anywhere".into()],
+        ),
     ];
 
     println!(

@@ -419,6 +419,11 @@ async fn copy_resource_people_team_and_tool_filters_match_sql(backend: Backend) 
         ),
         (
             "tools",
+            "q=GITHUB-MCP".into(),
+            "tool WHERE name LIKE 'github-mcp%'".into(),
+        ),
+        (
+            "tools",
             format!("agent={agent}"),
             format!("tool WHERE id IN (SELECT tool_id FROM agent_tool WHERE agent_id = {agent})"),
         ),
@@ -450,7 +455,17 @@ async fn entity_details_carry_their_direct_neighbours(backend: Backend) {
             "SELECT COUNT(*) FROM reach WHERE credential_id = {credential}"
         ))
         .await;
-    assert_eq!(detail.reach.len() as i64, reach);
+    assert_eq!((detail.reach.len() as i64, detail.reach_total), (reach, reach));
+    let agents = app
+        .count(&format!(
+            "SELECT COUNT(DISTINCT at.agent_id) FROM agent_tool at JOIN tool_credential tc ON tc.tool_id = at.tool_id \
+             WHERE tc.credential_id = {credential}"
+        ))
+        .await;
+    assert_eq!(
+        (detail.agents.len() as i64, detail.agents_total),
+        (agents.min(100), agents)
+    );
     let copies = app
         .count(&format!(
             "SELECT COUNT(*) FROM credential_copy WHERE credential_id = {credential}"
