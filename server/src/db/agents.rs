@@ -75,12 +75,12 @@ pub async fn list(db: &Db, query: &json::AgentQuery) -> Result<json::Page<json::
             .to_owned(),
         );
     }
-    if let Some(text) = query.q.as_deref().filter(|q| !q.trim().is_empty()) {
+    if let Some(text) = sql::search_text(&query.q) {
         conditions.push(sql::text_match(
             &mut params,
             db.backend(),
             &["a.name", "a.platform", "a.description"],
-            text.trim(),
+            text,
         ));
     }
     let filter = sql::where_clause(&conditions);
@@ -170,13 +170,8 @@ pub async fn list_tools(db: &Db, query: &json::ToolQuery) -> Result<json::Page<j
             params.bind(agent)
         ));
     }
-    if let Some(text) = query.q.as_deref().filter(|q| !q.trim().is_empty()) {
-        conditions.push(sql::text_match(
-            &mut params,
-            db.backend(),
-            &["t.name"],
-            text.trim(),
-        ));
+    if let Some(text) = sql::search_text(&query.q) {
+        conditions.push(sql::text_match(&mut params, db.backend(), &["t.name"], text));
     }
     let filter = sql::where_clause(&conditions);
     db.list_page(

@@ -100,7 +100,7 @@ pub async fn list(
             params.bind(agent)
         ));
     }
-    if let Some(text) = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+    if let Some(text) = sql::search_text(&query.q) {
         // A pasted key id, ARN or fingerprint names its credential: look it
         // up by index; only text that is no identifier searches the names.
         let identified: Vec<i64> = sqlx::query_scalar(
@@ -316,7 +316,7 @@ pub async fn list_copies(
     if let Some(credential) = query.credential {
         conditions.push(format!("cp.credential_id = {}", params.bind(credential)));
     }
-    if let Some(text) = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+    if let Some(text) = sql::search_text(&query.q) {
         conditions.push(sql::text_match(&mut params, db.backend(), &["cp.locator"], text));
     }
     let filter = sql::where_clause(&conditions);

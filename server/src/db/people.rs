@@ -30,7 +30,7 @@ pub async fn list_teams(db: &Db, query: &json::TeamQuery) -> Result<json::Page<j
     if let Some(parent) = query.parent {
         conditions.push(format!("t.parent_id = {}", params.bind(parent)));
     }
-    if let Some(text) = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+    if let Some(text) = sql::search_text(&query.q) {
         conditions.push(sql::text_match(&mut params, db.backend(), &["t.name"], text));
     }
     let filter = sql::where_clause(&conditions);
@@ -135,7 +135,7 @@ pub async fn list_people(
     if let Some(status) = query.status {
         conditions.push(format!("pe.status = {}", params.bind(status.as_str())));
     }
-    if let Some(text) = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+    if let Some(text) = sql::search_text(&query.q) {
         conditions.push(sql::text_match(
             &mut params,
             db.backend(),

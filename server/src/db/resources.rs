@@ -70,7 +70,7 @@ pub async fn list(
         let teams = sql::team_subtree(&mut params, team);
         conditions.push(format!("res.owner_team_id IN {teams}"));
     }
-    if let Some(text) = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+    if let Some(text) = sql::search_text(&query.q) {
         conditions.push(sql::text_match(&mut params, db.backend(), &["res.name"], text));
     }
     let filter = sql::where_clause(&conditions);

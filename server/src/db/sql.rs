@@ -107,6 +107,11 @@ pub fn where_clause(conditions: &[String]) -> String {
     }
 }
 
+/// A list's free-text query, trimmed; `None` when there is nothing to search.
+pub fn search_text(q: &Option<String>) -> Option<&str> {
+    q.as_deref().map(str::trim).filter(|text| !text.is_empty())
+}
+
 /// A case-insensitive substring condition over `columns` for the user's text,
 /// with `%` and `_` in the text matched literally. SQLite's `LIKE` already
 /// ignores (ASCII) case; PostgreSQL's `ILIKE` does. Neither wraps the column
