@@ -162,7 +162,8 @@ impl Db {
         sqlx::query("SELECT 1").execute(&self.pool).await.map(|_| ())
     }
 
-    /// Runs a list's count and page queries (sharing `params`) and maps the rows.
+    /// Runs a list's page query and, when the page does not tell the total
+    /// by itself, its count query (both sharing `params`); maps the rows.
     pub(crate) async fn list_page<T>(
         &self,
         count_sql: &str,
@@ -171,13 +172,18 @@ impl Db {
         paging: &sql::Paging,
         map: fn(&AnyRow) -> Result<T, sqlx::Error>,
     ) -> Result<json::Page<T>, crate::ApiError> {
-        let total: i64 = sqlx::query_scalar_with(count_sql, params.args())
-            .fetch_one(&self.pool)
-            .await?;
         let rows = sqlx::query_with(rows_sql, params.args())
             .fetch_all(&self.pool)
             .await?;
         let items = rows.iter().map(map).collect::<Result<Vec<_>, _>>()?;
+        // A short first page is the whole list: no need to count.
+        let total = if paging.page == 1 && items.len() < paging.limit as usize {
+            items.len() as i64
+        } else {
+            sqlx::query_scalar_with(count_sql, params.args())
+                .fetch_one(&self.pool)
+                .await?
+        };
         Ok(paging.page(items, total))
     }
 

@@ -9,10 +9,10 @@ pub mod health;
 pub mod people;
 pub mod resources;
 
+use axum::Router;
 use axum::extract::OriginalUri;
 use axum::http::{HeaderValue, Method, header};
 use axum::routing::get;
-use axum::{Json, Router};
 use tower_http::set_header::SetResponseHeaderLayer;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
@@ -30,14 +30,15 @@ pub fn router() -> Router<AppState> {
         .merge(graph::router())
         .split_for_parts();
     openapi.info.version = env!("CARGO_PKG_VERSION").to_owned();
-    let openapi = std::sync::Arc::new(openapi);
+    // Serialised once: the document does not change while the server runs.
+    let openapi = axum::body::Bytes::from(openapi.to_json().expect("the OpenAPI document serialises"));
     Router::new()
         .merge(health::router())
         .nest(
             "/v1",
             v1.route(
                 "/openapi.json",
-                get(move || async move { Json(openapi.as_ref().clone()) }),
+                get(move || async move { ([(header::CONTENT_TYPE, "application/json")], openapi.clone()) }),
             ),
         )
         .fallback(no_such_route)
