@@ -10,6 +10,7 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use tracing_subscriber::EnvFilter;
 
+use crate::audit;
 use crate::db::{Db, Target};
 use crate::demo::{self, ScaleName};
 use crate::fingerprint::Fingerprinter;
@@ -43,6 +44,34 @@ pub enum Command {
     Serve(ServeArgs),
     /// Fill an empty database with a realistic, deterministic demo organisation.
     Demo(DemoArgs),
+    /// Check or export the tamper-evident audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+/// `muster audit ...`.
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Walk the hash chain: exit 0 when intact, 1 when tampered with, 2 when it cannot be checked.
+    Verify(DatabaseArgs),
+    /// Print entries as JSON lines (OCSF-style field names), oldest first.
+    Export {
+        /// The database.
+        #[command(flatten)]
+        database: DatabaseArgs,
+        /// Only entries at or after this time (RFC 3339, e.g. 2026-11-01T00:00:00Z).
+        #[arg(long, value_parser = parse_time)]
+        since: Option<chrono::DateTime<chrono::Utc>>,
+        /// Only entries at or before this time (RFC 3339).
+        #[arg(long, value_parser = parse_time)]
+        until: Option<chrono::DateTime<chrono::Utc>>,
+    },
+}
+
+fn parse_time(text: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .map_err(|e| format!("{text:?} is not an RFC 3339 time such as 2026-11-01T00:00:00Z: {e}"))
 }
 
 /// Where the database is; shared by every subcommand that opens it.
@@ -137,6 +166,42 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Serve(args) => serve(args).await.map(|()| ExitCode::SUCCESS),
         Command::Demo(args) => demo(args).await.map(|()| ExitCode::SUCCESS),
+        Command::Audit(AuditCommand::Verify(database)) => Ok(audit_verify(database).await),
+        Command::Audit(AuditCommand::Export {
+            database,
+            since,
+            until,
+        }) => {
+            let db = Db::open(&database.database).await?;
+            let since = since.map(crate::db::sql::timestamp);
+            let until = until.map(crate::db::sql::timestamp);
+            for line in audit::export(&db, since.as_deref(), until.as_deref()).await? {
+                println!("{line}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Exit 0: intact; 1: tampered with; 2: could not be checked.
+async fn audit_verify(database: DatabaseArgs) -> ExitCode {
+    let checked = match Db::open(&database.database).await {
+        Ok(db) => audit::verify(&db).await.map_err(anyhow::Error::from),
+        Err(error) => Err(error.into()),
+    };
+    match checked {
+        Ok(verification) => {
+            println!("{verification}");
+            if verification.problem.is_none() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            }
+        }
+        Err(error) => {
+            eprintln!("muster: cannot verify the audit log: {error:#}");
+            ExitCode::from(2)
+        }
     }
 }
 

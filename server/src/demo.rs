@@ -15,6 +15,7 @@ use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+use crate::audit;
 use crate::db::sql::{Value, timestamp};
 use crate::db::{Backend, Db};
 use crate::db::{bulk, credentials};
@@ -150,6 +151,20 @@ pub async fn generate(
         progress(table, count, started.elapsed());
     }
     credentials::refresh_reach_environments(&mut tx).await?;
+    let rows: serde_json::Map<String, serde_json::Value> = summary
+        .rows
+        .iter()
+        .map(|(table, count)| ((*table).to_owned(), (*count).into()))
+        .collect();
+    let entry = audit::Entry {
+        actor: audit::Actor::System("muster demo".into()),
+        action: "inventory.demo_generate".into(),
+        target: None,
+        details: serde_json::json!({ "seed": seed, "anchor": timestamp(anchor), "rows": rows }),
+        source_address: None,
+        request_id: None,
+    };
+    audit::append(&mut tx, &entry, Utc::now()).await?;
     bulk::reset_identities(
         db,
         &mut tx,

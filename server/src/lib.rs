@@ -3,6 +3,7 @@
 //! calls [`cli::run`]; tests build the same [`app`] on a free port.
 #![forbid(unsafe_code)]
 
+pub mod audit;
 pub mod cli;
 pub mod db;
 pub mod demo;
