@@ -11,6 +11,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use tracing_subscriber::EnvFilter;
 
 use crate::audit;
+use crate::db::accounts;
 use crate::db::{Db, Target};
 use crate::demo::{self, ScaleName};
 use crate::fingerprint::Fingerprinter;
@@ -47,6 +48,86 @@ pub enum Command {
     /// Check or export the tamper-evident audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Manage local accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+/// `muster user ...`. The password is read from `MUSTER_PASSWORD`, or else
+/// from the first line of standard input (never from the command line, where
+/// other users of the machine could read it).
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account.
+    Add {
+        /// Its email address.
+        #[arg(long)]
+        email: String,
+        /// A role; repeat for several.
+        #[arg(long = "role", required = true)]
+        roles: Vec<model::api::Role>,
+        /// The database.
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Replace an account's password; its sessions end.
+    SetPassword {
+        /// Its email address.
+        #[arg(long)]
+        email: String,
+        /// The database.
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+}
+
+fn read_password() -> anyhow::Result<String> {
+    let password = match std::env::var("MUSTER_PASSWORD") {
+        Ok(password) => password,
+        Err(_) => {
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line)?;
+            line.trim_end_matches(['\r', '\n']).to_owned()
+        }
+    };
+    anyhow::ensure!(
+        password.chars().count() >= 12,
+        "the password must have at least 12 characters"
+    );
+    Ok(password)
+}
+
+async fn user(command: UserCommand) -> anyhow::Result<()> {
+    let now = chrono::Utc::now();
+    let (database, email, action) = match &command {
+        UserCommand::Add { database, email, .. } => (database, email, "account.create"),
+        UserCommand::SetPassword { database, email } => (database, email, "account.set_password"),
+    };
+    let db = Db::open(&database.database).await?;
+    let hash = crate::auth::hash_password(&read_password()?);
+    let mut tx = db.pool().begin().await?;
+    let (id, details) = match &command {
+        UserCommand::Add { roles, .. } => {
+            let id = accounts::create(&mut tx, email, &hash, roles, now).await?;
+            (id, serde_json::json!({ "roles": roles }))
+        }
+        UserCommand::SetPassword { .. } => (
+            accounts::set_password(&mut tx, email, &hash, now).await?,
+            serde_json::json!({}),
+        ),
+    };
+    let entry = audit::Entry {
+        actor: audit::Actor::System("muster user".into()),
+        action: action.into(),
+        target: Some(format!("account:{id}")),
+        details,
+        source_address: None,
+        request_id: None,
+    };
+    audit::append(&mut tx, &entry, now).await?;
+    tx.commit().await?;
+    println!("{action}: {} (account {id})", email.trim().to_lowercase());
+    Ok(())
 }
 
 /// `muster audit ...`.
@@ -166,6 +247,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Serve(args) => serve(args).await.map(|()| ExitCode::SUCCESS),
         Command::Demo(args) => demo(args).await.map(|()| ExitCode::SUCCESS),
+        Command::User(command) => user(command).await.map(|()| ExitCode::SUCCESS),
         Command::Audit(AuditCommand::Verify(database)) => Ok(audit_verify(database).await),
         Command::Audit(AuditCommand::Export {
             database,
@@ -271,10 +353,13 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let address = listener.local_addr()?;
     tracing::info!(%address, "listening");
     println!("Muster is running at http://{address}/  (Ctrl-C to stop)");
-    axum::serve(listener, crate::app(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("the server stopped with an error")?;
+    axum::serve(
+        listener,
+        crate::app(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .context("the server stopped with an error")?;
     db.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 pub mod audit;
+pub mod auth;
 pub mod cli;
 pub mod db;
 pub mod demo;
@@ -60,7 +61,7 @@ pub fn app(state: AppState) -> Router {
             web::add_security_headers,
         ));
     Router::new()
-        .nest("/api", http::router())
+        .nest("/api", http::router(&state))
         .fallback_service(web.service())
         .layer(middleware)
         .with_state(state)

@@ -13,7 +13,6 @@ async fn main() -> ExitCode {
     match cli::run(cli).await {
         Ok(code) => code,
         Err(error) => {
-            tracing::error!("{error:#}");
             eprintln!("muster: {error:#}");
             ExitCode::FAILURE
         }

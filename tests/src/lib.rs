@@ -56,18 +56,60 @@ macro_rules! on_every_backend {
     };
 }
 
+/// The password of every test account.
+pub const TEST_PASSWORD: &str = "correct horse battery staple";
+
 /// A running server and what a test needs to talk to it.
 pub struct TestApp {
     /// Base URL, e.g. `http://127.0.0.1:40123`.
     pub address: String,
-    /// A client that keeps cookies and never follows redirects.
+    /// A client signed in as `viewer@muster.test` (role viewer), sending the
+    /// web app's `X-Muster-Client` header. It never follows redirects.
     pub client: reqwest::Client,
+    /// A client nobody signed in with.
+    pub anonymous: reqwest::Client,
     /// The server's own pool, for checks behind the API's back.
     pub db: Db,
     _database: TestDatabase,
 }
 
 impl TestApp {
+    /// Creates an account with `roles` (and [`TEST_PASSWORD`]) unless it
+    /// exists, signs in, and returns a client carrying its session cookie and
+    /// the web app's header.
+    pub async fn signed_in_as(&self, email: &str, roles: &[model::api::Role]) -> reqwest::Client {
+        if muster_server::db::accounts::by_email(&self.db, email)
+            .await
+            .unwrap()
+            .is_none()
+        {
+            let hash = muster_server::auth::hash_password(TEST_PASSWORD);
+            let mut conn = self.db.pool().acquire().await.unwrap();
+            muster_server::db::accounts::create(&mut conn, email, &hash, roles, chrono::Utc::now())
+                .await
+                .unwrap();
+        }
+        let response = self
+            .anonymous
+            .post(self.url("/api/v1/session"))
+            .header("x-muster-client", "web")
+            .json(&serde_json::json!({ "email": email, "password": TEST_PASSWORD }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "signing in as {email}");
+        let cookie = response.headers()["set-cookie"].to_str().unwrap();
+        let pair = cookie.split(';').next().unwrap().to_owned();
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(reqwest::header::COOKIE, pair.parse().unwrap());
+        headers.insert("x-muster-client", "web".parse().unwrap());
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .default_headers(headers)
+            .build()
+            .unwrap()
+    }
+
     /// The absolute URL of `path`.
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
@@ -101,21 +143,24 @@ pub async fn spawn_app_with_dist(backend: Backend, dist: PathBuf) -> TestApp {
         .expect("a free port");
     let address: SocketAddr = listener.local_addr().unwrap();
     tokio::spawn(async move {
-        axum::serve(listener, muster_server::app(state))
-            .await
-            .expect("the server runs");
+        let app = muster_server::app(state).into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(listener, app).await.expect("the server runs");
     });
-    let client = reqwest::Client::builder()
+    let anonymous = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
-        .cookie_store(true)
         .build()
         .unwrap();
-    TestApp {
+    let mut app = TestApp {
         address: format!("http://{address}"),
-        client,
+        client: anonymous.clone(),
+        anonymous,
         db,
         _database: database,
-    }
+    };
+    app.client = app
+        .signed_in_as("viewer@muster.test", &[model::api::Role::Viewer])
+        .await;
+    app
 }
 
 /// A database that exists for one test and is removed after it.

@@ -64,3 +64,24 @@ pub struct Page<T> {
 pub const MAX_PAGE_LIMIT: u32 = 200;
 /// The `limit` of a list when none is given.
 pub const DEFAULT_PAGE_LIMIT: u32 = 50;
+
+/// `POST /api/v1/session`: sign in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SignIn {
+    /// The account's email address.
+    pub email: String,
+    /// Its password.
+    pub password: String,
+}
+
+/// `GET /api/v1/session`: who is signed in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Session {
+    /// The account's email address.
+    pub email: String,
+    /// What the account may do.
+    pub roles: Vec<super::Role>,
+}

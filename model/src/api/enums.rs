@@ -289,6 +289,22 @@ wire_enum! {
     }
 }
 
+wire_enum! {
+    /// What a signed-in account may do. An account may hold several roles.
+    Role("role") {
+        /// Manage accounts and settings.
+        Admin = "admin", "Admin";
+        /// Read everything, export.
+        Ciso = "ciso", "CISO";
+        /// Read, and manage ownership for their teams.
+        Manager = "manager", "Manager";
+        /// Decide approval requests.
+        Approver = "approver", "Approver";
+        /// Read only.
+        Viewer = "viewer", "Viewer";
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

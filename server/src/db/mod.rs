@@ -6,6 +6,7 @@
 //! the DDL differs where the two dialects must (identity columns), so each
 //! backend has its own, checked-in migration folder with the same tables.
 
+pub mod accounts;
 pub mod agents;
 pub mod bulk;
 pub mod credentials;

@@ -40,3 +40,33 @@ impl<S: Send + Sync> FromRequestParts<S> for Id {
             .ok_or_else(|| ApiError::BadRequest(format!("malformed id {raw:?}: ids are positive integers")))
     }
 }
+
+/// A JSON body, or a 400 naming what is wrong with it.
+#[derive(Debug, Clone)]
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        axum::Json::<T>::from_request(request, state)
+            .await
+            .map(|axum::Json(value)| ApiJson(value))
+            .map_err(|rejection| ApiError::BadRequest(format!("bad JSON body: {}", rejection.body_text())))
+    }
+}
+
+/// The caller's address, when the server knows it (it does when served by `muster serve`).
+#[derive(Debug, Clone)]
+pub struct SourceAddress(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for SourceAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let address = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>();
+        Ok(SourceAddress(address.map(|info| info.0.ip().to_string())))
+    }
+}

@@ -8,6 +8,7 @@ pub mod graph;
 pub mod health;
 pub mod people;
 pub mod resources;
+pub mod session;
 
 use axum::Router;
 use axum::extract::OriginalUri;
@@ -17,17 +18,28 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
-use crate::{ApiError, AppState};
+use crate::{ApiError, AppState, auth};
 
 /// Every API route, relative to `/api`. Unknown paths and methods answer JSON errors
 /// here, so that an API client never receives the web app's `index.html`.
-pub fn router() -> Router<AppState> {
-    let (v1, mut openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+///
+/// Everything under `/v1` but signing in needs a signed-in person; every
+/// state-changing request must pass the same-origin check.
+pub fn router(state: &AppState) -> Router<AppState> {
+    let signed_in = OpenApiRouter::new()
+        .merge(session::router())
         .merge(people::router())
         .merge(agents::router())
         .merge(credentials::router())
         .merge(resources::router())
         .merge(graph::router())
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::require_person,
+        ));
+    let (v1, mut openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(session::public_router())
+        .merge(signed_in)
         .split_for_parts();
     openapi.info.version = env!("CARGO_PKG_VERSION").to_owned();
     // Serialised once: the document does not change while the server runs.
@@ -41,6 +53,7 @@ pub fn router() -> Router<AppState> {
                 get(move || async move { ([(header::CONTENT_TYPE, "application/json")], openapi.clone()) }),
             ),
         )
+        .layer(axum::middleware::from_fn(auth::same_origin))
         .fallback(no_such_route)
         .method_not_allowed_fallback(no_such_method)
         // API answers describe a company's keys: no cache may keep them.
@@ -58,6 +71,7 @@ pub fn router() -> Router<AppState> {
     tags(
         (name = "inventory", description = "Teams, people, agents, tools, credentials, copies, resources"),
         (name = "lineage", description = "The lineage graph, blast radius and search"),
+        (name = "session", description = "Signing in and out"),
     )
 )]
 struct ApiDoc;

@@ -6,3 +6,4 @@ mod headers;
 mod health;
 mod inventory;
 mod lineage;
+mod session;

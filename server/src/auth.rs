@@ -1,0 +1,201 @@
+//! Who is calling: passwords (argon2id), session cookies, the signed-in
+//! caller of a request, and the same-origin check on state-changing requests.
+
+use argon2::Argon2;
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, Method, header};
+use axum::middleware::Next;
+use axum::response::Response;
+use base64::Engine;
+use chrono::{Duration, Utc};
+use model::api as json;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+use crate::db::accounts;
+use crate::{ApiError, AppState};
+
+/// A session ends after this long without a request.
+pub const IDLE_TIMEOUT: Duration = Duration::minutes(30);
+/// A session ends this long after sign-in, however busy.
+pub const ABSOLUTE_TIMEOUT: Duration = Duration::hours(12);
+/// The session cookie's name where the browser accepts `Secure` cookies.
+pub const SECURE_COOKIE: &str = "__Host-muster_session";
+/// The session cookie's name on plain HTTP to another host than localhost.
+pub const PLAIN_COOKIE: &str = "muster_session";
+/// The header the web app sets on every state-changing request.
+pub const CLIENT_HEADER: &str = "x-muster-client";
+
+/// An argon2id hash of a password, with a random salt.
+pub fn hash_password(password: &str) -> String {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .expect("argon2 hashes any password")
+        .to_string()
+}
+
+/// Whether `password` matches `hash`.
+pub fn verify_password(hash: &str, password: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|parsed| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+    })
+}
+
+/// A new random session id (256 bits) and the hash stored in its place.
+pub fn new_session_id() -> (String, String) {
+    let mut bytes = [0_u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    let id = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    let hash = session_hash(&id);
+    (id, hash)
+}
+
+/// What is stored for a session id.
+pub fn session_hash(id: &str) -> String {
+    hex::encode(Sha256::digest(id.as_bytes()))
+}
+
+/// Whether the browser will keep a `Secure`, `__Host-` cookie: over TLS
+/// (directly or behind a proxy saying so), or on localhost.
+pub fn secure_context(headers: &HeaderMap) -> bool {
+    let forwarded_https = headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|proto| proto.eq_ignore_ascii_case("https"));
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let hostname = host.rsplit_once(':').map_or(host, |(name, port)| {
+        if port.chars().all(|c| c.is_ascii_digit()) {
+            name
+        } else {
+            host
+        }
+    });
+    forwarded_https || matches!(hostname, "localhost" | "127.0.0.1" | "[::1]")
+}
+
+/// The `Set-Cookie` value that stores a session id (or, with `None`, clears it).
+pub fn session_cookie(headers: &HeaderMap, id: Option<&str>) -> String {
+    let secure = secure_context(headers);
+    let name = if secure { SECURE_COOKIE } else { PLAIN_COOKIE };
+    let mut cookie = match id {
+        Some(id) => format!(
+            "{name}={id}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}",
+            ABSOLUTE_TIMEOUT.num_seconds()
+        ),
+        None => format!("{name}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"),
+    };
+    if secure {
+        cookie.push_str("; Secure");
+    }
+    cookie
+}
+
+/// The session id a request carries, if any.
+pub fn session_id(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SECURE_COOKIE || *name == PLAIN_COOKIE)
+        .map(|(_, value)| value.to_owned())
+        .filter(|value| !value.is_empty())
+}
+
+/// The signed-in person making a request (put in the request's extensions by [`require_person`]).
+#[derive(Debug, Clone)]
+pub struct Caller(pub json::Session);
+
+/// The caller of a request, from its session cookie.
+pub async fn caller(state: &AppState, headers: &HeaderMap) -> Result<Caller, ApiError> {
+    let id = session_id(headers).ok_or(ApiError::Unauthorized)?;
+    let now = Utc::now();
+    accounts::session_account(&state.db, &session_hash(&id), now, now - IDLE_TIMEOUT)
+        .await?
+        .map(Caller)
+        .ok_or(ApiError::Unauthorized)
+}
+
+/// Middleware: lets only signed-in people through (any role may read the
+/// inventory), and hands the [`Caller`] to the handler.
+pub async fn require_person(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
+    let caller = caller(&state, request.headers()).await?;
+    request.extensions_mut().insert(caller);
+    Ok(next.run(request).await)
+}
+
+/// Middleware: a state-changing request must come from our own origin and
+/// carry `X-Muster-Client: web`, which a cross-site form or image cannot.
+pub async fn same_origin(request: Request, next: Next) -> Result<Response, ApiError> {
+    if matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return Ok(next.run(request).await);
+    }
+    let headers = request.headers();
+    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    if text(CLIENT_HEADER).as_deref() != Some("web") {
+        return Err(ApiError::Forbidden(format!(
+            "state-changing requests must carry `{CLIENT_HEADER}: web`"
+        )));
+    }
+    if let Some(site) = text("sec-fetch-site")
+        && site != "same-origin"
+        && site != "none"
+    {
+        return Err(ApiError::Forbidden(format!(
+            "cross-site request refused (Sec-Fetch-Site: {site})"
+        )));
+    }
+    if let Some(origin) = text("origin") {
+        let host = text("host").unwrap_or_default();
+        let origin_host = origin.split_once("://").map_or(origin.as_str(), |(_, rest)| rest);
+        if origin_host != host {
+            return Err(ApiError::Forbidden(format!(
+                "cross-origin request refused (Origin: {origin})"
+            )));
+        }
+    }
+    Ok(next.run(request).await)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_password_verifies_against_its_own_hash_only() {
+        let hash = hash_password("correct horse");
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(verify_password(&hash, "correct horse"));
+        assert!(!verify_password(&hash, "correct hose"));
+        assert!(!verify_password("not a hash", "correct horse"));
+    }
+
+    #[test]
+    fn localhost_and_tls_get_the_secure_host_cookie_and_plain_http_elsewhere_does_not() {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::HOST, "127.0.0.1:8080".parse().unwrap());
+        assert!(
+            session_cookie(&headers, Some("x"))
+                .starts_with("__Host-muster_session=x; Path=/; HttpOnly; SameSite=Strict")
+        );
+        assert!(session_cookie(&headers, Some("x")).ends_with("; Secure"));
+        headers.insert(header::HOST, "muster.internal:8080".parse().unwrap());
+        assert!(session_cookie(&headers, Some("x")).starts_with("muster_session=x;"));
+        assert!(!session_cookie(&headers, Some("x")).contains("Secure"));
+        headers.insert("x-forwarded-proto", "https".parse().unwrap());
+        assert!(session_cookie(&headers, Some("x")).starts_with("__Host-"));
+    }
+}

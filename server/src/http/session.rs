@@ -1,0 +1,142 @@
+//! `/api/v1/session`: sign in, who am I, sign out. Each appends to the audit
+//! log in the same transaction as the session change.
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use chrono::Utc;
+use model::api as json;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::extract::{ApiJson, SourceAddress};
+use crate::audit::{self, Actor, Entry};
+use crate::auth::{self, Caller};
+use crate::db::accounts;
+use crate::{ApiError, AppState};
+
+/// Routes open to anonymous callers.
+pub fn public_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(create_session))
+}
+
+/// Routes for signed-in people.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(get_session, delete_session))
+}
+
+/// The wrong-credentials answer, the same whether the email exists or not.
+fn wrong_credentials() -> ApiError {
+    ApiError::Unauthorized
+}
+
+/// Signs in with email and password; sets the session cookie.
+#[utoipa::path(post, path = "/session", tag = "session", request_body = json::SignIn,
+    responses((status = 200, body = json::Session), (status = 401, body = json::ErrorBody),
+        (status = 403, body = json::ErrorBody)))]
+async fn create_session(
+    State(state): State<AppState>,
+    SourceAddress(source): SourceAddress,
+    headers: HeaderMap,
+    ApiJson(sign_in): ApiJson<json::SignIn>,
+) -> Result<Response, ApiError> {
+    let account = accounts::by_email(&state.db, &sign_in.email).await?;
+    // Verify against a real hash even for an unknown email, so that timing
+    // does not tell which emails have accounts.
+    let hash = account
+        .as_ref()
+        .map_or_else(|| DUMMY_HASH.clone(), |a| a.password_hash.clone());
+    let password = sign_in.password.clone();
+    let matches = tokio::task::spawn_blocking(move || auth::verify_password(&hash, &password))
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))?;
+    let now = Utc::now();
+    let mut tx = state.db.pool().begin().await?;
+    let Some(account) = account.filter(|a| matches && !a.disabled) else {
+        let entry = Entry {
+            actor: Actor::Person(sign_in.email.trim().to_lowercase()),
+            action: "session.sign_in_failed".into(),
+            target: None,
+            details: serde_json::json!({}),
+            source_address: source,
+            request_id: request_id(&headers),
+        };
+        audit::append(&mut tx, &entry, now).await?;
+        tx.commit().await?;
+        return Err(wrong_credentials());
+    };
+    // A new id at every sign-in; any session the browser still carried ends.
+    if let Some(old) = auth::session_id(&headers) {
+        accounts::revoke_session(&mut tx, &auth::session_hash(&old), now).await?;
+    }
+    let (id, id_hash) = auth::new_session_id();
+    accounts::create_session(&mut tx, &id_hash, account.id, now, now + auth::ABSOLUTE_TIMEOUT).await?;
+    let entry = Entry {
+        actor: Actor::Person(account.email.clone()),
+        action: "session.sign_in".into(),
+        target: Some(format!("account:{}", account.id)),
+        details: serde_json::json!({}),
+        source_address: source,
+        request_id: request_id(&headers),
+    };
+    audit::append(&mut tx, &entry, now).await?;
+    tx.commit().await?;
+    let body = json::Session {
+        email: account.email,
+        roles: account.roles,
+    };
+    Ok((
+        [(header::SET_COOKIE, auth::session_cookie(&headers, Some(&id)))],
+        Json(body),
+    )
+        .into_response())
+}
+
+/// Who is signed in, with which roles.
+#[utoipa::path(get, path = "/session", tag = "session",
+    responses((status = 200, body = json::Session), (status = 401, body = json::ErrorBody)))]
+async fn get_session(Extension(Caller(session)): Extension<Caller>) -> Json<json::Session> {
+    Json(session)
+}
+
+/// Signs out: the session ends on the server and the cookie is cleared.
+#[utoipa::path(delete, path = "/session", tag = "session",
+    responses((status = 204), (status = 401, body = json::ErrorBody)))]
+async fn delete_session(
+    State(state): State<AppState>,
+    Extension(Caller(session)): Extension<Caller>,
+    SourceAddress(source): SourceAddress,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let id = auth::session_id(&headers).ok_or(ApiError::Unauthorized)?;
+    let now = Utc::now();
+    let mut tx = state.db.pool().begin().await?;
+    accounts::revoke_session(&mut tx, &auth::session_hash(&id), now).await?;
+    let entry = Entry {
+        actor: Actor::Person(session.email),
+        action: "session.sign_out".into(),
+        target: None,
+        details: serde_json::json!({}),
+        source_address: source,
+        request_id: request_id(&headers),
+    };
+    audit::append(&mut tx, &entry, now).await?;
+    tx.commit().await?;
+    Ok((
+        StatusCode::NO_CONTENT,
+        [(header::SET_COOKIE, auth::session_cookie(&headers, None))],
+    )
+        .into_response())
+}
+
+fn request_id(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+/// A hash of a password nobody knows, to spend the same time on unknown emails.
+static DUMMY_HASH: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| auth::hash_password("no account has this password"));

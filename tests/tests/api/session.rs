@@ -1,0 +1,276 @@
+//! Signing in and out, the session cookie, CSRF, and who may call which route.
+
+use model::api::{self as json, Role};
+use muster_tests::{Backend, TEST_PASSWORD, on_every_backend, spawn_app};
+
+async fn signing_in_sets_a_hardened_cookie_and_the_session_says_who_and_which_roles(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.signed_in_as("ciso@muster.test", &[Role::Ciso, Role::Approver])
+        .await;
+
+    let response = app
+        .anonymous
+        .post(app.url("/api/v1/session"))
+        .header("x-muster-client", "web")
+        .json(&serde_json::json!({ "email": "CISO@muster.test", "password": TEST_PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(response.status(), 200);
+    let cookie = response.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(cookie.starts_with("__Host-muster_session="), "{cookie}");
+    for attribute in ["Path=/", "HttpOnly", "SameSite=Strict", "Secure"] {
+        assert!(
+            cookie.split("; ").any(|a| a == attribute),
+            "{attribute} missing: {cookie}"
+        );
+    }
+    let id = cookie
+        .split(';')
+        .next()
+        .unwrap()
+        .split_once('=')
+        .unwrap()
+        .1
+        .to_owned();
+    assert!(id.len() >= 43, "at least 256 bits: {id}");
+    let body: json::Session = response.json().await.unwrap();
+    assert_eq!(body.email, "ciso@muster.test");
+    assert_eq!(body.roles, vec![Role::Ciso, Role::Approver]);
+
+    let who: json::Session = app.get_json("/api/v1/session").await;
+    assert_eq!(who.email, "viewer@muster.test");
+    assert_eq!(who.roles, vec![Role::Viewer]);
+    // Only a hash of the id is stored.
+    let stored = app
+        .count(&format!("SELECT COUNT(*) FROM session WHERE id_hash = '{id}'"))
+        .await;
+    assert_eq!(stored, 0);
+}
+
+async fn a_wrong_password_or_unknown_email_is_refused_the_same_way_and_audited(backend: Backend) {
+    let app = spawn_app(backend).await;
+    for (email, password) in [
+        ("viewer@muster.test", "not the password"),
+        ("nobody@muster.test", TEST_PASSWORD),
+    ] {
+        let response = app
+            .anonymous
+            .post(app.url("/api/v1/session"))
+            .header("x-muster-client", "web")
+            .json(&serde_json::json!({ "email": email, "password": password }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 401, "{email}");
+        assert!(response.headers().get("set-cookie").is_none());
+        let body: json::ErrorBody = response.json().await.unwrap();
+        assert_eq!(body.error.code, "unauthorized");
+    }
+    let failures = app
+        .count("SELECT COUNT(*) FROM audit_event WHERE action = 'session.sign_in_failed'")
+        .await;
+    assert_eq!(failures, 2);
+    let successes = app
+        .count("SELECT COUNT(*) FROM audit_event WHERE action = 'session.sign_in'")
+        .await;
+    assert_eq!(successes, 1, "the harness's own sign-in");
+}
+
+async fn signing_out_ends_the_session_on_the_server(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let client = app.signed_in_as("manager@muster.test", &[Role::Manager]).await;
+
+    let response = client.delete(app.url("/api/v1/session")).send().await.unwrap();
+
+    assert_eq!(response.status(), 204);
+    assert!(
+        response.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .contains("Max-Age=0")
+    );
+    // The old cookie, replayed, no longer works.
+    let replayed = client.get(app.url("/api/v1/session")).send().await.unwrap();
+    assert_eq!(replayed.status(), 401);
+    let audited = app
+        .count("SELECT COUNT(*) FROM audit_event WHERE action = 'session.sign_out'")
+        .await;
+    assert_eq!(audited, 1);
+}
+
+async fn an_idle_or_expired_session_is_refused(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.get_json::<json::Session>("/api/v1/session").await;
+
+    sqlx::query("UPDATE session SET last_seen_at = '2000-01-01T00:00:00Z'")
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    app.get_error("/api/v1/session", 401, "unauthorized").await;
+
+    let client = app.signed_in_as("viewer@muster.test", &[Role::Viewer]).await;
+    sqlx::query("UPDATE session SET expires_at = '2000-01-01T00:00:00Z'")
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    let response = client.get(app.url("/api/v1/session")).send().await.unwrap();
+    assert_eq!(response.status(), 401);
+}
+
+async fn state_changing_requests_need_the_app_header_and_the_same_origin(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let body = serde_json::json!({ "email": "viewer@muster.test", "password": TEST_PASSWORD });
+    let url = app.url("/api/v1/session");
+
+    let without_header = app.anonymous.post(&url).json(&body).send().await.unwrap();
+    assert_eq!(without_header.status(), 403);
+    let cross_origin = app
+        .anonymous
+        .post(&url)
+        .header("x-muster-client", "web")
+        .header("origin", "https://evil.example")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cross_origin.status(), 403);
+    let cross_site = app
+        .anonymous
+        .post(&url)
+        .header("x-muster-client", "web")
+        .header("sec-fetch-site", "cross-site")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cross_site.status(), 403);
+    let same_origin = app
+        .anonymous
+        .post(&url)
+        .header("x-muster-client", "web")
+        .header("origin", app.address.clone())
+        .header("sec-fetch-site", "same-origin")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(same_origin.status(), 200);
+    let malformed = app
+        .anonymous
+        .post(&url)
+        .header("x-muster-client", "web")
+        .body("{")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(malformed.status(), 400);
+}
+
+/// Who may call each route. Every route of the OpenAPI document must be
+/// listed, so a new route cannot be born without a decision.
+const READ_ROLES: &[&str] = &["viewer", "manager", "approver", "ciso", "admin"];
+const ANYONE: &[&str] = &["anonymous", "viewer", "manager", "approver", "ciso", "admin"];
+const ROUTES: &[(&str, &str, &[&str])] = &[
+    ("post", "/session", ANYONE),
+    ("get", "/session", READ_ROLES),
+    ("delete", "/session", READ_ROLES),
+    ("get", "/teams", READ_ROLES),
+    ("get", "/teams/{id}", READ_ROLES),
+    ("get", "/people", READ_ROLES),
+    ("get", "/people/{id}", READ_ROLES),
+    ("get", "/agents", READ_ROLES),
+    ("get", "/agents/{id}", READ_ROLES),
+    ("get", "/tools", READ_ROLES),
+    ("get", "/tools/{id}", READ_ROLES),
+    ("get", "/credentials", READ_ROLES),
+    ("get", "/credentials/{id}", READ_ROLES),
+    ("get", "/credentials/{id}/blast-radius", READ_ROLES),
+    ("get", "/copies", READ_ROLES),
+    ("get", "/copies/{id}", READ_ROLES),
+    ("get", "/resources", READ_ROLES),
+    ("get", "/resources/{id}", READ_ROLES),
+    ("get", "/graph/lineage", READ_ROLES),
+    ("get", "/search", READ_ROLES),
+];
+
+async fn every_route_answers_each_role_as_the_table_says(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let document: serde_json::Value = app.get_json("/api/v1/openapi.json").await;
+    let mut routes = Vec::new();
+    for (path, methods) in document["paths"].as_object().unwrap() {
+        for method in methods.as_object().unwrap().keys() {
+            let allowed = ROUTES
+                .iter()
+                .find(|(m, p, _)| m == method && p == path)
+                .unwrap_or_else(|| panic!("{method} {path} has no entry in the route × role table"))
+                .2;
+            routes.push((method.clone(), path.clone(), allowed));
+        }
+    }
+    assert_eq!(
+        routes.len(),
+        ROUTES.len(),
+        "the table lists routes the API does not have"
+    );
+
+    let mut clients = vec![("anonymous", app.anonymous.clone())];
+    for role in [
+        Role::Viewer,
+        Role::Manager,
+        Role::Approver,
+        Role::Ciso,
+        Role::Admin,
+    ] {
+        clients.push((
+            role.as_str(),
+            app.signed_in_as(&format!("{role}@muster.test"), &[role]).await,
+        ));
+    }
+    for (method, path, allowed) in routes {
+        let url = app.url(&format!("/api/v1{}", path.replace("{id}", "1")))
+            + if path == "/graph/lineage" {
+                "?node=agent:1"
+            } else if path == "/search" {
+                "?q=ab"
+            } else {
+                ""
+            };
+        for (who, client) in &clients {
+            if method == "delete" && path == "/session" {
+                continue; // would end the session the next rows use; covered above
+            }
+            let request = match method.as_str() {
+                "get" => client.get(&url),
+                "post" => client
+                    .post(&url)
+                    .header("x-muster-client", "web")
+                    .json(&serde_json::json!({})),
+                "delete" => client.delete(&url),
+                other => panic!("no case for {other}"),
+            };
+            let status = request.send().await.unwrap().status().as_u16();
+            assert!(status < 500, "{who} {method} {path}: {status}");
+            if allowed.contains(who) {
+                assert!(
+                    status != 401 && status != 403,
+                    "{who} may {method} {path}, got {status}"
+                );
+            } else if *who == "anonymous" {
+                assert_eq!(status, 401, "{who} {method} {path}");
+            } else {
+                assert_eq!(status, 403, "{who} {method} {path}");
+            }
+        }
+    }
+}
+
+on_every_backend!(
+    signing_in_sets_a_hardened_cookie_and_the_session_says_who_and_which_roles,
+    a_wrong_password_or_unknown_email_is_refused_the_same_way_and_audited,
+    signing_out_ends_the_session_on_the_server,
+    an_idle_or_expired_session_is_refused,
+    state_changing_requests_need_the_app_header_and_the_same_origin,
+    every_route_answers_each_role_as_the_table_says,
+);
