@@ -174,6 +174,18 @@ pub async fn append(conn: &mut AnyConnection, entry: &Entry, now: DateTime<Utc>)
     Ok(stored.seq)
 }
 
+/// [`append`] for request handlers: a failure is a 503, and the caller's
+/// transaction (dropped by `?`) rolls the change back with it.
+pub async fn record(
+    conn: &mut AnyConnection,
+    entry: &Entry,
+    now: DateTime<Utc>,
+) -> Result<i64, crate::ApiError> {
+    append(conn, entry, now)
+        .await
+        .map_err(crate::ApiError::AuditFailed)
+}
+
 /// How the log was tampered with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tampering {

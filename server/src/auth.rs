@@ -115,6 +115,21 @@ pub fn session_id(headers: &HeaderMap) -> Option<String> {
 #[derive(Debug, Clone)]
 pub struct Caller(pub json::Session);
 
+impl Caller {
+    /// Refuses (403) a caller holding none of `roles`.
+    pub fn require(&self, roles: &[json::Role]) -> Result<(), ApiError> {
+        if self.0.roles.iter().any(|role| roles.contains(role)) {
+            Ok(())
+        } else {
+            let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+            Err(ApiError::Forbidden(format!(
+                "this needs one of the roles: {}",
+                names.join(", ")
+            )))
+        }
+    }
+}
+
 /// The caller of a request, from its session cookie.
 pub async fn caller(state: &AppState, headers: &HeaderMap) -> Result<Caller, ApiError> {
     let id = session_id(headers).ok_or(ApiError::Unauthorized)?;

@@ -31,6 +31,10 @@ pub enum ApiError {
     /// 422 Unprocessable Entity: well-formed input that cannot be applied.
     #[error("{0}")]
     Unprocessable(String),
+    /// 503 Service Unavailable: the change could not be written to the audit
+    /// log, so it was rolled back.
+    #[error("the change could not be audited, so it was not made; try again shortly")]
+    AuditFailed(#[source] sqlx::Error),
     /// 503 Service Unavailable: the database did not answer in time.
     #[error("the database is unavailable; try again shortly")]
     Unavailable(#[source] sqlx::Error),
@@ -50,7 +54,7 @@ impl ApiError {
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::AuditFailed(_) | Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -65,6 +69,7 @@ impl ApiError {
             Self::MethodNotAllowed(_) => "method_not_allowed",
             Self::Conflict(_) => "conflict",
             Self::Unprocessable(_) => "unprocessable",
+            Self::AuditFailed(_) => "audit_unavailable",
             Self::Unavailable(_) => "unavailable",
             Self::Internal(_) => "internal",
         }

@@ -2,6 +2,7 @@
 //! `router()` and its handlers (named `verb_noun`).
 
 pub mod agents;
+pub mod audit;
 pub mod credentials;
 pub mod extract;
 pub mod graph;
@@ -33,6 +34,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(credentials::router())
         .merge(resources::router())
         .merge(graph::router())
+        .merge(audit::router())
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::require_person,
@@ -72,6 +74,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         (name = "inventory", description = "Teams, people, agents, tools, credentials, copies, resources"),
         (name = "lineage", description = "The lineage graph, blast radius and search"),
         (name = "session", description = "Signing in and out"),
+        (name = "audit", description = "The tamper-evident audit log"),
     )
 )]
 struct ApiDoc;

@@ -62,7 +62,7 @@ async fn create_session(
             source_address: source,
             request_id: request_id(&headers),
         };
-        audit::append(&mut tx, &entry, now).await?;
+        audit::record(&mut tx, &entry, now).await?;
         tx.commit().await?;
         return Err(wrong_credentials());
     };
@@ -80,7 +80,7 @@ async fn create_session(
         source_address: source,
         request_id: request_id(&headers),
     };
-    audit::append(&mut tx, &entry, now).await?;
+    audit::record(&mut tx, &entry, now).await?;
     tx.commit().await?;
     let body = json::Session {
         email: account.email,
@@ -121,7 +121,7 @@ async fn delete_session(
         source_address: source,
         request_id: request_id(&headers),
     };
-    audit::append(&mut tx, &entry, now).await?;
+    audit::record(&mut tx, &entry, now).await?;
     tx.commit().await?;
     Ok((
         StatusCode::NO_CONTENT,

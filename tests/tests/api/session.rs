@@ -193,6 +193,7 @@ const ROUTES: &[(&str, &str, &[&str])] = &[
     ("get", "/resources/{id}", READ_ROLES),
     ("get", "/graph/lineage", READ_ROLES),
     ("get", "/search", READ_ROLES),
+    ("get", "/audit/export", &["ciso", "admin"]),
 ];
 
 async fn every_route_answers_each_role_as_the_table_says(backend: Backend) {
@@ -273,4 +274,79 @@ on_every_backend!(
     an_idle_or_expired_session_is_refused,
     state_changing_requests_need_the_app_header_and_the_same_origin,
     every_route_answers_each_role_as_the_table_says,
+    a_sign_in_that_cannot_be_audited_is_refused_with_503_and_leaves_no_session,
+    the_audit_export_gives_a_ciso_json_lines_within_the_time_range,
 );
+
+async fn a_sign_in_that_cannot_be_audited_is_refused_with_503_and_leaves_no_session(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let sessions_before = app.count("SELECT COUNT(*) FROM session").await;
+    let breakage = match backend {
+        Backend::Sqlite => vec![
+            "CREATE TRIGGER no_audit BEFORE INSERT ON audit_event BEGIN SELECT RAISE(ABORT, 'audit store broken'); END",
+        ],
+        Backend::Postgres => vec![
+            "CREATE FUNCTION no_audit() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'audit store broken'; END $$ LANGUAGE plpgsql",
+            "CREATE TRIGGER no_audit BEFORE INSERT ON audit_event FOR EACH ROW EXECUTE FUNCTION no_audit()",
+        ],
+    };
+    for statement in breakage {
+        sqlx::query(statement).execute(app.db.pool()).await.unwrap();
+    }
+
+    let response = app
+        .anonymous
+        .post(app.url("/api/v1/session"))
+        .header("x-muster-client", "web")
+        .json(&serde_json::json!({ "email": "viewer@muster.test", "password": TEST_PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(response.status(), 503);
+    assert!(response.headers().get("set-cookie").is_none());
+    let body: json::ErrorBody = response.json().await.unwrap();
+    assert_eq!(body.error.code, "audit_unavailable");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM session").await,
+        sessions_before,
+        "the session was rolled back"
+    );
+}
+
+async fn the_audit_export_gives_a_ciso_json_lines_within_the_time_range(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let ciso = app.signed_in_as("ciso@muster.test", &[Role::Ciso]).await;
+
+    let all = ciso.get(app.url("/api/v1/audit/export")).send().await.unwrap();
+    assert_eq!(all.status(), 200);
+    assert_eq!(all.headers()["content-type"], "application/x-ndjson");
+    let lines: Vec<serde_json::Value> = all
+        .text()
+        .await
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let actions: Vec<&str> = lines
+        .iter()
+        .map(|l| l["activity_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["session.sign_in", "session.sign_in"]);
+    assert_eq!(lines[1]["actor"]["user"]["name"], "ciso@muster.test");
+    assert_eq!(lines[1]["src_endpoint"]["ip"], "127.0.0.1");
+
+    let future = ciso
+        .get(app.url("/api/v1/audit/export?since=2999-01-01T00:00:00Z"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(future.text().await.unwrap(), "");
+    let bad = ciso
+        .get(app.url("/api/v1/audit/export?since=yesterday"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
+    app.get_error("/api/v1/audit/export", 403, "forbidden").await;
+}
