@@ -221,9 +221,13 @@ pub struct ServeArgs {
     /// The built web app (Trunk's output folder).
     #[arg(long, env = "MUSTER_DIST", default_value = "dist")]
     pub dist: PathBuf,
-    /// Fill an empty database with the small demo organisation first.
+    /// Fill an empty database with the small demo organisation first, and
+    /// create (or reset) one demo account per role.
     #[arg(long, env = "MUSTER_DEMO")]
     pub demo: bool,
+    /// The demo accounts' password; generated and printed once when not given.
+    #[arg(long, env = "MUSTER_DEMO_PASSWORD", hide_env_values = true, requires = "demo")]
+    pub demo_password: Option<String>,
     /// The fingerprint key.
     #[command(flatten)]
     pub key: KeyArgs,
@@ -314,6 +318,35 @@ async fn demo(args: DemoArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Creates `<role>@demo.test` for every role, or resets its password.
+async fn demo_accounts(db: &Db, password: &str) -> anyhow::Result<()> {
+    let hash = crate::auth::hash_password(password);
+    let now = chrono::Utc::now();
+    let mut tx = db.pool().begin().await?;
+    for role in model::api::Role::ALL {
+        let email = format!("{role}@demo.test");
+        let (id, action) = match accounts::create(&mut tx, &email, &hash, &[*role], now).await {
+            Ok(id) => (id, "account.create"),
+            Err(accounts::AccountError::Exists(_)) => (
+                accounts::set_password(&mut tx, &email, &hash, now).await?,
+                "account.set_password",
+            ),
+            Err(error) => return Err(error.into()),
+        };
+        let entry = audit::Entry {
+            actor: audit::Actor::System("muster serve --demo".into()),
+            action: action.into(),
+            target: Some(format!("account:{id}")),
+            details: serde_json::json!({ "roles": [role], "demo": true }),
+            source_address: None,
+            request_id: None,
+        };
+        audit::append(&mut tx, &entry, now).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
 /// The demo's dates count back from the start of today (UTC).
 fn demo_anchor() -> chrono::DateTime<chrono::Utc> {
     chrono::Utc::now()
@@ -342,10 +375,22 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         } else {
             tracing::info!("the database already holds an inventory; --demo leaves it as it is");
         }
+        let password = match args.demo_password.clone() {
+            Some(password) => password,
+            None => crate::auth::new_session_id().0,
+        };
+        demo_accounts(&db, &password).await?;
+        println!("Demo accounts (password {password}):");
+        for role in model::api::Role::ALL {
+            println!("  {role}@demo.test");
+        }
     }
     let state = AppState {
         db: db.clone(),
-        settings: Arc::new(Settings { dist: args.dist }),
+        settings: Arc::new(Settings {
+            dist: args.dist,
+            demo: args.demo,
+        }),
     };
     let listener = tokio::net::TcpListener::bind(args.bind)
         .await

@@ -38,6 +38,8 @@ pub struct AppState {
 pub struct Settings {
     /// Where the built web app lives (`index.html` and its assets).
     pub dist: PathBuf,
+    /// Whether this is a demo (`serve --demo`): the sign-in page says so.
+    pub demo: bool,
 }
 
 /// The whole HTTP application: the JSON API under `/api`, the web app for

@@ -136,7 +136,7 @@ pub async fn spawn_app_with_dist(backend: Backend, dist: PathBuf) -> TestApp {
     let db = Db::open(&database.target).await.expect("the test database opens");
     let state = AppState {
         db: db.clone(),
-        settings: Arc::new(Settings { dist }),
+        settings: Arc::new(Settings { dist, demo: false }),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await

@@ -12,6 +12,9 @@ pub struct Health {
     pub version: String,
     /// The storage backend in use: `"sqlite"` or `"postgres"`.
     pub database: String,
+    /// Whether this server runs on demo data with demo accounts.
+    #[serde(default)]
+    pub demo: bool,
 }
 
 /// The one shape of every error the API returns, whatever the status code.

@@ -21,5 +21,6 @@ async fn get_health(State(state): State<AppState>) -> Result<Json<json::Health>,
         status: "ok".to_owned(),
         version: env!("CARGO_PKG_VERSION").to_owned(),
         database: state.db.backend().name().to_owned(),
+        demo: state.settings.demo,
     }))
 }

@@ -33,7 +33,10 @@ async fn main() {
     }
     let state = AppState {
         db: db.clone(),
-        settings: Arc::new(Settings { dist: "dist".into() }),
+        settings: Arc::new(Settings {
+            dist: "dist".into(),
+            demo: false,
+        }),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
