@@ -28,6 +28,10 @@ pub enum ApiError {
     /// 409 Conflict: the change clashes with the current state.
     #[error("{0}")]
     Conflict(String),
+    /// 429 Too Many Requests: slowed down after failed sign-ins; the
+    /// `Retry-After` header says for how many seconds.
+    #[error("too many failed sign-ins; try again in {0} s")]
+    TooManyRequests(i64),
     /// 422 Unprocessable Entity: well-formed input that cannot be applied.
     #[error("{0}")]
     Unprocessable(String),
@@ -54,6 +58,7 @@ impl ApiError {
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::AuditFailed(_) | Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -69,6 +74,7 @@ impl ApiError {
             Self::MethodNotAllowed(_) => "method_not_allowed",
             Self::Conflict(_) => "conflict",
             Self::Unprocessable(_) => "unprocessable",
+            Self::TooManyRequests(_) => "too_many_requests",
             Self::AuditFailed(_) => "audit_unavailable",
             Self::Unavailable(_) => "unavailable",
             Self::Internal(_) => "internal",
@@ -101,6 +107,12 @@ impl IntoResponse for ApiError {
                 message: self.to_string(),
             },
         };
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        if let Self::TooManyRequests(seconds) = self {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+        response
     }
 }

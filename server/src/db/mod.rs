@@ -15,6 +15,7 @@ pub mod people;
 pub mod resources;
 pub mod search;
 pub mod sql;
+pub mod throttle;
 
 use std::path::Path;
 use std::str::FromStr;

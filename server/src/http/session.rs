@@ -13,7 +13,7 @@ use utoipa_axum::routes;
 use super::extract::{ApiJson, SourceAddress};
 use crate::audit::{self, Actor, Entry};
 use crate::auth::{self, Caller};
-use crate::db::accounts;
+use crate::db::{accounts, throttle};
 use crate::{ApiError, AppState};
 
 /// Routes open to anonymous callers.
@@ -34,13 +34,18 @@ fn wrong_credentials() -> ApiError {
 /// Signs in with email and password; sets the session cookie.
 #[utoipa::path(post, path = "/session", tag = "session", request_body = json::SignIn,
     responses((status = 200, body = json::Session), (status = 401, body = json::ErrorBody),
-        (status = 403, body = json::ErrorBody)))]
+        (status = 403, body = json::ErrorBody), (status = 429, body = json::ErrorBody)))]
 async fn create_session(
     State(state): State<AppState>,
     SourceAddress(source): SourceAddress,
     headers: HeaderMap,
     ApiJson(sign_in): ApiJson<json::SignIn>,
 ) -> Result<Response, ApiError> {
+    let now = Utc::now();
+    let keys = throttle::keys(&sign_in.email, source.as_deref());
+    if let Some(wait) = throttle::blocked_for(&state.db, &keys, now).await? {
+        return Err(ApiError::TooManyRequests(wait.num_seconds() + 1));
+    }
     let account = accounts::by_email(&state.db, &sign_in.email).await?;
     // Verify against a real hash even for an unknown email, so that timing
     // does not tell which emails have accounts.
@@ -51,9 +56,9 @@ async fn create_session(
     let matches = tokio::task::spawn_blocking(move || auth::verify_password(&hash, &password))
         .await
         .map_err(|e| ApiError::Internal(e.into()))?;
-    let now = Utc::now();
     let mut tx = state.db.pool().begin().await?;
     let Some(account) = account.filter(|a| matches && !a.disabled) else {
+        throttle::record_failure(&mut tx, &keys, now).await?;
         let entry = Entry {
             actor: Actor::Person(sign_in.email.trim().to_lowercase()),
             action: "session.sign_in_failed".into(),
@@ -66,6 +71,7 @@ async fn create_session(
         tx.commit().await?;
         return Err(wrong_credentials());
     };
+    throttle::record_success(&mut tx, &keys).await?;
     // A new id at every sign-in; any session the browser still carried ends.
     if let Some(old) = auth::session_id(&headers) {
         accounts::revoke_session(&mut tx, &auth::session_hash(&old), now).await?;

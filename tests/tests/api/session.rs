@@ -276,6 +276,7 @@ on_every_backend!(
     every_route_answers_each_role_as_the_table_says,
     a_sign_in_that_cannot_be_audited_is_refused_with_503_and_leaves_no_session,
     the_audit_export_gives_a_ciso_json_lines_within_the_time_range,
+    repeated_failures_slow_an_account_down_with_429_but_never_lock_it_or_others_out,
 );
 
 async fn a_sign_in_that_cannot_be_audited_is_refused_with_503_and_leaves_no_session(backend: Backend) {
@@ -349,4 +350,60 @@ async fn the_audit_export_gives_a_ciso_json_lines_within_the_time_range(backend:
         .unwrap();
     assert_eq!(bad.status(), 400);
     app.get_error("/api/v1/audit/export", 403, "forbidden").await;
+}
+
+async fn repeated_failures_slow_an_account_down_with_429_but_never_lock_it_or_others_out(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.signed_in_as("other@muster.test", &[Role::Viewer]).await;
+    let attempt = |password: &'static str, email: &'static str| {
+        app.anonymous
+            .post(app.url("/api/v1/session"))
+            .header("x-muster-client", "web")
+            .json(&serde_json::json!({ "email": email, "password": password }))
+            .send()
+    };
+
+    for n in 1..=6 {
+        let response = attempt("wrong password", "viewer@muster.test").await.unwrap();
+        assert_eq!(response.status(), 401, "failure {n} is answered, not delayed");
+    }
+    let slowed = attempt("wrong password", "viewer@muster.test").await.unwrap();
+    assert_eq!(slowed.status(), 429);
+    let retry: i64 = slowed.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=3).contains(&retry), "Retry-After {retry}");
+    let body: json::ErrorBody = slowed.json().await.unwrap();
+    assert_eq!(body.error.code, "too_many_requests");
+    // Even the right password waits: the delay is no oracle.
+    assert_eq!(
+        attempt(TEST_PASSWORD, "viewer@muster.test")
+            .await
+            .unwrap()
+            .status(),
+        429
+    );
+    // Another account from the same address is not affected.
+    assert_eq!(
+        attempt(TEST_PASSWORD, "other@muster.test")
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+
+    // Once the delay has passed, the right password works and clears the count.
+    sqlx::query("UPDATE sign_in_throttle SET blocked_until = '2000-01-01T00:00:00Z'")
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(
+        attempt(TEST_PASSWORD, "viewer@muster.test")
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let left = app
+        .count("SELECT COUNT(*) FROM sign_in_throttle WHERE key LIKE 'pair:viewer@muster.test|%'")
+        .await;
+    assert_eq!(left, 0);
 }
