@@ -25,11 +25,51 @@ pub async fn health() -> Result<json::Health, ApiError> {
     get_json("/api/health").await
 }
 
-async fn get_json<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
-    let response = Request::get(path).send().await.map_err(|e| ApiError {
+/// `GET /api/v1/session`: who is signed in (an `unauthorized` error if nobody).
+pub async fn session() -> Result<json::Session, ApiError> {
+    get_json("/api/v1/session").await
+}
+
+/// `POST /api/v1/session`: signs in; the server sets the session cookie.
+pub async fn sign_in(email: String, password: String) -> Result<json::Session, ApiError> {
+    let request = Request::post("/api/v1/session")
+        .header(CLIENT_HEADER, "web")
+        .json(&json::SignIn { email, password })
+        .map_err(|e| ApiError {
+            code: "encode".into(),
+            message: e.to_string(),
+        })?;
+    let response = request.send().await.map_err(network)?;
+    read_json(response).await
+}
+
+/// `DELETE /api/v1/session`: signs out.
+pub async fn sign_out() -> Result<(), ApiError> {
+    let response = Request::delete("/api/v1/session")
+        .header(CLIENT_HEADER, "web")
+        .send()
+        .await
+        .map_err(network)?;
+    if response.ok() {
+        Ok(())
+    } else {
+        read_json::<()>(response).await
+    }
+}
+
+/// The header that marks a state-changing request as coming from this app
+/// (the server refuses such requests without it: a CSRF defence).
+const CLIENT_HEADER: &str = "X-Muster-Client";
+
+fn network(error: gloo_net::Error) -> ApiError {
+    ApiError {
         code: "network".into(),
-        message: format!("the server did not answer ({e})"),
-    })?;
+        message: format!("the server did not answer ({error})"),
+    }
+}
+
+async fn get_json<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
+    let response = Request::get(path).send().await.map_err(network)?;
     read_json(response).await
 }
 

@@ -1,16 +1,26 @@
 //! The application shell: top bar, left navigation and the content area, plus
-//! the server's status (version and database) read from `/api/health`.
+//! the server's status (version and database) read from `/api/health`, and
+//! who is signed in. Until somebody is, the content area is the sign-in form.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::api;
+use crate::auth::Auth;
+use crate::pages::sign_in::SignIn;
 use crate::routes::Screen;
 
 /// Frames every screen.
 #[component]
-pub fn Shell(children: Children) -> impl IntoView {
+pub fn Shell(children: ChildrenFn) -> impl IntoView {
     let health = LocalResource::new(api::health);
+    let auth = Auth::provide();
+    let demo = Signal::derive(move || health.get().and_then(Result::ok).is_some_and(|h| h.demo));
+    let content = move || match auth.session.get() {
+        None => view! { <p class="loading">"Loading…"</p> }.into_any(),
+        Some(None) => view! { <SignIn demo /> }.into_any(),
+        Some(Some(_)) => children().into_any(),
+    };
     view! {
         <div class="shell">
             <header class="topbar">
@@ -21,6 +31,7 @@ pub fn Shell(children: Children) -> impl IntoView {
                 </a>
                 <div class="topbar-spacer"></div>
                 <ServerStatus health />
+                <UserMenu />
             </header>
             <nav class="sidenav" aria-label="Main">
                 <ul>
@@ -40,8 +51,35 @@ pub fn Shell(children: Children) -> impl IntoView {
                         .collect_view()}
                 </ul>
             </nav>
-            <main class="content">{children()}</main>
+            <main class="content">{content}</main>
         </div>
+    }
+}
+
+/// The signed-in account, its roles, and signing out.
+#[component]
+fn UserMenu() -> impl IntoView {
+    let auth = Auth::get();
+    let sign_out = move |_| {
+        leptos::task::spawn_local(async move {
+            // Even if the server cannot be told, forget the session here.
+            let _ = api::sign_out().await;
+            auth.session.set(Some(None));
+        });
+    };
+    move || {
+        auth.session.get().flatten().map(|session| {
+            let roles: Vec<&str> = session.roles.iter().map(|r| r.label()).collect();
+            view! {
+                <div class="user-menu">
+                    <span class="user-email" data-testid="user">{session.email}</span>
+                    <span class="user-roles" data-testid="roles">{roles.join(", ")}</span>
+                    <button type="button" class="ghost" data-testid="sign-out" on:click=sign_out>
+                        "Sign out"
+                    </button>
+                </div>
+            }
+        })
     }
 }
 

@@ -2,3 +2,4 @@
 
 pub mod not_found;
 pub mod placeholder;
+pub mod sign_in;

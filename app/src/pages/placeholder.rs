@@ -1,5 +1,5 @@
 //! The frame of a screen whose content has not been built yet: its heading,
-//! the question it will answer, and an honest empty state.
+//! the question it will answer, and an honest note saying so.
 
 use leptos::prelude::*;
 
@@ -15,8 +15,11 @@ pub fn Placeholder(screen: Screen) -> impl IntoView {
                 <p class="page-question">{screen.question()}</p>
             </header>
             <div class="empty-state">
-                <p class="empty-title">"Nothing to show yet"</p>
-                <p>"Muster has no inventory yet. Once agents, credentials and their copies are loaded, this screen answers the question above."</p>
+                <p class="empty-title">"This screen is not built yet"</p>
+                <p>
+                    "The inventory behind it is already served by the JSON API, described at "
+                    <a href="/api/v1/openapi.json">"/api/v1/openapi.json"</a> "."
+                </p>
             </div>
         </section>
     }

@@ -1,0 +1,31 @@
+//! Who is signed in, shared by every component through the context.
+
+use leptos::prelude::*;
+use model::api as json;
+
+/// The signed-in session, once known.
+#[derive(Debug, Clone, Copy)]
+pub struct Auth {
+    /// `None` until the server has answered; then `Some(None)` when nobody is signed in.
+    pub session: RwSignal<Option<Option<json::Session>>>,
+}
+
+impl Auth {
+    /// Asks the server who is signed in, and provides the answer to the app.
+    pub fn provide() -> Auth {
+        let auth = Auth {
+            session: RwSignal::new(None),
+        };
+        leptos::task::spawn_local(async move {
+            let session = crate::api::session().await.ok();
+            auth.session.set(Some(session));
+        });
+        provide_context(auth);
+        auth
+    }
+
+    /// The session provided by [`Auth::provide`].
+    pub fn get() -> Auth {
+        expect_context::<Auth>()
+    }
+}
