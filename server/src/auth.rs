@@ -46,16 +46,21 @@ pub fn verify_password(hash: &str, password: &str) -> bool {
     })
 }
 
-/// A new random session id (256 bits) and the hash stored in its place.
-pub fn new_session_id() -> (String, String) {
+/// 256 random bits, URL-safe: session ids, agent tokens, demo passwords.
+pub fn random_secret() -> String {
     let mut bytes = [0_u8; 32];
     rand::rng().fill_bytes(&mut bytes);
-    let id = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// A new random session id and the hash stored in its place.
+pub fn new_session_id() -> (String, String) {
+    let id = random_secret();
     let hash = session_hash(&id);
     (id, hash)
 }
 
-/// What is stored for a session id.
+/// What is stored for a session id or an agent token: its SHA-256.
 pub fn session_hash(id: &str) -> String {
     hex::encode(Sha256::digest(id.as_bytes()))
 }
@@ -130,6 +135,28 @@ impl Caller {
     }
 }
 
+/// A signed-in caller holding the `admin` role. As an extractor it refuses
+/// (403) anyone else before the request's body is even read.
+#[derive(Debug, Clone)]
+pub struct Admin(pub Caller);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Admin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, ApiError> {
+        let caller = parts
+            .extensions
+            .get::<Caller>()
+            .cloned()
+            .ok_or(ApiError::Unauthorized)?;
+        caller.require(&[json::Role::Admin])?;
+        Ok(Admin(caller))
+    }
+}
+
 /// The caller of a request, from its session cookie.
 pub async fn caller(state: &AppState, headers: &HeaderMap) -> Result<Caller, ApiError> {
     let id = session_id(headers).ok_or(ApiError::Unauthorized)?;
@@ -140,15 +167,69 @@ pub async fn caller(state: &AppState, headers: &HeaderMap) -> Result<Caller, Api
         .ok_or(ApiError::Unauthorized)
 }
 
+/// The `Authorization: Bearer` token of a request, if any.
+pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+}
+
+/// An agent calling with its own token (put in the request's extensions by [`require_agent`]).
+#[derive(Debug, Clone, Copy)]
+pub struct AgentCaller {
+    /// The agent the token belongs to.
+    pub agent_id: i64,
+}
+
+async fn agent_caller(state: &AppState, token: &str) -> Result<AgentCaller, ApiError> {
+    crate::db::agent_tokens::agent_of(&state.db, &session_hash(token), Utc::now())
+        .await?
+        .map(|agent_id| AgentCaller { agent_id })
+        .ok_or(ApiError::Unauthorized)
+}
+
 /// Middleware: lets only signed-in people through (any role may read the
-/// inventory), and hands the [`Caller`] to the handler.
+/// inventory), and hands the [`Caller`] to the handler. An agent's token is
+/// refused here (403): agents may only act as themselves, on their routes.
 pub async fn require_person(
     State(state): State<AppState>,
     mut request: Request,
     next: Next,
 ) -> Result<Response, ApiError> {
+    if session_id(request.headers()).is_none()
+        && let Some(token) = bearer_token(request.headers())
+    {
+        agent_caller(&state, token).await?;
+        return Err(ApiError::Forbidden(
+            "an agent token cannot be used for this; it is for people".into(),
+        ));
+    }
     let caller = caller(&state, request.headers()).await?;
     request.extensions_mut().insert(caller);
+    Ok(next.run(request).await)
+}
+
+/// Middleware: lets only agents with a live token through, and hands the
+/// [`AgentCaller`] to the handler. A signed-in person is refused (403).
+pub async fn require_agent(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
+    let Some(token) = bearer_token(request.headers()) else {
+        if session_id(request.headers()).is_some() {
+            caller(&state, request.headers()).await?;
+            return Err(ApiError::Forbidden(
+                "this is for agents, with their own token".into(),
+            ));
+        }
+        return Err(ApiError::Unauthorized);
+    };
+    let agent = agent_caller(&state, token).await?;
+    request.extensions_mut().insert(agent);
     Ok(next.run(request).await)
 }
 
@@ -159,6 +240,11 @@ pub async fn same_origin(request: Request, next: Next) -> Result<Response, ApiEr
         return Ok(next.run(request).await);
     }
     let headers = request.headers();
+    // A browser never sends a bearer token by itself: such a request without
+    // a session cookie cannot be forged cross-site.
+    if bearer_token(headers).is_some() && session_id(headers).is_none() {
+        return Ok(next.run(request).await);
+    }
     let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
     if text(CLIENT_HEADER).as_deref() != Some("web") {
         return Err(ApiError::Forbidden(format!(

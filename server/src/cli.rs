@@ -377,7 +377,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         }
         let password = match args.demo_password.clone() {
             Some(password) => password,
-            None => crate::auth::new_session_id().0,
+            None => crate::auth::random_secret(),
         };
         demo_accounts(&db, &password).await?;
         println!("Demo accounts (password {password}):");

@@ -110,6 +110,36 @@ impl TestApp {
             .unwrap()
     }
 
+    /// A client authenticating as a new agent with its own token, which
+    /// `admin` (a client signed in as an admin) creates through the API.
+    pub async fn agent_client(&self, admin: &reqwest::Client) -> reqwest::Client {
+        let agent: i64 = sqlx::query_scalar(
+            "INSERT INTO agent (name, category, platform, environment, sanctioned, first_seen) \
+             VALUES ('test-agent', 'self_hosted', 'LangChain', 'prod', 1, '2026-01-01T00:00:00Z') RETURNING id",
+        )
+        .fetch_one(self.db.pool())
+        .await
+        .unwrap();
+        let created: model::api::CreatedAgentToken = admin
+            .post(self.url(&format!("/api/v1/agents/{agent}/tokens")))
+            .json(&serde_json::json!({ "name": "test", "expires_in_days": 30 }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(
+            reqwest::header::AUTHORIZATION,
+            format!("Bearer {}", created.secret).parse().unwrap(),
+        );
+        reqwest::Client::builder()
+            .default_headers(headers)
+            .build()
+            .unwrap()
+    }
+
     /// The absolute URL of `path`.
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)

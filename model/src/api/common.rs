@@ -102,3 +102,44 @@ pub struct AuditExportQuery {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub until: Option<chrono::DateTime<chrono::Utc>>,
 }
+
+/// `POST /api/v1/agents/{id}/tokens`: give an agent an API token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewAgentToken {
+    /// What the token is for (e.g. "CI runner").
+    pub name: String,
+    /// Days until it expires, 1 to 365.
+    pub expires_in_days: u32,
+}
+
+/// An agent's API token, without its secret value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AgentToken {
+    /// Its id.
+    pub id: i64,
+    /// The agent it belongs to.
+    pub agent_id: i64,
+    /// What it is for.
+    pub name: String,
+    /// Who created it.
+    pub created_by: String,
+    /// When it was created (RFC 3339).
+    pub created_at: String,
+    /// When it expires (RFC 3339).
+    pub expires_at: String,
+    /// When it was revoked, if it was.
+    pub revoked_at: Option<String>,
+}
+
+/// The answer of creating a token: the only time its value is shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CreatedAgentToken {
+    /// The token.
+    pub token: AgentToken,
+    /// The secret to give the agent (`Authorization: Bearer <secret>`); never shown again.
+    pub secret: String,
+}

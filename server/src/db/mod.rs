@@ -7,6 +7,7 @@
 //! backend has its own, checked-in migration folder with the same tables.
 
 pub mod accounts;
+pub mod agent_tokens;
 pub mod agents;
 pub mod bulk;
 pub mod credentials;

@@ -1,6 +1,7 @@
 //! The JSON API, mounted under `/api`. Each resource module owns its
 //! `router()` and its handlers (named `verb_noun`).
 
+pub mod agent_tokens;
 pub mod agents;
 pub mod audit;
 pub mod credentials;
@@ -35,13 +36,19 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(resources::router())
         .merge(graph::router())
         .merge(audit::router())
+        .merge(agent_tokens::router())
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::require_person,
         ));
+    let agents_only = agent_tokens::agent_router().route_layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        auth::require_agent,
+    ));
     let (v1, mut openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(session::public_router())
         .merge(signed_in)
+        .merge(agents_only)
         .split_for_parts();
     openapi.info.version = env!("CARGO_PKG_VERSION").to_owned();
     // Serialised once: the document does not change while the server runs.
@@ -75,6 +82,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         (name = "lineage", description = "The lineage graph, blast radius and search"),
         (name = "session", description = "Signing in and out"),
         (name = "audit", description = "The tamper-evident audit log"),
+        (name = "agent tokens", description = "Agents' own API tokens"),
     )
 )]
 struct ApiDoc;

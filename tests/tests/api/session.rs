@@ -171,7 +171,16 @@ async fn state_changing_requests_need_the_app_header_and_the_same_origin(backend
 /// Who may call each route. Every route of the OpenAPI document must be
 /// listed, so a new route cannot be born without a decision.
 const READ_ROLES: &[&str] = &["viewer", "manager", "approver", "ciso", "admin"];
-const ANYONE: &[&str] = &["anonymous", "viewer", "manager", "approver", "ciso", "admin"];
+const ANYONE: &[&str] = &[
+    "anonymous",
+    "viewer",
+    "manager",
+    "approver",
+    "ciso",
+    "admin",
+    "agent",
+];
+const ADMIN: &[&str] = &["admin"];
 const ROUTES: &[(&str, &str, &[&str])] = &[
     ("post", "/session", ANYONE),
     ("get", "/session", READ_ROLES),
@@ -194,6 +203,10 @@ const ROUTES: &[(&str, &str, &[&str])] = &[
     ("get", "/graph/lineage", READ_ROLES),
     ("get", "/search", READ_ROLES),
     ("get", "/audit/export", &["ciso", "admin"]),
+    ("post", "/agents/{id}/tokens", ADMIN),
+    ("get", "/agents/{id}/tokens", ADMIN),
+    ("delete", "/agent-tokens/{id}", ADMIN),
+    ("get", "/agent/self", &["agent"]),
 ];
 
 async fn every_route_answers_each_role_as_the_table_says(backend: Backend) {
@@ -239,8 +252,8 @@ async fn every_route_answers_each_role_as_the_table_says(backend: Backend) {
                 ""
             };
         for (who, client) in &clients {
-            if method == "delete" && path == "/session" {
-                continue; // would end the session the next rows use; covered above
+            if method == "delete" && (path == "/session" || path == "/agent-tokens/{id}") {
+                continue; // would end the session or token the next rows use; covered elsewhere
             }
             let request = match method.as_str() {
                 "get" => client.get(&url),

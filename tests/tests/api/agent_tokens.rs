@@ -1,0 +1,144 @@
+//! Agents' own API tokens: shown once, stored hashed, expiring, revocable,
+//! and good only for the agent's own routes.
+
+use model::api::{self as json, Role};
+use muster_tests::{Backend, on_every_backend, spawn_app};
+
+async fn an_admin_gives_an_agent_a_token_that_works_only_for_that_agent_until_revoked(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.signed_in_as("admin@muster.test", &[Role::Admin]).await;
+    let agent = app.agent_client(&admin).await;
+    let agent_id: i64 = sqlx::query_scalar("SELECT MAX(id) FROM agent")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+
+    let me: json::AgentDetail = agent
+        .get(app.url("/api/v1/agent/self"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me.agent.id, agent_id);
+    // Not a key to the inventory.
+    assert_eq!(
+        agent
+            .get(app.url("/api/v1/agents"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    assert_eq!(
+        agent
+            .post(app.url(&format!("/api/v1/agents/{agent_id}/tokens")))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+
+    let tokens: Vec<json::AgentToken> = admin
+        .get(app.url(&format!("/api/v1/agents/{agent_id}/tokens")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(tokens.len(), 1);
+    assert_eq!(tokens[0].created_by, "admin@muster.test");
+    let listed = serde_json::to_string(&tokens).unwrap();
+    assert!(!listed.contains("mst_"), "no secret in the list: {listed}");
+    let stored = app
+        .count("SELECT COUNT(*) FROM agent_token WHERE token_hash LIKE 'mst_%'")
+        .await;
+    assert_eq!(stored, 0, "only the hash is stored");
+
+    let revoked = admin
+        .delete(app.url(&format!("/api/v1/agent-tokens/{}", tokens[0].id)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoked.status(), 200);
+    let again = admin
+        .delete(app.url(&format!("/api/v1/agent-tokens/{}", tokens[0].id)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 200, "revoking twice is harmless");
+    assert_eq!(
+        agent
+            .get(app.url("/api/v1/agent/self"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    let audited = app
+        .count("SELECT COUNT(*) FROM audit_event WHERE action LIKE 'agent_token.%'")
+        .await;
+    assert_eq!(audited, 3, "one creation, two revocations");
+}
+
+async fn an_expired_token_is_refused_and_bad_requests_name_the_problem(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.signed_in_as("admin@muster.test", &[Role::Admin]).await;
+    let agent = app.agent_client(&admin).await;
+    sqlx::query("UPDATE agent_token SET expires_at = '2000-01-01T00:00:00Z'")
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(
+        agent
+            .get(app.url("/api/v1/agent/self"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+
+    let agent_id: i64 = sqlx::query_scalar("SELECT MAX(id) FROM agent")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    for (body, status) in [
+        (serde_json::json!({ "name": "x", "expires_in_days": 0 }), 400),
+        (serde_json::json!({ "name": "x", "expires_in_days": 366 }), 400),
+        (serde_json::json!({ "name": " ", "expires_in_days": 30 }), 400),
+        (serde_json::json!({ "name": "x" }), 400),
+    ] {
+        let response = admin
+            .post(app.url(&format!("/api/v1/agents/{agent_id}/tokens")))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), status, "{body}");
+    }
+    let missing = admin
+        .post(app.url("/api/v1/agents/999999/tokens"))
+        .json(&serde_json::json!({ "name": "x", "expires_in_days": 30 }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
+    let bogus = reqwest::Client::new()
+        .get(app.url("/api/v1/agent/self"))
+        .header("authorization", "Bearer mst_not-a-token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bogus.status(), 401);
+}
+
+on_every_backend!(
+    an_admin_gives_an_agent_a_token_that_works_only_for_that_agent_until_revoked,
+    an_expired_token_is_refused_and_bad_requests_name_the_problem,
+);
