@@ -60,6 +60,49 @@ pub struct Entry {
     pub request_id: Option<String>,
 }
 
+/// Where a change came from: the caller's address and the request's id
+/// (both unknown for the command line).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Source {
+    /// The caller's address.
+    pub address: Option<String>,
+    /// The request's `x-request-id`.
+    pub request_id: Option<String>,
+}
+
+impl Entry {
+    /// An entry with no target, empty details and no source.
+    pub fn new(actor: Actor, action: &str) -> Self {
+        Self {
+            actor,
+            action: action.to_owned(),
+            target: None,
+            details: serde_json::json!({}),
+            source_address: None,
+            request_id: None,
+        }
+    }
+
+    /// What the change touched, as `<kind>:<id>`.
+    pub fn target(mut self, target: String) -> Self {
+        self.target = Some(target);
+        self
+    }
+
+    /// Before and after, parameters, reasons.
+    pub fn details(mut self, details: JsonValue) -> Self {
+        self.details = details;
+        self
+    }
+
+    /// The request the change came in.
+    pub fn from(mut self, source: &Source) -> Self {
+        self.source_address = source.address.clone();
+        self.request_id = source.request_id.clone();
+        self
+    }
+}
+
 /// One stored entry.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Stored {

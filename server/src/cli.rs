@@ -116,14 +116,9 @@ async fn user(command: UserCommand) -> anyhow::Result<()> {
             serde_json::json!({}),
         ),
     };
-    let entry = audit::Entry {
-        actor: audit::Actor::System("muster user".into()),
-        action: action.into(),
-        target: Some(format!("account:{id}")),
-        details,
-        source_address: None,
-        request_id: None,
-    };
+    let entry = audit::Entry::new(audit::Actor::System("muster user".into()), action)
+        .target(format!("account:{id}"))
+        .details(details);
     audit::append(&mut tx, &entry, now).await?;
     tx.commit().await?;
     println!("{action}: {} (account {id})", email.trim().to_lowercase());
@@ -333,14 +328,9 @@ async fn demo_accounts(db: &Db, password: &str) -> anyhow::Result<()> {
             ),
             Err(error) => return Err(error.into()),
         };
-        let entry = audit::Entry {
-            actor: audit::Actor::System("muster serve --demo".into()),
-            action: action.into(),
-            target: Some(format!("account:{id}")),
-            details: serde_json::json!({ "roles": [role], "demo": true }),
-            source_address: None,
-            request_id: None,
-        };
+        let entry = audit::Entry::new(audit::Actor::System("muster serve --demo".into()), action)
+            .target(format!("account:{id}"))
+            .details(serde_json::json!({ "roles": [role], "demo": true }));
         audit::append(&mut tx, &entry, now).await?;
     }
     tx.commit().await?;

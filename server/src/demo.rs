@@ -156,14 +156,11 @@ pub async fn generate(
         .iter()
         .map(|(table, count)| ((*table).to_owned(), (*count).into()))
         .collect();
-    let entry = audit::Entry {
-        actor: audit::Actor::System("muster demo".into()),
-        action: "inventory.demo_generate".into(),
-        target: None,
-        details: serde_json::json!({ "seed": seed, "anchor": timestamp(anchor), "rows": rows }),
-        source_address: None,
-        request_id: None,
-    };
+    let entry = audit::Entry::new(
+        audit::Actor::System("muster demo".into()),
+        "inventory.demo_generate",
+    )
+    .details(serde_json::json!({ "seed": seed, "anchor": timestamp(anchor), "rows": rows }));
     audit::append(&mut tx, &entry, Utc::now()).await?;
     bulk::reset_identities(
         db,

@@ -9,8 +9,8 @@ use model::api as json;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::extract::{ApiJson, Id, SourceAddress};
-use crate::audit::{self, Actor, Entry};
+use super::extract::{ApiJson, Id};
+use crate::audit::{self, Actor, Entry, Source};
 use crate::auth::{self, Admin, AgentCaller};
 use crate::db::{agent_tokens, agents};
 use crate::{ApiError, AppState};
@@ -36,7 +36,7 @@ async fn create_agent_token(
     State(state): State<AppState>,
     Admin(caller): Admin,
     Id(agent): Id,
-    SourceAddress(source): SourceAddress,
+    source: Source,
     ApiJson(request): ApiJson<json::NewAgentToken>,
 ) -> Result<(StatusCode, Json<json::CreatedAgentToken>), ApiError> {
     let name = request.name.trim();
@@ -56,14 +56,10 @@ async fn create_agent_token(
     let expires = now + Duration::days(i64::from(request.expires_in_days));
     let mut tx = state.db.pool().begin().await?;
     let token = agent_tokens::create(&mut tx, agent, name, &hash, &caller.0.email, now, expires).await?;
-    let entry = Entry {
-        actor: Actor::Person(caller.0.email.clone()),
-        action: "agent_token.create".into(),
-        target: Some(format!("agent:{agent}")),
-        details: serde_json::json!({ "token": token.id, "name": name, "expires_at": token.expires_at }),
-        source_address: source,
-        request_id: None,
-    };
+    let entry = Entry::new(Actor::Person(caller.0.email.clone()), "agent_token.create")
+        .target(format!("agent:{agent}"))
+        .details(serde_json::json!({ "token": token.id, "name": name, "expires_at": token.expires_at }))
+        .from(&source);
     audit::record(&mut tx, &entry, now).await?;
     tx.commit().await?;
     Ok((
@@ -94,21 +90,17 @@ async fn revoke_agent_token(
     State(state): State<AppState>,
     Admin(caller): Admin,
     Id(id): Id,
-    SourceAddress(source): SourceAddress,
+    source: Source,
 ) -> Result<Json<json::AgentToken>, ApiError> {
     let now = Utc::now();
     let mut tx = state.db.pool().begin().await?;
     let token = agent_tokens::revoke(&mut tx, id, now)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no agent token with id {id}")))?;
-    let entry = Entry {
-        actor: Actor::Person(caller.0.email.clone()),
-        action: "agent_token.revoke".into(),
-        target: Some(format!("agent:{}", token.agent_id)),
-        details: serde_json::json!({ "token": id }),
-        source_address: source,
-        request_id: None,
-    };
+    let entry = Entry::new(Actor::Person(caller.0.email.clone()), "agent_token.revoke")
+        .target(format!("agent:{}", token.agent_id))
+        .details(serde_json::json!({ "token": id }))
+        .from(&source);
     audit::record(&mut tx, &entry, now).await?;
     tx.commit().await?;
     Ok(Json(token))

@@ -10,8 +10,8 @@ use model::api as json;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::extract::{ApiJson, SourceAddress};
-use crate::audit::{self, Actor, Entry};
+use super::extract::ApiJson;
+use crate::audit::{self, Actor, Entry, Source};
 use crate::auth::{self, Caller};
 use crate::db::{accounts, throttle};
 use crate::{ApiError, AppState};
@@ -26,23 +26,18 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(get_session, delete_session))
 }
 
-/// The wrong-credentials answer, the same whether the email exists or not.
-fn wrong_credentials() -> ApiError {
-    ApiError::Unauthorized
-}
-
 /// Signs in with email and password; sets the session cookie.
 #[utoipa::path(post, path = "/session", tag = "session", request_body = json::SignIn,
     responses((status = 200, body = json::Session), (status = 401, body = json::ErrorBody),
         (status = 403, body = json::ErrorBody), (status = 429, body = json::ErrorBody)))]
 async fn create_session(
     State(state): State<AppState>,
-    SourceAddress(source): SourceAddress,
+    source: Source,
     headers: HeaderMap,
     ApiJson(sign_in): ApiJson<json::SignIn>,
 ) -> Result<Response, ApiError> {
     let now = Utc::now();
-    let keys = throttle::keys(&sign_in.email, source.as_deref());
+    let keys = throttle::keys(&sign_in.email, source.address.as_deref());
     if let Some(wait) = throttle::blocked_for(&state.db, &keys, now).await? {
         return Err(ApiError::TooManyRequests(wait.num_seconds() + 1));
     }
@@ -59,17 +54,15 @@ async fn create_session(
     let mut tx = state.db.pool().begin().await?;
     let Some(account) = account.filter(|a| matches && !a.disabled) else {
         throttle::record_failure(&mut tx, &keys, now).await?;
-        let entry = Entry {
-            actor: Actor::Person(sign_in.email.trim().to_lowercase()),
-            action: "session.sign_in_failed".into(),
-            target: None,
-            details: serde_json::json!({}),
-            source_address: source,
-            request_id: request_id(&headers),
-        };
+        let entry = Entry::new(
+            Actor::Person(sign_in.email.trim().to_lowercase()),
+            "session.sign_in_failed",
+        )
+        .from(&source);
         audit::record(&mut tx, &entry, now).await?;
         tx.commit().await?;
-        return Err(wrong_credentials());
+        // The same answer whether the email exists or not.
+        return Err(ApiError::Unauthorized);
     };
     throttle::record_success(&mut tx, &keys).await?;
     // A new id at every sign-in; any session the browser still carried ends.
@@ -78,14 +71,9 @@ async fn create_session(
     }
     let (id, id_hash) = auth::new_session_id();
     accounts::create_session(&mut tx, &id_hash, account.id, now, now + auth::ABSOLUTE_TIMEOUT).await?;
-    let entry = Entry {
-        actor: Actor::Person(account.email.clone()),
-        action: "session.sign_in".into(),
-        target: Some(format!("account:{}", account.id)),
-        details: serde_json::json!({}),
-        source_address: source,
-        request_id: request_id(&headers),
-    };
+    let entry = Entry::new(Actor::Person(account.email.clone()), "session.sign_in")
+        .target(format!("account:{}", account.id))
+        .from(&source);
     audit::record(&mut tx, &entry, now).await?;
     tx.commit().await?;
     let body = json::Session {
@@ -112,21 +100,14 @@ async fn get_session(Extension(Caller(session)): Extension<Caller>) -> Json<json
 async fn delete_session(
     State(state): State<AppState>,
     Extension(Caller(session)): Extension<Caller>,
-    SourceAddress(source): SourceAddress,
+    source: Source,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let id = auth::session_id(&headers).ok_or(ApiError::Unauthorized)?;
     let now = Utc::now();
     let mut tx = state.db.pool().begin().await?;
     accounts::revoke_session(&mut tx, &auth::session_hash(&id), now).await?;
-    let entry = Entry {
-        actor: Actor::Person(session.email),
-        action: "session.sign_out".into(),
-        target: None,
-        details: serde_json::json!({}),
-        source_address: source,
-        request_id: request_id(&headers),
-    };
+    let entry = Entry::new(Actor::Person(session.email), "session.sign_out").from(&source);
     audit::record(&mut tx, &entry, now).await?;
     tx.commit().await?;
     Ok((
@@ -134,13 +115,6 @@ async fn delete_session(
         [(header::SET_COOKIE, auth::session_cookie(&headers, None))],
     )
         .into_response())
-}
-
-fn request_id(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
 }
 
 /// A hash of a password nobody knows, to spend the same time on unknown emails.

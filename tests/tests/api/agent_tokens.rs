@@ -84,6 +84,12 @@ async fn an_admin_gives_an_agent_a_token_that_works_only_for_that_agent_until_re
         .count("SELECT COUNT(*) FROM audit_event WHERE action LIKE 'agent_token.%'")
         .await;
     assert_eq!(audited, 3, "one creation, two revocations");
+    let traced = app
+        .count(
+            "SELECT COUNT(*) FROM audit_event WHERE action LIKE 'agent_token.%' AND request_id IS NOT NULL",
+        )
+        .await;
+    assert_eq!(traced, 3, "each entry names the request it came in");
 }
 
 async fn an_expired_token_is_refused_and_bad_requests_name_the_problem(backend: Backend) {
