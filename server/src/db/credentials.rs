@@ -259,15 +259,6 @@ fn activity_event(row: &AnyRow) -> Result<json::ActivityEvent, sqlx::Error> {
     })
 }
 
-/// Whether a credential exists.
-pub async fn exists(db: &Db, id: i64) -> Result<bool, ApiError> {
-    let found = sqlx::query_scalar::<_, i64>("SELECT id FROM credential WHERE id = $1")
-        .bind(id)
-        .fetch_optional(db.pool())
-        .await?;
-    Ok(found.is_some())
-}
-
 const COPY_COLUMNS: &str = "cp.id, cp.kind, cp.locator, cp.found_by, cp.author_email, cp.first_seen, \
      cp.last_seen, cp.status, c.id AS credential_id, c.name AS credential_name";
 const COPY_FROM: &str = "FROM credential_copy cp JOIN credential c ON c.id = cp.credential_id";

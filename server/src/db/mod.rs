@@ -190,6 +190,18 @@ impl Db {
         Ok(paging.page(items, total))
     }
 
+    /// Answers 404 unless `table` (one of ours, never user text, named as the
+    /// entity it holds) has a row with this id.
+    pub(crate) async fn must_exist(&self, table: &'static str, id: i64) -> Result<(), crate::ApiError> {
+        let found: Option<i64> = sqlx::query_scalar(&format!("SELECT id FROM {table} WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        found
+            .map(|_| ())
+            .ok_or_else(|| crate::ApiError::NotFound(format!("no {table} with id {id}")))
+    }
+
     /// Closes every connection (at shutdown, so SQLite checkpoints its WAL).
     pub async fn close(&self) {
         self.pool.close().await;

@@ -49,7 +49,7 @@ async fn create_agent_token(
             request.expires_in_days
         )));
     }
-    agents::get(&state.db, agent).await?;
+    state.db.must_exist("agent", agent).await?;
     let secret = format!("mst_{}", auth::random_secret());
     let hash = auth::session_hash(&secret);
     let now = Utc::now();
@@ -77,7 +77,7 @@ async fn list_agent_tokens(
     Admin(_): Admin,
     Id(agent): Id,
 ) -> Result<Json<Vec<json::AgentToken>>, ApiError> {
-    agents::get(&state.db, agent).await?;
+    state.db.must_exist("agent", agent).await?;
     Ok(Json(agent_tokens::list(&state.db, agent).await?))
 }
 

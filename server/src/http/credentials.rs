@@ -60,10 +60,8 @@ async fn list_copies(
     State(state): State<AppState>,
     ApiQuery(query): ApiQuery<json::CopyQuery>,
 ) -> Result<Json<json::Page<json::CopySummary>>, ApiError> {
-    if let Some(credential) = query.credential
-        && !credentials::exists(&state.db, credential).await?
-    {
-        return Err(ApiError::NotFound(format!("no credential with id {credential}")));
+    if let Some(credential) = query.credential {
+        state.db.must_exist("credential", credential).await?;
     }
     Ok(Json(credentials::list_copies(&state.db, &query).await?))
 }
