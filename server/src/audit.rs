@@ -10,8 +10,11 @@ use sha2::{Digest, Sha256};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
+use model::api as json;
+
+use crate::ApiError;
 use crate::db::Db;
-use crate::db::sql::timestamp;
+use crate::db::sql::{self, Paging, Params, Sort, timestamp};
 
 /// The hash before the first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -149,6 +152,22 @@ impl Stored {
         hex::encode(Sha256::digest(fields.to_string().as_bytes()))
     }
 
+    /// The entry as the API shows it (details parsed, integrity fields left
+    /// to the chain status and the export).
+    fn into_wire(self) -> json::AuditEntry {
+        json::AuditEntry {
+            details: parse_details(&self.details),
+            seq: self.seq,
+            occurred_at: self.occurred_at,
+            actor_kind: self.actor_kind,
+            actor: self.actor,
+            action: self.action,
+            target: self.target,
+            source_address: self.source_address,
+            request_id: self.request_id,
+        }
+    }
+
     fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
         Ok(Self {
             seq: row.try_get("seq")?,
@@ -279,6 +298,27 @@ impl std::fmt::Display for Verification {
     }
 }
 
+impl Verification {
+    /// The outcome as the API shows it.
+    pub fn to_wire(&self, checked_at: DateTime<Utc>) -> json::AuditChain {
+        json::AuditChain {
+            entries: self.entries,
+            valid: self.valid,
+            intact: self.problem.is_none(),
+            first_bad: self.problem.map(|(seq, _)| seq),
+            tampering: self.problem.map(|(_, tampering)| tampering.to_string()),
+            head_hash: self.head_hash.clone(),
+            checked_at: timestamp(checked_at),
+        }
+    }
+}
+
+/// Details are stored as JSON text; a row altered by hand may hold any text,
+/// which is then shown as a string rather than failing the whole list.
+fn parse_details(text: &str) -> JsonValue {
+    serde_json::from_str(text).unwrap_or_else(|_| JsonValue::String(text.to_owned()))
+}
+
 /// Walks the whole chain.
 pub async fn verify(db: &Db) -> Result<Verification, sqlx::Error> {
     let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
@@ -347,6 +387,54 @@ pub async fn verify(db: &Db) -> Result<Verification, sqlx::Error> {
     })
 }
 
+/// How the audit list may be sorted: by number only, newest first by default
+/// (numbers follow time, and a number is unique).
+const SORTS: &[Sort] = &[Sort::by("-seq", "seq")];
+
+/// `GET /api/v1/audit`: a page of entries matching the filters.
+pub async fn list(db: &Db, query: &json::AuditQuery) -> Result<json::Page<json::AuditEntry>, ApiError> {
+    let paging = Paging::new(query.page, query.limit, query.sort.as_deref(), SORTS, "seq")?;
+    let mut params = Params::default();
+    let mut conditions = Vec::new();
+    for (column, value) in [("actor", &query.actor), ("target", &query.target)] {
+        if let Some(value) = value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+            conditions.push(format!("{column} = {}", params.bind(value.to_owned())));
+        }
+    }
+    if let Some(action) = query.action.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+        // `session.` names a family of actions; anything else one action.
+        if action.ends_with('.') {
+            let pattern = params.bind(format!("{}%", sql::escape_like(action)));
+            conditions.push(format!("action LIKE {pattern} ESCAPE '\\'"));
+        } else {
+            conditions.push(format!("action = {}", params.bind(action.to_owned())));
+        }
+    }
+    if let Some(since) = query.since {
+        conditions.push(format!("occurred_at >= {}", params.bind(timestamp(since))));
+    }
+    if let Some(until) = query.until {
+        conditions.push(format!("occurred_at <= {}", params.bind(timestamp(until))));
+    }
+    if let Some(text) = sql::search_text(&query.q) {
+        conditions.push(sql::text_match(
+            &mut params,
+            db.backend(),
+            &["details", "actor", "target"],
+            text,
+        ));
+    }
+    let filter = sql::where_clause(&conditions);
+    db.list_page(
+        &format!("SELECT COUNT(*) FROM audit_event {filter}"),
+        &format!("SELECT * FROM audit_event {filter} {}", paging.tail()),
+        params,
+        &paging,
+        |row| Stored::from_row(row).map(Stored::into_wire),
+    )
+    .await
+}
+
 /// The entries between two times (inclusive), oldest first, as JSON lines
 /// with OCSF-style field names where they fit.
 pub async fn export(db: &Db, since: Option<&str>, until: Option<&str>) -> Result<Vec<String>, sqlx::Error> {
@@ -359,7 +447,7 @@ pub async fn export(db: &Db, since: Option<&str>, until: Option<&str>) -> Result
     rows.iter()
         .map(|row| {
             let e = Stored::from_row(row)?;
-            let details: JsonValue = serde_json::from_str(&e.details).unwrap_or(JsonValue::String(e.details.clone()));
+            let details = parse_details(&e.details);
             Ok(serde_json::json!({
                 "time": e.occurred_at,
                 "metadata": { "uid": e.seq, "product": { "name": "Muster" }, "correlation_uid": e.request_id },

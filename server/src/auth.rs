@@ -37,6 +37,38 @@ pub fn hash_password(password: &str) -> String {
         .to_string()
 }
 
+pub use json::MIN_PASSWORD_CHARS;
+/// The longest: argon2 would hash more, but nobody types it and it costs time.
+pub const MAX_PASSWORD_CHARS: usize = 1024;
+
+/// Refuses a password that is too short or too long, in words for the person choosing it.
+pub fn check_password(password: &str) -> Result<(), String> {
+    let chars = password.chars().count();
+    if chars < MIN_PASSWORD_CHARS {
+        Err(format!(
+            "the password must have at least {MIN_PASSWORD_CHARS} characters"
+        ))
+    } else if chars > MAX_PASSWORD_CHARS {
+        Err(format!(
+            "the password must have at most {MAX_PASSWORD_CHARS} characters"
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// An account's email, trimmed and lowercased, or why it is not one.
+pub fn normalise_email(email: &str) -> Result<String, String> {
+    let email = email.trim().to_lowercase();
+    let shaped = email
+        .split_once('@')
+        .is_some_and(|(local, domain)| !local.is_empty() && !domain.is_empty() && !domain.contains('@'));
+    if !shaped || email.len() > 254 || email.chars().any(char::is_whitespace) {
+        return Err(format!("{email:?} is not an email address"));
+    }
+    Ok(email)
+}
+
 /// Whether `password` matches `hash`.
 pub fn verify_password(hash: &str, password: &str) -> bool {
     PasswordHash::new(hash).is_ok_and(|parsed| {

@@ -90,10 +90,7 @@ fn read_password() -> anyhow::Result<String> {
             line.trim_end_matches(['\r', '\n']).to_owned()
         }
     };
-    anyhow::ensure!(
-        password.chars().count() >= 12,
-        "the password must have at least 12 characters"
-    );
+    crate::auth::check_password(&password).map_err(anyhow::Error::msg)?;
     Ok(password)
 }
 
@@ -103,6 +100,7 @@ async fn user(command: UserCommand) -> anyhow::Result<()> {
         UserCommand::Add { database, email, .. } => (database, email, "account.create"),
         UserCommand::SetPassword { database, email } => (database, email, "account.set_password"),
     };
+    let email = &crate::auth::normalise_email(email).map_err(anyhow::Error::msg)?;
     let db = Db::open(&database.database).await?;
     let hash = crate::auth::hash_password(&read_password()?);
     let mut tx = db.pool().begin().await?;
@@ -121,7 +119,7 @@ async fn user(command: UserCommand) -> anyhow::Result<()> {
         .details(details);
     audit::append(&mut tx, &entry, now).await?;
     tx.commit().await?;
-    println!("{action}: {} (account {id})", email.trim().to_lowercase());
+    println!("{action}: {email} (account {id})");
     Ok(())
 }
 
@@ -313,30 +311,6 @@ async fn demo(args: DemoArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Creates `<role>@demo.test` for every role, or resets its password.
-async fn demo_accounts(db: &Db, password: &str) -> anyhow::Result<()> {
-    let hash = crate::auth::hash_password(password);
-    let now = chrono::Utc::now();
-    let mut tx = db.pool().begin().await?;
-    for role in model::api::Role::ALL {
-        let email = format!("{role}@demo.test");
-        let (id, action) = match accounts::create(&mut tx, &email, &hash, &[*role], now).await {
-            Ok(id) => (id, "account.create"),
-            Err(accounts::AccountError::Exists(_)) => (
-                accounts::set_password(&mut tx, &email, &hash, now).await?,
-                "account.set_password",
-            ),
-            Err(error) => return Err(error.into()),
-        };
-        let entry = audit::Entry::new(audit::Actor::System("muster serve --demo".into()), action)
-            .target(format!("account:{id}"))
-            .details(serde_json::json!({ "roles": [role], "demo": true }));
-        audit::append(&mut tx, &entry, now).await?;
-    }
-    tx.commit().await?;
-    Ok(())
-}
-
 /// The demo's dates count back from the start of today (UTC).
 fn demo_anchor() -> chrono::DateTime<chrono::Utc> {
     chrono::Utc::now()
@@ -369,7 +343,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             Some(password) => password,
             None => crate::auth::random_secret(),
         };
-        demo_accounts(&db, &password).await?;
+        crate::demo::create_accounts(&db, &password).await?;
         println!("Demo accounts (password {password}):");
         for role in model::api::Role::ALL {
             println!("  {role}@demo.test");

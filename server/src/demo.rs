@@ -18,7 +18,7 @@ use rand_chacha::ChaCha8Rng;
 use crate::audit;
 use crate::db::sql::{Value, timestamp};
 use crate::db::{Backend, Db};
-use crate::db::{bulk, credentials};
+use crate::db::{accounts, bulk, credentials};
 use crate::fingerprint::Fingerprinter;
 
 /// How big an organisation to make.
@@ -1074,4 +1074,28 @@ impl Generator<'_> {
         }
         rows
     }
+}
+
+/// Creates `<role>@demo.test` for every role, or resets its password.
+pub async fn create_accounts(db: &Db, password: &str) -> anyhow::Result<()> {
+    let hash = crate::auth::hash_password(password);
+    let now = chrono::Utc::now();
+    let mut tx = db.pool().begin().await?;
+    for role in model::api::Role::ALL {
+        let email = format!("{role}@demo.test");
+        let (id, action) = match accounts::create(&mut tx, &email, &hash, &[*role], now).await {
+            Ok(id) => (id, "account.create"),
+            Err(accounts::AccountError::Exists(_)) => (
+                accounts::set_password(&mut tx, &email, &hash, now).await?,
+                "account.set_password",
+            ),
+            Err(error) => return Err(error.into()),
+        };
+        let entry = audit::Entry::new(audit::Actor::System("muster serve --demo".into()), action)
+            .target(format!("account:{id}"))
+            .details(serde_json::json!({ "roles": [role], "demo": true }));
+        audit::append(&mut tx, &entry, now).await?;
+    }
+    tx.commit().await?;
+    Ok(())
 }

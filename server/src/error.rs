@@ -89,6 +89,10 @@ impl From<sqlx::Error> for ApiError {
             sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
                 Self::Unavailable(error)
             }
+            // Two requests racing to create the same thing: the loser is told so.
+            sqlx::Error::Database(ref db) if db.is_unique_violation() => {
+                Self::Conflict("this exists already (another request created it at the same time)".into())
+            }
             other => Self::Internal(other.into()),
         }
     }

@@ -162,11 +162,16 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 
 /// Starts the server on a free port with a fresh database, hosting `dist`.
 pub async fn spawn_app_with_dist(backend: Backend, dist: PathBuf) -> TestApp {
+    spawn_app_with_settings(backend, Settings { dist, demo: false }).await
+}
+
+/// Starts the server on a free port with a fresh database and `settings`.
+pub async fn spawn_app_with_settings(backend: Backend, settings: Settings) -> TestApp {
     let database = TestDatabase::create(backend).await;
     let db = Db::open(&database.target).await.expect("the test database opens");
     let state = AppState {
         db: db.clone(),
-        settings: Arc::new(Settings { dist, demo: false }),
+        settings: Arc::new(settings),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await

@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use model::api::{self as json, Role};
+use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use super::Db;
@@ -91,17 +92,104 @@ pub async fn set_password(
         .fetch_optional(&mut *conn)
         .await?
         .ok_or(AccountError::Missing(email))?;
-    sqlx::query("UPDATE account SET password_hash = $1 WHERE id = $2")
-        .bind(password_hash)
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
+    update(conn, id, None, None, Some(password_hash), now).await?;
+    Ok(id)
+}
+
+const ACCOUNT_COLUMNS: &str = "a.id, a.email, a.roles, a.disabled, a.created_at, \
+     (SELECT MAX(s.created_at) FROM session s WHERE s.account_id = a.id) AS last_sign_in";
+
+fn account(row: &AnyRow) -> Result<json::Account, sqlx::Error> {
+    Ok(json::Account {
+        id: row.try_get("id")?,
+        email: row.try_get("email")?,
+        roles: parse_roles(&row.try_get::<String, _>("roles")?),
+        disabled: row.try_get::<i64, _>("disabled")? != 0,
+        created_at: row.try_get("created_at")?,
+        last_sign_in: row.try_get("last_sign_in")?,
+    })
+}
+
+/// Every account, by email (an organisation has tens or hundreds, not more).
+pub async fn list(db: &Db) -> Result<Vec<json::Account>, sqlx::Error> {
+    sqlx::query(&format!(
+        "SELECT {ACCOUNT_COLUMNS} FROM account a ORDER BY a.email"
+    ))
+    .fetch_all(db.pool())
+    .await?
+    .iter()
+    .map(account)
+    .collect()
+}
+
+/// One account, read inside the caller's transaction.
+pub async fn get(conn: &mut AnyConnection, id: i64) -> Result<Option<json::Account>, sqlx::Error> {
+    sqlx::query(&format!(
+        "SELECT {ACCOUNT_COLUMNS} FROM account a WHERE a.id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(conn)
+    .await?
+    .as_ref()
+    .map(account)
+    .transpose()
+}
+
+/// Applies what is given of roles, disabled and password hash. Barring an
+/// account or changing its password ends its sessions; role changes apply to
+/// its next request, since sessions read the roles afresh each time.
+pub async fn update(
+    conn: &mut AnyConnection,
+    id: i64,
+    roles: Option<&[Role]>,
+    disabled: Option<bool>,
+    password_hash: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    if let Some(roles) = roles {
+        sqlx::query("UPDATE account SET roles = $1 WHERE id = $2")
+            .bind(roles_text(roles))
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    if let Some(disabled) = disabled {
+        sqlx::query("UPDATE account SET disabled = $1 WHERE id = $2")
+            .bind(i64::from(disabled))
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    if let Some(hash) = password_hash {
+        sqlx::query("UPDATE account SET password_hash = $1 WHERE id = $2")
+            .bind(hash)
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    if disabled == Some(true) || password_hash.is_some() {
+        end_sessions(conn, id, now).await?;
+    }
+    Ok(())
+}
+
+/// How many accounts may sign in and hold the `admin` role.
+pub async fn active_admins(conn: &mut AnyConnection) -> Result<i64, sqlx::Error> {
+    // Roles are stored space-separated; padding makes the match whole-word.
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM account WHERE disabled = 0 AND (' ' || roles || ' ') LIKE '% admin %'",
+    )
+    .fetch_one(conn)
+    .await
+}
+
+async fn end_sessions(conn: &mut AnyConnection, account: i64, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE session SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL")
         .bind(timestamp(now))
-        .bind(id)
-        .execute(&mut *conn)
+        .bind(account)
+        .execute(conn)
         .await?;
-    Ok(id)
+    Ok(())
 }
 
 /// The account with this email, if any.

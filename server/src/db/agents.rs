@@ -1,8 +1,9 @@
 //! Queries of agents and the tools they use.
 
+use chrono::{DateTime, Utc};
 use model::api as json;
-use sqlx::Row;
 use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
 
 use super::sql::{self, Paging, Params, Sort, get_enum, get_flag, get_opt_time, get_ref, get_time};
 use super::{Db, credentials};
@@ -215,4 +216,88 @@ pub async fn get_tool(db: &Db, id: i64) -> Result<json::ToolDetail, ApiError> {
             .collect::<Result<_, _>>()?,
         credentials: credentials::summaries(db, &credentials).await?,
     })
+}
+
+/// What an agent's report changed, for the audit log.
+#[derive(Debug, Default)]
+pub struct ReportOutcome {
+    /// `field → {before, after}` for each field the report changed.
+    pub changed: serde_json::Map<String, serde_json::Value>,
+    /// Tools newly linked to the agent (created when Muster did not know them).
+    pub tools_added: Vec<json::Ref>,
+}
+
+/// Applies an agent's report about itself inside the caller's transaction:
+/// description and platform when given, tools added (never removed), and
+/// `last_seen` set to `now`.
+pub async fn report(
+    conn: &mut AnyConnection,
+    id: i64,
+    facts: &json::AgentFacts,
+    now: DateTime<Utc>,
+) -> Result<ReportOutcome, sqlx::Error> {
+    let row = sqlx::query("SELECT description, platform FROM agent WHERE id = $1")
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await?;
+    let mut outcome = ReportOutcome::default();
+    for (column, new) in [("description", &facts.description), ("platform", &facts.platform)] {
+        let Some(new) = new.as_deref().map(str::trim) else {
+            continue;
+        };
+        let old: String = row.try_get(column)?;
+        if old != new {
+            // `column` is one of the two names above, never caller text.
+            sqlx::query(&format!("UPDATE agent SET {column} = $1 WHERE id = $2"))
+                .bind(new)
+                .bind(id)
+                .execute(&mut *conn)
+                .await?;
+            outcome
+                .changed
+                .insert(column.into(), serde_json::json!({ "before": old, "after": new }));
+        }
+    }
+    sqlx::query("UPDATE agent SET last_seen = $1 WHERE id = $2")
+        .bind(sql::timestamp(now))
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    for tool in &facts.tools {
+        let name = tool.name.trim();
+        let known: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM tool WHERE name = $1 AND kind = $2 ORDER BY id LIMIT 1")
+                .bind(name)
+                .bind(tool.kind.as_str())
+                .fetch_optional(&mut *conn)
+                .await?;
+        let tool_id = match known {
+            Some(tool_id) => tool_id,
+            None => {
+                sqlx::query_scalar(
+                    "INSERT INTO tool (name, kind, description) VALUES ($1, $2, '') RETURNING id",
+                )
+                .bind(name)
+                .bind(tool.kind.as_str())
+                .fetch_one(&mut *conn)
+                .await?
+            }
+        };
+        let linked = sqlx::query(
+            "INSERT INTO agent_tool (agent_id, tool_id) SELECT $1, $2 \
+             WHERE NOT EXISTS (SELECT 1 FROM agent_tool WHERE agent_id = $1 AND tool_id = $2)",
+        )
+        .bind(id)
+        .bind(tool_id)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+        if linked > 0 {
+            outcome.tools_added.push(json::Ref {
+                id: tool_id,
+                name: name.to_owned(),
+            });
+        }
+    }
+    Ok(outcome)
 }

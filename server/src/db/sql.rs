@@ -117,8 +117,7 @@ pub fn search_text(q: &Option<String>) -> Option<&str> {
 /// ignores (ASCII) case; PostgreSQL's `ILIKE` does. Neither wraps the column
 /// in `LOWER()`, which costs an allocation per row on a scan.
 pub fn text_match(params: &mut Params, backend: Backend, columns: &[&str], text: &str) -> String {
-    let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-    let pattern = params.bind(format!("%{escaped}%"));
+    let pattern = params.bind(format!("%{}%", escape_like(text)));
     let like = match backend {
         Backend::Sqlite => "LIKE",
         Backend::Postgres => "ILIKE",
@@ -128,6 +127,12 @@ pub fn text_match(params: &mut Params, backend: Backend, columns: &[&str], text:
         .map(|column| format!("{column} {like} {pattern} ESCAPE '\\'"))
         .collect();
     format!("({})", tests.join(" OR "))
+}
+
+/// `text` with `%`, `_` and the escape character itself escaped, for a
+/// `LIKE ... ESCAPE '\'` pattern that matches it literally.
+pub fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 
 /// The ids of a team and all its sub-teams, as a subquery.

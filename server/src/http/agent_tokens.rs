@@ -1,5 +1,6 @@
 //! Agents' own API tokens: admins give and revoke them; an agent with one
-//! can ask who it is (`/agent/self`) and, later, ask for approvals.
+//! can ask who it is and report facts about itself (`/agent/self`) and,
+//! later, ask for approvals.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -24,7 +25,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// Routes for agents with a token.
 pub fn agent_router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(get_agent_self))
+    OpenApiRouter::new().routes(routes!(get_agent_self, report_agent_self))
 }
 
 /// Gives an agent an API token. The secret is in this answer only.
@@ -114,4 +115,64 @@ async fn get_agent_self(
     Extension(agent): Extension<AgentCaller>,
 ) -> Result<Json<json::AgentDetail>, ApiError> {
     Ok(Json(agents::get(&state.db, agent.agent_id).await?))
+}
+
+/// An agent reports facts about itself: its description, its platform and
+/// tools it uses (added, never removed). Every report marks it as seen now;
+/// a report that changes something is audited with before and after.
+#[utoipa::path(patch, path = "/agent/self", tag = "agent tokens", request_body = json::AgentFacts,
+    responses((status = 200, body = json::AgentDetail), (status = 400, body = json::ErrorBody),
+        (status = 401, body = json::ErrorBody)))]
+async fn report_agent_self(
+    State(state): State<AppState>,
+    Extension(agent): Extension<AgentCaller>,
+    source: Source,
+    ApiJson(facts): ApiJson<json::AgentFacts>,
+) -> Result<Json<json::AgentDetail>, ApiError> {
+    check_facts(&facts)?;
+    let now = Utc::now();
+    let mut tx = state.db.pool().begin().await?;
+    let outcome = agents::report(&mut tx, agent.agent_id, &facts, now).await?;
+    if !outcome.changed.is_empty() || !outcome.tools_added.is_empty() {
+        let entry = Entry::new(Actor::Agent(agent.agent_id.to_string()), "agent.report")
+            .target(format!("agent:{}", agent.agent_id))
+            .details(serde_json::json!({ "changed": outcome.changed, "tools_added": outcome.tools_added }))
+            .from(&source);
+        audit::record(&mut tx, &entry, now).await?;
+    }
+    tx.commit().await?;
+    Ok(Json(agents::get(&state.db, agent.agent_id).await?))
+}
+
+/// Bounds on what an agent may say, so that a runaway agent cannot fill the
+/// inventory: texts of sane length, at most 50 tools a report.
+fn check_facts(facts: &json::AgentFacts) -> Result<(), ApiError> {
+    let length = |text: &str| text.trim().chars().count();
+    if facts.description.as_deref().is_some_and(|d| length(d) > 2000) {
+        return Err(ApiError::BadRequest(
+            "description must have at most 2000 characters".into(),
+        ));
+    }
+    if facts
+        .platform
+        .as_deref()
+        .is_some_and(|p| !(1..=100).contains(&length(p)))
+    {
+        return Err(ApiError::BadRequest(
+            "platform must have 1 to 100 characters".into(),
+        ));
+    }
+    if facts.tools.len() > 50 {
+        return Err(ApiError::BadRequest(format!(
+            "a report may name at most 50 tools, not {}",
+            facts.tools.len()
+        )));
+    }
+    if let Some(tool) = facts.tools.iter().find(|t| !(1..=200).contains(&length(&t.name))) {
+        return Err(ApiError::BadRequest(format!(
+            "tool name {:?} must have 1 to 200 characters",
+            tool.name
+        )));
+    }
+    Ok(())
 }

@@ -1,9 +1,11 @@
-//! `/api/v1/audit/export`: the audit log as JSON lines, for SIEMs.
+//! `/api/v1/audit`: the audit log's entries with filters, the chain's status,
+//! and the export as JSON lines for SIEMs. For the `ciso` and `admin` roles:
+//! the log names people, addresses and failed sign-ins.
 
-use axum::Extension;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
+use axum::{Extension, Json};
 use model::api::{self as json, Role};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -15,7 +17,39 @@ use crate::{ApiError, AppState, audit};
 
 /// Routes of this resource.
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(export_audit))
+    OpenApiRouter::new()
+        .routes(routes!(list_audit))
+        .routes(routes!(get_audit_chain))
+        .routes(routes!(export_audit))
+}
+
+/// Who may read the log.
+const READERS: &[Role] = &[Role::Ciso, Role::Admin];
+
+/// A page of entries, newest first, filtered by actor, action, target and time.
+#[utoipa::path(get, path = "/audit", tag = "audit", params(json::AuditQuery),
+    responses((status = 200, body = json::Page<json::AuditEntry>), (status = 400, body = json::ErrorBody),
+        (status = 403, body = json::ErrorBody)))]
+async fn list_audit(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiQuery(query): ApiQuery<json::AuditQuery>,
+) -> Result<Json<json::Page<json::AuditEntry>>, ApiError> {
+    caller.require(READERS)?;
+    Ok(Json(audit::list(&state.db, &query).await?))
+}
+
+/// Walks the whole chain now and says whether it is intact and, if not, the
+/// first bad entry and what happened to it.
+#[utoipa::path(get, path = "/audit/chain", tag = "audit",
+    responses((status = 200, body = json::AuditChain), (status = 403, body = json::ErrorBody)))]
+async fn get_audit_chain(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+) -> Result<Json<json::AuditChain>, ApiError> {
+    caller.require(READERS)?;
+    let verification = audit::verify(&state.db).await?;
+    Ok(Json(verification.to_wire(chrono::Utc::now())))
 }
 
 /// Entries between two times as JSON lines (OCSF-style field names), oldest
@@ -28,7 +62,7 @@ async fn export_audit(
     Extension(caller): Extension<Caller>,
     ApiQuery(query): ApiQuery<json::AuditExportQuery>,
 ) -> Result<impl IntoResponse, ApiError> {
-    caller.require(&[Role::Ciso, Role::Admin])?;
+    caller.require(READERS)?;
     let since = query.since.map(timestamp);
     let until = query.until.map(timestamp);
     let mut body = audit::export(&state.db, since.as_deref(), until.as_deref())

@@ -1,6 +1,7 @@
 //! The JSON API, mounted under `/api`. Each resource module owns its
 //! `router()` and its handlers (named `verb_noun`).
 
+pub mod accounts;
 pub mod agent_tokens;
 pub mod agents;
 pub mod audit;
@@ -37,6 +38,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(graph::router())
         .merge(audit::router())
         .merge(agent_tokens::router())
+        .merge(accounts::router())
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::require_person,
@@ -82,7 +84,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         (name = "lineage", description = "The lineage graph, blast radius and search"),
         (name = "session", description = "Signing in and out"),
         (name = "audit", description = "The tamper-evident audit log"),
-        (name = "agent tokens", description = "Agents' own API tokens"),
+        (name = "agent tokens", description = "Agents' own API tokens, and what an agent says about itself"),
+        (name = "accounts", description = "People's accounts and their roles (admins)"),
     )
 )]
 struct ApiDoc;

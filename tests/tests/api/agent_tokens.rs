@@ -147,4 +147,99 @@ async fn an_expired_token_is_refused_and_bad_requests_name_the_problem(backend: 
 on_every_backend!(
     an_admin_gives_an_agent_a_token_that_works_only_for_that_agent_until_revoked,
     an_expired_token_is_refused_and_bad_requests_name_the_problem,
+    an_agent_reports_facts_about_itself_and_each_change_is_audited_once,
 );
+
+async fn an_agent_reports_facts_about_itself_and_each_change_is_audited_once(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.signed_in_as("admin@muster.test", &[Role::Admin]).await;
+    let agent = app.agent_client(&admin).await;
+    let report = |facts: serde_json::Value| {
+        let request = agent.patch(app.url("/api/v1/agent/self")).json(&facts);
+        async move {
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
+            (status, response.json::<serde_json::Value>().await.unwrap())
+        }
+    };
+    let reports = || app.count("SELECT COUNT(*) FROM audit_event WHERE action = 'agent.report'");
+
+    let facts = serde_json::json!({
+        "description": "Triages support tickets",
+        "platform": "LangGraph",
+        "tools": [{ "name": "zendesk-mcp", "kind": "mcp_server" }, { "name": "send_email", "kind": "function" }],
+    });
+    let (status, body) = report(facts.clone()).await;
+    assert_eq!(status, 200, "{body}");
+    let me: json::AgentDetail = serde_json::from_value(body).unwrap();
+    assert_eq!(me.agent.platform, "LangGraph");
+    assert_eq!(me.description, "Triages support tickets");
+    let mut tools: Vec<&str> = me.tools.iter().map(|t| t.name.as_str()).collect();
+    tools.sort_unstable();
+    assert_eq!(tools, ["send_email", "zendesk-mcp"]);
+    assert!(me.agent.last_seen.is_some(), "a report is a sign of life");
+    assert_eq!(reports().await, 1);
+    let (actor_kind, actor, details): (String, String, String) =
+        sqlx::query_as("SELECT actor_kind, actor, details FROM audit_event WHERE action = 'agent.report'")
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+    assert_eq!((actor_kind.as_str(), actor), ("agent", me.agent.id.to_string()));
+    let details: serde_json::Value = serde_json::from_str(&details).unwrap();
+    assert_eq!(
+        details["changed"]["platform"],
+        serde_json::json!({ "before": "LangChain", "after": "LangGraph" })
+    );
+    assert_eq!(details["tools_added"].as_array().unwrap().len(), 2);
+
+    let (status, _) = report(facts).await;
+    assert_eq!(status, 200);
+    assert_eq!(reports().await, 1, "the same facts again change nothing to audit");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM tool").await,
+        2,
+        "known tools are reused"
+    );
+    let (status, _) =
+        report(serde_json::json!({ "tools": [{ "name": "send_email", "kind": "function" }] })).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM agent_tool").await,
+        2,
+        "a report never removes a tool"
+    );
+
+    let too_many: Vec<_> = (0..51)
+        .map(|n| serde_json::json!({ "name": format!("tool-{n}"), "kind": "function" }))
+        .collect();
+    for (bad, words) in [
+        (serde_json::json!({ "platform": " " }), "platform"),
+        (serde_json::json!({ "tools": too_many }), "at most 50"),
+        (
+            serde_json::json!({ "tools": [{ "name": "x", "kind": "robot" }] }),
+            "robot",
+        ),
+        (serde_json::json!({ "owner": "me" }), "owner"),
+    ] {
+        let (status, body) = report(bad.clone()).await;
+        assert_eq!(status, 400, "{bad}: {body}");
+        assert!(
+            body["error"]["message"].as_str().unwrap().contains(words),
+            "{body}"
+        );
+    }
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM tool").await,
+        2,
+        "nothing half-applied"
+    );
+    let viewer = app
+        .client
+        .patch(app.url("/api/v1/agent/self"))
+        .json(&serde_json::json!({}));
+    assert_eq!(
+        viewer.send().await.unwrap().status(),
+        403,
+        "people have no self to report"
+    );
+}

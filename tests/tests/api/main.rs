@@ -1,7 +1,9 @@
 //! API tests: the real server over HTTP, a fresh database per test, on SQLite
 //! and (with `MUSTER_TEST_POSTGRES`) on PostgreSQL.
 
+mod accounts;
 mod agent_tokens;
+mod audit;
 mod errors;
 mod headers;
 mod health;

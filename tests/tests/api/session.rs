@@ -202,11 +202,17 @@ const ROUTES: &[(&str, &str, &[&str])] = &[
     ("get", "/resources/{id}", READ_ROLES),
     ("get", "/graph/lineage", READ_ROLES),
     ("get", "/search", READ_ROLES),
+    ("get", "/audit", &["ciso", "admin"]),
+    ("get", "/audit/chain", &["ciso", "admin"]),
     ("get", "/audit/export", &["ciso", "admin"]),
+    ("get", "/accounts", ADMIN),
+    ("post", "/accounts", ADMIN),
+    ("patch", "/accounts/{id}", ADMIN),
     ("post", "/agents/{id}/tokens", ADMIN),
     ("get", "/agents/{id}/tokens", ADMIN),
     ("delete", "/agent-tokens/{id}", ADMIN),
     ("get", "/agent/self", &["agent"]),
+    ("patch", "/agent/self", &["agent"]),
 ];
 
 async fn every_route_answers_each_role_as_the_table_says(backend: Backend) {
@@ -242,6 +248,10 @@ async fn every_route_answers_each_role_as_the_table_says(backend: Backend) {
             app.signed_in_as(&format!("{role}@muster.test"), &[role]).await,
         ));
     }
+    let agent = app
+        .agent_client(&clients.last().expect("the admin is last").1)
+        .await;
+    clients.push(("agent", agent));
     for (method, path, allowed) in routes {
         let url = app.url(&format!("/api/v1{}", path.replace("{id}", "1")))
             + if path == "/graph/lineage" {
@@ -259,6 +269,10 @@ async fn every_route_answers_each_role_as_the_table_says(backend: Backend) {
                 "get" => client.get(&url),
                 "post" => client
                     .post(&url)
+                    .header("x-muster-client", "web")
+                    .json(&serde_json::json!({})),
+                "patch" => client
+                    .patch(&url)
                     .header("x-muster-client", "web")
                     .json(&serde_json::json!({})),
                 "delete" => client.delete(&url),
