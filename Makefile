@@ -33,6 +33,7 @@ run: tools dist build
 ## Every test: format, lints (native and wasm32), unit, API, browser.
 test: tools browser-tools lint dist
 	cargo test --workspace --exclude muster-app
+	cargo test -p muster-app
 
 ## Benchmarks (not tests): results go in docs/benchmarks.md.
 BENCH_DB := target/bench/large.sqlite

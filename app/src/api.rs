@@ -1,8 +1,9 @@
 //! A typed client for Muster's JSON API. Every call returns the wire types of
 //! the `model` crate, or an [`ApiError`] carrying the server's error code.
 
-use gloo_net::http::{Request, Response};
+use gloo_net::http::{Request, RequestBuilder, Response};
 use model::api as json;
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 /// Why an API call failed, in words a person can act on.
@@ -32,15 +33,11 @@ pub async fn session() -> Result<json::Session, ApiError> {
 
 /// `POST /api/v1/session`: signs in; the server sets the session cookie.
 pub async fn sign_in(email: String, password: String) -> Result<json::Session, ApiError> {
-    let request = Request::post("/api/v1/session")
-        .header(CLIENT_HEADER, "web")
-        .json(&json::SignIn { email, password })
-        .map_err(|e| ApiError {
-            code: "encode".into(),
-            message: e.to_string(),
-        })?;
-    let response = request.send().await.map_err(network)?;
-    read_json(response).await
+    send(
+        Request::post("/api/v1/session"),
+        &json::SignIn { email, password },
+    )
+    .await
 }
 
 /// `DELETE /api/v1/session`: signs out.
@@ -57,6 +54,48 @@ pub async fn sign_out() -> Result<(), ApiError> {
     }
 }
 
+/// `GET /api/v1/accounts` (admins).
+pub async fn accounts() -> Result<Vec<json::Account>, ApiError> {
+    get_json("/api/v1/accounts").await
+}
+
+/// `POST /api/v1/accounts` (admins).
+pub async fn create_account(account: &json::NewAccount) -> Result<json::Account, ApiError> {
+    send(Request::post("/api/v1/accounts"), account).await
+}
+
+/// `PATCH /api/v1/accounts/{id}` (admins).
+pub async fn update_account(id: i64, change: &json::AccountChange) -> Result<json::Account, ApiError> {
+    send(Request::patch(&format!("/api/v1/accounts/{id}")), change).await
+}
+
+/// `GET /api/v1/audit` (CISOs and admins).
+pub async fn audit(query: &json::AuditQuery) -> Result<json::Page<json::AuditEntry>, ApiError> {
+    get_json(&format!("/api/v1/audit{}", query_string(query))).await
+}
+
+/// `GET /api/v1/audit/chain` (CISOs and admins).
+pub async fn audit_chain() -> Result<json::AuditChain, ApiError> {
+    get_json("/api/v1/audit/chain").await
+}
+
+/// `?a=1&b=x` from a query struct's fields that are set (its serde form).
+pub fn query_string<T: Serialize>(query: &T) -> String {
+    let Ok(serde_json::Value::Object(fields)) = serde_json::to_value(query) else {
+        return String::new();
+    };
+    let params = web_sys::UrlSearchParams::new().expect("URLSearchParams exists in every browser");
+    for (name, value) in fields {
+        match value {
+            serde_json::Value::String(text) => params.append(&name, &text),
+            serde_json::Value::Null => {}
+            other => params.append(&name, &other.to_string()),
+        }
+    }
+    let text: String = params.to_string().into();
+    if text.is_empty() { text } else { format!("?{text}") }
+}
+
 /// The header that marks a state-changing request as coming from this app
 /// (the server refuses such requests without it: a CSRF defence).
 const CLIENT_HEADER: &str = "X-Muster-Client";
@@ -66,6 +105,18 @@ fn network(error: gloo_net::Error) -> ApiError {
         code: "network".into(),
         message: format!("the server did not answer ({error})"),
     }
+}
+
+/// Sends `body` as JSON with the app's header (which state-changing requests need).
+async fn send<B: Serialize, T: DeserializeOwned>(request: RequestBuilder, body: &B) -> Result<T, ApiError> {
+    let request = request
+        .header(CLIENT_HEADER, "web")
+        .json(body)
+        .map_err(|e| ApiError {
+            code: "encode".into(),
+            message: e.to_string(),
+        })?;
+    read_json(request.send().await.map_err(network)?).await
 }
 
 async fn get_json<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {

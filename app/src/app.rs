@@ -1,11 +1,13 @@
-//! The root component: the router inside the application shell.
+//! The root component: the router inside the application shell. Screens some
+//! roles may not open sit behind a [`Guard`].
 
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
+use crate::components::guard::Guard;
 use crate::components::shell::Shell;
-use crate::pages::{not_found::NotFound, placeholder::Placeholder};
+use crate::pages::{admin::Admin, audit::Audit, not_found::NotFound, placeholder::Placeholder};
 use crate::routes::Screen;
 
 /// The whole app.
@@ -17,9 +19,15 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=|| view! { <Placeholder screen=Screen::Overview /> } />
                     <Route path=path!("/inventory") view=|| view! { <Placeholder screen=Screen::Inventory /> } />
+                    // Entity pages (what audit entries link to) come with the dashboard.
+                    <Route path=path!("/inventory/:kind/:id") view=|| view! { <Placeholder screen=Screen::Inventory /> } />
                     <Route path=path!("/graph") view=|| view! { <Placeholder screen=Screen::Graph /> } />
-                    <Route path=path!("/approvals") view=|| view! { <Placeholder screen=Screen::Approvals /> } />
-                    <Route path=path!("/audit") view=|| view! { <Placeholder screen=Screen::Audit /> } />
+                    <Route
+                        path=path!("/approvals")
+                        view=|| view! { <Guard screen=Screen::Approvals><Placeholder screen=Screen::Approvals /></Guard> }
+                    />
+                    <Route path=path!("/audit") view=|| view! { <Guard screen=Screen::Audit><Audit /></Guard> } />
+                    <Route path=path!("/admin") view=|| view! { <Guard screen=Screen::Admin><Admin /></Guard> } />
                 </Routes>
             </Shell>
         </Router>

@@ -6,6 +6,7 @@ mod api;
 mod app;
 mod auth;
 mod components;
+mod format;
 mod pages;
 mod routes;
 

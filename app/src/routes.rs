@@ -1,5 +1,8 @@
 //! The one place that knows the app's paths: navigation, links and the router
-//! all take them from here.
+//! all take them from here, and which roles may open each screen (the server
+//! enforces the same on every API route; the app only hides what would fail).
+
+use model::api::Role;
 
 /// A screen reachable from the navigation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -14,17 +17,36 @@ pub enum Screen {
     Approvals,
     /// The tamper-evident audit log.
     Audit,
+    /// Accounts and their roles.
+    Admin,
 }
 
 impl Screen {
     /// The screens in navigation order.
-    pub const ALL: [Screen; 5] = [
+    pub const ALL: [Screen; 6] = [
         Screen::Overview,
         Screen::Inventory,
         Screen::Graph,
         Screen::Approvals,
         Screen::Audit,
+        Screen::Admin,
     ];
+
+    /// The roles that may open the screen; `None` for every signed-in person.
+    pub fn roles(self) -> Option<&'static [Role]> {
+        match self {
+            Screen::Overview | Screen::Inventory | Screen::Graph => None,
+            Screen::Approvals => Some(&[Role::Approver, Role::Ciso, Role::Admin]),
+            Screen::Audit => Some(&[Role::Ciso, Role::Admin]),
+            Screen::Admin => Some(&[Role::Admin]),
+        }
+    }
+
+    /// Whether somebody holding `roles` may open the screen.
+    pub fn open_to(self, roles: &[Role]) -> bool {
+        self.roles()
+            .is_none_or(|allowed| roles.iter().any(|r| allowed.contains(r)))
+    }
 
     /// The screen's path.
     pub fn path(self) -> &'static str {
@@ -34,6 +56,7 @@ impl Screen {
             Screen::Graph => "/graph",
             Screen::Approvals => "/approvals",
             Screen::Audit => "/audit",
+            Screen::Admin => "/admin",
         }
     }
 
@@ -45,6 +68,7 @@ impl Screen {
             Screen::Graph => "Graph",
             Screen::Approvals => "Approvals",
             Screen::Audit => "Audit",
+            Screen::Admin => "Admin",
         }
     }
 
@@ -56,6 +80,7 @@ impl Screen {
             Screen::Graph => "Who reaches what, through which agent, tool and credential?",
             Screen::Approvals => "What is waiting for me, and is it safe?",
             Screen::Audit => "Who changed what, and is the log intact?",
+            Screen::Admin => "Who may sign in, and what may each person do?",
         }
     }
 
@@ -67,6 +92,52 @@ impl Screen {
             Screen::Graph => "⋔",
             Screen::Approvals => "✓",
             Screen::Audit => "§",
+            Screen::Admin => "⚙",
         }
+    }
+}
+
+/// The page of what an audit entry touched (`agent:12`, `account:3`, ...).
+/// Accounts have no page of their own: their link is their audit history.
+pub fn target_path(target: &str) -> Option<String> {
+    let (kind, id) = target.split_once(':')?;
+    let id: i64 = id.parse().ok()?;
+    let plural = match kind {
+        "agent" => "agents",
+        "credential" => "credentials",
+        "copy" => "copies",
+        "resource" => "resources",
+        "person" => "people",
+        "team" => "teams",
+        "tool" => "tools",
+        "account" => return Some(format!("{}?target=account:{id}", Screen::Audit.path())),
+        _ => return None,
+    };
+    Some(format!("{}/{plural}/{id}", Screen::Inventory.path()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn audit_targets_link_to_their_entity_or_to_their_history() {
+        assert_eq!(target_path("agent:12").as_deref(), Some("/inventory/agents/12"));
+        assert_eq!(target_path("copy:3").as_deref(), Some("/inventory/copies/3"));
+        assert_eq!(
+            target_path("account:3").as_deref(),
+            Some("/audit?target=account:3")
+        );
+        assert_eq!(target_path("agent:x"), None);
+        assert_eq!(target_path("settings"), None);
+    }
+
+    #[test]
+    fn each_screen_opens_to_the_roles_the_api_serves() {
+        assert!(Screen::Inventory.open_to(&[Role::Viewer]));
+        assert!(!Screen::Audit.open_to(&[Role::Viewer, Role::Manager]));
+        assert!(Screen::Audit.open_to(&[Role::Viewer, Role::Ciso]));
+        assert!(!Screen::Admin.open_to(&[Role::Ciso]));
+        assert!(Screen::Admin.open_to(&[Role::Admin]));
     }
 }

@@ -1,3 +1,5 @@
 //! Reusable widgets shared by the screens.
 
+pub mod form;
+pub mod guard;
 pub mod shell;

@@ -1,6 +1,7 @@
 //! The application shell: top bar, left navigation and the content area, plus
 //! the server's status (version and database) read from `/api/health`, and
-//! who is signed in. Until somebody is, the content area is the sign-in form.
+//! who is signed in. Until somebody is, the content area is the sign-in form;
+//! then the navigation lists the screens the person's roles may open.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -35,20 +36,26 @@ pub fn Shell(children: ChildrenFn) -> impl IntoView {
             </header>
             <nav class="sidenav" aria-label="Main">
                 <ul>
-                    {Screen::ALL
-                        .map(|screen| {
-                            view! {
-                                <li>
-                                    <A href=screen.path() exact=true>
-                                        <span class="nav-glyph" aria-hidden="true">
-                                            {screen.glyph()}
-                                        </span>
-                                        <span>{screen.title()}</span>
-                                    </A>
-                                </li>
-                            }
-                        })
-                        .collect_view()}
+                    {move || {
+                        // Only the screens the signed-in roles may open.
+                        let roles = auth.session.get().flatten().map(|s| s.roles).unwrap_or_default();
+                        Screen::ALL
+                            .into_iter()
+                            .filter(|screen| screen.open_to(&roles) && !roles.is_empty())
+                            .map(|screen| {
+                                view! {
+                                    <li>
+                                        <A href=screen.path() exact={screen == Screen::Overview}>
+                                            <span class="nav-glyph" aria-hidden="true">
+                                                {screen.glyph()}
+                                            </span>
+                                            <span>{screen.title()}</span>
+                                        </A>
+                                    </li>
+                                }
+                            })
+                            .collect_view()
+                    }}
                 </ul>
             </nav>
             <main class="content">{content}</main>

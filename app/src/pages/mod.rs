@@ -1,5 +1,7 @@
 //! The routed screens, one module each.
 
+pub mod admin;
+pub mod audit;
 pub mod not_found;
 pub mod placeholder;
 pub mod sign_in;

@@ -6,6 +6,7 @@ use leptos::task::spawn_local;
 
 use crate::api;
 use crate::auth::Auth;
+use crate::components::form::TextField;
 
 /// Email and password; says so when the server runs on demo data.
 #[component]
@@ -43,28 +44,15 @@ pub fn SignIn(demo: Signal<bool>) -> impl IntoView {
                         "printed when the server started."
                     </p>
                 </Show>
-                <label>
-                    "Email"
-                    <input
-                        type="email"
-                        name="email"
-                        autocomplete="username"
-                        required
-                        prop:value=move || email.get()
-                        on:input:target=move |ev| email.set(ev.target().value())
-                    />
-                </label>
-                <label>
-                    "Password"
-                    <input
-                        type="password"
-                        name="password"
-                        autocomplete="current-password"
-                        required
-                        prop:value=move || password.get()
-                        on:input:target=move |ev| password.set(ev.target().value())
-                    />
-                </label>
+                <TextField label="Email" name="email" kind="email" autocomplete="username" value=email required=true />
+                <TextField
+                    label="Password"
+                    name="password"
+                    kind="password"
+                    autocomplete="current-password"
+                    value=password
+                    required=true
+                />
                 {move || error.get().map(|message| view! { <p class="form-error" role="alert">{message}</p> })}
                 <button type="submit" class="primary" disabled=move || busy.get()>
                     {move || if busy.get() { "Signing in…" } else { "Sign in" }}

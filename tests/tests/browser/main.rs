@@ -2,4 +2,64 @@
 //! the real server, driven in headless Chromium. Screenshots go to
 //! `target/screenshots/`.
 
+mod admin;
+mod roles;
 mod shell;
+
+use fantoccini::Locator;
+use muster_tests::browser::Browser;
+use muster_tests::workspace_root;
+
+/// The built web app, or a failure saying how to build it.
+fn built_dist() -> std::path::PathBuf {
+    let dist = workspace_root().join("dist");
+    assert!(
+        dist.join("index.html").exists(),
+        "no built web app in {}: run `make dist` (or `make test`, which builds it)",
+        dist.display()
+    );
+    dist
+}
+
+/// Types `text` into the element matching `css`.
+async fn fill(browser: &Browser, css: &str, text: &str) {
+    browser.wait_for(css).await.send_keys(text).await.unwrap();
+}
+
+/// Clicks the element matching `css`.
+async fn click(browser: &Browser, css: &str) {
+    browser.wait_for(css).await.click().await.unwrap();
+}
+
+/// Whether an element matches `css` right now.
+async fn present(browser: &Browser, css: &str) -> bool {
+    browser.client().find(Locator::Css(css)).await.is_ok()
+}
+
+/// Signs in through the form and waits for the top bar to name the account.
+async fn sign_in(browser: &Browser, email: &str, password: &str) {
+    fill(browser, "[data-testid=sign-in] input[name=email]", email).await;
+    fill(browser, "[data-testid=sign-in] input[name=password]", password).await;
+    click(browser, "[data-testid=sign-in] button[type=submit]").await;
+    browser.wait_for_text("[data-testid=user]", email).await;
+}
+
+/// Signs out with the top bar's button and waits for the sign-in form.
+async fn sign_out(browser: &Browser) {
+    click(browser, "[data-testid=sign-out]").await;
+    browser.wait_for("[data-testid=sign-in]").await;
+}
+
+/// The titles of the navigation's links, in order.
+async fn nav_titles(browser: &Browser) -> Vec<String> {
+    let mut titles = Vec::new();
+    for link in browser
+        .client()
+        .find_all(Locator::Css("nav.sidenav a span:last-child"))
+        .await
+        .unwrap()
+    {
+        titles.push(link.text().await.unwrap().trim().to_owned());
+    }
+    titles
+}

@@ -1,0 +1,95 @@
+//! Form widgets: a labelled text input bound to a signal, and a role picker.
+
+use leptos::prelude::*;
+use model::api::Role;
+
+/// A label over a text input whose value lives in `value`.
+#[component]
+pub fn TextField(
+    /// The visible label.
+    label: &'static str,
+    /// The input's `name` (also its test handle).
+    name: &'static str,
+    /// Its value.
+    value: RwSignal<String>,
+    /// `text`, `email`, `password`, `date`, ...
+    #[prop(default = "text")]
+    kind: &'static str,
+    /// The browser's autofill hint.
+    #[prop(default = "off")]
+    autocomplete: &'static str,
+    /// Whether the form needs it.
+    #[prop(optional)]
+    required: bool,
+    /// A hint shown in the empty input.
+    #[prop(optional)]
+    placeholder: &'static str,
+) -> impl IntoView {
+    view! {
+        <label class="field">
+            <span class="field-label">{label}</span>
+            <input
+                type=kind
+                name=name
+                autocomplete=autocomplete
+                placeholder=placeholder
+                required=required
+                prop:value=move || value.get()
+                on:input:target=move |ev| value.set(ev.target().value())
+            />
+        </label>
+    }
+}
+
+/// One checkbox per role; `selected` holds the ticked ones in canonical order.
+#[component]
+pub fn RolePicker(
+    /// The ticked roles.
+    selected: RwSignal<Vec<Role>>,
+    /// Prefix of each checkbox's `name`, to tell two pickers apart.
+    name: &'static str,
+) -> impl IntoView {
+    view! {
+        <fieldset class="role-picker">
+            <legend class="field-label">"Roles"</legend>
+            {Role::ALL
+                .iter()
+                .map(|&role| {
+                    let toggle = move |ev: leptos::ev::Event| {
+                        let on = event_target_checked(&ev);
+                        selected
+                            .update(|roles| {
+                                roles.retain(|r| *r != role);
+                                if on {
+                                    roles.push(role);
+                                }
+                                roles.sort_by_key(|r| Role::ALL.iter().position(|x| x == r));
+                            });
+                    };
+                    view! {
+                        <label class="check" title=role_help(role)>
+                            <input
+                                type="checkbox"
+                                name=format!("{name}-{role}")
+                                prop:checked=move || selected.with(|roles| roles.contains(&role))
+                                on:change=toggle
+                            />
+                            {role.label()}
+                        </label>
+                    }
+                })
+                .collect_view()}
+        </fieldset>
+    }
+}
+
+/// What a role may do, in a sentence (the checkbox's tooltip).
+pub fn role_help(role: Role) -> &'static str {
+    match role {
+        Role::Admin => "Manage accounts and settings",
+        Role::Ciso => "Read everything, read and export the audit log",
+        Role::Manager => "Read, and manage ownership for their teams",
+        Role::Approver => "Decide approval requests",
+        Role::Viewer => "Read only",
+    }
+}
