@@ -51,6 +51,16 @@ pub enum Command {
     /// Manage local accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Risk scores.
+    #[command(subcommand)]
+    Risk(RiskCommand),
+}
+
+/// `muster risk ...`.
+#[derive(Debug, Subcommand)]
+pub enum RiskCommand {
+    /// Score every credential and agent now, with the current model.
+    Recompute(DatabaseArgs),
 }
 
 /// `muster user ...`. The password is read from `MUSTER_PASSWORD`, or else
@@ -246,6 +256,24 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Demo(args) => demo(args).await.map(|()| ExitCode::SUCCESS),
         Command::User(command) => user(command).await.map(|()| ExitCode::SUCCESS),
         Command::Audit(AuditCommand::Verify(database)) => Ok(audit_verify(database).await),
+        Command::Risk(RiskCommand::Recompute(database)) => {
+            let db = Db::open(&database.database).await?;
+            let started = std::time::Instant::now();
+            let done = recompute_risk(&db, "muster risk recompute").await?;
+            println!(
+                "Scored {} credentials and {} agents with risk model {} in {:.1} s \
+                 (load {:.1} s, score {:.1} s, store {:.1} s).",
+                done.credentials,
+                done.agents,
+                crate::risk::MODEL_VERSION,
+                started.elapsed().as_secs_f64(),
+                done.load.as_secs_f64(),
+                done.score.as_secs_f64(),
+                done.store.as_secs_f64()
+            );
+            db.close().await;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Audit(AuditCommand::Export {
             database,
             since,
@@ -349,6 +377,16 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             println!("  {role}@demo.test");
         }
     }
+    if crate::db::risk::stored_version(&db).await?.as_deref() != Some(crate::risk::MODEL_VERSION) {
+        let done = recompute_risk(&db, "muster serve").await?;
+        tracing::info!(
+            credentials = done.credentials,
+            agents = done.agents,
+            version = crate::risk::MODEL_VERSION,
+            "scored the inventory with a new risk model"
+        );
+    }
+    tokio::spawn(rescore_daily(db.clone()));
     let state = AppState {
         db: db.clone(),
         settings: Arc::new(Settings {
@@ -372,6 +410,40 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     db.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Scores everything now, in one transaction with its audit entry.
+async fn recompute_risk(db: &Db, actor: &str) -> anyhow::Result<crate::db::risk::Recompute> {
+    let now = chrono::Utc::now();
+    let mut tx = db.pool().begin().await?;
+    let done = crate::db::risk::recompute_all(&mut tx, db.backend(), now).await?;
+    let entry = audit::Entry::new(audit::Actor::System(actor.to_owned()), "risk.recompute").details(
+        serde_json::json!({
+            "risk_model_version": crate::risk::MODEL_VERSION,
+            "credentials": done.credentials,
+            "agents": done.agents,
+        }),
+    );
+    audit::append(&mut tx, &entry, now).await?;
+    tx.commit().await?;
+    Ok(done)
+}
+
+/// Time moves scores (a key crosses 90 days without rotation): rescore daily.
+async fn rescore_daily(db: Db) {
+    let mut interval = tokio::time::interval(std::time::Duration::from_secs(24 * 60 * 60));
+    interval.tick().await; // the first tick is now, and the scores are fresh
+    loop {
+        interval.tick().await;
+        match recompute_risk(&db, "muster serve (daily)").await {
+            Ok(done) => tracing::info!(
+                credentials = done.credentials,
+                agents = done.agents,
+                "rescored risk"
+            ),
+            Err(error) => tracing::error!(error = ?error, "the daily risk recompute failed"),
+        }
+    }
 }
 
 /// Resolves on Ctrl-C or SIGTERM; in-flight requests then finish before exit.

@@ -18,7 +18,7 @@ use rand_chacha::ChaCha8Rng;
 use crate::audit;
 use crate::db::sql::{Value, timestamp};
 use crate::db::{Backend, Db};
-use crate::db::{accounts, bulk, credentials};
+use crate::db::{accounts, bulk, credentials, risk};
 use crate::fingerprint::Fingerprinter;
 
 /// How big an organisation to make.
@@ -151,6 +151,13 @@ pub async fn generate(
         progress(table, count, started.elapsed());
     }
     credentials::refresh_reach_environments(&mut tx).await?;
+    // Scored as of the anchor, so that the same seed and anchor give the same scores.
+    let scored = risk::recompute_all(&mut tx, db.backend(), anchor).await?;
+    progress(
+        "risk scores",
+        scored.credentials + scored.agents,
+        started.elapsed(),
+    );
     let rows: serde_json::Map<String, serde_json::Value> = summary
         .rows
         .iter()

@@ -11,6 +11,7 @@ pub mod demo;
 pub mod error;
 pub mod fingerprint;
 pub mod http;
+pub mod risk;
 pub mod web;
 
 use std::path::PathBuf;

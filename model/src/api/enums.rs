@@ -325,3 +325,39 @@ mod tests {
         );
     }
 }
+
+wire_enum! {
+    /// A risk score's band (thresholds in `docs/risk-model.md`).
+    RiskBand("risk band") {
+        /// 0–24.
+        Low = "low", "Low";
+        /// 25–49.
+        Medium = "medium", "Medium";
+        /// 50–74.
+        High = "high", "High";
+        /// 75–100.
+        Critical = "critical", "Critical";
+    }
+}
+
+impl RiskBand {
+    /// The band of a score from 0 to 100.
+    pub fn of(score: i64) -> RiskBand {
+        match score {
+            75.. => RiskBand::Critical,
+            50..=74 => RiskBand::High,
+            25..=49 => RiskBand::Medium,
+            _ => RiskBand::Low,
+        }
+    }
+
+    /// The lowest and highest score in the band.
+    pub fn range(self) -> (i64, i64) {
+        match self {
+            RiskBand::Low => (0, 24),
+            RiskBand::Medium => (25, 49),
+            RiskBand::High => (50, 74),
+            RiskBand::Critical => (75, 100),
+        }
+    }
+}

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     AgentCategory, CopyKind, CopyStatus, CredentialKind, CredentialStatus, Environment, Outcome, Permission,
-    PersonStatus, Ref, ResourceKind, Sensitivity, ToolKind,
+    PersonStatus, Ref, ResourceKind, Risk, RiskBand, RiskBrief, Sensitivity, ToolKind,
 };
 
 list_query! {
@@ -44,6 +44,8 @@ list_query! {
         sanctioned: bool,
         /// `true`: only agents without an owner.
         has_no_owner: bool,
+        /// Only agents whose risk score is in this band.
+        band: RiskBand,
     }
 }
 
@@ -77,6 +79,8 @@ list_query! {
         has_no_owner: bool,
         /// Only credentials used by this agent's tools.
         agent: i64,
+        /// Only credentials whose risk score is in this band.
+        band: RiskBand,
     }
 }
 
@@ -196,6 +200,8 @@ pub struct AgentSummary {
     pub owner: Option<Ref>,
     /// When it was last seen acting.
     pub last_seen: Option<DateTime<Utc>>,
+    /// Its risk score, band and leading factor.
+    pub risk: RiskBrief,
 }
 
 /// An agent with its tools and credentials.
@@ -214,6 +220,8 @@ pub struct AgentDetail {
     pub tools: Vec<ToolSummary>,
     /// The credentials its tools authenticate with.
     pub credentials: Vec<CredentialSummary>,
+    /// Its risk score and every factor behind it.
+    pub risk: Risk,
 }
 
 /// A tool in a list.
@@ -274,6 +282,8 @@ pub struct CredentialSummary {
     pub fingerprint: String,
     /// How many stored copies of the secret are present.
     pub copies: i64,
+    /// Its risk score, band and leading factor.
+    pub risk: RiskBrief,
 }
 
 /// A credential with everything around it.
@@ -300,6 +310,10 @@ pub struct CredentialDetail {
     pub reach_total: i64,
     /// Its most recent activity (the last 20 events).
     pub recent_activity: Vec<ActivityEvent>,
+    /// Its risk score and every factor behind it.
+    pub risk: Risk,
+    /// What it reaches, weighted by sensitivity, permission and production (0 to 100).
+    pub blast_radius: i64,
 }
 
 /// A stored copy of a credential's secret.

@@ -33,9 +33,11 @@ mod common;
 mod enums;
 mod inventory;
 mod lineage;
+mod risk;
 
 pub use admin::*;
 pub use common::*;
 pub use enums::*;
 pub use inventory::*;
 pub use lineage::*;
+pub use risk::*;

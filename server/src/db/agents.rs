@@ -6,11 +6,11 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use super::sql::{self, Paging, Params, Sort, get_enum, get_flag, get_opt_time, get_ref, get_time};
-use super::{Db, credentials};
+use super::{Db, credentials, risk};
 use crate::ApiError;
 
 const AGENT_COLUMNS: &str = "a.id, a.name, a.category, a.platform, a.environment, a.sanctioned, \
-     a.last_seen, o.id AS owner_id, o.name AS owner_name";
+     a.last_seen, o.id AS owner_id, o.name AS owner_name, a.risk_score, a.risk_factors";
 const AGENT_FROM: &str = "FROM agent a LEFT JOIN person o ON o.id = a.owner_id";
 const AGENT_SORTS: &[Sort] = &[
     Sort::by("name", "a.name"),
@@ -19,6 +19,7 @@ const AGENT_SORTS: &[Sort] = &[
     Sort::by("environment", "a.environment"),
     Sort::by("first_seen", "a.first_seen"),
     Sort::nullable("last_seen", "a.last_seen"),
+    Sort::by("risk", "a.risk_score"),
 ];
 
 fn agent_summary(row: &AnyRow) -> Result<json::AgentSummary, sqlx::Error> {
@@ -31,6 +32,10 @@ fn agent_summary(row: &AnyRow) -> Result<json::AgentSummary, sqlx::Error> {
         sanctioned: get_flag(row, "sanctioned")?,
         owner: get_ref(row, "owner_id", "owner_name")?,
         last_seen: get_opt_time(row, "last_seen")?,
+        risk: risk::brief(
+            row.try_get("risk_score")?,
+            &row.try_get::<String, _>("risk_factors")?,
+        ),
     })
 }
 
@@ -75,6 +80,9 @@ pub async fn list(db: &Db, query: &json::AgentQuery) -> Result<json::Page<json::
             }
             .to_owned(),
         );
+    }
+    if let Some(band) = query.band {
+        conditions.push(risk::band_condition("a.risk_score", band));
     }
     if let Some(text) = sql::search_text(&query.q) {
         conditions.push(sql::text_match(
@@ -128,6 +136,10 @@ pub async fn get(db: &Db, id: i64) -> Result<json::AgentDetail, ApiError> {
         first_seen: get_time(&row, "first_seen")?,
         tools: tools.iter().map(tool_summary).collect::<Result<_, _>>()?,
         credentials: credentials.items,
+        risk: risk::detail(
+            row.try_get("risk_score")?,
+            &row.try_get::<String, _>("risk_factors")?,
+        ),
     })
 }
 

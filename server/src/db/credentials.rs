@@ -5,11 +5,12 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::sql::{self, Paging, Params, Sort, get_enum, get_opt_time, get_ref, get_required_ref, get_time};
-use super::{Db, resources};
+use super::{Db, resources, risk};
 use crate::ApiError;
 
 const CREDENTIAL_COLUMNS: &str = "c.id, c.name, c.kind, c.provider, c.external_id, c.status, c.created_at, \
      c.expires_at, c.last_rotated_at, c.last_used_at, c.fingerprint, o.id AS owner_id, o.name AS owner_name, \
+     c.risk_score, c.risk_factors, \
      (SELECT COUNT(*) FROM credential_copy cc WHERE cc.credential_id = c.id AND cc.status = 'present') AS copies";
 const CREDENTIAL_FROM: &str = "FROM credential c LEFT JOIN person o ON o.id = c.owner_id";
 const CREDENTIAL_SORTS: &[Sort] = &[
@@ -21,6 +22,7 @@ const CREDENTIAL_SORTS: &[Sort] = &[
     Sort::nullable("expires_at", "c.expires_at"),
     Sort::nullable("last_rotated_at", "c.last_rotated_at"),
     Sort::nullable("last_used_at", "c.last_used_at"),
+    Sort::by("risk", "c.risk_score"),
 ];
 
 fn credential_summary(row: &AnyRow) -> Result<json::CredentialSummary, sqlx::Error> {
@@ -38,6 +40,10 @@ fn credential_summary(row: &AnyRow) -> Result<json::CredentialSummary, sqlx::Err
         last_used_at: get_opt_time(row, "last_used_at")?,
         fingerprint: row.try_get("fingerprint")?,
         copies: row.try_get("copies")?,
+        risk: risk::brief(
+            row.try_get("risk_score")?,
+            &row.try_get::<String, _>("risk_factors")?,
+        ),
     })
 }
 
@@ -92,6 +98,9 @@ pub async fn list(
             }
             .to_owned(),
         );
+    }
+    if let Some(band) = query.band {
+        conditions.push(risk::band_condition("c.risk_score", band));
     }
     if let Some(agent) = query.agent {
         conditions.push(format!(
@@ -178,7 +187,7 @@ pub async fn summaries(db: &Db, ids: &[i64]) -> Result<Vec<json::CredentialSumma
 /// `GET /api/v1/credentials/{id}`.
 pub async fn get(db: &Db, id: i64) -> Result<json::CredentialDetail, ApiError> {
     let row = sqlx::query(&format!(
-        "SELECT {CREDENTIAL_COLUMNS}, c.scopes, c.third_party {CREDENTIAL_FROM} WHERE c.id = $1"
+        "SELECT {CREDENTIAL_COLUMNS}, c.scopes, c.third_party, c.blast_radius {CREDENTIAL_FROM} WHERE c.id = $1"
     ))
     .bind(id)
     .fetch_optional(db.pool())
@@ -244,6 +253,11 @@ pub async fn get(db: &Db, id: i64) -> Result<json::CredentialDetail, ApiError> {
             .fetch_one(db.pool())
             .await?,
         recent_activity: events.iter().map(activity_event).collect::<Result<_, _>>()?,
+        risk: risk::detail(
+            row.try_get("risk_score")?,
+            &row.try_get::<String, _>("risk_factors")?,
+        ),
+        blast_radius: row.try_get("blast_radius")?,
     })
 }
 

@@ -14,6 +14,7 @@ pub mod credentials;
 pub mod lineage;
 pub mod people;
 pub mod resources;
+pub mod risk;
 pub mod search;
 pub mod sql;
 pub mod throttle;

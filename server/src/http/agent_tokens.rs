@@ -13,7 +13,7 @@ use utoipa_axum::routes;
 use super::extract::{ApiJson, Id};
 use crate::audit::{self, Actor, Entry, Source};
 use crate::auth::{self, Admin, AgentCaller};
-use crate::db::{agent_tokens, agents};
+use crate::db::{agent_tokens, agents, risk};
 use crate::{ApiError, AppState};
 
 /// Routes for admins (signed-in people).
@@ -133,6 +133,8 @@ async fn report_agent_self(
     let now = Utc::now();
     let mut tx = state.db.pool().begin().await?;
     let outcome = agents::report(&mut tx, agent.agent_id, &facts, now).await?;
+    // Being seen, and new tools, change the agent's risk.
+    risk::refresh(&mut tx, &[], &[agent.agent_id], now).await?;
     if !outcome.changed.is_empty() || !outcome.tools_added.is_empty() {
         let entry = Entry::new(Actor::Agent(agent.agent_id.to_string()), "agent.report")
             .target(format!("agent:{}", agent.agent_id))

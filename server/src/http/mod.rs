@@ -11,6 +11,7 @@ pub mod graph;
 pub mod health;
 pub mod people;
 pub mod resources;
+pub mod risk;
 pub mod session;
 
 use axum::Router;
@@ -36,6 +37,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(credentials::router())
         .merge(resources::router())
         .merge(graph::router())
+        .merge(risk::router())
         .merge(audit::router())
         .merge(agent_tokens::router())
         .merge(accounts::router())
@@ -82,6 +84,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
     tags(
         (name = "inventory", description = "Teams, people, agents, tools, credentials, copies, resources"),
         (name = "lineage", description = "The lineage graph, blast radius and search"),
+        (name = "risk", description = "Risk scores: bands, OWASP NHI references, the riskiest"),
         (name = "session", description = "Signing in and out"),
         (name = "audit", description = "The tamper-evident audit log"),
         (name = "agent tokens", description = "Agents' own API tokens, and what an agent says about itself"),

@@ -9,4 +9,5 @@ mod headers;
 mod health;
 mod inventory;
 mod lineage;
+mod risk;
 mod session;

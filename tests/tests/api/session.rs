@@ -202,6 +202,7 @@ const ROUTES: &[(&str, &str, &[&str])] = &[
     ("get", "/resources/{id}", READ_ROLES),
     ("get", "/graph/lineage", READ_ROLES),
     ("get", "/search", READ_ROLES),
+    ("get", "/risk/summary", READ_ROLES),
     ("get", "/audit", &["ciso", "admin"]),
     ("get", "/audit/chain", &["ciso", "admin"]),
     ("get", "/audit/export", &["ciso", "admin"]),
