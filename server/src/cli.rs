@@ -259,16 +259,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Risk(RiskCommand::Recompute(database)) => {
             let db = Db::open(&database.database).await?;
             let started = std::time::Instant::now();
-            let done = recompute_risk(&db, "muster risk recompute").await?;
+            let done = crate::db::risk::recompute(&db, chrono::Utc::now(), "muster risk recompute").await?;
             println!(
                 "Scored {} credentials and {} agents with risk model {} in {:.1} s \
                  (load {:.1} s, score {:.1} s, store {:.1} s).",
-                done.credentials,
-                done.agents,
+                done.scores.credentials(),
+                done.scores.agents(),
                 crate::risk::MODEL_VERSION,
                 started.elapsed().as_secs_f64(),
-                done.load.as_secs_f64(),
-                done.score.as_secs_f64(),
+                done.scores.load.as_secs_f64(),
+                done.scores.score.as_secs_f64(),
                 done.store.as_secs_f64()
             );
             db.close().await;
@@ -378,10 +378,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         }
     }
     if crate::db::risk::stored_version(&db).await?.as_deref() != Some(crate::risk::MODEL_VERSION) {
-        let done = recompute_risk(&db, "muster serve").await?;
+        let done = crate::db::risk::recompute(&db, chrono::Utc::now(), "muster serve").await?;
         tracing::info!(
-            credentials = done.credentials,
-            agents = done.agents,
+            credentials = done.scores.credentials(),
+            agents = done.scores.agents(),
             version = crate::risk::MODEL_VERSION,
             "scored the inventory with a new risk model"
         );
@@ -412,33 +412,16 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Scores everything now, in one transaction with its audit entry.
-async fn recompute_risk(db: &Db, actor: &str) -> anyhow::Result<crate::db::risk::Recompute> {
-    let now = chrono::Utc::now();
-    let mut tx = db.pool().begin().await?;
-    let done = crate::db::risk::recompute_all(&mut tx, db.backend(), now).await?;
-    let entry = audit::Entry::new(audit::Actor::System(actor.to_owned()), "risk.recompute").details(
-        serde_json::json!({
-            "risk_model_version": crate::risk::MODEL_VERSION,
-            "credentials": done.credentials,
-            "agents": done.agents,
-        }),
-    );
-    audit::append(&mut tx, &entry, now).await?;
-    tx.commit().await?;
-    Ok(done)
-}
-
 /// Time moves scores (a key crosses 90 days without rotation): rescore daily.
 async fn rescore_daily(db: Db) {
     let mut interval = tokio::time::interval(std::time::Duration::from_secs(24 * 60 * 60));
     interval.tick().await; // the first tick is now, and the scores are fresh
     loop {
         interval.tick().await;
-        match recompute_risk(&db, "muster serve (daily)").await {
+        match crate::db::risk::recompute(&db, chrono::Utc::now(), "muster serve (daily)").await {
             Ok(done) => tracing::info!(
-                credentials = done.credentials,
-                agents = done.agents,
+                credentials = done.scores.credentials(),
+                agents = done.scores.agents(),
                 "rescored risk"
             ),
             Err(error) => tracing::error!(error = ?error, "the daily risk recompute failed"),

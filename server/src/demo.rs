@@ -151,13 +151,6 @@ pub async fn generate(
         progress(table, count, started.elapsed());
     }
     credentials::refresh_reach_environments(&mut tx).await?;
-    // Scored as of the anchor, so that the same seed and anchor give the same scores.
-    let scored = risk::recompute_all(&mut tx, db.backend(), anchor).await?;
-    progress(
-        "risk scores",
-        scored.credentials + scored.agents,
-        started.elapsed(),
-    );
     let rows: serde_json::Map<String, serde_json::Value> = summary
         .rows
         .iter()
@@ -190,6 +183,13 @@ pub async fn generate(
     tx.commit().await?;
     // Fresh statistics, so the query planner knows the new tables' shapes.
     sqlx::query("ANALYZE").execute(db.pool()).await?;
+    // Scored as of the anchor, so that the same seed and anchor give the same scores.
+    let scored = risk::recompute(db, anchor, "muster demo").await?;
+    progress(
+        "risk scores",
+        scored.scores.credentials() + scored.scores.agents(),
+        started.elapsed(),
+    );
     Ok(summary)
 }
 

@@ -1,18 +1,20 @@
 //! Risk scores in the database: loading the facts the model reads (in a few
 //! set-wise queries, not one per entity), storing what it computes on the
-//! scored rows, and the summary behind `GET /api/v1/risk/summary`.
+//! scored rows (a full recompute audited as one change), and the summary
+//! behind `GET /api/v1/risk/summary`.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
+use futures::TryStreamExt;
 use model::api::{self as json, AgentCategory, PersonStatus, RiskBand};
 use sqlx::{AnyConnection, Row};
 
 use super::sql::{Params, Value, get_enum, get_opt_time, get_time, timestamp};
 use super::{Backend, Db, bulk};
-use crate::ApiError;
 use crate::risk::{self, Assessment, Fired};
+use crate::{ApiError, audit};
 
 /// Which rows a load covers.
 enum Scope<'a> {
@@ -41,11 +43,12 @@ fn person(name: Option<String>, status: Option<String>) -> Option<risk::Person> 
     })
 }
 
-/// Facts of credentials in `scope`, with their names, by id.
-async fn load_credentials(
-    conn: &mut AnyConnection,
-    scope: &Scope<'_>,
-) -> Result<BTreeMap<i64, (String, risk::CredentialFacts)>, sqlx::Error> {
+/// Credentials by id, with their names, before their copies, reach, activity
+/// and consumers are added.
+type Credentials = BTreeMap<i64, (String, risk::CredentialFacts)>;
+
+/// The credential rows themselves, with their owners.
+async fn credential_rows(conn: &mut AnyConnection, scope: &Scope<'_>) -> Result<Credentials, sqlx::Error> {
     let mut params = Params::default();
     let filter = scope.condition("c.id", &mut params);
     let rows = sqlx::query_with(
@@ -80,98 +83,134 @@ async fn load_credentials(
         };
         credentials.insert(row.try_get::<i64, _>("id")?, (row.try_get("name")?, facts));
     }
+    Ok(credentials)
+}
 
+// The big tables below are streamed in storage order (a sequential scan, no
+// sort) and joined in memory: ordering by credential would walk an index and
+// fetch each row at random, several times slower on a large inventory.
+
+/// Present copies, by credential.
+async fn copies(
+    conn: &mut AnyConnection,
+    scope: &Scope<'_>,
+) -> Result<HashMap<i64, Vec<risk::Copy>>, sqlx::Error> {
     let mut params = Params::default();
     let filter = scope.condition("credential_id", &mut params);
-    let rows = sqlx::query_with(
-        &format!(
-            "SELECT credential_id, kind, locator FROM credential_copy WHERE status = 'present' AND {filter} \
-             ORDER BY credential_id, id"
-        ),
-        params.args(),
-    )
-    .fetch_all(&mut *conn)
-    .await?;
-    for row in &rows {
-        if let Some((_, facts)) = credentials.get_mut(&row.try_get::<i64, _>("credential_id")?) {
-            facts.copies.push(risk::Copy {
-                kind: get_enum(row, "kind")?,
+    let sql = format!(
+        "SELECT credential_id, kind, locator FROM credential_copy WHERE status = 'present' AND {filter}"
+    );
+    let mut rows = sqlx::query_with(&sql, params.args()).fetch(&mut *conn);
+    let mut copies: HashMap<i64, Vec<risk::Copy>> = HashMap::new();
+    while let Some(row) = rows.try_next().await? {
+        copies
+            .entry(row.try_get("credential_id")?)
+            .or_default()
+            .push(risk::Copy {
+                kind: get_enum(&row, "kind")?,
                 locator: row.try_get("locator")?,
             });
-        }
     }
+    Ok(copies)
+}
 
-    // What activity shows each credential acting on.
+/// What activity shows: the (credential, resource) pairs acted on
+/// successfully, and interactive use (a console sign-in, or a browser's user
+/// agent) by credential.
+#[derive(Default)]
+struct Activity {
+    used: HashSet<(i64, i64)>,
+    human: HashMap<i64, risk::HumanUse>,
+}
+
+async fn activity(conn: &mut AnyConnection, scope: &Scope<'_>) -> Result<Activity, sqlx::Error> {
     let mut params = Params::default();
     let filter = scope.condition("credential_id", &mut params);
-    let used: HashSet<(i64, i64)> = sqlx::query_with(
+    let sql = format!(
+        "SELECT credential_id, resource_id, CASE WHEN outcome = 'success' THEN 1 ELSE 0 END AS succeeded, \
+         CASE WHEN action = 'signin:ConsoleLogin' THEN 2 WHEN user_agent LIKE 'Mozilla/%' THEN 1 ELSE 0 END AS human, \
+         CASE WHEN action = 'signin:ConsoleLogin' OR user_agent LIKE 'Mozilla/%' THEN occurred_at END AS human_at \
+         FROM activity_event WHERE {filter}"
+    );
+    let mut rows = sqlx::query_with(&sql, params.args()).fetch(&mut *conn);
+    let mut activity = Activity::default();
+    while let Some(row) = rows.try_next().await? {
+        let credential: i64 = row.try_get("credential_id")?;
+        let resource: Option<i64> = row.try_get("resource_id")?;
+        if let (Some(resource), 1) = (resource, row.try_get::<i64, _>("succeeded")?) {
+            activity.used.insert((credential, resource));
+        }
+        let human: i64 = row.try_get("human")?;
+        if human > 0 {
+            let at = get_time(&row, "human_at")?;
+            let seen = activity.human.entry(credential).or_insert(risk::HumanUse {
+                events: 0,
+                console: false,
+                last: at,
+            });
+            seen.events += 1;
+            seen.console |= human == 2;
+            seen.last = seen.last.max(at);
+        }
+    }
+    Ok(activity)
+}
+
+/// What each credential reaches, by credential: (resource id, reach with
+/// `used` still unknown).
+type Reaches = HashMap<i64, Vec<(i64, risk::Reach)>>;
+
+async fn reaches(conn: &mut AnyConnection, scope: &Scope<'_>) -> Result<Reaches, sqlx::Error> {
+    let mut params = Params::default();
+    let filter = scope.condition("r.credential_id", &mut params);
+    let resources: HashMap<i64, (String, json::Environment, json::Sensitivity)> = sqlx::query_with(
         &format!(
-            "SELECT DISTINCT credential_id, resource_id FROM activity_event \
-             WHERE outcome = 'success' AND resource_id IS NOT NULL AND {filter}"
+            "SELECT id, name, environment, sensitivity FROM resource \
+             WHERE id IN (SELECT r.resource_id FROM reach r WHERE {filter})"
         ),
         params.args(),
     )
     .fetch_all(&mut *conn)
     .await?
     .iter()
-    .map(|row| Ok((row.try_get("credential_id")?, row.try_get("resource_id")?)))
+    .map(|row| {
+        Ok((
+            row.try_get("id")?,
+            (
+                row.try_get("name")?,
+                get_enum(row, "environment")?,
+                get_enum(row, "sensitivity")?,
+            ),
+        ))
+    })
     .collect::<Result<_, sqlx::Error>>()?;
-    for (credential, _) in &used {
-        if let Some((_, facts)) = credentials.get_mut(credential) {
-            facts.has_activity = true;
-        }
-    }
-
-    let mut params = Params::default();
-    let filter = scope.condition("r.credential_id", &mut params);
-    let rows = sqlx::query_with(
-        &format!(
-            "SELECT r.credential_id, r.resource_id, r.permission, res.name, res.environment, res.sensitivity \
-             FROM reach r JOIN resource res ON res.id = r.resource_id WHERE {filter} \
-             ORDER BY r.credential_id, res.name, res.id"
-        ),
-        params.args(),
-    )
-    .fetch_all(&mut *conn)
-    .await?;
-    for row in &rows {
-        let credential: i64 = row.try_get("credential_id")?;
-        if let Some((_, facts)) = credentials.get_mut(&credential) {
-            facts.reach.push(risk::Reach {
-                name: row.try_get("name")?,
-                environment: get_enum(row, "environment")?,
-                sensitivity: get_enum(row, "sensitivity")?,
-                permission: get_enum(row, "permission")?,
-                used: used.contains(&(credential, row.try_get("resource_id")?)),
-            });
-        }
-    }
-
-    // Interactive use: a console sign-in, or a browser's user agent.
     let mut params = Params::default();
     let filter = scope.condition("credential_id", &mut params);
-    let rows = sqlx::query_with(
-        &format!(
-            "SELECT credential_id, COUNT(*) AS events, MAX(occurred_at) AS last, \
-             MAX(CASE WHEN action = 'signin:ConsoleLogin' THEN 1 ELSE 0 END) AS console \
-             FROM activity_event WHERE (action = 'signin:ConsoleLogin' OR user_agent LIKE 'Mozilla/%') \
-             AND {filter} GROUP BY credential_id"
-        ),
-        params.args(),
-    )
-    .fetch_all(&mut *conn)
-    .await?;
-    for row in &rows {
-        if let Some((_, facts)) = credentials.get_mut(&row.try_get::<i64, _>("credential_id")?) {
-            facts.human_use = Some(risk::HumanUse {
-                events: row.try_get("events")?,
-                console: row.try_get::<i64, _>("console")? != 0,
-                last: get_time(row, "last")?,
-            });
+    let sql = format!("SELECT credential_id, resource_id, permission FROM reach WHERE {filter}");
+    let mut rows = sqlx::query_with(&sql, params.args()).fetch(&mut *conn);
+    let mut reaches: Reaches = HashMap::new();
+    while let Some(row) = rows.try_next().await? {
+        let resource: i64 = row.try_get("resource_id")?;
+        if let Some((name, environment, sensitivity)) = resources.get(&resource) {
+            reaches.entry(row.try_get("credential_id")?).or_default().push((
+                resource,
+                risk::Reach {
+                    name: name.clone(),
+                    environment: *environment,
+                    sensitivity: *sensitivity,
+                    permission: get_enum(&row, "permission")?,
+                    used: false,
+                },
+            ));
         }
     }
+    Ok(reaches)
+}
 
-    // Who uses each credential: its tools and their agents.
+/// Who uses each credential: how many tools, and which agents.
+type Consumers = BTreeMap<i64, (BTreeSet<i64>, BTreeMap<i64, risk::Consumer>)>;
+
+async fn consumers(conn: &mut AnyConnection, scope: &Scope<'_>) -> Result<Consumers, sqlx::Error> {
     let mut params = Params::default();
     let filter = scope.condition("tc.credential_id", &mut params);
     let rows = sqlx::query_with(
@@ -184,7 +223,7 @@ async fn load_credentials(
     )
     .fetch_all(&mut *conn)
     .await?;
-    let mut consumers: BTreeMap<i64, (BTreeSet<i64>, BTreeMap<i64, risk::Consumer>)> = BTreeMap::new();
+    let mut consumers: Consumers = BTreeMap::new();
     for row in &rows {
         let entry = consumers.entry(row.try_get("credential_id")?).or_default();
         entry.0.insert(row.try_get("tool_id")?);
@@ -198,13 +237,59 @@ async fn load_credentials(
             );
         }
     }
+    Ok(consumers)
+}
+
+/// Joins the parts into each credential's facts, in a stable order.
+fn assemble(
+    mut credentials: Credentials,
+    mut copies: HashMap<i64, Vec<risk::Copy>>,
+    activity: Activity,
+    mut reaches: Reaches,
+    consumers: Consumers,
+) -> Credentials {
+    for (id, (_, facts)) in credentials.iter_mut() {
+        facts.copies = copies.remove(id).unwrap_or_default();
+        facts
+            .copies
+            .sort_by(|a, b| (a.kind, &a.locator).cmp(&(b.kind, &b.locator)));
+        facts.reach = reaches
+            .remove(id)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(resource, reach)| risk::Reach {
+                used: activity.used.contains(&(*id, resource)),
+                ..reach
+            })
+            .collect();
+        facts
+            .reach
+            .sort_by(|a, b| a.name.cmp(&b.name).then(a.permission.cmp(&b.permission)));
+        facts.human_use = activity.human.get(id).cloned();
+    }
+    for (credential, _) in &activity.used {
+        if let Some((_, facts)) = credentials.get_mut(credential) {
+            facts.has_activity = true;
+        }
+    }
     for (credential, (tools, agents)) in consumers {
         if let Some((_, facts)) = credentials.get_mut(&credential) {
             facts.tools = tools.len() as i64;
             facts.agents = agents.into_values().collect();
         }
     }
-    Ok(credentials)
+    credentials
+}
+
+/// Facts of credentials in `scope`, read on one connection (inside a
+/// change's transaction, which must see its own writes).
+async fn load_credentials(conn: &mut AnyConnection, scope: &Scope<'_>) -> Result<Credentials, sqlx::Error> {
+    let rows = credential_rows(conn, scope).await?;
+    let copies = copies(conn, scope).await?;
+    let activity = activity(conn, scope).await?;
+    let reaches = reaches(conn, scope).await?;
+    let consumers = consumers(conn, scope).await?;
+    Ok(assemble(rows, copies, activity, reaches, consumers))
 }
 
 /// Facts of agents in `scope` but their credentials, with their names, and
@@ -315,41 +400,75 @@ fn factors_json(assessment: &Assessment) -> String {
     serde_json::to_string(&assessment.factors).expect("factors serialise")
 }
 
-/// How long a full recompute took, and what it scored.
-#[derive(Debug, Clone, Copy)]
-pub struct Recompute {
-    /// Credentials scored.
-    pub credentials: usize,
-    /// Agents scored.
-    pub agents: usize,
+/// Every credential and agent scored, ready to store.
+pub struct Scores {
+    credentials: Vec<Scored>,
+    agents: Vec<Scored>,
     /// Reading the facts.
     pub load: Duration,
     /// Running the model.
     pub score: Duration,
-    /// Writing the scores.
-    pub store: Duration,
 }
 
-/// Scores every credential and agent as of `now`, inside the caller's
-/// transaction, and records the model version and time.
-pub async fn recompute_all(
-    conn: &mut AnyConnection,
-    backend: Backend,
-    now: DateTime<Utc>,
-) -> Result<Recompute, sqlx::Error> {
+impl Scores {
+    /// Credentials scored.
+    pub fn credentials(&self) -> usize {
+        self.credentials.len()
+    }
+
+    /// Agents scored.
+    pub fn agents(&self) -> usize {
+        self.agents.len()
+    }
+}
+
+/// Scores every credential and agent as of `now`. The facts are read in
+/// parallel, each part on its own connection (committed data only): on a
+/// large inventory, reading is most of the work.
+pub async fn score_all(db: &Db, now: DateTime<Utc>) -> Result<Scores, sqlx::Error> {
     let started = Instant::now();
-    let credentials = load_credentials(conn, &Scope::All).await?;
-    let agents = load_agents(conn, &Scope::All).await?;
+    let all = Scope::All;
+    let mut connections = Vec::new();
+    for _ in 0..6 {
+        connections.push(db.pool().acquire().await?);
+    }
+    let [c1, c2, c3, c4, c5, c6] = &mut connections[..] else {
+        unreachable!("six connections")
+    };
+    let (rows, copies, activity, reaches, consumers, agents) = futures::try_join!(
+        credential_rows(c1, &all),
+        copies(c2, &all),
+        activity(c3, &all),
+        reaches(c4, &all),
+        consumers(c5, &all),
+        load_agents(c6, &all),
+    )?;
+    drop(connections);
+    let credentials = assemble(rows, copies, activity, reaches, consumers);
     let load = started.elapsed();
     let started = Instant::now();
     let (credentials, agents) = score(credentials, agents, now);
-    let score_time = started.elapsed();
-    let started = Instant::now();
+    Ok(Scores {
+        credentials,
+        agents,
+        load,
+        score: started.elapsed(),
+    })
+}
+
+/// Stores every score of [`score_all`] inside the caller's transaction, and
+/// records the model version and the time they were computed as of.
+pub async fn store_all(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    scores: &Scores,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM risk_staging")
         .execute(&mut *conn)
         .await?;
-    let mut rows = Vec::with_capacity((credentials.len() + agents.len()) * 6);
-    for (kind, scored) in [("credential", &credentials), ("agent", &agents)] {
+    let mut rows = Vec::with_capacity((scores.credentials.len() + scores.agents.len()) * 6);
+    for (kind, scored) in [("credential", &scores.credentials), ("agent", &scores.agents)] {
         for entity in scored {
             rows.extend([
                 Value::Text(kind.to_owned()),
@@ -406,11 +525,36 @@ pub async fn recompute_all(
         .execute(&mut *conn)
         .await?;
     }
-    Ok(Recompute {
-        credentials: credentials.len(),
-        agents: agents.len(),
-        load,
-        score: score_time,
+    Ok(())
+}
+
+/// What a full recompute did, and how long each part took.
+pub struct Recomputed {
+    /// The scores.
+    pub scores: Scores,
+    /// Writing them.
+    pub store: Duration,
+}
+
+/// Scores everything as of `now` and stores it in one transaction with its
+/// audit entry (`risk.recompute` by `actor`).
+pub async fn recompute(db: &Db, now: DateTime<Utc>, actor: &str) -> Result<Recomputed, sqlx::Error> {
+    let scores = score_all(db, now).await?;
+    let started = Instant::now();
+    let mut tx = db.pool().begin().await?;
+    store_all(&mut tx, db.backend(), &scores, now).await?;
+    let entry = audit::Entry::new(audit::Actor::System(actor.to_owned()), "risk.recompute").details(
+        serde_json::json!({
+            "risk_model_version": risk::MODEL_VERSION,
+            "as_of": timestamp(now),
+            "credentials": scores.credentials(),
+            "agents": scores.agents(),
+        }),
+    );
+    audit::append(&mut tx, &entry, Utc::now()).await?;
+    tx.commit().await?;
+    Ok(Recomputed {
+        scores,
         store: started.elapsed(),
     })
 }

@@ -115,11 +115,7 @@ async fn the_same_inventory_scored_twice_gives_the_same_scores(backend: Backend)
         (credentials, agents)
     };
     let first = snapshot().await;
-    let mut conn = app.db.pool().acquire().await.unwrap();
-    risk::recompute_all(&mut conn, app.db.backend(), demo_anchor())
-        .await
-        .unwrap();
-    drop(conn);
+    risk::recompute(&app.db, demo_anchor(), "test").await.unwrap();
     assert!(first == snapshot().await, "a second run changed scores");
 }
 
@@ -139,11 +135,9 @@ async fn an_agent_reporting_in_loses_its_idle_factor_and_scores_lower(backend: B
     ] {
         sqlx::query(&sql).execute(app.db.pool()).await.unwrap();
     }
-    let mut conn = app.db.pool().acquire().await.unwrap();
-    risk::recompute_all(&mut conn, app.db.backend(), chrono::Utc::now())
+    risk::recompute(&app.db, chrono::Utc::now(), "test")
         .await
         .unwrap();
-    drop(conn);
     let codes = |detail: &json::AgentDetail| {
         detail
             .risk
