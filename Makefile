@@ -42,6 +42,7 @@ bench:
 	@[ -f $(BENCH_DB) ] || { mkdir -p target/bench && ./target/release/muster demo --scale large \
 	  --database $(BENCH_DB) --fingerprint-key-file target/bench/fingerprint.key; }
 	./target/release/bench-inventory $(BENCH_DB)
+	./target/release/bench-risk $(BENCH_DB)
 
 build:
 	cargo build --release -p muster-server
