@@ -167,27 +167,46 @@ impl Caller {
     }
 }
 
-/// A signed-in caller holding the `admin` role. As an extractor it refuses
-/// (403) anyone else before the request's body is even read.
-#[derive(Debug, Clone)]
-pub struct Admin(pub Caller);
+/// Declares an extractor for signed-in callers holding one of `roles`: it
+/// refuses (403) anyone else before the request's body is even read, so that
+/// a forbidden caller learns nothing from validation errors.
+macro_rules! role_extractor {
+    ($(#[$meta:meta])* $name:ident, $roles:expr) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone)]
+        pub struct $name(pub Caller);
 
-impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Admin {
-    type Rejection = ApiError;
+        impl<S: Send + Sync> axum::extract::FromRequestParts<S> for $name {
+            type Rejection = ApiError;
 
-    async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        _state: &S,
-    ) -> Result<Self, ApiError> {
-        let caller = parts
-            .extensions
-            .get::<Caller>()
-            .cloned()
-            .ok_or(ApiError::Unauthorized)?;
-        caller.require(&[json::Role::Admin])?;
-        Ok(Admin(caller))
-    }
+            async fn from_request_parts(
+                parts: &mut axum::http::request::Parts,
+                _state: &S,
+            ) -> Result<Self, ApiError> {
+                let caller = parts
+                    .extensions
+                    .get::<Caller>()
+                    .cloned()
+                    .ok_or(ApiError::Unauthorized)?;
+                caller.require($roles)?;
+                Ok($name(caller))
+            }
+        }
+    };
 }
+
+role_extractor!(
+    /// A signed-in caller holding the `admin` role.
+    Admin,
+    &[json::Role::Admin]
+);
+
+role_extractor!(
+    /// A signed-in caller who may change ownership: a manager (inside their
+    /// teams, checked by the handler) or an admin.
+    OwnershipEditor,
+    &[json::Role::Manager, json::Role::Admin]
+);
 
 /// The caller of a request, from its session cookie.
 pub async fn caller(state: &AppState, headers: &HeaderMap) -> Result<Caller, ApiError> {

@@ -113,7 +113,7 @@ async fn user(command: UserCommand) -> anyhow::Result<()> {
     let email = &crate::auth::normalise_email(email).map_err(anyhow::Error::msg)?;
     let db = Db::open(&database.database).await?;
     let hash = crate::auth::hash_password(&read_password()?);
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin().await?;
     let (id, details) = match &command {
         UserCommand::Add { roles, .. } => {
             let id = accounts::create(&mut tx, email, &hash, roles, now).await?;

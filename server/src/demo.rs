@@ -134,7 +134,7 @@ pub async fn generate(
         anchor,
         fingerprinter,
     };
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin().await?;
     if db.backend() == Backend::Sqlite {
         // Foreign keys are checked row by row otherwise; the generator's ids
         // are consistent by construction (and the consistency test checks).
@@ -1087,7 +1087,7 @@ impl Generator<'_> {
 pub async fn create_accounts(db: &Db, password: &str) -> anyhow::Result<()> {
     let hash = crate::auth::hash_password(password);
     let now = chrono::Utc::now();
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin().await?;
     for role in model::api::Role::ALL {
         let email = format!("{role}@demo.test");
         let (id, action) = match accounts::create(&mut tx, &email, &hash, &[*role], now).await {

@@ -209,9 +209,11 @@ async fn the_demo_generation_is_audited_and_exported_as_json_lines() {
         .lines()
         .map(|line| serde_json::from_str(line).unwrap())
         .collect();
-    assert_eq!(lines.len(), 1);
+    assert_eq!(lines.len(), 2);
     assert_eq!(lines[0]["activity_name"], "inventory.demo_generate");
     assert_eq!(lines[0]["actor"]["user"]["type"], "system");
     assert_eq!(lines[0]["unmapped"]["seed"], 7);
+    assert_eq!(lines[1]["activity_name"], "risk.recompute", "then the scores");
+    assert_eq!(lines[1]["unmapped"]["credentials"], scale.credentials);
     assert_eq!(verify(dir.path()).0, 0);
 }

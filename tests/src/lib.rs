@@ -167,6 +167,11 @@ pub async fn spawn_app_with_dist(backend: Backend, dist: PathBuf) -> TestApp {
 
 /// Starts the server on a free port with a fresh database and `settings`.
 pub async fn spawn_app_with_settings(backend: Backend, settings: Settings) -> TestApp {
+    // The server's errors (a 500's cause) in the output of a failing test.
+    let _ = tracing_subscriber::fmt()
+        .with_test_writer()
+        .with_env_filter("muster_server=error")
+        .try_init();
     let database = TestDatabase::create(backend).await;
     let db = Db::open(&database.target).await.expect("the test database opens");
     let state = AppState {

@@ -361,3 +361,13 @@ impl RiskBand {
         }
     }
 }
+
+wire_enum! {
+    /// What can have an owner.
+    OwnedKind("owned kind") {
+        /// An agent.
+        Agent = "agent", "Agent";
+        /// A credential.
+        Credential = "credential", "Credential";
+    }
+}

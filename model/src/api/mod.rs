@@ -33,6 +33,7 @@ mod common;
 mod enums;
 mod inventory;
 mod lineage;
+mod ownership;
 mod risk;
 
 pub use admin::*;
@@ -40,4 +41,5 @@ pub use common::*;
 pub use enums::*;
 pub use inventory::*;
 pub use lineage::*;
+pub use ownership::*;
 pub use risk::*;

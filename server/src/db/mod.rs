@@ -12,6 +12,7 @@ pub mod agents;
 pub mod bulk;
 pub mod credentials;
 pub mod lineage;
+pub mod ownership;
 pub mod people;
 pub mod resources;
 pub mod risk;
@@ -159,6 +160,18 @@ impl Db {
     /// The pool itself, for the query modules.
     pub fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// Begins a transaction that will write. On SQLite it takes the write
+    /// lock at once (`BEGIN IMMEDIATE`), waiting its turn under the busy
+    /// timeout: a transaction that read first and wrote later would have to
+    /// upgrade its lock, which SQLite may refuse at once with "database is
+    /// locked" while another connection writes.
+    pub async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
     }
 
     /// A round trip to the database.

@@ -541,7 +541,7 @@ pub struct Recomputed {
 pub async fn recompute(db: &Db, now: DateTime<Utc>, actor: &str) -> Result<Recomputed, sqlx::Error> {
     let scores = score_all(db, now).await?;
     let started = Instant::now();
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin().await?;
     store_all(&mut tx, db.backend(), &scores, now).await?;
     let entry = audit::Entry::new(audit::Actor::System(actor.to_owned()), "risk.recompute").details(
         serde_json::json!({

@@ -47,7 +47,7 @@ async fn create_account(
     auth::check_password(&request.password).map_err(ApiError::BadRequest)?;
     let hash = hash(request.password).await?;
     let now = Utc::now();
-    let mut tx = state.db.pool().begin().await?;
+    let mut tx = state.db.begin().await?;
     let id = accounts::create(&mut tx, &email, &hash, &roles, now)
         .await
         .map_err(|error| match error {
@@ -94,7 +94,7 @@ async fn update_account(
         None => None,
     };
     let now = Utc::now();
-    let mut tx = state.db.pool().begin().await?;
+    let mut tx = state.db.begin().await?;
     let before = accounts::get(&mut tx, id).await?.ok_or_else(|| missing(id))?;
     accounts::update(
         &mut tx,

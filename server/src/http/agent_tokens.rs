@@ -55,7 +55,7 @@ async fn create_agent_token(
     let hash = auth::session_hash(&secret);
     let now = Utc::now();
     let expires = now + Duration::days(i64::from(request.expires_in_days));
-    let mut tx = state.db.pool().begin().await?;
+    let mut tx = state.db.begin().await?;
     let token = agent_tokens::create(&mut tx, agent, name, &hash, &caller.0.email, now, expires).await?;
     let entry = Entry::new(Actor::Person(caller.0.email.clone()), "agent_token.create")
         .target(format!("agent:{agent}"))
@@ -94,7 +94,7 @@ async fn revoke_agent_token(
     source: Source,
 ) -> Result<Json<json::AgentToken>, ApiError> {
     let now = Utc::now();
-    let mut tx = state.db.pool().begin().await?;
+    let mut tx = state.db.begin().await?;
     let token = agent_tokens::revoke(&mut tx, id, now)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no agent token with id {id}")))?;
@@ -131,7 +131,7 @@ async fn report_agent_self(
 ) -> Result<Json<json::AgentDetail>, ApiError> {
     check_facts(&facts)?;
     let now = Utc::now();
-    let mut tx = state.db.pool().begin().await?;
+    let mut tx = state.db.begin().await?;
     let outcome = agents::report(&mut tx, agent.agent_id, &facts, now).await?;
     // Being seen, and new tools, change the agent's risk.
     risk::refresh(&mut tx, &[], &[agent.agent_id], now).await?;

@@ -9,6 +9,7 @@ pub mod credentials;
 pub mod extract;
 pub mod graph;
 pub mod health;
+pub mod ownership;
 pub mod people;
 pub mod resources;
 pub mod risk;
@@ -38,6 +39,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(resources::router())
         .merge(graph::router())
         .merge(risk::router())
+        .merge(ownership::router())
         .merge(audit::router())
         .merge(agent_tokens::router())
         .merge(accounts::router())
@@ -84,6 +86,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
     tags(
         (name = "inventory", description = "Teams, people, agents, tools, credentials, copies, resources"),
         (name = "lineage", description = "The lineage graph, blast radius and search"),
+        (name = "ownership", description = "Who is accountable for each agent and credential"),
         (name = "risk", description = "Risk scores: bands, OWASP NHI references, the riskiest"),
         (name = "session", description = "Signing in and out"),
         (name = "audit", description = "The tamper-evident audit log"),

@@ -51,7 +51,7 @@ async fn create_session(
     let matches = tokio::task::spawn_blocking(move || auth::verify_password(&hash, &password))
         .await
         .map_err(|e| ApiError::Internal(e.into()))?;
-    let mut tx = state.db.pool().begin().await?;
+    let mut tx = state.db.begin().await?;
     let Some(account) = account.filter(|a| matches && !a.disabled) else {
         throttle::record_failure(&mut tx, &keys, now).await?;
         let entry = Entry::new(
@@ -105,7 +105,7 @@ async fn delete_session(
 ) -> Result<Response, ApiError> {
     let id = auth::session_id(&headers).ok_or(ApiError::Unauthorized)?;
     let now = Utc::now();
-    let mut tx = state.db.pool().begin().await?;
+    let mut tx = state.db.begin().await?;
     accounts::revoke_session(&mut tx, &auth::session_hash(&id), now).await?;
     let entry = Entry::new(Actor::Person(session.email), "session.sign_out").from(&source);
     audit::record(&mut tx, &entry, now).await?;

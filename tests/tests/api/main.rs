@@ -9,5 +9,6 @@ mod headers;
 mod health;
 mod inventory;
 mod lineage;
+mod ownership;
 mod risk;
 mod session;

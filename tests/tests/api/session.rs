@@ -203,6 +203,7 @@ const ROUTES: &[(&str, &str, &[&str])] = &[
     ("get", "/graph/lineage", READ_ROLES),
     ("get", "/search", READ_ROLES),
     ("get", "/risk/summary", READ_ROLES),
+    ("post", "/ownership/assign", &["manager", "admin"]),
     ("get", "/audit", &["ciso", "admin"]),
     ("get", "/audit/chain", &["ciso", "admin"]),
     ("get", "/audit/export", &["ciso", "admin"]),

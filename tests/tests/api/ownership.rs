@@ -1,0 +1,230 @@
+//! Assigning owners: admins anywhere, managers inside their teams, all or
+//! nothing, audited with before, after and reason, and rescored at once.
+
+use model::api::{self as json, Role};
+use muster_tests::{Backend, TestApp, on_every_backend, spawn_demo_app};
+use serde_json::json;
+
+async fn assign(
+    app: &TestApp,
+    client: &reqwest::Client,
+    body: serde_json::Value,
+) -> (u16, serde_json::Value) {
+    let response = client
+        .post(app.url("/api/v1/ownership/assign"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap())
+}
+
+async fn one(app: &TestApp, sql: &str) -> i64 {
+    app.count(sql).await
+}
+
+/// A team without sub-teams with at least two active members: (team, manager, teammate).
+async fn leaf_team(app: &TestApp) -> (i64, i64, i64) {
+    let team = one(
+        app,
+        "SELECT team_id FROM person WHERE status = 'active' AND team_id IS NOT NULL \
+         AND team_id NOT IN (SELECT parent_id FROM team WHERE parent_id IS NOT NULL) \
+         GROUP BY team_id HAVING COUNT(*) >= 2 ORDER BY team_id LIMIT 1",
+    )
+    .await;
+    let members: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM person WHERE team_id = $1 AND status = 'active' ORDER BY id LIMIT 2",
+    )
+    .bind(team)
+    .fetch_all(app.db.pool())
+    .await
+    .unwrap();
+    (team, members[0], members[1])
+}
+
+async fn assigning_an_owner_removes_the_no_owner_factor_and_lowers_the_score(backend: Backend) {
+    let app = spawn_demo_app(backend).await;
+    let admin = app.signed_in_as("admin@muster.test", &[Role::Admin]).await;
+    let unowned: json::Page<json::CredentialSummary> = app
+        .get_json("/api/v1/credentials?has_no_owner=true&status=active&band=high&limit=1")
+        .await;
+    let credential = &unowned.items[0];
+    let before: json::CredentialDetail = app
+        .get_json(&format!("/api/v1/credentials/{}", credential.id))
+        .await;
+    assert!(before.risk.factors.iter().any(|f| f.code == "no_owner"));
+    let owner = one(&app, "SELECT MIN(id) FROM person WHERE status = 'active'").await;
+
+    let (status, body) = assign(
+        &app,
+        &admin,
+        json!({ "kind": "credential", "ids": [credential.id], "owner": owner, "reason": "owns the service" }),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let changes: Vec<json::OwnerChange> = serde_json::from_value(body).unwrap();
+    assert_eq!(changes[0].before, None);
+    assert_eq!(changes[0].after.id, owner);
+
+    let after: json::CredentialDetail = app
+        .get_json(&format!("/api/v1/credentials/{}", credential.id))
+        .await;
+    assert_eq!(after.credential.owner.as_ref().map(|o| o.id), Some(owner));
+    assert!(!after.risk.factors.iter().any(|f| f.code == "no_owner"));
+    assert_eq!(
+        after.risk.score,
+        before.risk.score - 12,
+        "the no_owner weight, at once"
+    );
+    let (reason, target): (String, String) =
+        sqlx::query_as("SELECT details, target FROM audit_event WHERE action = 'owner.assign'")
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+    assert!(reason.contains("owns the service"), "{reason}");
+    assert_eq!(target, format!("credential:{}", credential.id));
+}
+
+async fn a_manager_assigns_owners_inside_their_teams_only(backend: Backend) {
+    let app = spawn_demo_app(backend).await;
+    let (team, manager, teammate) = leaf_team(&app).await;
+    let email: String = sqlx::query_scalar("SELECT email FROM person WHERE id = $1")
+        .bind(manager)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    let client = app.signed_in_as(&email, &[Role::Manager]).await;
+    let outsider = one(
+        &app,
+        &format!("SELECT MIN(id) FROM person WHERE status = 'active' AND team_id <> {team}"),
+    )
+    .await;
+    let unowned = one(&app, "SELECT MIN(id) FROM agent WHERE owner_id IS NULL").await;
+    let owned_outside = one(
+        &app,
+        &format!(
+            "SELECT MIN(a.id) FROM agent a JOIN person p ON p.id = a.owner_id WHERE p.team_id <> {team}"
+        ),
+    )
+    .await;
+
+    let claim =
+        |ids: Vec<i64>, owner: i64| json!({ "kind": "agent", "ids": ids, "owner": owner, "reason": "ours" });
+    let (status, body) = assign(&app, &client, claim(vec![unowned], teammate)).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = assign(&app, &client, claim(vec![unowned], outsider)).await;
+    assert_eq!(status, 403, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not in your teams")
+    );
+    let (status, body) = assign(&app, &client, claim(vec![owned_outside], teammate)).await;
+    assert_eq!(status, 403, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("owned outside your teams")
+    );
+    assert_eq!(
+        one(
+            &app,
+            &format!("SELECT owner_id FROM agent WHERE id = {owned_outside}")
+        )
+        .await,
+        one(
+            &app,
+            &format!("SELECT owner_id FROM agent WHERE id = {owned_outside}")
+        )
+        .await
+    );
+
+    for role in [Role::Viewer, Role::Approver, Role::Ciso] {
+        let other = app.signed_in_as(&format!("{role}@muster.test"), &[role]).await;
+        let (status, _) = assign(&app, &other, claim(vec![unowned], teammate)).await;
+        assert_eq!(status, 403, "{role}");
+    }
+    let stranger = app
+        .signed_in_as("manager-without-team@muster.test", &[Role::Manager])
+        .await;
+    let (status, body) = assign(&app, &stranger, claim(vec![unowned], teammate)).await;
+    assert_eq!(status, 403);
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("manages no team")
+    );
+}
+
+async fn bad_assignments_are_refused_whole_and_change_nothing(backend: Backend) {
+    let app = spawn_demo_app(backend).await;
+    let admin = app.signed_in_as("admin@muster.test", &[Role::Admin]).await;
+    let owner = one(&app, "SELECT MIN(id) FROM person WHERE status = 'active'").await;
+    let departed = one(&app, "SELECT MIN(id) FROM person WHERE status = 'departed'").await;
+    let agent = one(&app, "SELECT MIN(id) FROM agent").await;
+    let owners_before = one(&app, "SELECT COUNT(*) FROM agent WHERE owner_id IS NOT NULL").await;
+    let audit_before = one(&app, "SELECT COUNT(*) FROM audit_event").await;
+    let too_many: Vec<i64> = (1..=501).collect();
+    for (body, status, words) in [
+        (
+            json!({ "kind": "agent", "ids": [], "owner": owner, "reason": "x" }),
+            400,
+            "1 to 500",
+        ),
+        (
+            json!({ "kind": "agent", "ids": too_many, "owner": owner, "reason": "x" }),
+            400,
+            "1 to 500",
+        ),
+        (
+            json!({ "kind": "agent", "ids": [agent, 999999], "owner": owner, "reason": "x" }),
+            404,
+            "999999",
+        ),
+        (
+            json!({ "kind": "agent", "ids": [agent], "owner": departed, "reason": "x" }),
+            422,
+            "has left",
+        ),
+        (
+            json!({ "kind": "agent", "ids": [agent], "owner": 999999, "reason": "x" }),
+            404,
+            "no person",
+        ),
+        (
+            json!({ "kind": "agent", "ids": [agent], "owner": owner, "reason": "  " }),
+            400,
+            "reason",
+        ),
+        (
+            json!({ "kind": "robot", "ids": [agent], "owner": owner, "reason": "x" }),
+            400,
+            "robot",
+        ),
+        (
+            json!({ "kind": "agent", "ids": [agent], "owner": owner }),
+            400,
+            "reason",
+        ),
+    ] {
+        let (got, answer) = assign(&app, &admin, body.clone()).await;
+        assert_eq!(got, status, "{body}: {answer}");
+        let message = answer["error"]["message"].as_str().unwrap();
+        assert!(message.contains(words), "{body}: {message}");
+    }
+    assert_eq!(
+        one(&app, "SELECT COUNT(*) FROM agent WHERE owner_id IS NOT NULL").await,
+        owners_before
+    );
+    assert_eq!(one(&app, "SELECT COUNT(*) FROM audit_event").await, audit_before);
+}
+
+on_every_backend!(
+    assigning_an_owner_removes_the_no_owner_factor_and_lowers_the_score,
+    a_manager_assigns_owners_inside_their_teams_only,
+    bad_assignments_are_refused_whole_and_change_nothing,
+);
