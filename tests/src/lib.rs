@@ -89,14 +89,7 @@ impl TestApp {
                 .await
                 .unwrap();
         }
-        let response = self
-            .anonymous
-            .post(self.url("/api/v1/session"))
-            .header("x-muster-client", "web")
-            .json(&serde_json::json!({ "email": email, "password": TEST_PASSWORD }))
-            .send()
-            .await
-            .unwrap();
+        let response = self.sign_in(email, TEST_PASSWORD).await;
         assert_eq!(response.status(), 200, "signing in as {email}");
         let cookie = response.headers()["set-cookie"].to_str().unwrap();
         let pair = cookie.split(';').next().unwrap().to_owned();
@@ -108,6 +101,17 @@ impl TestApp {
             .default_headers(headers)
             .build()
             .unwrap()
+    }
+
+    /// `POST /api/v1/session` from a new, anonymous browser.
+    pub async fn sign_in(&self, email: &str, password: &str) -> reqwest::Response {
+        self.anonymous
+            .post(self.url("/api/v1/session"))
+            .header("x-muster-client", "web")
+            .json(&serde_json::json!({ "email": email, "password": password }))
+            .send()
+            .await
+            .expect("the server answers")
     }
 
     /// A client authenticating as a new agent with its own token, which

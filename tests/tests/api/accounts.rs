@@ -32,15 +32,7 @@ async fn account_id(app: &TestApp, email: &str) -> i64 {
 }
 
 async fn sign_in_status(app: &TestApp, email: &str, password: &str) -> u16 {
-    app.anonymous
-        .post(app.url("/api/v1/session"))
-        .header("x-muster-client", "web")
-        .json(&json!({ "email": email, "password": password }))
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
+    app.sign_in(email, password).await.status().as_u16()
 }
 
 async fn an_admin_creates_an_account_that_signs_in_with_its_roles(backend: Backend) {

@@ -8,14 +8,7 @@ async fn signing_in_sets_a_hardened_cookie_and_the_session_says_who_and_which_ro
     app.signed_in_as("ciso@muster.test", &[Role::Ciso, Role::Approver])
         .await;
 
-    let response = app
-        .anonymous
-        .post(app.url("/api/v1/session"))
-        .header("x-muster-client", "web")
-        .json(&serde_json::json!({ "email": "CISO@muster.test", "password": TEST_PASSWORD }))
-        .send()
-        .await
-        .unwrap();
+    let response = app.sign_in("CISO@muster.test", TEST_PASSWORD).await;
 
     assert_eq!(response.status(), 200);
     let cookie = response.headers()["set-cookie"].to_str().unwrap().to_owned();
@@ -55,14 +48,7 @@ async fn a_wrong_password_or_unknown_email_is_refused_the_same_way_and_audited(b
         ("viewer@muster.test", "not the password"),
         ("nobody@muster.test", TEST_PASSWORD),
     ] {
-        let response = app
-            .anonymous
-            .post(app.url("/api/v1/session"))
-            .header("x-muster-client", "web")
-            .json(&serde_json::json!({ "email": email, "password": password }))
-            .send()
-            .await
-            .unwrap();
+        let response = app.sign_in(email, password).await;
         assert_eq!(response.status(), 401, "{email}");
         assert!(response.headers().get("set-cookie").is_none());
         let body: json::ErrorBody = response.json().await.unwrap();
@@ -324,14 +310,7 @@ async fn a_sign_in_that_cannot_be_audited_is_refused_with_503_and_leaves_no_sess
         sqlx::query(statement).execute(app.db.pool()).await.unwrap();
     }
 
-    let response = app
-        .anonymous
-        .post(app.url("/api/v1/session"))
-        .header("x-muster-client", "web")
-        .json(&serde_json::json!({ "email": "viewer@muster.test", "password": TEST_PASSWORD }))
-        .send()
-        .await
-        .unwrap();
+    let response = app.sign_in("viewer@muster.test", TEST_PASSWORD).await;
 
     assert_eq!(response.status(), 503);
     assert!(response.headers().get("set-cookie").is_none());
@@ -384,53 +363,29 @@ async fn the_audit_export_gives_a_ciso_json_lines_within_the_time_range(backend:
 async fn repeated_failures_slow_an_account_down_with_429_but_never_lock_it_or_others_out(backend: Backend) {
     let app = spawn_app(backend).await;
     app.signed_in_as("other@muster.test", &[Role::Viewer]).await;
-    let attempt = |password: &'static str, email: &'static str| {
-        app.anonymous
-            .post(app.url("/api/v1/session"))
-            .header("x-muster-client", "web")
-            .json(&serde_json::json!({ "email": email, "password": password }))
-            .send()
-    };
+    let attempt = |password: &'static str, email: &'static str| app.sign_in(email, password);
 
     for n in 1..=6 {
-        let response = attempt("wrong password", "viewer@muster.test").await.unwrap();
+        let response = attempt("wrong password", "viewer@muster.test").await;
         assert_eq!(response.status(), 401, "failure {n} is answered, not delayed");
     }
-    let slowed = attempt("wrong password", "viewer@muster.test").await.unwrap();
+    let slowed = attempt("wrong password", "viewer@muster.test").await;
     assert_eq!(slowed.status(), 429);
     let retry: i64 = slowed.headers()["retry-after"].to_str().unwrap().parse().unwrap();
     assert!((1..=3).contains(&retry), "Retry-After {retry}");
     let body: json::ErrorBody = slowed.json().await.unwrap();
     assert_eq!(body.error.code, "too_many_requests");
     // Even the right password waits: the delay is no oracle.
-    assert_eq!(
-        attempt(TEST_PASSWORD, "viewer@muster.test")
-            .await
-            .unwrap()
-            .status(),
-        429
-    );
+    assert_eq!(attempt(TEST_PASSWORD, "viewer@muster.test").await.status(), 429);
     // Another account from the same address is not affected.
-    assert_eq!(
-        attempt(TEST_PASSWORD, "other@muster.test")
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(attempt(TEST_PASSWORD, "other@muster.test").await.status(), 200);
 
     // Once the delay has passed, the right password works and clears the count.
     sqlx::query("UPDATE sign_in_throttle SET blocked_until = '2000-01-01T00:00:00Z'")
         .execute(app.db.pool())
         .await
         .unwrap();
-    assert_eq!(
-        attempt(TEST_PASSWORD, "viewer@muster.test")
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(attempt(TEST_PASSWORD, "viewer@muster.test").await.status(), 200);
     let left = app
         .count("SELECT COUNT(*) FROM sign_in_throttle WHERE key LIKE 'pair:viewer@muster.test|%'")
         .await;
