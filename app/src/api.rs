@@ -54,6 +54,16 @@ pub async fn sign_out() -> Result<(), ApiError> {
     }
 }
 
+/// `GET /api/v1/overview`.
+pub async fn overview() -> Result<json::Overview, ApiError> {
+    get_json("/api/v1/overview").await
+}
+
+/// `GET /api/v1/risk/summary`.
+pub async fn risk_summary() -> Result<json::RiskSummary, ApiError> {
+    get_json("/api/v1/risk/summary").await
+}
+
 /// `GET /api/v1/accounts` (admins).
 pub async fn accounts() -> Result<Vec<json::Account>, ApiError> {
     get_json("/api/v1/accounts").await

@@ -7,7 +7,9 @@ use leptos_router::path;
 
 use crate::components::guard::Guard;
 use crate::components::shell::Shell;
-use crate::pages::{admin::Admin, audit::Audit, not_found::NotFound, placeholder::Placeholder};
+use crate::pages::{
+    admin::Admin, audit::Audit, not_found::NotFound, overview::Overview, placeholder::Placeholder,
+};
 use crate::routes::Screen;
 
 /// The whole app.
@@ -17,10 +19,11 @@ pub fn App() -> impl IntoView {
         <Router>
             <Shell>
                 <Routes fallback=NotFound>
-                    <Route path=path!("/") view=|| view! { <Placeholder screen=Screen::Overview /> } />
+                    <Route path=path!("/") view=Overview />
                     <Route path=path!("/inventory") view=|| view! { <Placeholder screen=Screen::Inventory /> } />
+                    <Route path=path!("/inventory/:list") view=|| view! { <Placeholder screen=Screen::Inventory /> } />
                     // Entity pages (what audit entries link to) come with the dashboard.
-                    <Route path=path!("/inventory/:kind/:id") view=|| view! { <Placeholder screen=Screen::Inventory /> } />
+                    <Route path=path!("/inventory/:list/:id") view=|| view! { <Placeholder screen=Screen::Inventory /> } />
                     <Route path=path!("/graph") view=|| view! { <Placeholder screen=Screen::Graph /> } />
                     <Route
                         path=path!("/approvals")

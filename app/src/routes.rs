@@ -97,6 +97,22 @@ impl Screen {
     }
 }
 
+/// An inventory list with filters, e.g. `/inventory/credentials?band=critical`.
+pub fn inventory_path(list: &str, filters: &[(&str, &str)]) -> String {
+    let query: Vec<String> = filters.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let mut path = format!("{}/{list}", Screen::Inventory.path());
+    if !query.is_empty() {
+        path.push('?');
+        path.push_str(&query.join("&"));
+    }
+    path
+}
+
+/// An entity's page, e.g. `/inventory/agents/12`.
+pub fn entity_path(list: &str, id: i64) -> String {
+    format!("{}/{list}/{id}", Screen::Inventory.path())
+}
+
 /// The page of what an audit entry touched (`agent:12`, `account:3`, ...).
 /// Accounts have no page of their own: their link is their audit history.
 pub fn target_path(target: &str) -> Option<String> {
@@ -113,7 +129,7 @@ pub fn target_path(target: &str) -> Option<String> {
         "account" => return Some(format!("{}?target=account:{id}", Screen::Audit.path())),
         _ => return None,
     };
-    Some(format!("{}/{plural}/{id}", Screen::Inventory.path()))
+    Some(entity_path(plural, id))
 }
 
 #[cfg(test)]

@@ -322,18 +322,26 @@ pub fn demo_anchor() -> chrono::DateTime<chrono::Utc> {
 /// Starts the server with a fresh database holding the small demo organisation (seed 1).
 pub async fn spawn_demo_app(backend: Backend) -> TestApp {
     let app = spawn_app(backend).await;
-    let fingerprinter = muster_server::fingerprint::Fingerprinter::new(TEST_FINGERPRINT_KEY);
-    muster_server::demo::generate(
-        &app.db,
-        muster_server::demo::ScaleName::Small.scale(),
-        1,
-        demo_anchor(),
-        &fingerprinter,
-        |_, _, _| {},
-    )
-    .await
-    .expect("the demo organisation is generated");
+    app.fill_with_demo().await;
     app
+}
+
+impl TestApp {
+    /// Fills the (empty) database with the small demo organisation (seed 1,
+    /// anchored at [`demo_anchor`]).
+    pub async fn fill_with_demo(&self) {
+        let fingerprinter = muster_server::fingerprint::Fingerprinter::new(TEST_FINGERPRINT_KEY);
+        muster_server::demo::generate(
+            &self.db,
+            muster_server::demo::ScaleName::Small.scale(),
+            1,
+            demo_anchor(),
+            &fingerprinter,
+            |_, _, _| {},
+        )
+        .await
+        .expect("the demo organisation is generated");
+    }
 }
 
 impl TestApp {

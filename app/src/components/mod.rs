@@ -2,4 +2,5 @@
 
 pub mod form;
 pub mod guard;
+pub mod risk;
 pub mod shell;

@@ -3,5 +3,6 @@
 pub mod admin;
 pub mod audit;
 pub mod not_found;
+pub mod overview;
 pub mod placeholder;
 pub mod sign_in;

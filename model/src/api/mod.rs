@@ -33,6 +33,7 @@ mod common;
 mod enums;
 mod inventory;
 mod lineage;
+mod overview;
 mod ownership;
 mod risk;
 
@@ -41,5 +42,6 @@ pub use common::*;
 pub use enums::*;
 pub use inventory::*;
 pub use lineage::*;
+pub use overview::*;
 pub use ownership::*;
 pub use risk::*;

@@ -12,6 +12,7 @@ pub mod agents;
 pub mod bulk;
 pub mod credentials;
 pub mod lineage;
+pub mod overview;
 pub mod ownership;
 pub mod people;
 pub mod resources;

@@ -9,6 +9,7 @@ pub mod credentials;
 pub mod extract;
 pub mod graph;
 pub mod health;
+pub mod overview;
 pub mod ownership;
 pub mod people;
 pub mod resources;
@@ -40,6 +41,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(graph::router())
         .merge(risk::router())
         .merge(ownership::router())
+        .merge(overview::router())
         .merge(audit::router())
         .merge(agent_tokens::router())
         .merge(accounts::router())

@@ -174,7 +174,59 @@ async fn an_agent_reporting_in_loses_its_idle_factor_and_scores_lower(backend: B
     );
 }
 
+async fn the_overview_figures_match_the_inventory(backend: Backend) {
+    let app = spawn_demo_app(backend).await;
+    let overview: json::Overview = app.get_json("/api/v1/overview").await;
+    let agents = app.count("SELECT COUNT(*) FROM agent").await;
+    let active = app
+        .count("SELECT COUNT(*) FROM credential WHERE status = 'active'")
+        .await;
+    assert_eq!(
+        overview.agents_by_category.iter().map(|c| c.count).sum::<i64>(),
+        agents
+    );
+    assert_eq!(overview.agents_by_category.len(), json::AgentCategory::ALL.len());
+    assert_eq!(
+        overview.credentials_by_kind.iter().map(|k| k.count).sum::<i64>(),
+        active
+    );
+    assert_eq!(
+        overview.shadow_agents,
+        json::Share {
+            count: app.count("SELECT COUNT(*) FROM agent WHERE sanctioned = 0").await,
+            total: agents
+        }
+    );
+    assert_eq!(
+        overview.static_credentials.count,
+        app.count(
+            "SELECT COUNT(*) FROM credential WHERE status = 'active' \
+             AND kind NOT IN ('iam_role', 'workload_identity_federation')"
+        )
+        .await
+    );
+    assert_eq!(
+        overview.agent_owner_coverage.count,
+        app.count(
+            "SELECT COUNT(*) FROM agent WHERE owner_id IN (SELECT id FROM person WHERE status = 'active')"
+        )
+        .await
+    );
+    assert_eq!(overview.credential_owner_coverage.total, active);
+    assert_eq!(
+        overview.plaintext_exposed.count,
+        app.count(
+            "SELECT COUNT(DISTINCT c.id) FROM credential c JOIN credential_copy cc ON cc.credential_id = c.id \
+             WHERE c.status = 'active' AND cc.status = 'present' AND cc.kind <> 'secrets_manager'"
+        )
+        .await
+    );
+    let coverage = overview.agent_owner_coverage;
+    assert!(coverage.percent() > 0 && coverage.percent() < 100, "{coverage:?}");
+}
+
 on_every_backend!(
+    the_overview_figures_match_the_inventory,
     the_demo_organisation_is_scored_with_explained_factors_and_summarised,
     the_same_inventory_scored_twice_gives_the_same_scores,
     an_agent_reporting_in_loses_its_idle_factor_and_scores_lower,

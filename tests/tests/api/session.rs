@@ -189,6 +189,7 @@ const ROUTES: &[(&str, &str, &[&str])] = &[
     ("get", "/graph/lineage", READ_ROLES),
     ("get", "/search", READ_ROLES),
     ("get", "/risk/summary", READ_ROLES),
+    ("get", "/overview", READ_ROLES),
     ("post", "/ownership/assign", &["manager", "admin"]),
     ("get", "/audit", &["ciso", "admin"]),
     ("get", "/audit/chain", &["ciso", "admin"]),

@@ -1,0 +1,273 @@
+//! The Overview: how exposed are we? The answer first (critical credentials,
+//! owner coverage), then headline figures, the bands, the OWASP NHI Top 10
+//! breakdown and the riskiest credentials and agents with their leading factor.
+//! Sizes are set with `style:` (the CSS object model), which the CSP allows,
+//! never with `style` attributes, which it blocks.
+
+use leptos::prelude::*;
+use model::api::{self as json, RiskBand};
+
+use crate::api;
+use crate::components::risk::RiskCell;
+use crate::routes::{self, Screen};
+
+/// Figures and tables, each loading on its own.
+#[component]
+pub fn Overview() -> impl IntoView {
+    let overview = LocalResource::new(api::overview);
+    let summary = LocalResource::new(api::risk_summary);
+    view! {
+        <section class="page" data-testid="page">
+            <header class="page-header">
+                <h1>{Screen::Overview.title()}</h1>
+                <p class="page-question">{Screen::Overview.question()}</p>
+            </header>
+            <Suspense fallback=|| view! { <p class="loading">"Reading the inventory…"</p> }>
+                {move || {
+                    match (overview.get(), summary.get()) {
+                        (Some(Ok(overview)), Some(Ok(summary))) => {
+                            view! { <Posture overview summary /> }.into_any()
+                        }
+                        (Some(Err(error)), _) | (_, Some(Err(error))) => {
+                            view! { <p class="form-error" role="alert">{error.message}</p> }.into_any()
+                        }
+                        _ => view! { <p class="loading">"Reading the inventory…"</p> }.into_any(),
+                    }
+                }}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn Posture(overview: json::Overview, summary: json::RiskSummary) -> impl IntoView {
+    let agents: i64 = overview.agents_by_category.iter().map(|c| c.count).sum();
+    if agents == 0 && overview.static_credentials.total == 0 {
+        return view! {
+            <div class="empty-state">
+                <p class="empty-title">"No agents or credentials yet"</p>
+                <p>"Run the demo (" <code>"make run"</code> ") or import a scanner's report."</p>
+            </div>
+        }
+        .into_any();
+    }
+    let critical = summary.credentials.critical;
+    let high = summary.credentials.high;
+    let coverage = overview.agent_owner_coverage;
+    let credentials = routes::inventory_path("credentials", &[]);
+    view! {
+        <p class="answer" data-testid="answer">
+            <a href=routes::inventory_path("credentials", &[("band", "critical")])>
+                <strong class="num">{critical}</strong> " critical"
+            </a>
+            " and "
+            <a href=routes::inventory_path("credentials", &[("band", "high")])>
+                <strong class="num">{high}</strong> " high-risk"
+            </a>
+            " credentials are active; "
+            <strong class="num">{coverage.percent()} "%"</strong>
+            " of agents have an owner still with the company."
+        </p>
+        <div class="cards" data-testid="cards">
+            <Card
+                label="Agents"
+                value=agents.to_string()
+                detail=format!("{} shadow ({}%)", overview.shadow_agents.count, overview.shadow_agents.percent())
+                href=routes::inventory_path("agents", &[])
+            />
+            <Card
+                label="Active credentials"
+                value=overview.static_credentials.total.to_string()
+                detail=format!(
+                    "{} static secrets ({}%)",
+                    overview.static_credentials.count,
+                    overview.static_credentials.percent(),
+                )
+                href=credentials
+            />
+            <Card
+                label="Agent owner coverage"
+                value=format!("{}%", coverage.percent())
+                detail=format!("{} of {} agents", coverage.count, coverage.total)
+                href=routes::inventory_path("agents", &[("has_no_owner", "true")])
+            />
+            <Card
+                label="Credential owner coverage"
+                value=format!("{}%", overview.credential_owner_coverage.percent())
+                detail=format!(
+                    "{} of {} active credentials",
+                    overview.credential_owner_coverage.count,
+                    overview.credential_owner_coverage.total,
+                )
+                href=routes::inventory_path("credentials", &[("has_no_owner", "true")])
+            />
+            <Card
+                label="Secrets in plaintext places"
+                value=overview.plaintext_exposed.count.to_string()
+                detail=format!("{}% of active credentials", overview.plaintext_exposed.percent())
+                href=routes::inventory_path("copies", &[("status", "present")])
+            />
+        </div>
+        <div class="grid-2">
+            <Bands summary=summary.clone() />
+            <References summary=summary.clone() />
+        </div>
+        <div class="grid-2">
+            <Ranked title="Riskiest credentials" kind="credentials" rows=summary.top_credentials.clone() />
+            <Ranked title="Riskiest agents" kind="agents" rows=summary.top_agents.clone() />
+        </div>
+        <p class="footnote">
+            "Risk model " {summary.risk_model_version.clone()} ", scores as of "
+            {summary.computed_at.clone().map(|t| crate::format::minute(&t)).unwrap_or_else(|| "never".into())}
+            ". Every factor, its OWASP reference and its weight are documented in "
+            <code>"docs/risk-model.md"</code> "."
+        </p>
+    }
+    .into_any()
+}
+
+/// One headline figure, linking to the list behind it.
+#[component]
+fn Card(label: &'static str, value: String, detail: String, href: String) -> impl IntoView {
+    view! {
+        <a class="card stat" href=href>
+            <span class="stat-label">{label}</span>
+            <span class="stat-value num">{value}</span>
+            <span class="stat-detail">{detail}</span>
+        </a>
+    }
+}
+
+/// Active credentials and agents by band, as proportional bars.
+#[component]
+fn Bands(summary: json::RiskSummary) -> impl IntoView {
+    let row = |what: &'static str, counts: json::BandCounts| {
+        let parts = [
+            (RiskBand::Critical, counts.critical),
+            (RiskBand::High, counts.high),
+            (RiskBand::Medium, counts.medium),
+            (RiskBand::Low, counts.low),
+        ];
+        view! {
+            <div class="band-row">
+                <span class="band-what">{what}</span>
+                <div class="band-bar" role="img" aria-label=format!(
+                    "{what}: {} critical, {} high, {} medium, {} low",
+                    counts.critical, counts.high, counts.medium, counts.low,
+                )>
+                    {parts
+                        .into_iter()
+                        .filter(|(_, n)| *n > 0)
+                        .map(|(band, n)| {
+                            view! {
+                                <span
+                                    class=format!("band-part risk-{}", band.as_str())
+                                    style:flex-grow=n.to_string()
+                                    title=format!("{} {n}", band.label())
+                                ></span>
+                            }
+                        })
+                        .collect_view()}
+                </div>
+                <div class="band-legend">
+                    {parts
+                        .into_iter()
+                        .map(|(band, n)| {
+                            view! {
+                                <span>
+                                    <span class=format!("legend-dot risk-{}", band.as_str())></span>
+                                    {band.label()} " " <span class="num">{n}</span>
+                                </span>
+                            }
+                        })
+                        .collect_view()}
+                </div>
+            </div>
+        }
+    };
+    view! {
+        <section class="card section" data-testid="bands">
+            <h2>"Risk bands"</h2>
+            {row("Active credentials", summary.credentials)}
+            {row("Agents", summary.agents)}
+        </section>
+    }
+}
+
+/// How many credentials and agents have a factor of each OWASP NHI risk.
+#[component]
+fn References(summary: json::RiskSummary) -> impl IntoView {
+    let widest = summary
+        .by_reference
+        .iter()
+        .map(|r| r.credentials)
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    view! {
+        <section class="card section" data-testid="references">
+            <h2>"OWASP Non-Human Identities Top 10"</h2>
+            <table class="data compact">
+                <thead>
+                    <tr>
+                        <th>"Risk"</th>
+                        <th class="num-col">"Credentials"</th>
+                        <th class="num-col">"Agents"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {summary
+                        .by_reference
+                        .into_iter()
+                        .map(|r| {
+                            view! {
+                                <tr>
+                                    <td>
+                                        <span class="nhi">{r.reference}</span>
+                                        " "
+                                        {r.title}
+                                    </td>
+                                    <td class="num-col">
+                                        <span class="inline-bar" style:width=format!("{}%", r.credentials * 100 / widest)></span>
+                                        <span class="num">{r.credentials}</span>
+                                    </td>
+                                    <td class="num-col num">{r.agents}</td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </section>
+    }
+}
+
+/// The riskiest entities, each with its leading factor.
+#[component]
+fn Ranked(title: &'static str, kind: &'static str, rows: Vec<json::RankedRisk>) -> impl IntoView {
+    view! {
+        <section class="card section" data-testid=format!("top-{kind}")>
+            <h2>{title}</h2>
+            <table class="data compact">
+                <tbody>
+                    {rows
+                        .into_iter()
+                        .take(10)
+                        .map(|row| {
+                            view! {
+                                <tr>
+                                    <td class="ranked-name">
+                                        <a href=routes::entity_path(kind, row.id)>{row.name}</a>
+                                    </td>
+                                    <td>
+                                        <RiskCell risk=row.risk />
+                                    </td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </section>
+    }
+}
