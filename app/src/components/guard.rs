@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use crate::auth::Auth;
+use crate::components::page::Page;
 use crate::routes::Screen;
 
 /// Shows `children` to a person whose roles open `screen`, and a refusal that
@@ -22,18 +23,11 @@ pub fn Guard(screen: Screen, children: ChildrenFn) -> impl IntoView {
                 .iter()
                 .map(|r| r.label())
                 .collect();
-            view! {
-                <section class="page" data-testid="forbidden">
-                    <header class="page-header">
-                        <h1>{screen.title()}</h1>
-                        <p class="page-question">
-                            "This screen needs one of the roles: " {needed.join(", ")}
-                            ". An admin can give you one."
-                        </p>
-                    </header>
-                </section>
-            }
-            .into_any()
+            let question = format!(
+                "This screen needs one of the roles: {}. An admin can give you one.",
+                needed.join(", ")
+            );
+            view! { <Page title=screen.title() question testid="forbidden" /> }.into_any()
         }
     }
 }

@@ -2,5 +2,6 @@
 
 pub mod form;
 pub mod guard;
+pub mod page;
 pub mod risk;
 pub mod shell;

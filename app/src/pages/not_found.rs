@@ -3,18 +3,16 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
+use crate::components::page::Page;
+
 /// "No page at this address", with a way back.
 #[component]
 pub fn NotFound() -> impl IntoView {
     view! {
-        <section class="page" data-testid="not-found">
-            <header class="page-header">
-                <h1>"No page at this address"</h1>
-                <p class="page-question">"The link may be old, or mistyped."</p>
-            </header>
+        <Page title="No page at this address" question="The link may be old, or mistyped." testid="not-found">
             <p>
                 <A href="/">"Go to the overview"</A>
             </p>
-        </section>
+        </Page>
     }
 }

@@ -3,17 +3,14 @@
 
 use leptos::prelude::*;
 
+use crate::components::page::ScreenPage;
 use crate::routes::Screen;
 
 /// A screen's heading and empty state.
 #[component]
 pub fn Placeholder(screen: Screen) -> impl IntoView {
     view! {
-        <section class="page" data-testid="page">
-            <header class="page-header">
-                <h1>{screen.title()}</h1>
-                <p class="page-question">{screen.question()}</p>
-            </header>
+        <ScreenPage screen>
             <div class="empty-state">
                 <p class="empty-title">"This screen is not built yet"</p>
                 <p>
@@ -21,6 +18,6 @@ pub fn Placeholder(screen: Screen) -> impl IntoView {
                     <a href="/api/v1/openapi.json">"/api/v1/openapi.json"</a> "."
                 </p>
             </div>
-        </section>
+        </ScreenPage>
     }
 }

@@ -7,6 +7,7 @@ use leptos::task::spawn_local;
 use model::api::{self as json, Role};
 
 use crate::components::form::{RolePicker, TextField};
+use crate::components::page::ScreenPage;
 use crate::routes::{self, Screen};
 use crate::{api, format};
 
@@ -17,11 +18,7 @@ pub fn Admin() -> impl IntoView {
     let editing = RwSignal::new(None::<i64>);
     let refresh = Callback::new(move |()| accounts.refetch());
     view! {
-        <section class="page" data-testid="page">
-            <header class="page-header">
-                <h1>{Screen::Admin.title()}</h1>
-                <p class="page-question">{Screen::Admin.question()}</p>
-            </header>
+        <ScreenPage screen=Screen::Admin>
             <Suspense fallback=|| view! { <p class="loading">"Loading accounts…"</p> }>
                 {move || {
                     accounts
@@ -35,7 +32,7 @@ pub fn Admin() -> impl IntoView {
                 }}
             </Suspense>
             <NewAccountForm refresh />
-        </section>
+        </ScreenPage>
     }
 }
 

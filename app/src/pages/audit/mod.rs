@@ -8,6 +8,7 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use model::api as json;
 
 use crate::components::form::TextField;
+use crate::components::page::ScreenPage;
 use crate::routes::{self, Screen};
 use crate::{api, format};
 
@@ -33,11 +34,7 @@ pub fn Audit() -> impl IntoView {
         async move { api::audit(&query).await }
     });
     view! {
-        <section class="page" data-testid="page">
-            <header class="page-header">
-                <h1>{Screen::Audit.title()}</h1>
-                <p class="page-question">{Screen::Audit.question()}</p>
-            </header>
+        <ScreenPage screen=Screen::Audit>
             <Suspense fallback=|| view! { <p class="loading">"Walking the chain…"</p> }>
                 {move || chain.get().map(|result| view! { <ChainStatus result /> })}
             </Suspense>
@@ -54,7 +51,7 @@ pub fn Audit() -> impl IntoView {
                         })
                 }}
             </Suspense>
-        </section>
+        </ScreenPage>
     }
 }
 

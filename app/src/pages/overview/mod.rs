@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use model::api::{self as json, RiskBand};
 
 use crate::api;
+use crate::components::page::ScreenPage;
 use crate::components::risk::RiskCell;
 use crate::routes::{self, Screen};
 
@@ -17,11 +18,7 @@ pub fn Overview() -> impl IntoView {
     let overview = LocalResource::new(api::overview);
     let summary = LocalResource::new(api::risk_summary);
     view! {
-        <section class="page" data-testid="page">
-            <header class="page-header">
-                <h1>{Screen::Overview.title()}</h1>
-                <p class="page-question">{Screen::Overview.question()}</p>
-            </header>
+        <ScreenPage screen=Screen::Overview>
             <Suspense fallback=|| view! { <p class="loading">"Reading the inventory…"</p> }>
                 {move || {
                     match (overview.get(), summary.get()) {
@@ -35,7 +32,7 @@ pub fn Overview() -> impl IntoView {
                     }
                 }}
             </Suspense>
-        </section>
+        </ScreenPage>
     }
 }
 
