@@ -64,6 +64,12 @@ pub async fn risk_summary() -> Result<json::RiskSummary, ApiError> {
     get_json("/api/v1/risk/summary").await
 }
 
+/// `GET /api/v1/{list}?{search}`: a page of an inventory list, with the
+/// filters of the app's own URL passed through as they are.
+pub async fn inventory<T: DeserializeOwned>(list: &str, search: &str) -> Result<json::Page<T>, ApiError> {
+    get_json(&format!("/api/v1/{list}?{search}")).await
+}
+
 /// `GET /api/v1/accounts` (admins).
 pub async fn accounts() -> Result<Vec<json::Account>, ApiError> {
     get_json("/api/v1/accounts").await

@@ -8,7 +8,8 @@ use leptos_router::path;
 use crate::components::guard::Guard;
 use crate::components::shell::Shell;
 use crate::pages::{
-    admin::Admin, audit::Audit, not_found::NotFound, overview::Overview, placeholder::Placeholder,
+    admin::Admin, audit::Audit, inventory::Inventory, not_found::NotFound, overview::Overview,
+    placeholder::Placeholder,
 };
 use crate::routes::Screen;
 
@@ -20,8 +21,8 @@ pub fn App() -> impl IntoView {
             <Shell>
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=Overview />
-                    <Route path=path!("/inventory") view=|| view! { <Placeholder screen=Screen::Inventory /> } />
-                    <Route path=path!("/inventory/:list") view=|| view! { <Placeholder screen=Screen::Inventory /> } />
+                    <Route path=path!("/inventory") view=Inventory />
+                    <Route path=path!("/inventory/:list") view=Inventory />
                     // Entity pages (what audit entries link to) come with the dashboard.
                     <Route path=path!("/inventory/:list/:id") view=|| view! { <Placeholder screen=Screen::Inventory /> } />
                     <Route path=path!("/graph") view=|| view! { <Placeholder screen=Screen::Graph /> } />

@@ -17,10 +17,12 @@ pub fn RiskBadge(band: RiskBand, score: i64) -> impl IntoView {
 /// The badge, then the leading factor in words.
 #[component]
 pub fn RiskCell(risk: RiskBrief) -> impl IntoView {
+    let leading = risk.leading.unwrap_or_else(|| "No risk factor fired".into());
+    let title = leading.clone();
     view! {
         <span class="risk-cell">
             <RiskBadge band=risk.band score=risk.score />
-            <span class="risk-leading">{risk.leading.unwrap_or_else(|| "No risk factor fired".into())}</span>
+            <span class="risk-leading" title=title>{leading}</span>
         </span>
     }
 }

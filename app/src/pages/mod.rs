@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod audit;
+pub mod inventory;
 pub mod not_found;
 pub mod overview;
 pub mod placeholder;

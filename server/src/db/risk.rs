@@ -738,10 +738,12 @@ pub async fn summary(db: &Db) -> Result<json::RiskSummary, ApiError> {
         });
     }
 
+    // Ties broken as the lists' `?sort=-risk` breaks them, so that the top 20
+    // are the first rows of that list.
     let top = |table: &str, filter: &str| {
         format!(
             "SELECT id, name, risk_score, risk_factors FROM {table} {filter} \
-             ORDER BY risk_score DESC, id LIMIT 20"
+             ORDER BY risk_score DESC, id DESC LIMIT 20"
         )
     };
     let ranked = |rows: Vec<sqlx::any::AnyRow>| {

@@ -3,6 +3,7 @@
 //! `target/screenshots/`.
 
 mod admin;
+mod inventory;
 mod overview;
 mod roles;
 mod shell;

@@ -1,0 +1,318 @@
+//! The Inventory: agents and credentials in server-side pages, filtered,
+//! searched and sorted by the URL's query, which is passed to the API as it
+//! is, so that a filtered view can be bookmarked and shared.
+
+use leptos::ev::SubmitEvent;
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_location, use_navigate, use_params_map};
+use model::api::{self as json, RiskBand};
+use web_sys::UrlSearchParams;
+
+use crate::components::form::TextField;
+use crate::components::page::ScreenPage;
+use crate::components::risk::RiskCell;
+use crate::routes::{self, Screen};
+use crate::{api, format};
+
+/// The lists, by their path segment and tab title.
+const LISTS: [(&str, &str); 2] = [("credentials", "Credentials"), ("agents", "Agents")];
+
+/// Tabs, filters, the page of rows, and the pager.
+#[component]
+pub fn Inventory() -> impl IntoView {
+    let params = use_params_map();
+    let location = use_location();
+    let list = Memo::new(move |_| {
+        let wanted = params.with(|p| p.get("list")).unwrap_or_default();
+        LISTS
+            .iter()
+            .map(|(name, _)| *name)
+            .find(|name| *name == wanted)
+            .unwrap_or("credentials")
+    });
+    // Riskiest first unless the URL says otherwise.
+    let search = Memo::new(move |_| {
+        let query = UrlSearchParams::new_with_str(location.search.get().trim_start_matches('?'))
+            .expect("a query string parses");
+        if !query.has("sort") {
+            query.set("sort", "-risk");
+        }
+        String::from(query.to_string())
+    });
+    view! {
+        <ScreenPage screen=Screen::Inventory>
+            <nav class="tabs" aria-label="Lists">
+                {LISTS
+                    .map(|(name, title)| {
+                        view! {
+                            <A href=routes::inventory_path(name, &[])>
+                                <span>{title}</span>
+                            </A>
+                        }
+                    })
+                    .collect_view()}
+            </nav>
+            <Filters search />
+            {move || match list.get() {
+                "agents" => view! { <AgentRows search /> }.into_any(),
+                _ => view! { <CredentialRows search /> }.into_any(),
+            }}
+        </ScreenPage>
+    }
+}
+
+/// `path` with `search` edited by `edit` (the page resets unless `edit` sets it).
+fn with_query(path: &str, search: &str, edit: impl FnOnce(&UrlSearchParams)) -> String {
+    let query = UrlSearchParams::new_with_str(search).expect("a query string parses");
+    query.delete("page");
+    edit(&query);
+    format!("{path}?{}", String::from(query.to_string()))
+}
+
+/// Search text, band and "unowned only"; applying them changes the URL.
+#[component]
+fn Filters(search: Memo<String>) -> impl IntoView {
+    let read = move |name: &str| {
+        UrlSearchParams::new_with_str(&search.get_untracked())
+            .ok()
+            .and_then(|q| q.get(name))
+            .unwrap_or_default()
+    };
+    let text = RwSignal::new(read("q"));
+    let band = RwSignal::new(read("band"));
+    let unowned = RwSignal::new(read("has_no_owner") == "true");
+    Effect::new(move |_| {
+        search.track();
+        text.set(read("q"));
+        band.set(read("band"));
+        unowned.set(read("has_no_owner") == "true");
+    });
+    let navigate = use_navigate();
+    let path = use_location().pathname;
+    let apply = move |event: SubmitEvent| {
+        event.prevent_default();
+        let url = with_query(&path.get_untracked(), &search.get_untracked(), |query| {
+            for (name, value) in [
+                ("q", text.get_untracked()),
+                ("band", band.get_untracked()),
+                (
+                    "has_no_owner",
+                    if unowned.get_untracked() {
+                        "true".into()
+                    } else {
+                        String::new()
+                    },
+                ),
+            ] {
+                if value.trim().is_empty() {
+                    query.delete(name);
+                } else {
+                    query.set(name, value.trim());
+                }
+            }
+        });
+        navigate(&url, Default::default());
+    };
+    view! {
+        <form class="card section filters" data-testid="inventory-filters" on:submit=apply>
+            <TextField label="Search" name="q" value=text placeholder="name, key id, ARN or fingerprint" />
+            <label class="field">
+                <span class="field-label">"Risk band"</span>
+                <select name="band" prop:value=move || band.get() on:change:target=move |ev| band.set(ev.target().value())>
+                    <option value="">"Any"</option>
+                    {RiskBand::ALL
+                        .iter()
+                        .rev()
+                        .map(|b| view! { <option value=b.as_str()>{b.label()}</option> })
+                        .collect_view()}
+                </select>
+            </label>
+            <label class="check">
+                <input
+                    type="checkbox"
+                    name="has_no_owner"
+                    prop:checked=move || unowned.get()
+                    on:change=move |ev| unowned.set(event_target_checked(&ev))
+                />
+                "Without an owner"
+            </label>
+            <div class="form-actions">
+                <button type="submit" class="primary">"Filter"</button>
+            </div>
+        </form>
+    }
+}
+
+/// "1–50 of 1,451" and the links to the pages around it.
+#[component]
+fn Pager<T: 'static>(page: json::Page<T>, search: Memo<String>) -> impl IntoView {
+    let first = u64::from(page.page - 1) * u64::from(page.limit) + 1;
+    let last = first + page.items.len() as u64 - 1;
+    let path = use_location().pathname;
+    let link = move |number: u32| {
+        with_query(&path.get_untracked(), &search.get_untracked(), |query| {
+            if number > 1 {
+                query.set("page", &number.to_string());
+            }
+        })
+    };
+    let number = page.page;
+    let more = (last as i64) < page.total;
+    view! {
+        <nav class="pager" aria-label="Pages">
+            <span class="num" data-testid="inventory-count">
+                {if page.items.is_empty() { "0".to_owned() } else { format!("{first}–{last}") }} " of " {page.total}
+            </span>
+            {(number > 1).then(|| view! { <a href=link(number - 1)>"← Previous"</a> })}
+            {more.then(|| view! { <a href=link(number + 1)>"Next →"</a> })}
+        </nav>
+    }
+}
+
+/// Loading, error, or `rows` of a fetched page.
+fn fetched<T: Clone + 'static>(
+    result: Option<Result<json::Page<T>, api::ApiError>>,
+    search: Memo<String>,
+    rows: impl Fn(Vec<T>) -> AnyView + 'static,
+) -> AnyView {
+    match result {
+        None => view! { <p class="loading">"Loading…"</p> }.into_any(),
+        Some(Err(error)) => view! { <p class="form-error" role="alert">{error.message}</p> }.into_any(),
+        Some(Ok(page)) if page.items.is_empty() => view! {
+            <div class="empty-state" data-testid="inventory-empty">
+                <p class="empty-title">"Nothing matches these filters"</p>
+                <p>"Clear a filter, or import a scanner's report to add what it found."</p>
+            </div>
+        }
+        .into_any(),
+        Some(Ok(page)) => {
+            let items = page.items.clone();
+            view! {
+                <div class="card section">
+                    {rows(items)}
+                    <Pager page search />
+                </div>
+            }
+            .into_any()
+        }
+    }
+}
+
+#[component]
+fn CredentialRows(search: Memo<String>) -> impl IntoView {
+    let page = LocalResource::new(move || {
+        let search = search.get();
+        async move { api::inventory::<json::CredentialSummary>("credentials", &search).await }
+    });
+    move || {
+        fetched(page.get(), search, |items| {
+            view! {
+                <table class="data" data-testid="inventory-table">
+                    <thead>
+                        <tr>
+                            <th>"Credential"</th>
+                            <th>"Kind"</th>
+                            <th>"Status"</th>
+                            <th>"Owner"</th>
+                            <th class="num-col">"Copies"</th>
+                            <th>"Last used"</th>
+                            <th>"Risk"</th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {items
+                            .into_iter()
+                            .map(|c| {
+                                view! {
+                                    <tr data-testid="inventory-row">
+                                        <td>
+                                            <a href=routes::entity_path("credentials", c.id)>{c.name}</a>
+                                            <div class="mono subtle">{c.external_id}</div>
+                                        </td>
+                                        <td>{c.kind.label()} <div class="subtle">{c.provider}</div></td>
+                                        <td>{c.status.label()}</td>
+                                        <td>{owner(c.owner)}</td>
+                                        <td class="num-col num">{c.copies}</td>
+                                        <td class="nowrap">{when(c.last_used_at)}</td>
+                                        <td>
+                                            <RiskCell risk=c.risk />
+                                        </td>
+                                    </tr>
+                                }
+                            })
+                            .collect_view()}
+                    </tbody>
+                </table>
+            }
+            .into_any()
+        })
+    }
+}
+
+#[component]
+fn AgentRows(search: Memo<String>) -> impl IntoView {
+    let page = LocalResource::new(move || {
+        let search = search.get();
+        async move { api::inventory::<json::AgentSummary>("agents", &search).await }
+    });
+    move || {
+        fetched(page.get(), search, |items| {
+            view! {
+                <table class="data" data-testid="inventory-table">
+                    <thead>
+                        <tr>
+                            <th>"Agent"</th>
+                            <th>"Category"</th>
+                            <th>"Environment"</th>
+                            <th>"Owner"</th>
+                            <th>"Last seen"</th>
+                            <th>"Risk"</th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {items
+                            .into_iter()
+                            .map(|a| {
+                                view! {
+                                    <tr data-testid="inventory-row">
+                                        <td>
+                                            <a href=routes::entity_path("agents", a.id)>{a.name}</a>
+                                            <div class="subtle">
+                                                {a.platform} {if a.sanctioned { "" } else { " · shadow" }}
+                                            </div>
+                                        </td>
+                                        <td>{a.category.label()}</td>
+                                        <td>{a.environment.label()}</td>
+                                        <td>{owner(a.owner)}</td>
+                                        <td class="nowrap">{when(a.last_seen)}</td>
+                                        <td>
+                                            <RiskCell risk=a.risk />
+                                        </td>
+                                    </tr>
+                                }
+                            })
+                            .collect_view()}
+                    </tbody>
+                </table>
+            }
+            .into_any()
+        })
+    }
+}
+
+fn owner(owner: Option<json::Ref>) -> AnyView {
+    match owner {
+        Some(person) => {
+            view! { <a href=routes::entity_path("people", person.id)>{person.name}</a> }.into_any()
+        }
+        None => view! { <span class="badge badge-muted">"No owner"</span> }.into_any(),
+    }
+}
+
+fn when(time: Option<chrono::DateTime<chrono::Utc>>) -> String {
+    time.map_or_else(
+        || "never".to_owned(),
+        |t| format::minute(&t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+    )
+}

@@ -1,0 +1,62 @@
+//! The Inventory on the small demo organisation: server-side filters bound to
+//! the URL, riskiest first, tabs, and pages.
+
+use model::api as json;
+use muster_tests::browser::Browser;
+use muster_tests::{Backend, TEST_PASSWORD, spawn_app_with_dist};
+
+use super::{built_dist, click, fill, sign_in};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_inventory_filters_through_the_url_and_pages_on_the_server() {
+    let app = spawn_app_with_dist(Backend::Sqlite, built_dist()).await;
+    app.fill_with_demo().await;
+    let summary: json::RiskSummary = app.get_json("/api/v1/risk/summary").await;
+    let browser = Browser::start().await;
+    browser
+        .goto(&app.url("/inventory/credentials?band=critical"))
+        .await;
+    sign_in(&browser, "viewer@muster.test", TEST_PASSWORD).await;
+
+    let critical = summary.credentials.critical;
+    browser
+        .wait_for_text("[data-testid=inventory-count]", &format!("1–50 of {critical}"))
+        .await;
+    browser
+        .wait_for_text(
+            "[data-testid=inventory-table] tbody tr:first-child",
+            &summary.top_credentials[0].name,
+        )
+        .await;
+    browser.screenshot("inventory-credentials").await;
+
+    // A search narrows the rows and lands in the URL, with the band kept.
+    let name = &summary.top_credentials[0].name;
+    fill(&browser, "[data-testid=inventory-filters] input[name=q]", name).await;
+    click(&browser, "[data-testid=inventory-filters] button[type=submit]").await;
+    browser
+        .wait_for_text("[data-testid=inventory-count]", "1–1 of 1")
+        .await;
+    let url = browser.client().current_url().await.unwrap();
+    let query = url.query().unwrap().to_owned();
+    assert!(query.contains("band=critical") && query.contains("q="), "{query}");
+
+    // The next page, then the Agents tab.
+    browser
+        .goto(&app.url("/inventory/credentials?band=critical"))
+        .await;
+    click(&browser, "nav.pager a").await;
+    browser
+        .wait_for_text("[data-testid=inventory-count]", &format!("51–100 of {critical}"))
+        .await;
+    click(&browser, "nav.tabs a[href='/inventory/agents']").await;
+    browser
+        .wait_for_text(
+            "[data-testid=inventory-table] tbody tr:first-child",
+            &summary.top_agents[0].name,
+        )
+        .await;
+    browser.screenshot("inventory-agents").await;
+    browser.assert_no_console_errors().await;
+    browser.close().await;
+}
