@@ -70,6 +70,16 @@ pub async fn inventory<T: DeserializeOwned>(list: &str, search: &str) -> Result<
     get_json(&format!("/api/v1/{list}?{search}")).await
 }
 
+/// `GET /api/v1/credentials/{id}`.
+pub async fn credential(id: i64) -> Result<json::CredentialDetail, ApiError> {
+    get_json(&format!("/api/v1/credentials/{id}")).await
+}
+
+/// `GET /api/v1/agents/{id}`.
+pub async fn agent(id: i64) -> Result<json::AgentDetail, ApiError> {
+    get_json(&format!("/api/v1/agents/{id}")).await
+}
+
 /// `GET /api/v1/accounts` (admins).
 pub async fn accounts() -> Result<Vec<json::Account>, ApiError> {
     get_json("/api/v1/accounts").await

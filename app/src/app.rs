@@ -8,8 +8,8 @@ use leptos_router::path;
 use crate::components::guard::Guard;
 use crate::components::shell::Shell;
 use crate::pages::{
-    admin::Admin, audit::Audit, inventory::Inventory, not_found::NotFound, overview::Overview,
-    placeholder::Placeholder,
+    admin::Admin, audit::Audit, entity::Entity, inventory::Inventory, not_found::NotFound,
+    overview::Overview, placeholder::Placeholder,
 };
 use crate::routes::Screen;
 
@@ -23,8 +23,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=Overview />
                     <Route path=path!("/inventory") view=Inventory />
                     <Route path=path!("/inventory/:list") view=Inventory />
-                    // Entity pages (what audit entries link to) come with the dashboard.
-                    <Route path=path!("/inventory/:list/:id") view=|| view! { <Placeholder screen=Screen::Inventory /> } />
+                    <Route path=path!("/inventory/:list/:id") view=Entity />
                     <Route path=path!("/graph") view=|| view! { <Placeholder screen=Screen::Graph /> } />
                     <Route
                         path=path!("/approvals")

@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod audit;
+pub mod entity;
 pub mod inventory;
 pub mod not_found;
 pub mod overview;

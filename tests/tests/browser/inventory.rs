@@ -57,6 +57,47 @@ async fn the_inventory_filters_through_the_url_and_pages_on_the_server() {
         )
         .await;
     browser.screenshot("inventory-agents").await;
+
+    // A credential's page explains its score factor by factor.
+    let top = &summary.top_credentials[0];
+    let detail: json::CredentialDetail = app.get_json(&format!("/api/v1/credentials/{}", top.id)).await;
+    click(&browser, "nav.tabs a[href='/inventory/credentials']").await;
+    click(
+        &browser,
+        "[data-testid=inventory-table] tbody tr:first-child td:first-child a",
+    )
+    .await;
+    browser
+        .wait_for_text("[data-testid=credential-page] h1", &top.name)
+        .await;
+    let factor = &detail.risk.factors[0];
+    browser
+        .wait_for_text("[data-testid=risk-factors]", &factor.evidence)
+        .await;
+    browser
+        .wait_for_text("[data-testid=risk-factors]", &factor.reference)
+        .await;
+    browser
+        .wait_for_text(
+            "[data-testid=reach]",
+            &format!("blast radius {}/100", detail.blast_radius),
+        )
+        .await;
+    browser.screenshot("credential").await;
+
+    // So does an agent's, with the credentials it uses.
+    let agent = &summary.top_agents[0];
+    browser
+        .goto(&app.url(&format!("/inventory/agents/{}", agent.id)))
+        .await;
+    browser
+        .wait_for_text("[data-testid=agent-page] h1", &agent.name)
+        .await;
+    browser
+        .wait_for_text("[data-testid=risk-factors]", "Its riskiest credential")
+        .await;
+    browser.wait_for("[data-testid=credentials] a").await;
+    browser.screenshot("agent").await;
     browser.assert_no_console_errors().await;
     browser.close().await;
 }

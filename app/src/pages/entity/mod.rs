@@ -1,0 +1,230 @@
+//! Entity pages: a credential or an agent, its risk explained factor by
+//! factor, and what it is connected to. Other kinds keep the placeholder
+//! until their pages are built.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+use model::api as json;
+
+use crate::components::page::Page;
+use crate::components::risk::RiskBadge;
+use crate::pages::placeholder::Placeholder;
+use crate::routes::{self, Screen};
+use crate::{api, format};
+
+/// `/inventory/:list/:id`.
+#[component]
+pub fn Entity() -> impl IntoView {
+    let params = use_params_map();
+    let target = Memo::new(move |_| {
+        params.with(|p| {
+            (
+                p.get("list").unwrap_or_default(),
+                p.get("id").and_then(|id| id.parse::<i64>().ok()),
+            )
+        })
+    });
+    move || match target.get() {
+        (list, Some(id)) if list == "credentials" => view! { <CredentialPage id /> }.into_any(),
+        (list, Some(id)) if list == "agents" => view! { <AgentPage id /> }.into_any(),
+        _ => view! { <Placeholder screen=Screen::Inventory /> }.into_any(),
+    }
+}
+
+/// The loading and error states around a detail.
+fn loaded<T: Clone + 'static>(
+    result: Option<Result<T, api::ApiError>>,
+    page: impl Fn(T) -> AnyView + 'static,
+) -> AnyView {
+    match result {
+        None => view! { <p class="loading">"Loading…"</p> }.into_any(),
+        Some(Err(error)) => view! {
+            <Page title="Not available" question=error.message.clone() testid="entity-error" />
+        }
+        .into_any(),
+        Some(Ok(detail)) => page(detail),
+    }
+}
+
+#[component]
+fn CredentialPage(id: i64) -> impl IntoView {
+    let detail = LocalResource::new(move || api::credential(id));
+    move || {
+        loaded(detail.get(), |d: json::CredentialDetail| {
+            let c = d.credential.clone();
+            let question = format!(
+                "{} · {} · {} · {}",
+                c.kind.label(),
+                c.provider,
+                c.external_id,
+                c.status.label()
+            );
+            view! {
+                <Page title=c.name.clone() question testid="credential-page">
+                    <EntityHeader owner=c.owner.clone() risk=d.risk.clone() />
+                    <RiskFactors risk=d.risk.clone() />
+                    <div class="grid-2">
+                        <section class="card section" data-testid="copies">
+                            <h2>"Stored copies of the secret " <span class="num subtle">{c.copies} " present"</span></h2>
+                            <table class="data compact">
+                                <tbody>
+                                    {d.copies.iter().map(|copy| view! {
+                                        <tr>
+                                            <td>{copy.kind.label()}</td>
+                                            <td class="mono subtle">{copy.locator.clone()}</td>
+                                            <td>{copy.status.label()}</td>
+                                        </tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        </section>
+                        <section class="card section" data-testid="consumers">
+                            <h2>"Used by"</h2>
+                            <p>
+                                <span class="num">{d.agents_total}</span> " agents through "
+                                <span class="num">{d.tools.len()}</span> " tools"
+                            </p>
+                            <ul class="plain">
+                                {d.agents.iter().map(|agent| view! {
+                                    <li><a href=routes::entity_path("agents", agent.id)>{agent.name.clone()}</a></li>
+                                }).collect_view()}
+                            </ul>
+                        </section>
+                    </div>
+                    <div class="grid-2">
+                        <section class="card section" data-testid="reach">
+                            <h2>
+                                "Reach: " <span class="num">{d.reach_total}</span> " resources · blast radius "
+                                <span class="num">{d.blast_radius}</span> "/100"
+                            </h2>
+                            <table class="data compact">
+                                <tbody>
+                                    {d.reach.iter().map(|r| view! {
+                                        <tr>
+                                            <td>{r.resource.name.clone()}</td>
+                                            <td>{r.resource.environment.label()}</td>
+                                            <td>{r.resource.sensitivity.label()}</td>
+                                            <td>{r.permission.label()}</td>
+                                        </tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        </section>
+                        <section class="card section" data-testid="activity">
+                            <h2>"Recent activity"</h2>
+                            <table class="data compact">
+                                <tbody>
+                                    {d.recent_activity.iter().map(|e| view! {
+                                        <tr>
+                                            <td class="nowrap">{format::minute(&e.occurred_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))}</td>
+                                            <td><code>{e.action.clone()}</code></td>
+                                            <td>{e.resource.as_ref().map(|r| r.name.clone())}</td>
+                                            <td class="subtle">{e.source_address.clone()}</td>
+                                            <td>{e.outcome.label()}</td>
+                                        </tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        </section>
+                    </div>
+                </Page>
+            }
+            .into_any()
+        })
+    }
+}
+
+#[component]
+fn AgentPage(id: i64) -> impl IntoView {
+    let detail = LocalResource::new(move || api::agent(id));
+    move || {
+        loaded(detail.get(), |d: json::AgentDetail| {
+            let a = d.agent.clone();
+            let question = format!(
+                "{} · {} · {}{}",
+                a.category.label(),
+                a.platform,
+                a.environment.label(),
+                if a.sanctioned {
+                    ""
+                } else {
+                    " · shadow (not sanctioned)"
+                }
+            );
+            view! {
+                <Page title=a.name.clone() question testid="agent-page">
+                    <EntityHeader owner=a.owner.clone() risk=d.risk.clone() />
+                    <RiskFactors risk=d.risk.clone() />
+                    <section class="card section" data-testid="credentials">
+                        <h2>"Credentials its tools use"</h2>
+                        <table class="data compact">
+                            <tbody>
+                                {d.credentials.iter().map(|c| view! {
+                                    <tr>
+                                        <td><a href=routes::entity_path("credentials", c.id)>{c.name.clone()}</a></td>
+                                        <td>{c.kind.label()}</td>
+                                        <td>{c.status.label()}</td>
+                                        <td><RiskBadge band=c.risk.band score=c.risk.score /></td>
+                                    </tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    </section>
+                </Page>
+            }
+            .into_any()
+        })
+    }
+}
+
+/// Owner and risk, first.
+#[component]
+fn EntityHeader(owner: Option<json::Ref>, risk: json::Risk) -> impl IntoView {
+    view! {
+        <div class="entity-header">
+            <RiskBadge band=risk.band score=risk.score />
+            <span>
+                "Owner: "
+                {match owner {
+                    Some(person) => view! { <a href=routes::entity_path("people", person.id)>{person.name}</a> }.into_any(),
+                    None => view! { <span class="badge badge-muted">"No owner"</span> }.into_any(),
+                }}
+            </span>
+        </div>
+    }
+}
+
+/// Every factor with its weight, OWASP reference and evidence.
+#[component]
+fn RiskFactors(risk: json::Risk) -> impl IntoView {
+    if risk.factors.is_empty() {
+        return view! { <p class="card section">"No risk factor fires for it."</p> }.into_any();
+    }
+    view! {
+        <section class="card section" data-testid="risk-factors">
+            <h2>"Why it scores " <span class="num">{risk.score}</span></h2>
+            <table class="data compact">
+                <thead>
+                    <tr>
+                        <th class="num-col">"Points"</th>
+                        <th>"Factor"</th>
+                        <th>"OWASP"</th>
+                        <th>"Evidence"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {risk.factors.into_iter().map(|f| view! {
+                        <tr>
+                            <td class="num-col num">"+" {f.weight}</td>
+                            <td>{f.title}</td>
+                            <td class="nowrap" title=f.reference_title><span class="nhi">{f.reference}</span></td>
+                            <td>{f.evidence}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+            <p class="footnote">"Risk model " {risk.risk_model_version} "; the sum is capped at 100."</p>
+        </section>
+    }
+    .into_any()
+}
