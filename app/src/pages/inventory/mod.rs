@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_location, use_navigate, use_params_map};
 use model::api::{self as json, RiskBand};
+use serde::de::DeserializeOwned;
 use web_sys::UrlSearchParams;
 
 use crate::components::form::TextField;
@@ -17,6 +18,25 @@ use crate::{api, format};
 
 /// The lists, by their path segment and tab title.
 const LISTS: [(&str, &str); 2] = [("credentials", "Credentials"), ("agents", "Agents")];
+
+const CREDENTIAL_COLUMNS: &[(&str, &str)] = &[
+    ("Credential", ""),
+    ("Kind", ""),
+    ("Status", ""),
+    ("Owner", ""),
+    ("Copies", "num-col"),
+    ("Last used", ""),
+    ("Risk", ""),
+];
+
+const AGENT_COLUMNS: &[(&str, &str)] = &[
+    ("Agent", ""),
+    ("Category", ""),
+    ("Environment", ""),
+    ("Owner", ""),
+    ("Last seen", ""),
+    ("Risk", ""),
+];
 
 /// Tabs, filters, the page of rows, and the pager.
 #[component]
@@ -55,8 +75,8 @@ pub fn Inventory() -> impl IntoView {
             </nav>
             <Filters search />
             {move || match list.get() {
-                "agents" => view! { <AgentRows search /> }.into_any(),
-                _ => view! { <CredentialRows search /> }.into_any(),
+                "agents" => rows("agents", search, AGENT_COLUMNS, agent_row).into_any(),
+                _ => rows("credentials", search, CREDENTIAL_COLUMNS, credential_row).into_any(),
             }}
         </ScreenPage>
     }
@@ -170,13 +190,19 @@ fn Pager<T: 'static>(page: json::Page<T>, search: Memo<String>) -> impl IntoView
     }
 }
 
-/// Loading, error, or `rows` of a fetched page.
-fn fetched<T: Clone + 'static>(
-    result: Option<Result<json::Page<T>, api::ApiError>>,
+/// A list's page of rows, fetched whenever the URL's query changes: a
+/// header of `(title, class)` pairs and `row` for each item.
+fn rows<T: DeserializeOwned + Clone + 'static>(
+    list: &'static str,
     search: Memo<String>,
-    rows: impl Fn(Vec<T>) -> AnyView + 'static,
-) -> AnyView {
-    match result {
+    headers: &'static [(&'static str, &'static str)],
+    row: fn(T) -> AnyView,
+) -> impl IntoView {
+    let page = LocalResource::new(move || {
+        let search = search.get();
+        async move { api::inventory::<T>(list, &search).await }
+    });
+    move || match page.get() {
         None => view! { <p class="loading">"Loading…"</p> }.into_any(),
         Some(Err(error)) => view! { <p class="form-error" role="alert">{error.message}</p> }.into_any(),
         Some(Ok(page)) if page.items.is_empty() => view! {
@@ -190,7 +216,17 @@ fn fetched<T: Clone + 'static>(
             let items = page.items.clone();
             view! {
                 <div class="card section">
-                    {rows(items)}
+                    <table class="data" data-testid="inventory-table">
+                        <thead>
+                            <tr>
+                                {headers
+                                    .iter()
+                                    .map(|(title, class)| view! { <th class=*class>{*title}</th> })
+                                    .collect_view()}
+                            </tr>
+                        </thead>
+                        <tbody>{items.into_iter().map(row).collect_view()}</tbody>
+                    </table>
                     <Pager page search />
                 </div>
             }
@@ -199,106 +235,43 @@ fn fetched<T: Clone + 'static>(
     }
 }
 
-#[component]
-fn CredentialRows(search: Memo<String>) -> impl IntoView {
-    let page = LocalResource::new(move || {
-        let search = search.get();
-        async move { api::inventory::<json::CredentialSummary>("credentials", &search).await }
-    });
-    move || {
-        fetched(page.get(), search, |items| {
-            view! {
-                <table class="data" data-testid="inventory-table">
-                    <thead>
-                        <tr>
-                            <th>"Credential"</th>
-                            <th>"Kind"</th>
-                            <th>"Status"</th>
-                            <th>"Owner"</th>
-                            <th class="num-col">"Copies"</th>
-                            <th>"Last used"</th>
-                            <th>"Risk"</th>
-                        </tr>
-                    </thead>
-                    <tbody>
-                        {items
-                            .into_iter()
-                            .map(|c| {
-                                view! {
-                                    <tr data-testid="inventory-row">
-                                        <td>
-                                            <a href=routes::entity_path("credentials", c.id)>{c.name}</a>
-                                            <div class="mono subtle">{c.external_id}</div>
-                                        </td>
-                                        <td>{c.kind.label()} <div class="subtle">{c.provider}</div></td>
-                                        <td>{c.status.label()}</td>
-                                        <td>{owner(c.owner)}</td>
-                                        <td class="num-col num">{c.copies}</td>
-                                        <td class="nowrap">{when(c.last_used_at)}</td>
-                                        <td>
-                                            <RiskCell risk=c.risk />
-                                        </td>
-                                    </tr>
-                                }
-                            })
-                            .collect_view()}
-                    </tbody>
-                </table>
-            }
-            .into_any()
-        })
+fn credential_row(c: json::CredentialSummary) -> AnyView {
+    view! {
+        <tr data-testid="inventory-row">
+            <td>
+                <a href=routes::entity_path("credentials", c.id)>{c.name}</a>
+                <div class="mono subtle">{c.external_id}</div>
+            </td>
+            <td>{c.kind.label()} <div class="subtle">{c.provider}</div></td>
+            <td>{c.status.label()}</td>
+            <td>{owner(c.owner)}</td>
+            <td class="num-col num">{c.copies}</td>
+            <td class="nowrap">{when(c.last_used_at)}</td>
+            <td>
+                <RiskCell risk=c.risk />
+            </td>
+        </tr>
     }
+    .into_any()
 }
 
-#[component]
-fn AgentRows(search: Memo<String>) -> impl IntoView {
-    let page = LocalResource::new(move || {
-        let search = search.get();
-        async move { api::inventory::<json::AgentSummary>("agents", &search).await }
-    });
-    move || {
-        fetched(page.get(), search, |items| {
-            view! {
-                <table class="data" data-testid="inventory-table">
-                    <thead>
-                        <tr>
-                            <th>"Agent"</th>
-                            <th>"Category"</th>
-                            <th>"Environment"</th>
-                            <th>"Owner"</th>
-                            <th>"Last seen"</th>
-                            <th>"Risk"</th>
-                        </tr>
-                    </thead>
-                    <tbody>
-                        {items
-                            .into_iter()
-                            .map(|a| {
-                                view! {
-                                    <tr data-testid="inventory-row">
-                                        <td>
-                                            <a href=routes::entity_path("agents", a.id)>{a.name}</a>
-                                            <div class="subtle">
-                                                {a.platform} {if a.sanctioned { "" } else { " · shadow" }}
-                                            </div>
-                                        </td>
-                                        <td>{a.category.label()}</td>
-                                        <td>{a.environment.label()}</td>
-                                        <td>{owner(a.owner)}</td>
-                                        <td class="nowrap">{when(a.last_seen)}</td>
-                                        <td>
-                                            <RiskCell risk=a.risk />
-                                        </td>
-                                    </tr>
-                                }
-                            })
-                            .collect_view()}
-                    </tbody>
-                </table>
-            }
-            .into_any()
-        })
+fn agent_row(a: json::AgentSummary) -> AnyView {
+    view! {
+        <tr data-testid="inventory-row">
+            <td>
+                <a href=routes::entity_path("agents", a.id)>{a.name}</a>
+                <div class="subtle">{a.platform} {if a.sanctioned { "" } else { " · shadow" }}</div>
+            </td>
+            <td>{a.category.label()}</td>
+            <td>{a.environment.label()}</td>
+            <td>{owner(a.owner)}</td>
+            <td class="nowrap">{when(a.last_seen)}</td>
+            <td>
+                <RiskCell risk=a.risk />
+            </td>
+        </tr>
     }
+    .into_any()
 }
 
 fn owner(owner: Option<json::Ref>) -> AnyView {
