@@ -93,3 +93,32 @@ pub fn role_help(role: Role) -> &'static str {
         Role::Viewer => "Read only",
     }
 }
+
+/// A checkbox with its label, bound to `checked`.
+#[component]
+pub fn CheckField(
+    /// The visible label.
+    label: &'static str,
+    /// The input's `name` (also its test handle).
+    name: &'static str,
+    /// Whether it is ticked.
+    checked: RwSignal<bool>,
+) -> impl IntoView {
+    view! {
+        <label class="check">
+            <input
+                type="checkbox"
+                name=name
+                prop:checked=move || checked.get()
+                on:change=move |ev| checked.set(event_target_checked(&ev))
+            />
+            {label}
+        </label>
+    }
+}
+
+/// A failure in words (a refused form, an API error), announced to screen readers.
+#[component]
+pub fn Alert(#[prop(into)] message: String) -> impl IntoView {
+    view! { <p class="form-error" role="alert">{message}</p> }
+}

@@ -6,7 +6,7 @@ use leptos::task::spawn_local;
 
 use crate::api;
 use crate::auth::Auth;
-use crate::components::form::TextField;
+use crate::components::form::{Alert, TextField};
 
 /// Email and password; says so when the server runs on demo data.
 #[component]
@@ -53,7 +53,7 @@ pub fn SignIn(demo: Signal<bool>) -> impl IntoView {
                     value=password
                     required=true
                 />
-                {move || error.get().map(|message| view! { <p class="form-error" role="alert">{message}</p> })}
+                {move || error.get().map(|message| view! { <Alert message /> })}
                 <button type="submit" class="primary" disabled=move || busy.get()>
                     {move || if busy.get() { "Signing in…" } else { "Sign in" }}
                 </button>

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use model::api::{self as json, Role};
 
-use crate::components::form::{RolePicker, TextField};
+use crate::components::form::{Alert, CheckField, RolePicker, TextField};
 use crate::components::page::ScreenPage;
 use crate::routes::{self, Screen};
 use crate::{api, format};
@@ -26,7 +26,7 @@ pub fn Admin() -> impl IntoView {
                         .map(|result| match result {
                             Ok(list) => view! { <AccountList list editing refresh /> }.into_any(),
                             Err(error) => {
-                                view! { <p class="form-error" role="alert">{error.message}</p> }.into_any()
+                                view! { <Alert message=error.message /> }.into_any()
                             }
                         })
                 }}
@@ -155,17 +155,9 @@ fn AccountEditor(
     view! {
         <form class="editor" data-testid="account-editor" on:submit=submit>
             <RolePicker selected=roles name="edit-role" />
-            <label class="check">
-                <input
-                    type="checkbox"
-                    name="disabled"
-                    prop:checked=move || disabled.get()
-                    on:change=move |ev| disabled.set(event_target_checked(&ev))
-                />
-                "Barred from signing in (ends its sessions)"
-            </label>
+            <CheckField label="Barred from signing in (ends its sessions)" name="disabled" checked=disabled />
             <TextField label="New password (optional)" name="new-password" kind="password" autocomplete="new-password" value=password />
-            {move || error.get().map(|message| view! { <p class="form-error" role="alert">{message}</p> })}
+            {move || error.get().map(|message| view! { <Alert message /> })}
             <div class="form-actions">
                 <button type="submit" class="primary">"Save"</button>
                 <button type="button" class="secondary" on:click=move |_| editing.set(None)>"Cancel"</button>
@@ -221,7 +213,7 @@ fn NewAccountForm(refresh: Callback<()>) -> impl IntoView {
                 required=true
             />
             <RolePicker selected=roles name="new-role" />
-            {move || error.get().map(|message| view! { <p class="form-error" role="alert">{message}</p> })}
+            {move || error.get().map(|message| view! { <Alert message /> })}
             {move || {
                 created
                     .get()

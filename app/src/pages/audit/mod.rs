@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use model::api as json;
 
-use crate::components::form::TextField;
+use crate::components::form::{Alert, TextField};
 use crate::components::page::ScreenPage;
 use crate::routes::{self, Screen};
 use crate::{api, format};
@@ -46,7 +46,7 @@ pub fn Audit() -> impl IntoView {
                         .map(|result| match result {
                             Ok(page) => view! { <Entries page query /> }.into_any(),
                             Err(error) => {
-                                view! { <p class="form-error" role="alert">{error.message}</p> }.into_any()
+                                view! { <Alert message=error.message /> }.into_any()
                             }
                         })
                 }}
@@ -86,7 +86,7 @@ fn ChainStatus(result: Result<json::AuditChain, api::ApiError>) -> impl IntoView
             </div>
         }
         .into_any(),
-        Err(error) => view! { <p class="form-error" role="alert">{error.message}</p> }.into_any(),
+        Err(error) => view! { <Alert message=error.message /> }.into_any(),
     }
 }
 

@@ -10,7 +10,7 @@ use model::api::{self as json, RiskBand};
 use serde::de::DeserializeOwned;
 use web_sys::UrlSearchParams;
 
-use crate::components::form::TextField;
+use crate::components::form::{Alert, CheckField, TextField};
 use crate::components::page::ScreenPage;
 use crate::components::risk::RiskCell;
 use crate::routes::{self, Screen};
@@ -148,15 +148,7 @@ fn Filters(search: Memo<String>) -> impl IntoView {
                         .collect_view()}
                 </select>
             </label>
-            <label class="check">
-                <input
-                    type="checkbox"
-                    name="has_no_owner"
-                    prop:checked=move || unowned.get()
-                    on:change=move |ev| unowned.set(event_target_checked(&ev))
-                />
-                "Without an owner"
-            </label>
+            <CheckField label="Without an owner" name="has_no_owner" checked=unowned />
             <div class="form-actions">
                 <button type="submit" class="primary">"Filter"</button>
             </div>
@@ -204,7 +196,7 @@ fn rows<T: DeserializeOwned + Clone + 'static>(
     });
     move || match page.get() {
         None => view! { <p class="loading">"Loading…"</p> }.into_any(),
-        Some(Err(error)) => view! { <p class="form-error" role="alert">{error.message}</p> }.into_any(),
+        Some(Err(error)) => view! { <Alert message=error.message /> }.into_any(),
         Some(Ok(page)) if page.items.is_empty() => view! {
             <div class="empty-state" data-testid="inventory-empty">
                 <p class="empty-title">"Nothing matches these filters"</p>

@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use model::api::{self as json, RiskBand};
 
 use crate::api;
+use crate::components::form::Alert;
 use crate::components::page::ScreenPage;
 use crate::components::risk::RiskCell;
 use crate::routes::{self, Screen};
@@ -26,7 +27,7 @@ pub fn Overview() -> impl IntoView {
                             view! { <Posture overview summary /> }.into_any()
                         }
                         (Some(Err(error)), _) | (_, Some(Err(error))) => {
-                            view! { <p class="form-error" role="alert">{error.message}</p> }.into_any()
+                            view! { <Alert message=error.message /> }.into_any()
                         }
                         _ => view! { <p class="loading">"Reading the inventory…"</p> }.into_any(),
                     }
