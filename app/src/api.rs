@@ -80,6 +80,40 @@ pub async fn agent(id: i64) -> Result<json::AgentDetail, ApiError> {
     get_json(&format!("/api/v1/agents/{id}")).await
 }
 
+/// `GET /api/v1/coverage`: a team's owner coverage (the organisation's without).
+pub async fn coverage(team: Option<i64>) -> Result<json::Coverage, ApiError> {
+    get_json(&format!(
+        "/api/v1/coverage{}",
+        query_string(&json::CoverageQuery { team })
+    ))
+    .await
+}
+
+/// `GET /api/v1/ownership/gaps`: agents and credentials without an accountable owner.
+pub async fn gaps(query: &json::GapQuery) -> Result<json::Page<json::Gap>, ApiError> {
+    get_json(&format!("/api/v1/ownership/gaps{}", query_string(query))).await
+}
+
+/// `GET /api/v1/people`.
+pub async fn people(query: &json::PersonQuery) -> Result<json::Page<json::PersonSummary>, ApiError> {
+    get_json(&format!("/api/v1/people{}", query_string(query))).await
+}
+
+/// `POST /api/v1/ownership/assign` (managers in their teams, admins).
+pub async fn assign_owner(assignment: &json::OwnerAssignment) -> Result<Vec<json::OwnerChange>, ApiError> {
+    send(Request::post("/api/v1/ownership/assign"), assignment).await
+}
+
+/// `POST /api/v1/people/{id}/depart` (managers in their teams, admins).
+pub async fn depart_person(id: i64, departure: &json::Departure) -> Result<json::DepartureResult, ApiError> {
+    send(Request::post(&format!("/api/v1/people/{id}/depart")), departure).await
+}
+
+/// `POST /api/v1/ownership/transfer` (managers in their teams, admins).
+pub async fn transfer_ownership(transfer: &json::OwnerTransfer) -> Result<json::TransferResult, ApiError> {
+    send(Request::post("/api/v1/ownership/transfer"), transfer).await
+}
+
 /// `GET /api/v1/accounts` (admins).
 pub async fn accounts() -> Result<Vec<json::Account>, ApiError> {
     get_json("/api/v1/accounts").await

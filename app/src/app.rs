@@ -9,7 +9,7 @@ use crate::components::guard::Guard;
 use crate::components::shell::Shell;
 use crate::pages::{
     admin::Admin, audit::Audit, entity::Entity, inventory::Inventory, not_found::NotFound,
-    overview::Overview, placeholder::Placeholder,
+    overview::Overview, placeholder::Placeholder, teams::Teams,
 };
 use crate::routes::Screen;
 
@@ -24,6 +24,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/inventory") view=Inventory />
                     <Route path=path!("/inventory/:list") view=Inventory />
                     <Route path=path!("/inventory/:list/:id") view=Entity />
+                    <Route path=path!("/teams") view=|| view! { <Guard screen=Screen::Teams><Teams /></Guard> } />
                     <Route path=path!("/graph") view=|| view! { <Placeholder screen=Screen::Graph /> } />
                     <Route
                         path=path!("/approvals")

@@ -11,6 +11,8 @@ pub enum Screen {
     Overview,
     /// Every agent, credential, copy, resource and person.
     Inventory,
+    /// A manager's teams: coverage, the claim inbox, orphans, transfers.
+    Teams,
     /// The lineage graph explorer.
     Graph,
     /// Sensitive operations waiting for a decision.
@@ -23,9 +25,10 @@ pub enum Screen {
 
 impl Screen {
     /// The screens in navigation order.
-    pub const ALL: [Screen; 6] = [
+    pub const ALL: [Screen; 7] = [
         Screen::Overview,
         Screen::Inventory,
+        Screen::Teams,
         Screen::Graph,
         Screen::Approvals,
         Screen::Audit,
@@ -36,6 +39,7 @@ impl Screen {
     pub fn roles(self) -> Option<&'static [Role]> {
         match self {
             Screen::Overview | Screen::Inventory | Screen::Graph => None,
+            Screen::Teams => Some(&[Role::Manager, Role::Ciso, Role::Admin]),
             Screen::Approvals => Some(&[Role::Approver, Role::Ciso, Role::Admin]),
             Screen::Audit => Some(&[Role::Ciso, Role::Admin]),
             Screen::Admin => Some(&[Role::Admin]),
@@ -53,6 +57,7 @@ impl Screen {
         match self {
             Screen::Overview => "/",
             Screen::Inventory => "/inventory",
+            Screen::Teams => "/teams",
             Screen::Graph => "/graph",
             Screen::Approvals => "/approvals",
             Screen::Audit => "/audit",
@@ -65,6 +70,7 @@ impl Screen {
         match self {
             Screen::Overview => "Overview",
             Screen::Inventory => "Inventory",
+            Screen::Teams => "My teams",
             Screen::Graph => "Graph",
             Screen::Approvals => "Approvals",
             Screen::Audit => "Audit",
@@ -77,6 +83,9 @@ impl Screen {
         match self {
             Screen::Overview => "How exposed are we?",
             Screen::Inventory => "Which agents, credentials and copies exist, and who owns them?",
+            Screen::Teams => {
+                "What do my teams own, what near us has no owner, and is our coverage improving?"
+            }
             Screen::Graph => "Who reaches what, through which agent, tool and credential?",
             Screen::Approvals => "What is waiting for me, and is it safe?",
             Screen::Audit => "Who changed what, and is the log intact?",
@@ -89,6 +98,7 @@ impl Screen {
         match self {
             Screen::Overview => "◎",
             Screen::Inventory => "☰",
+            Screen::Teams => "⚑",
             Screen::Graph => "⋔",
             Screen::Approvals => "✓",
             Screen::Audit => "§",

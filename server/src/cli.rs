@@ -386,7 +386,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             "scored the inventory with a new risk model"
         );
     }
-    tokio::spawn(rescore_daily(db.clone()));
+    tokio::spawn(keep_posture(db.clone()));
     let state = AppState {
         db: db.clone(),
         settings: Arc::new(Settings {
@@ -412,19 +412,32 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Time moves scores (a key crosses 90 days without rotation): rescore daily.
-async fn rescore_daily(db: Db) {
-    let mut interval = tokio::time::interval(std::time::Duration::from_secs(24 * 60 * 60));
-    interval.tick().await; // the first tick is now, and the scores are fresh
+/// Keeps the posture current. Every hour it records today's posture
+/// snapshot (the coverage and risk history has a row for each day the server
+/// ran); on the first tick of a new day it first rescores, because time moves
+/// scores (a key crosses 90 days without rotation).
+async fn keep_posture(db: Db) {
+    let mut interval = tokio::time::interval(std::time::Duration::from_secs(60 * 60));
+    // The scores are fresh at start-up (rescored above when the model changed).
+    let mut scored_on = chrono::Utc::now().date_naive();
     loop {
-        interval.tick().await;
-        match crate::db::risk::recompute(&db, chrono::Utc::now(), "muster serve (daily)").await {
-            Ok(done) => tracing::info!(
-                credentials = done.scores.credentials(),
-                agents = done.scores.agents(),
-                "rescored risk"
-            ),
-            Err(error) => tracing::error!(error = ?error, "the daily risk recompute failed"),
+        interval.tick().await; // the first tick is now
+        let now = chrono::Utc::now();
+        if now.date_naive() != scored_on {
+            match crate::db::risk::recompute(&db, now, "muster serve (daily)").await {
+                Ok(done) => {
+                    scored_on = now.date_naive();
+                    tracing::info!(
+                        credentials = done.scores.credentials(),
+                        agents = done.scores.agents(),
+                        "rescored risk"
+                    );
+                }
+                Err(error) => tracing::error!(error = ?error, "the daily risk recompute failed"),
+            }
+        }
+        if let Err(error) = crate::db::coverage::snapshot(&db, now).await {
+            tracing::error!(error = ?error, "recording the posture snapshot failed");
         }
     }
 }

@@ -18,7 +18,7 @@ use rand_chacha::ChaCha8Rng;
 use crate::audit;
 use crate::db::sql::{Value, timestamp};
 use crate::db::{Backend, Db};
-use crate::db::{accounts, bulk, credentials, risk};
+use crate::db::{accounts, bulk, coverage, credentials, risk};
 use crate::fingerprint::Fingerprinter;
 
 /// How big an organisation to make.
@@ -190,7 +190,33 @@ pub async fn generate(
         scored.scores.credentials() + scored.scores.agents(),
         started.elapsed(),
     );
+    coverage::backfill(db, anchor.date_naive(), HISTORY_DAYS, past_posture).await?;
+    progress("posture history (days)", HISTORY_DAYS as usize, started.elapsed());
     Ok(summary)
+}
+
+/// Days of made-up posture history the demo records before its anchor.
+const HISTORY_DAYS: i64 = 60;
+
+/// The demo's past, `ago` days back, from today's figures: fewer agents and
+/// credentials, lower coverage, more orphans and more critical keys, with a
+/// weekly ripple, as an organisation that has been cleaning up for two
+/// months would show. Made up, and deterministic.
+fn past_posture(ago: i64, today: coverage::Figures) -> coverage::Figures {
+    let t = ago as f64 / HISTORY_DAYS as f64;
+    let ripple = 1.0 + 0.02 * (ago as f64 * std::f64::consts::TAU / 7.0).sin();
+    let scale = |n: i64, factor: f64| (n as f64 * factor).round() as i64;
+    let agents = scale(today.agents, 1.0 - 0.12 * t);
+    let credentials = scale(today.credentials, 1.0 - 0.08 * t);
+    coverage::Figures {
+        agents,
+        agents_owned: scale(today.agents_owned, (1.0 - 0.3 * t) * ripple).min(agents),
+        credentials,
+        credentials_owned: scale(today.credentials_owned, (1.0 - 0.25 * t) * ripple).min(credentials),
+        orphaned: scale(today.orphaned, 1.0 + 0.8 * t),
+        critical: scale(today.critical, (1.0 + 0.5 * t) * ripple),
+        high: scale(today.high, 1.0 + 0.2 * t),
+    }
 }
 
 const TABLES: [&str; 11] = [
@@ -1103,6 +1129,34 @@ pub async fn create_accounts(db: &Db, password: &str) -> anyhow::Result<()> {
             .details(serde_json::json!({ "roles": [role], "demo": true }));
         audit::append(&mut tx, &entry, now).await?;
     }
+    demo_manager(&mut tx).await?;
     tx.commit().await?;
+    Ok(())
+}
+
+/// Makes `manager@demo.test` a person of the inventory, heading the top-level
+/// team with the most sub-teams, so that the demo manager has teams to manage.
+/// Nothing happens on an empty inventory or when the person exists.
+async fn demo_manager(conn: &mut sqlx::AnyConnection) -> Result<(), sqlx::Error> {
+    const EMAIL: &str = "manager@demo.test";
+    let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM person WHERE email = $1")
+        .bind(EMAIL)
+        .fetch_optional(&mut *conn)
+        .await?;
+    let team: Option<i64> = sqlx::query_scalar(
+        "SELECT t.id FROM team t WHERE t.parent_id IS NULL \
+         ORDER BY (SELECT COUNT(*) FROM team s WHERE s.parent_id = t.id) DESC, t.id LIMIT 1",
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    if let (None, Some(team)) = (exists, team) {
+        sqlx::query(
+            "INSERT INTO person (name, email, team_id, status) VALUES ('Morgan Demo', $1, $2, 'active')",
+        )
+        .bind(EMAIL)
+        .bind(team)
+        .execute(&mut *conn)
+        .await?;
+    }
     Ok(())
 }

@@ -122,3 +122,14 @@ pub fn CheckField(
 pub fn Alert(#[prop(into)] message: String) -> impl IntoView {
     view! { <p class="form-error" role="alert">{message}</p> }
 }
+
+/// The outcome of an action: what was done (a status), or why not (an alert).
+#[component]
+pub fn Outcome(outcome: RwSignal<Option<Result<String, String>>>) -> impl IntoView {
+    move || {
+        outcome.get().map(|outcome| match outcome {
+            Ok(text) => view! { <p class="form-ok" role="status">{text}</p> }.into_any(),
+            Err(message) => view! { <Alert message /> }.into_any(),
+        })
+    }
+}

@@ -1,5 +1,6 @@
 //! Reusable widgets shared by the screens.
 
+pub mod chart;
 pub mod form;
 pub mod guard;
 pub mod page;

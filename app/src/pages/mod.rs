@@ -8,3 +8,4 @@ pub mod not_found;
 pub mod overview;
 pub mod placeholder;
 pub mod sign_in;
+pub mod teams;

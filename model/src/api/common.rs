@@ -87,6 +87,10 @@ pub struct Session {
     pub email: String,
     /// What the account may do.
     pub roles: Vec<super::Role>,
+    /// The team of the person in the inventory with the account's email, if
+    /// any: a manager changes ownership in it and its sub-teams.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team: Option<Ref>,
 }
 
 /// Parameters of `GET /api/v1/audit/export`.

@@ -371,3 +371,13 @@ wire_enum! {
         Credential = "credential", "Credential";
     }
 }
+
+wire_enum! {
+    /// Why an agent or credential lacks an accountable owner.
+    GapState("gap state") {
+        /// It never had an owner.
+        Unowned = "unowned", "Unowned";
+        /// Its owner has left the organisation.
+        Orphaned = "orphaned", "Orphaned";
+    }
+}

@@ -6,7 +6,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use super::Db;
-use super::sql::timestamp;
+use super::sql::{get_ref, timestamp};
 
 /// An account as the sign-in needs it.
 #[derive(Debug, Clone)]
@@ -253,7 +253,9 @@ pub async fn session_account(
     idle_since: DateTime<Utc>,
 ) -> Result<Option<json::Session>, sqlx::Error> {
     let row = sqlx::query(
-        "SELECT a.email, a.roles, s.last_seen_at FROM session s JOIN account a ON a.id = s.account_id \
+        "SELECT a.email, a.roles, s.last_seen_at, t.id AS team_id, t.name AS team_name \
+         FROM session s JOIN account a ON a.id = s.account_id \
+           LEFT JOIN person p ON p.email = a.email LEFT JOIN team t ON t.id = p.team_id \
          WHERE s.id_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2 AND s.last_seen_at > $3 \
          AND a.disabled = 0",
     )
@@ -275,5 +277,6 @@ pub async fn session_account(
     Ok(Some(json::Session {
         email: row.try_get("email")?,
         roles: parse_roles(&row.try_get::<String, _>("roles")?),
+        team: get_ref(&row, "team_id", "team_name")?,
     }))
 }

@@ -10,6 +10,7 @@ pub mod accounts;
 pub mod agent_tokens;
 pub mod agents;
 pub mod bulk;
+pub mod coverage;
 pub mod credentials;
 pub mod lineage;
 pub mod overview;

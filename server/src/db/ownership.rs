@@ -3,10 +3,11 @@
 
 use std::collections::HashSet;
 
+use chrono::{DateTime, Utc};
 use model::api::{self as json, OwnedKind, PersonStatus};
 use sqlx::{AnyConnection, Row};
 
-use super::sql::{self, Params, get_enum, get_ref, get_required_ref};
+use super::sql::{self, Params, get_enum, get_opt_time, get_ref, get_required_ref, timestamp};
 
 /// A person who may become an owner.
 #[derive(Debug, Clone)]
@@ -17,11 +18,13 @@ pub struct Candidate {
     pub status: PersonStatus,
     /// Their team, if any.
     pub team: Option<i64>,
+    /// When they left, if they did.
+    pub departed_at: Option<DateTime<Utc>>,
 }
 
 /// The person with this id.
 pub async fn candidate(conn: &mut AnyConnection, id: i64) -> Result<Option<Candidate>, sqlx::Error> {
-    let row = sqlx::query("SELECT id, name, status, team_id FROM person WHERE id = $1")
+    let row = sqlx::query("SELECT id, name, status, team_id, departed_at FROM person WHERE id = $1")
         .bind(id)
         .fetch_optional(conn)
         .await?;
@@ -30,6 +33,7 @@ pub async fn candidate(conn: &mut AnyConnection, id: i64) -> Result<Option<Candi
             person: get_required_ref(&row, "id", "name")?,
             status: get_enum(&row, "status")?,
             team: row.try_get("team_id")?,
+            departed_at: get_opt_time(&row, "departed_at")?,
         })
     })
     .transpose()
@@ -94,17 +98,24 @@ pub async fn set_owner(
     Ok(())
 }
 
+/// The team of the person whose email is `email`, if any.
+pub async fn team_of(conn: &mut AnyConnection, email: &str) -> Result<Option<json::Ref>, sqlx::Error> {
+    let row =
+        sqlx::query("SELECT t.id, t.name FROM person p JOIN team t ON t.id = p.team_id WHERE p.email = $1")
+            .bind(email)
+            .fetch_optional(conn)
+            .await?;
+    row.map(|row| get_required_ref(&row, "id", "name")).transpose()
+}
+
 /// The teams a manager may change ownership in: the team of the person whose
 /// email is the account's, and every team under it. Empty when the account
 /// matches no person with a team.
 pub async fn managed_teams(conn: &mut AnyConnection, email: &str) -> Result<HashSet<i64>, sqlx::Error> {
-    let team: Option<Option<i64>> = sqlx::query_scalar("SELECT team_id FROM person WHERE email = $1")
-        .bind(email)
-        .fetch_optional(&mut *conn)
-        .await?;
-    let Some(Some(team)) = team else {
+    let Some(team) = team_of(&mut *conn, email).await? else {
         return Ok(HashSet::new());
     };
+    let team = team.id;
     let mut params = Params::default();
     let subtree = sql::team_subtree(&mut params, team);
     let teams: Vec<i64> =
@@ -112,4 +123,32 @@ pub async fn managed_teams(conn: &mut AnyConnection, email: &str) -> Result<Hash
             .fetch_all(conn)
             .await?;
     Ok(teams.into_iter().collect())
+}
+
+/// Every agent or credential (whatever its state) this person owns, by id.
+pub async fn owned_by(
+    conn: &mut AnyConnection,
+    kind: OwnedKind,
+    person: i64,
+) -> Result<Vec<json::Ref>, sqlx::Error> {
+    sqlx::query(&format!(
+        "SELECT id, name FROM {} WHERE owner_id = $1 ORDER BY id",
+        kind.as_str()
+    ))
+    .bind(person)
+    .fetch_all(conn)
+    .await?
+    .iter()
+    .map(|row| get_required_ref(row, "id", "name"))
+    .collect()
+}
+
+/// Marks a person as having left at `at`.
+pub async fn depart(conn: &mut AnyConnection, person: i64, at: DateTime<Utc>) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE person SET status = 'departed', departed_at = $1 WHERE id = $2")
+        .bind(timestamp(at))
+        .bind(person)
+        .execute(conn)
+        .await?;
+    Ok(())
 }

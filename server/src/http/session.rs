@@ -13,7 +13,7 @@ use utoipa_axum::routes;
 use super::extract::ApiJson;
 use crate::audit::{self, Actor, Entry, Source};
 use crate::auth::{self, Caller};
-use crate::db::{accounts, throttle};
+use crate::db::{accounts, ownership, throttle};
 use crate::{ApiError, AppState};
 
 /// Routes open to anonymous callers.
@@ -75,10 +75,12 @@ async fn create_session(
         .target(format!("account:{}", account.id))
         .from(&source);
     audit::record(&mut tx, &entry, now).await?;
+    let team = ownership::team_of(&mut tx, &account.email).await?;
     tx.commit().await?;
     let body = json::Session {
         email: account.email,
         roles: account.roles,
+        team,
     };
     Ok((
         [(header::SET_COOKIE, auth::session_cookie(&headers, Some(&id)))],

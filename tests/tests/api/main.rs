@@ -4,6 +4,7 @@
 mod accounts;
 mod agent_tokens;
 mod audit;
+mod coverage;
 mod errors;
 mod headers;
 mod health;

@@ -7,6 +7,7 @@ mod inventory;
 mod overview;
 mod roles;
 mod shell;
+mod teams;
 
 use fantoccini::Locator;
 use muster_tests::browser::Browser;
@@ -28,9 +29,17 @@ async fn fill(browser: &Browser, css: &str, text: &str) {
     browser.wait_for(css).await.send_keys(text).await.unwrap();
 }
 
-/// Clicks the element matching `css`.
+/// Clicks the element matching `css`, scrolled to the middle of the window
+/// first: WebDriver's own scrolling can leave it under the sticky top bar.
 async fn click(browser: &Browser, css: &str) {
-    browser.wait_for(css).await.click().await.unwrap();
+    let element = browser.wait_for(css).await;
+    let reference = serde_json::to_value(&element).unwrap();
+    browser
+        .client()
+        .execute("arguments[0].scrollIntoView({block: 'center'})", vec![reference])
+        .await
+        .unwrap();
+    element.click().await.unwrap();
 }
 
 /// Whether an element matches `css` right now.

@@ -11,23 +11,35 @@ use super::{built_dist, nav_titles, present, sign_in, sign_out};
 /// Per demo account: the screens its navigation lists.
 const EXPECTED: &[(&str, &[&str])] = &[
     ("viewer@demo.test", &["Overview", "Inventory", "Graph"]),
-    ("manager@demo.test", &["Overview", "Inventory", "Graph"]),
+    (
+        "manager@demo.test",
+        &["Overview", "Inventory", "My teams", "Graph"],
+    ),
     (
         "approver@demo.test",
         &["Overview", "Inventory", "Graph", "Approvals"],
     ),
     (
         "ciso@demo.test",
-        &["Overview", "Inventory", "Graph", "Approvals", "Audit"],
+        &["Overview", "Inventory", "My teams", "Graph", "Approvals", "Audit"],
     ),
     (
         "admin@demo.test",
-        &["Overview", "Inventory", "Graph", "Approvals", "Audit", "Admin"],
+        &[
+            "Overview",
+            "Inventory",
+            "My teams",
+            "Graph",
+            "Approvals",
+            "Audit",
+            "Admin",
+        ],
     ),
 ];
 
 /// Screens that need a role, by path and title.
 const GUARDED: &[(&str, &str)] = &[
+    ("/teams", "My teams"),
     ("/approvals", "Approvals"),
     ("/audit", "Audit"),
     ("/admin", "Admin"),
