@@ -16,7 +16,7 @@ export PATH := $(HOME)/.cargo/bin:$(TOOLS_DIR)/node_modules/.bin:$(PATH)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BIND ?= 127.0.0.1:8080
 RUN_ARGS ?= --demo
-APP_SOURCES := $(shell find app model style public -type f) Trunk.toml Cargo.toml Cargo.lock
+APP_SOURCES := $(shell find app model style public -type f) Trunk.toml Cargo.toml Cargo.lock .cargo/config.toml
 
 .PHONY: help run test bench tools browser-tools lint dist build clean
 
@@ -37,12 +37,13 @@ test: tools browser-tools lint dist
 
 ## Benchmarks (not tests): results go in docs/benchmarks.md.
 BENCH_DB := target/bench/large.sqlite
-bench:
+bench: tools browser-tools dist
 	cargo build --release -p muster-server -p muster-tests
 	@[ -f $(BENCH_DB) ] || { mkdir -p target/bench && ./target/release/muster demo --scale large \
 	  --database $(BENCH_DB) --fingerprint-key-file target/bench/fingerprint.key; }
 	./target/release/bench-inventory $(BENCH_DB)
 	./target/release/bench-risk $(BENCH_DB)
+	./target/release/bench-overview $(BENCH_DB)
 
 build:
 	cargo build --release -p muster-server

@@ -114,6 +114,26 @@ pub async fn transfer_ownership(transfer: &json::OwnerTransfer) -> Result<json::
     send(Request::post("/api/v1/ownership/transfer"), transfer).await
 }
 
+/// `GET /api/v1/search`: anything by name, email, key id, ARN or fingerprint.
+pub async fn search(query: &json::SearchQuery) -> Result<json::SearchResults, ApiError> {
+    get_json(&format!("/api/v1/search{}", query_string(query))).await
+}
+
+/// `GET /api/v1/people/{id}`.
+pub async fn person(id: i64) -> Result<json::PersonDetail, ApiError> {
+    get_json(&format!("/api/v1/people/{id}")).await
+}
+
+/// `GET /api/v1/teams/{id}`.
+pub async fn team(id: i64) -> Result<json::TeamDetail, ApiError> {
+    get_json(&format!("/api/v1/teams/{id}")).await
+}
+
+/// `GET /api/v1/resources/{id}`.
+pub async fn resource(id: i64) -> Result<json::ResourceDetail, ApiError> {
+    get_json(&format!("/api/v1/resources/{id}")).await
+}
+
 /// `GET /api/v1/accounts` (admins).
 pub async fn accounts() -> Result<Vec<json::Account>, ApiError> {
     get_json("/api/v1/accounts").await

@@ -1,4 +1,27 @@
-//! How values read in lists: times, hashes, JSON details.
+//! How values read in lists: times, days, hashes, JSON details. Days are
+//! written by hand rather than with chrono's `format`, whose strftime
+//! machinery would add to every page's download.
+
+use chrono::{Datelike, NaiveDate};
+
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+/// `3 Dec 2026`.
+pub fn day(date: NaiveDate) -> String {
+    format!("{} {}", day_month(date), date.year())
+}
+
+/// `3 Dec`.
+pub fn day_month(date: NaiveDate) -> String {
+    format!("{} {}", date.day(), MONTHS[date.month0() as usize])
+}
+
+/// `2026-12-03`, as date inputs and the API want it.
+pub fn iso_day(date: NaiveDate) -> String {
+    format!("{:04}-{:02}-{:02}", date.year(), date.month(), date.day())
+}
 
 /// An RFC 3339 UTC time as `2026-11-22 13:02 UTC`: to the minute, which is
 /// what a person scanning a list compares.
@@ -63,6 +86,14 @@ mod tests {
         assert_eq!(minute("2026-11-22T13:02:07Z"), "2026-11-22 13:02 UTC");
         assert_eq!(second("2026-11-22T13:02:07Z"), "2026-11-22 13:02:07 UTC");
         assert_eq!(minute("yesterday"), "yesterday", "anything else as it is");
+    }
+
+    #[test]
+    fn days_read_as_people_write_them() {
+        let day = NaiveDate::from_ymd_opt(2026, 12, 3).unwrap();
+        assert_eq!(super::day(day), "3 Dec 2026");
+        assert_eq!(day_month(day), "3 Dec");
+        assert_eq!(iso_day(day), "2026-12-03");
     }
 
     #[test]

@@ -386,6 +386,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             "scored the inventory with a new risk model"
         );
     }
+    if crate::db::coverage::rehome_if_never(&db).await? {
+        tracing::info!("stored the team each agent and credential counts against for owner coverage");
+    }
     tokio::spawn(keep_posture(db.clone()));
     let state = AppState {
         db: db.clone(),

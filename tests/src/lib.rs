@@ -3,6 +3,7 @@
 //! `MUSTER_TEST_POSTGRES` is set), and [`browser`] drives headless Chromium.
 #![forbid(unsafe_code)]
 
+pub mod bench;
 pub mod browser;
 
 use std::net::SocketAddr;

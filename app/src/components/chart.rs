@@ -53,11 +53,7 @@ pub fn daily_svg(
         else {
             return String::new();
         };
-        let x_label = |x: &f64| {
-            (first + Duration::days(x.round() as i64))
-                .format("%-d %b")
-                .to_string()
-        };
+        let x_label = |x: &f64| crate::format::day_month(first + Duration::days(x.round() as i64));
         let y_label = |y: &f64| format!("{y:.0}{y_suffix}");
         let drawn = chart
             .configure_mesh()
@@ -92,7 +88,152 @@ pub fn daily_svg(
     svg
 }
 
-/// A chart with its legend and a text alternative for screen readers.
+/// Horizontal bars from 0 to 100 %, one per label, the first on top.
+pub fn bars_svg(labels: &[String], percents: &[f64], color: &str, size: (u32, u32)) -> String {
+    let n = labels.len() as u32;
+    if n == 0 {
+        return String::new();
+    }
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+        let label_font = ("sans-serif", 13).into_font().color(&rgb(LABEL));
+        let Ok(mut chart) = ChartBuilder::on(&root)
+            .margin(12)
+            .x_label_area_size(24)
+            .y_label_area_size(150)
+            .build_cartesian_2d(0f64..100f64, (0u32..n).into_segmented())
+        else {
+            return String::new();
+        };
+        // Segment 0 is at the bottom: the first label goes in the last one.
+        let name = |value: &SegmentValue<u32>| match value {
+            SegmentValue::CenterOf(i) => labels.get((n - 1 - i) as usize).cloned().unwrap_or_default(),
+            _ => String::new(),
+        };
+        let x_label = |x: &f64| format!("{x:.0}%");
+        let drawn = chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .light_line_style(TRANSPARENT)
+            .bold_line_style(rgb(GRID))
+            .axis_style(rgb(GRID))
+            .x_labels(5)
+            .y_labels(labels.len())
+            .x_label_formatter(&x_label)
+            .y_label_formatter(&name)
+            .label_style(label_font)
+            .draw();
+        if drawn.is_err() {
+            return String::new();
+        }
+        let bars = Histogram::horizontal(&chart)
+            .style(rgb(color).filled())
+            .margin(5)
+            .data(percents.iter().enumerate().map(|(i, p)| (n - 1 - i as u32, *p)));
+        let _ = chart.draw_series(bars);
+        let _ = root.present();
+    }
+    svg
+}
+
+/// Vertical bars, one per bin of `width` points from 0, each coloured by
+/// `color_of(bin)`, with an x label every `label_every` bins.
+pub fn histogram_svg(
+    counts: &[i64],
+    width: u32,
+    label_every: u32,
+    color_of: impl Fn(u32) -> &'static str,
+    size: (u32, u32),
+) -> String {
+    let n = counts.len() as u32;
+    let top = counts.iter().copied().max().unwrap_or(0).max(1) as f64 * 1.1;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+        let label_font = ("sans-serif", 13).into_font().color(&rgb(LABEL));
+        let Ok(mut chart) = ChartBuilder::on(&root)
+            .margin(12)
+            .x_label_area_size(24)
+            .y_label_area_size(46)
+            .build_cartesian_2d((0u32..n).into_segmented(), 0f64..top)
+        else {
+            return String::new();
+        };
+        let x_label = |value: &SegmentValue<u32>| match value {
+            SegmentValue::CenterOf(i) if i % label_every == 0 => format!("{}", i * width),
+            _ => String::new(),
+        };
+        let y_label = |y: &f64| format!("{y:.0}");
+        let drawn = chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .light_line_style(TRANSPARENT)
+            .bold_line_style(rgb(GRID))
+            .axis_style(rgb(GRID))
+            .x_labels(counts.len())
+            .y_labels(5)
+            .x_label_formatter(&x_label)
+            .y_label_formatter(&y_label)
+            .label_style(label_font)
+            .draw();
+        if drawn.is_err() {
+            return String::new();
+        }
+        let bars = Histogram::vertical(&chart)
+            .style_func(|bin, _| {
+                let bin = match bin {
+                    SegmentValue::Exact(i) | SegmentValue::CenterOf(i) => *i,
+                    SegmentValue::Last => n.saturating_sub(1),
+                };
+                rgb(color_of(bin)).filled()
+            })
+            .margin(2)
+            .data(counts.iter().enumerate().map(|(i, c)| (i as u32, *c as f64)));
+        let _ = chart.draw_series(bars);
+        let _ = root.present();
+    }
+    svg
+}
+
+/// An SVG chart with its legend and a text alternative for screen readers.
+#[component]
+pub fn Chart(
+    /// What the chart shows, in words (its accessible name).
+    #[prop(into)]
+    description: String,
+    /// The SVG, from one of this module's functions.
+    svg: String,
+    /// `(name, colour)` per legend entry.
+    #[prop(optional)]
+    legend: Vec<(&'static str, &'static str)>,
+) -> impl IntoView {
+    view! {
+        <figure class="chart">
+            <div class="chart-canvas" role="img" aria-label=description inner_html=svg></div>
+            {(!legend.is_empty())
+                .then(|| {
+                    view! {
+                        <figcaption class="chart-legend">
+                            {legend
+                                .into_iter()
+                                .map(|(name, color)| {
+                                    view! {
+                                        <span>
+                                            <span class="legend-swatch" style:background-color=color></span>
+                                            {name}
+                                        </span>
+                                    }
+                                })
+                                .collect_view()}
+                        </figcaption>
+                    }
+                })}
+        </figure>
+    }
+}
+
+/// Lines over days ([`daily_svg`]) in a [`Chart`].
 #[component]
 pub fn DailyChart(
     /// What the chart shows, in words (its accessible name).
@@ -109,22 +250,6 @@ pub fn DailyChart(
     y_suffix: &'static str,
 ) -> impl IntoView {
     let svg = daily_svg(&days, &series, y_max, y_suffix, (560, 230));
-    view! {
-        <figure class="chart">
-            <div class="chart-canvas" role="img" aria-label=description inner_html=svg></div>
-            <figcaption class="chart-legend">
-                {series
-                    .into_iter()
-                    .map(|line| {
-                        view! {
-                            <span>
-                                <span class="legend-swatch" style:background-color=line.color></span>
-                                {line.name}
-                            </span>
-                        }
-                    })
-                    .collect_view()}
-            </figcaption>
-        </figure>
-    }
+    let legend = series.iter().map(|line| (line.name, line.color)).collect();
+    view! { <Chart description svg legend /> }
 }

@@ -5,4 +5,5 @@ pub mod form;
 pub mod guard;
 pub mod page;
 pub mod risk;
+pub mod search;
 pub mod shell;

@@ -8,6 +8,7 @@ use leptos_router::components::A;
 
 use crate::api;
 use crate::auth::Auth;
+use crate::components::search::SearchBox;
 use crate::pages::sign_in::SignIn;
 use crate::routes::Screen;
 
@@ -30,7 +31,11 @@ pub fn Shell(children: ChildrenFn) -> impl IntoView {
                     <span class="brand-name">"Muster"</span>
                     <span class="brand-tagline">"agent identity governance"</span>
                 </a>
-                <div class="topbar-spacer"></div>
+                <div class="topbar-spacer">
+                    <Show when=move || auth.session.get().flatten().is_some()>
+                        <SearchBox />
+                    </Show>
+                </div>
                 <ServerStatus health />
                 <UserMenu />
             </header>

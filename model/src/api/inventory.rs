@@ -44,6 +44,8 @@ list_query! {
         sanctioned: bool,
         /// `true`: only agents without an owner.
         has_no_owner: bool,
+        /// `true`: only agents whose owner has left; `false`: all others.
+        orphaned: bool,
         /// Only agents whose risk score is in this band.
         band: RiskBand,
     }
@@ -77,6 +79,8 @@ list_query! {
         environment: Environment,
         /// `true`: only credentials without an owner.
         has_no_owner: bool,
+        /// `true`: only credentials whose owner has left; `false`: all others.
+        orphaned: bool,
         /// Only credentials used by this agent's tools.
         agent: i64,
         /// Only credentials whose risk score is in this band.

@@ -63,4 +63,8 @@ pub struct Overview {
     pub credential_owner_coverage: Share,
     /// Active credentials with a copy of their secret in a plaintext place.
     pub plaintext_exposed: Share,
+    /// Agents whose owner has left the organisation.
+    pub orphaned_agents: i64,
+    /// Active credentials whose owner has left the organisation.
+    pub orphaned_credentials: i64,
 }

@@ -121,4 +121,6 @@ pub struct RiskSummary {
     pub top_credentials: Vec<RankedRisk>,
     /// The 20 riskiest agents.
     pub top_agents: Vec<RankedRisk>,
+    /// Active credentials per bin of five points: 0–4, 5–9, …, 95–100.
+    pub histogram: Vec<i64>,
 }

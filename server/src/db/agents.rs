@@ -71,6 +71,16 @@ pub async fn list(db: &Db, query: &json::AgentQuery) -> Result<json::Page<json::
     if let Some(sanctioned) = query.sanctioned {
         conditions.push(format!("a.sanctioned = {}", params.bind(i64::from(sanctioned))));
     }
+    if let Some(orphaned) = query.orphaned {
+        conditions.push(
+            if orphaned {
+                "a.owner_id IN (SELECT id FROM person WHERE status = 'departed')"
+            } else {
+                "(a.owner_id IS NULL OR a.owner_id NOT IN (SELECT id FROM person WHERE status = 'departed'))"
+            }
+            .to_owned(),
+        );
+    }
     if let Some(unowned) = query.has_no_owner {
         conditions.push(
             if unowned {

@@ -9,6 +9,9 @@
 //! it; for a credential, the team of the owners of the agents that use it,
 //! else of the authors of its copies, else the team owning most of what it
 //! reaches. Items without any such evidence count for the organisation only.
+//! That team is stored on the row (`coverage_team_id`) by [`rehome`], which
+//! every change of ownership calls through `risk::refresh`, so that the
+//! figures are one indexed `GROUP BY` at any size.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -17,30 +20,74 @@ use model::api::{self as json, GapState, OwnedKind, RiskBand, Share};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use super::sql::{self, Paging, Params, Sort, get_enum, get_opt_time, get_ref, get_required_ref};
+use super::sql::{self, Paging, Params, Scope, Sort, get_enum, get_opt_time, get_ref, get_required_ref};
 use super::{Db, risk};
 use crate::ApiError;
 
-/// The team an agent counts against (see the module's documentation), over
-/// `agent a LEFT JOIN person po ON po.id = a.owner_id`.
-const AGENT_TEAM: &str =
-    "COALESCE(po.team_id, (SELECT pd.team_id FROM person pd WHERE pd.id = a.deployed_by_id))";
+/// The team an agent counts against (see the module's documentation), for
+/// `UPDATE agent`.
+const AGENT_TEAM: &str = "COALESCE((SELECT p.team_id FROM person p WHERE p.id = agent.owner_id), \
+     (SELECT p.team_id FROM person p WHERE p.id = agent.deployed_by_id))";
 
-/// The team a credential counts against, over
-/// `credential c LEFT JOIN person po ON po.id = c.owner_id`. COALESCE stops
-/// at the first answer on both engines, so owned credentials cost no
-/// subquery.
-const CREDENTIAL_TEAM: &str = "COALESCE(po.team_id, \
+/// The team a credential counts against, for `UPDATE credential`. COALESCE
+/// stops at the first answer on both engines, so an owned credential costs
+/// one lookup.
+const CREDENTIAL_TEAM: &str = "COALESCE((SELECT p.team_id FROM person p WHERE p.id = credential.owner_id), \
      (SELECT p.team_id FROM tool_credential tc JOIN agent_tool at ON at.tool_id = tc.tool_id \
         JOIN agent ag ON ag.id = at.agent_id JOIN person p ON p.id = ag.owner_id \
-      WHERE tc.credential_id = c.id AND p.team_id IS NOT NULL \
+      WHERE tc.credential_id = credential.id AND p.team_id IS NOT NULL \
       GROUP BY p.team_id ORDER BY COUNT(*) DESC, p.team_id LIMIT 1), \
      (SELECT p.team_id FROM credential_copy cc JOIN person p ON p.email = cc.author_email \
-      WHERE cc.credential_id = c.id AND p.team_id IS NOT NULL \
+      WHERE cc.credential_id = credential.id AND p.team_id IS NOT NULL \
       GROUP BY p.team_id ORDER BY COUNT(*) DESC, p.team_id LIMIT 1), \
      (SELECT r.owner_team_id FROM reach x JOIN resource r ON r.id = x.resource_id \
-      WHERE x.credential_id = c.id AND r.owner_team_id IS NOT NULL \
+      WHERE x.credential_id = credential.id AND r.owner_team_id IS NOT NULL \
       GROUP BY r.owner_team_id ORDER BY COUNT(*) DESC, r.owner_team_id LIMIT 1))";
+
+/// Sets `coverage_team_id` of these credentials and agents (or of all):
+/// called by every change of ownership or lineage, in its transaction.
+pub async fn rehome(
+    conn: &mut AnyConnection,
+    credentials: Scope<'_>,
+    agents: Scope<'_>,
+) -> Result<(), sqlx::Error> {
+    for (table, expression, scope) in [
+        ("credential", CREDENTIAL_TEAM, credentials),
+        ("agent", AGENT_TEAM, agents),
+    ] {
+        let mut params = Params::default();
+        let filter = scope.condition("id", &mut params);
+        sqlx::query_with(
+            &format!("UPDATE {table} SET coverage_team_id = {expression} WHERE {filter}"),
+            params.args(),
+        )
+        .execute(&mut *conn)
+        .await?;
+    }
+    if matches!((credentials, agents), (Scope::All, Scope::All)) {
+        sql::put_setting(conn, REHOMED, &sql::timestamp(Utc::now())).await?;
+    }
+    Ok(())
+}
+
+/// The setting that records the last time every row was re-homed.
+const REHOMED: &str = "coverage_rehomed_at";
+
+/// Re-homes everything once on a database that never was (one upgraded from
+/// before coverage teams were stored); later changes keep them current.
+pub async fn rehome_if_never(db: &Db) -> Result<bool, sqlx::Error> {
+    let done: Option<String> = sqlx::query_scalar("SELECT value FROM setting WHERE name = $1")
+        .bind(REHOMED)
+        .fetch_optional(db.pool())
+        .await?;
+    if done.is_some() {
+        return Ok(false);
+    }
+    let mut tx = db.begin().await?;
+    rehome(&mut tx, Scope::All, Scope::All).await?;
+    tx.commit().await?;
+    Ok(true)
+}
 
 /// The team key of the organisation as a whole in `posture_snapshot`.
 const ORGANISATION: i64 = 0;
@@ -166,25 +213,24 @@ pub async fn rollup(conn: &mut AnyConnection) -> Result<Rollup, sqlx::Error> {
             ))
         })
         .collect::<Result<_, sqlx::Error>>()?;
-    let critical = risk::band_condition("risk_score", RiskBand::Critical);
-    let high = risk::band_condition("risk_score", RiskBand::High);
-    let agents = format!(
-        "SELECT team, COUNT(*) AS total, \
-           SUM(CASE WHEN status = 'active' THEN 1 ELSE 0 END) AS owned, \
-           SUM(CASE WHEN status = 'departed' THEN 1 ELSE 0 END) AS orphaned, \
+    let critical = risk::band_condition("c.risk_score", RiskBand::Critical);
+    let high = risk::band_condition("c.risk_score", RiskBand::High);
+    // `+` keeps SQLite from walking the owner index person by person: the
+    // covering index on (status, coverage_team_id, owner_id, ...) is faster.
+    let agents = "SELECT a.coverage_team_id AS team, COUNT(*) AS total, \
+           SUM(CASE WHEN p.status = 'active' THEN 1 ELSE 0 END) AS owned, \
+           SUM(CASE WHEN p.status = 'departed' THEN 1 ELSE 0 END) AS orphaned, \
            0 AS critical, 0 AS high \
-         FROM (SELECT po.status, {AGENT_TEAM} AS team FROM agent a LEFT JOIN person po ON po.id = a.owner_id) t \
-         GROUP BY team"
-    );
+         FROM agent a LEFT JOIN person p ON p.id = +a.owner_id GROUP BY a.coverage_team_id"
+        .to_owned();
     let credentials = format!(
-        "SELECT team, COUNT(*) AS total, \
-           SUM(CASE WHEN status = 'active' THEN 1 ELSE 0 END) AS owned, \
-           SUM(CASE WHEN status = 'departed' THEN 1 ELSE 0 END) AS orphaned, \
+        "SELECT c.coverage_team_id AS team, COUNT(*) AS total, \
+           SUM(CASE WHEN p.status = 'active' THEN 1 ELSE 0 END) AS owned, \
+           SUM(CASE WHEN p.status = 'departed' THEN 1 ELSE 0 END) AS orphaned, \
            SUM(CASE WHEN {critical} THEN 1 ELSE 0 END) AS critical, \
            SUM(CASE WHEN {high} THEN 1 ELSE 0 END) AS high \
-         FROM (SELECT po.status, c.risk_score, {CREDENTIAL_TEAM} AS team \
-               FROM credential c LEFT JOIN person po ON po.id = c.owner_id WHERE c.status = 'active') t \
-         GROUP BY team"
+         FROM credential c LEFT JOIN person p ON p.id = +c.owner_id \
+         WHERE c.status = 'active' GROUP BY c.coverage_team_id"
     );
     let mut own: HashMap<Option<i64>, Figures> = HashMap::new();
     for (sql, is_agent) in [(agents, true), (credentials, false)] {
@@ -315,7 +361,8 @@ pub async fn coverage(db: &Db, team: Option<i64>, now: DateTime<Utc>) -> Result<
                     .cmp(&b.team.as_ref().map(|t| &t.name))
             })
     });
-    let gaps = gaps(
+    let figures = rollup.coverage(team);
+    let gaps = gaps_page(
         db,
         &json::GapQuery {
             team,
@@ -323,6 +370,7 @@ pub async fn coverage(db: &Db, team: Option<i64>, now: DateTime<Utc>) -> Result<
             ..Default::default()
         },
         now,
+        Some(figures.orphaned + figures.unowned),
     )
     .await?;
     let today = now.date_naive();
@@ -356,7 +404,7 @@ pub async fn coverage(db: &Db, team: Option<i64>, now: DateTime<Utc>) -> Result<
     .collect::<Result<_, sqlx::Error>>()?;
     history.push(rollup.figures(team).point(today));
     Ok(json::Coverage {
-        coverage: rollup.coverage(team),
+        coverage: figures,
         teams,
         gaps,
         history,
@@ -401,6 +449,17 @@ pub async fn gaps(
     query: &json::GapQuery,
     now: DateTime<Utc>,
 ) -> Result<json::Page<json::Gap>, ApiError> {
+    gaps_page(db, query, now, None).await
+}
+
+/// [`gaps`], with the total given when the caller has it already (the
+/// coverage figures count every gap), which saves a scan.
+async fn gaps_page(
+    db: &Db,
+    query: &json::GapQuery,
+    now: DateTime<Utc>,
+    known_total: Option<i64>,
+) -> Result<json::Page<json::Gap>, ApiError> {
     // Ties sort by kind then id, which together name one row.
     let paging = Paging::new(
         query.page,
@@ -410,21 +469,32 @@ pub async fn gaps(
         "g.kind, g.id",
     )?;
     let mut params = Params::default();
-    let mut parts = Vec::new();
-    if query.kind != Some(OwnedKind::Credential) {
-        parts.push(format!(
-            "SELECT 'agent' AS kind, a.id, a.name, po.id AS owner_id, po.name AS owner_name, po.departed_at, \
-               a.risk_score, a.risk_factors, {AGENT_TEAM} AS team \
-             FROM agent a LEFT JOIN person po ON po.id = a.owner_id \
-             WHERE a.owner_id IS NULL OR po.status = 'departed'"
+    // Each part in two forms: every column for the page, and only what the
+    // filters read for the count.
+    let mut rows = Vec::new();
+    let mut keys = Vec::new();
+    for (kind, table, alias, extra) in [
+        (OwnedKind::Agent, "agent", "a", ""),
+        (
+            OwnedKind::Credential,
+            "credential",
+            "c",
+            "c.status = 'active' AND ",
+        ),
+    ] {
+        if query.kind.is_some_and(|wanted| wanted != kind) {
+            continue;
+        }
+        let from = format!(
+            "FROM {table} {alias} LEFT JOIN person po ON po.id = {alias}.owner_id \
+             WHERE {extra}({alias}.owner_id IS NULL OR po.status = 'departed')"
+        );
+        rows.push(format!(
+            "SELECT '{kind}' AS kind, {alias}.id, {alias}.name, po.id AS owner_id, po.name AS owner_name, \
+               po.departed_at, {alias}.risk_score, {alias}.risk_factors, {alias}.coverage_team_id AS team {from}"
         ));
-    }
-    if query.kind != Some(OwnedKind::Agent) {
-        parts.push(format!(
-            "SELECT 'credential' AS kind, c.id, c.name, po.id AS owner_id, po.name AS owner_name, po.departed_at, \
-               c.risk_score, c.risk_factors, {CREDENTIAL_TEAM} AS team \
-             FROM credential c LEFT JOIN person po ON po.id = c.owner_id \
-             WHERE c.status = 'active' AND (c.owner_id IS NULL OR po.status = 'departed')"
+        keys.push(format!(
+            "SELECT {alias}.name, {alias}.owner_id, {alias}.coverage_team_id AS team {from}"
         ));
     }
     let mut conditions = Vec::new();
@@ -441,20 +511,34 @@ pub async fn gaps(
     if let Some(text) = sql::search_text(&query.q) {
         conditions.push(sql::text_match(&mut params, db.backend(), &["g.name"], text));
     }
-    let from = format!(
-        "FROM ({}) g {}",
-        parts.join(" UNION ALL "),
-        sql::where_clause(&conditions)
-    );
-    let page = db
-        .list_page(
-            &format!("SELECT COUNT(*) {from}"),
-            &format!("SELECT g.* {from} {}", paging.tail()),
-            params,
-            &paging,
-            gap_row,
-        )
-        .await?;
+    let filter = sql::where_clause(&conditions);
+    let rows = sqlx::query_with(
+        &format!(
+            "SELECT g.* FROM ({}) g {filter} {}",
+            rows.join(" UNION ALL "),
+            paging.tail()
+        ),
+        params.args(),
+    )
+    .fetch_all(db.pool())
+    .await?
+    .iter()
+    .map(gap_row)
+    .collect::<Result<Vec<_>, _>>()?;
+    // A short first page is the whole list; the caller may know the total.
+    let total = match known_total {
+        _ if paging.page == 1 && rows.len() < paging.limit as usize => rows.len() as i64,
+        Some(total) => total,
+        None => {
+            sqlx::query_scalar_with(
+                &format!("SELECT COUNT(*) FROM ({}) g {filter}", keys.join(" UNION ALL ")),
+                params.args(),
+            )
+            .fetch_one(db.pool())
+            .await?
+        }
+    };
+    let page = paging.page(rows, total);
     let mut conn = db.pool().acquire().await?;
     let teams = team_names(&mut conn, page.items.iter().filter_map(|g| g.team)).await?;
     let mut hints = hints(&mut conn, &page.items).await?;

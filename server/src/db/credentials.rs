@@ -89,6 +89,16 @@ pub async fn list(
             .collect();
         conditions.push(format!("c.reach_environments IN ({})", masks.join(", ")));
     }
+    if let Some(orphaned) = query.orphaned {
+        conditions.push(
+            if orphaned {
+                "c.owner_id IN (SELECT id FROM person WHERE status = 'departed')"
+            } else {
+                "(c.owner_id IS NULL OR c.owner_id NOT IN (SELECT id FROM person WHERE status = 'departed'))"
+            }
+            .to_owned(),
+        );
+    }
     if let Some(unowned) = query.has_no_owner {
         conditions.push(
             if unowned {

@@ -11,30 +11,10 @@ use futures::TryStreamExt;
 use model::api::{self as json, AgentCategory, PersonStatus, RiskBand};
 use sqlx::{AnyConnection, Row};
 
-use super::sql::{Params, Value, get_enum, get_opt_time, get_time, timestamp};
-use super::{Backend, Db, bulk};
+use super::sql::{self, Params, Scope, Value, get_enum, get_opt_time, get_time, timestamp};
+use super::{Backend, Db, bulk, coverage};
 use crate::risk::{self, Assessment, Fired};
 use crate::{ApiError, audit};
-
-/// Which rows a load covers.
-enum Scope<'a> {
-    All,
-    Ids(&'a [i64]),
-}
-
-impl Scope<'_> {
-    /// `column IN (...)`, or a condition that always holds.
-    fn condition(&self, column: &str, params: &mut Params) -> String {
-        match self {
-            Scope::All => "1 = 1".to_owned(),
-            Scope::Ids([]) => "1 = 0".to_owned(),
-            Scope::Ids(ids) => {
-                let list: Vec<String> = ids.iter().map(|id| params.bind(*id)).collect();
-                format!("{column} IN ({})", list.join(", "))
-            }
-        }
-    }
-}
 
 fn person(name: Option<String>, status: Option<String>) -> Option<risk::Person> {
     name.map(|name| risk::Person {
@@ -511,21 +491,8 @@ pub async fn store_all(
     sqlx::query("DELETE FROM risk_staging")
         .execute(&mut *conn)
         .await?;
-    for (name, value) in [
-        ("risk_model_version", risk::MODEL_VERSION.to_owned()),
-        ("risk_computed_at", timestamp(now)),
-    ] {
-        sqlx::query(
-            "INSERT INTO setting (name, value, updated_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-        )
-        .bind(name)
-        .bind(value)
-        .bind(timestamp(Utc::now()))
-        .execute(&mut *conn)
-        .await?;
-    }
-    Ok(())
+    sql::put_setting(conn, "risk_model_version", risk::MODEL_VERSION).await?;
+    sql::put_setting(conn, "risk_computed_at", &timestamp(now)).await
 }
 
 /// What a full recompute did, and how long each part took.
@@ -543,6 +510,8 @@ pub async fn recompute(db: &Db, now: DateTime<Utc>, actor: &str) -> Result<Recom
     let started = Instant::now();
     let mut tx = db.begin().await?;
     store_all(&mut tx, db.backend(), &scores, now).await?;
+    // Scores and coverage teams both derive from the whole inventory.
+    coverage::rehome(&mut tx, Scope::All, Scope::All).await?;
     let entry = audit::Entry::new(audit::Actor::System(actor.to_owned()), "risk.recompute").details(
         serde_json::json!({
             "risk_model_version": risk::MODEL_VERSION,
@@ -587,6 +556,9 @@ pub async fn refresh(
     credential_ids.extend(agents.values().flat_map(|(_, _, ids)| ids.iter().copied()));
     let credential_ids: Vec<i64> = credential_ids.into_iter().collect();
     let credentials = load_credentials(conn, &Scope::Ids(&credential_ids)).await?;
+    // The same change may move what these count against for owner coverage
+    // (an agent's new owner re-homes the unowned credentials it uses).
+    coverage::rehome(conn, Scope::Ids(&credential_ids), Scope::Ids(&agent_ids)).await?;
     let (credentials, agents) = score(credentials, agents, now);
     for entity in &credentials {
         sqlx::query(
@@ -738,6 +710,19 @@ pub async fn summary(db: &Db) -> Result<json::RiskSummary, ApiError> {
         });
     }
 
+    // Twenty bins of five points, so that band edges (25, 50, 75) fall
+    // between bins; a score of 100 joins the last.
+    let mut histogram = vec![0i64; 20];
+    for row in sqlx::query(
+        "SELECT risk_score / 5 AS bin, COUNT(*) AS n FROM credential WHERE status = 'active' GROUP BY risk_score / 5",
+    )
+    .fetch_all(db.pool())
+    .await?
+    {
+        let bin: i64 = row.try_get("bin")?;
+        histogram[bin.clamp(0, 19) as usize] += row.try_get::<i64, _>("n")?;
+    }
+
     // Ties broken as the lists' `?sort=-risk` breaks them, so that the top 20
     // are the first rows of that list.
     let top = |table: &str, filter: &str| {
@@ -775,5 +760,6 @@ pub async fn summary(db: &Db) -> Result<json::RiskSummary, ApiError> {
         by_category,
         top_credentials,
         top_agents,
+        histogram,
     })
 }

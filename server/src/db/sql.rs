@@ -7,7 +7,7 @@ use std::str::FromStr;
 use chrono::{DateTime, SecondsFormat, Utc};
 use model::api as json;
 use sqlx::any::{AnyArguments, AnyRow};
-use sqlx::{Arguments, Row};
+use sqlx::{AnyConnection, Arguments, Row};
 
 use super::Backend;
 use crate::ApiError;
@@ -313,4 +313,41 @@ pub fn get_required_ref(row: &AnyRow, id: &str, name: &str) -> Result<json::Ref,
         id: row.try_get(id)?,
         name: row.try_get(name)?,
     })
+}
+
+/// Which rows a query covers: all of them, or these ids.
+#[derive(Debug, Clone, Copy)]
+pub enum Scope<'a> {
+    /// Every row.
+    All,
+    /// The rows with these ids (none when empty).
+    Ids(&'a [i64]),
+}
+
+impl Scope<'_> {
+    /// `column IN (...)`, or a condition that always (or never) holds.
+    pub fn condition(&self, column: &str, params: &mut Params) -> String {
+        match self {
+            Scope::All => "1 = 1".to_owned(),
+            Scope::Ids([]) => "1 = 0".to_owned(),
+            Scope::Ids(ids) => {
+                let list: Vec<String> = ids.iter().map(|id| params.bind(*id)).collect();
+                format!("{column} IN ({})", list.join(", "))
+            }
+        }
+    }
+}
+
+/// Sets a server-wide setting (`setting` table), inserting or replacing it.
+pub async fn put_setting(conn: &mut AnyConnection, name: &str, value: &str) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO setting (name, value, updated_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+    )
+    .bind(name)
+    .bind(value)
+    .bind(timestamp(Utc::now()))
+    .execute(conn)
+    .await?;
+    Ok(())
 }

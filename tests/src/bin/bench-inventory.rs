@@ -5,43 +5,18 @@
 //! endpoint. The baseline, measured in the same run, is `GET /api/health`
 //! (one trivial query): each endpoint's p99 is also printed as a ratio to it.
 
-use std::path::PathBuf;
-use std::sync::Arc;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
-use muster_server::db::{Db, Target};
-use muster_server::{AppState, Settings};
+use muster_tests::bench;
 
 const RUNS: usize = 100;
 
 #[tokio::main]
 async fn main() {
-    let path = std::env::args()
-        .nth(1)
-        .map(PathBuf::from)
-        .unwrap_or_else(|| "target/bench/large.sqlite".into());
-    let db = Db::open(&Target::Sqlite(path.clone()))
-        .await
-        .expect("the database opens");
-    if muster_server::demo::is_empty(&db).await.unwrap() {
-        eprintln!(
-            "{} is empty: run `muster demo --scale large --database {}` first",
-            path.display(),
-            path.display()
-        );
-        std::process::exit(2);
-    }
-    let state = AppState {
-        db: db.clone(),
-        settings: Arc::new(Settings {
-            dist: "dist".into(),
-            demo: false,
-        }),
-    };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, muster_server::app(state)).await.unwrap() });
-    let client = reqwest::Client::new();
+    let (path, db) = bench::open_large().await;
+    let base = bench::serve(&db, Path::new("dist")).await;
+    let client = bench::signed_in_client(&db, &base).await;
 
     // Identifiers to look up, taken from the data itself.
     let key: String = sqlx::query_scalar(
@@ -124,6 +99,22 @@ async fn main() {
         (
             "search with no match",
             vec!["/api/v1/search?q=no-such-thing-anywhere".into()],
+        ),
+        ("overview figures", vec!["/api/v1/overview".into()]),
+        ("risk summary", vec!["/api/v1/risk/summary".into()]),
+        (
+            "owner coverage of the organisation",
+            vec!["/api/v1/coverage".into()],
+        ),
+        (
+            "owner coverage of a team subtree",
+            vec![format!("/api/v1/coverage?team={engineering}")],
+        ),
+        (
+            "ownership gaps of a team subtree, orphans by due date",
+            vec![format!(
+                "/api/v1/ownership/gaps?team={engineering}&state=orphaned&sort=due"
+            )],
         ),
     ];
 

@@ -3,6 +3,8 @@
 
 use chrono::{Duration, Utc};
 use model::api::{self as json, GapState, OwnedKind, Role};
+use muster_server::db::coverage;
+use muster_server::db::sql::Scope;
 use muster_tests::{Backend, TestApp, on_every_backend, spawn_app};
 
 /// Engineering (1) > Platform (2) > Data (3), and Sales (4) beside them.
@@ -81,6 +83,9 @@ async fn build_organisation(app: &TestApp) {
             .await
             .unwrap_or_else(|e| panic!("{statement}: {e}"));
     }
+    // What an import does after writing rows: derive the teams they count against.
+    let mut conn = app.db.pool().acquire().await.unwrap();
+    coverage::rehome(&mut conn, Scope::All, Scope::All).await.unwrap();
 }
 
 fn share(count: i64, total: i64) -> json::Share {

@@ -318,6 +318,25 @@ async fn a_leaver_leaves_orphans_whose_risk_rises_until_a_transfer_re_homes_them
         overview.agent_owner_coverage.count,
         overview_before.agent_owner_coverage.count - agents
     );
+    assert_eq!(overview.orphaned_agents, overview_before.orphaned_agents + agents);
+    assert_eq!(
+        overview.orphaned_credentials,
+        overview_before.orphaned_credentials + active
+    );
+    let listed: json::Page<json::AgentSummary> = app.get_json("/api/v1/agents?orphaned=true&limit=1").await;
+    assert_eq!(
+        listed.total, overview.orphaned_agents,
+        "the card's link lists them"
+    );
+    let listed: json::Page<json::CredentialSummary> = app
+        .get_json("/api/v1/credentials?orphaned=true&status=active&limit=1")
+        .await;
+    assert_eq!(listed.total, overview.orphaned_credentials);
+    let others: json::Page<json::AgentSummary> = app.get_json("/api/v1/agents?orphaned=false&limit=1").await;
+    assert_eq!(
+        others.total + overview.orphaned_agents,
+        one(&app, "SELECT COUNT(*) FROM agent").await
+    );
 
     // Marking them again changes nothing and records nothing.
     let audit = one(&app, "SELECT COUNT(*) FROM audit_event").await;

@@ -20,6 +20,13 @@ async fn the_demo_organisation_is_scored_with_explained_factors_and_summarised(b
         .await;
     let bands = &summary.credentials;
     assert_eq!(bands.low + bands.medium + bands.high + bands.critical, active);
+    assert_eq!(summary.histogram.len(), 20);
+    assert_eq!(summary.histogram.iter().sum::<i64>(), active);
+    assert_eq!(
+        summary.histogram[15..].iter().sum::<i64>(),
+        bands.critical,
+        "bins 15 to 19 hold the scores from 75"
+    );
     assert!(
         bands.critical > 0 && bands.high > 0 && bands.medium > 0,
         "{bands:?}"

@@ -98,6 +98,48 @@ async fn the_inventory_filters_through_the_url_and_pages_on_the_server() {
         .await;
     browser.wait_for("[data-testid=credentials] a").await;
     browser.screenshot("agent").await;
+
+    // From the credential's page: a resource it reaches, then its owning
+    // team; and a person with what they own.
+    let resource = &detail.reach[0].resource;
+    browser
+        .goto(&app.url(&format!("/inventory/credentials/{}", top.id)))
+        .await;
+    click(
+        &browser,
+        &format!(
+            "[data-testid=reach] a[href='/inventory/resources/{}']",
+            resource.id
+        ),
+    )
+    .await;
+    browser
+        .wait_for_text("[data-testid=resource-page] h1", &resource.name)
+        .await;
+    browser.wait_for_text("[data-testid=reached-by]", &top.name).await;
+    browser.screenshot("resource").await;
+    if let Some(team) = &resource.owner_team {
+        click(&browser, "[data-testid=resource-page] .entity-header a").await;
+        browser
+            .wait_for_text("[data-testid=team-page] h1", &team.name)
+            .await;
+        browser.wait_for("[data-testid=members] a").await;
+        browser.screenshot("team").await;
+    }
+    let owner: i64 = app
+        .count("SELECT owner_id FROM agent WHERE owner_id IS NOT NULL ORDER BY id LIMIT 1")
+        .await;
+    let person: json::PersonDetail = app.get_json(&format!("/api/v1/people/{owner}")).await;
+    browser
+        .goto(&app.url(&format!("/inventory/people/{owner}")))
+        .await;
+    browser
+        .wait_for_text("[data-testid=person-page] h1", &person.person.name)
+        .await;
+    browser
+        .wait_for_text("[data-testid=owned-agents]", &person.agents[0].name)
+        .await;
+    browser.screenshot("person").await;
     browser.assert_no_console_errors().await;
     browser.close().await;
 }

@@ -6,6 +6,7 @@ mod admin;
 mod inventory;
 mod overview;
 mod roles;
+mod search;
 mod shell;
 mod teams;
 

@@ -37,6 +37,27 @@ async fn the_overview_answers_first_and_links_each_figure_to_its_list() {
             top.risk.leading.as_deref().unwrap().split(':').next().unwrap(),
         )
         .await;
+    // The charts: scores by band, coverage by top-level team, both trends.
+    browser.wait_for("[data-testid=histogram] svg rect").await;
+    browser.wait_for("[data-testid=risk-trend] svg polyline").await;
+    browser
+        .wait_for("[data-testid=coverage-trend] svg polyline")
+        .await;
+    let coverage: json::Coverage = app.get_json("/api/v1/coverage").await;
+    let first = coverage.teams[0].team.as_ref().unwrap();
+    browser
+        .wait_for_text("[data-testid=team-coverage] svg", &first.name)
+        .await;
+    let orphaned: json::Overview = app.get_json("/api/v1/overview").await;
+    browser
+        .wait_for_text(
+            "[data-testid=cards]",
+            &format!(
+                "{} agents, {} credentials whose owner left",
+                orphaned.orphaned_agents, orphaned.orphaned_credentials
+            ),
+        )
+        .await;
     browser.screenshot("overview").await;
 
     click(&browser, "[data-testid=answer] a[href*='band=critical']").await;

@@ -98,7 +98,7 @@ fn Filters(query: Memo<json::AuditQuery>) -> impl IntoView {
     let action = RwSignal::new(current.action.unwrap_or_default());
     let target = RwSignal::new(current.target.unwrap_or_default());
     let text = RwSignal::new(current.q.unwrap_or_default());
-    let day = |time: Option<chrono::DateTime<chrono::Utc>>| time.map(|t| t.format("%Y-%m-%d").to_string());
+    let day = |time: Option<chrono::DateTime<chrono::Utc>>| time.map(|t| format::iso_day(t.date_naive()));
     let since = RwSignal::new(day(current.since).unwrap_or_default());
     let until = RwSignal::new(day(current.until).unwrap_or_default());
     // Follow the URL when it changes under the form (a link in the table).

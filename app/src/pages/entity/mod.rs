@@ -1,6 +1,7 @@
-//! Entity pages: a credential or an agent, its risk explained factor by
-//! factor, and what it is connected to. Other kinds keep the placeholder
-//! until their pages are built.
+//! Entity pages: a credential or an agent with its risk explained factor by
+//! factor and what it is connected to; a person with what they own; a team
+//! with its place in the hierarchy and its people; a resource with the
+//! credentials that reach it. Tools and copies keep the placeholder.
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
@@ -27,6 +28,9 @@ pub fn Entity() -> impl IntoView {
     move || match target.get() {
         (list, Some(id)) if list == "credentials" => view! { <CredentialPage id /> }.into_any(),
         (list, Some(id)) if list == "agents" => view! { <AgentPage id /> }.into_any(),
+        (list, Some(id)) if list == "people" => view! { <PersonPage id /> }.into_any(),
+        (list, Some(id)) if list == "teams" => view! { <TeamPage id /> }.into_any(),
+        (list, Some(id)) if list == "resources" => view! { <ResourcePage id /> }.into_any(),
         _ => view! { <Placeholder screen=Screen::Inventory /> }.into_any(),
     }
 }
@@ -101,7 +105,7 @@ fn CredentialPage(id: i64) -> impl IntoView {
                                 <tbody>
                                     {d.reach.iter().map(|r| view! {
                                         <tr>
-                                            <td>{r.resource.name.clone()}</td>
+                                            <td><a href=routes::entity_path("resources", r.resource.id)>{r.resource.name.clone()}</a></td>
                                             <td>{r.resource.environment.label()}</td>
                                             <td>{r.resource.sensitivity.label()}</td>
                                             <td>{r.permission.label()}</td>
@@ -174,6 +178,156 @@ fn AgentPage(id: i64) -> impl IntoView {
             }
             .into_any()
         })
+    }
+}
+
+#[component]
+fn PersonPage(id: i64) -> impl IntoView {
+    let detail = LocalResource::new(move || api::person(id));
+    move || {
+        loaded(detail.get(), |d: json::PersonDetail| {
+            let p = d.person.clone();
+            let status = match d.departed_at {
+                Some(at) => format!("left on {}", format::day(at.date_naive())),
+                None => p.status.label().to_owned(),
+            };
+            let question = format!("{} · {status}", p.email);
+            view! {
+                <Page title=p.name.clone() question testid="person-page">
+                    <div class="entity-header">
+                        {p.team.clone().map(|t| view! {
+                            <span>"Team: " <a href=routes::entity_path("teams", t.id)>{t.name}</a></span>
+                        })}
+                        {p.manager.clone().map(|m| view! {
+                            <span>"Manager: " <a href=routes::entity_path("people", m.id)>{m.name}</a></span>
+                        })}
+                        {(p.status == model::api::PersonStatus::Departed).then(|| view! {
+                            <span class="badge badge-muted">"Everything they own is orphaned"</span>
+                        })}
+                    </div>
+                    <div class="grid-2">
+                        <section class="card section" data-testid="owned-agents">
+                            <h2>"Agents they own " <span class="num subtle">{d.agents_total}</span></h2>
+                            <RiskList list="agents" rows=d.agents.iter().map(|a| (a.id, a.name.clone(), a.risk.clone())).collect() />
+                        </section>
+                        <section class="card section" data-testid="owned-credentials">
+                            <h2>"Credentials they own " <span class="num subtle">{d.credentials_total}</span></h2>
+                            <RiskList list="credentials" rows=d.credentials.iter().map(|c| (c.id, c.name.clone(), c.risk.clone())).collect() />
+                        </section>
+                    </div>
+                </Page>
+            }
+            .into_any()
+        })
+    }
+}
+
+#[component]
+fn TeamPage(id: i64) -> impl IntoView {
+    let detail = LocalResource::new(move || api::team(id));
+    move || {
+        loaded(detail.get(), |d: json::TeamDetail| {
+            let t = d.team.clone();
+            let question = format!(
+                "{} people · members own {} agents and {} credentials",
+                t.members, d.agents_owned, d.credentials_owned
+            );
+            view! {
+                <Page title=t.name.clone() question testid="team-page">
+                    <div class="entity-header">
+                        {t.parent.clone().map(|parent| view! {
+                            <span>"Part of " <a href=routes::entity_path("teams", parent.id)>{parent.name}</a></span>
+                        })}
+                        <a href=format!("{}?team={}", Screen::Teams.path(), t.id)>"Owner coverage and gaps"</a>
+                    </div>
+                    <div class="grid-2">
+                        <section class="card section" data-testid="members">
+                            <h2>"People"</h2>
+                            <table class="data compact">
+                                <tbody>
+                                    {d.people.iter().map(|p| view! {
+                                        <tr>
+                                            <td><a href=routes::entity_path("people", p.id)>{p.name.clone()}</a></td>
+                                            <td class="subtle">{p.email.clone()}</td>
+                                            <td>{p.status.label()}</td>
+                                        </tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        </section>
+                        <section class="card section" data-testid="sub-teams">
+                            <h2>"Sub-teams"</h2>
+                            <ul class="plain">
+                                {d.children.iter().map(|c| view! {
+                                    <li><a href=routes::entity_path("teams", c.id)>{c.name.clone()}</a></li>
+                                }).collect_view()}
+                            </ul>
+                        </section>
+                    </div>
+                </Page>
+            }
+            .into_any()
+        })
+    }
+}
+
+#[component]
+fn ResourcePage(id: i64) -> impl IntoView {
+    let detail = LocalResource::new(move || api::resource(id));
+    move || {
+        loaded(detail.get(), |d: json::ResourceDetail| {
+            let r = d.resource.clone();
+            let question = format!(
+                "{} · {} · {} · {}",
+                r.kind.label(),
+                r.provider,
+                r.environment.label(),
+                r.sensitivity.label()
+            );
+            view! {
+                <Page title=r.name.clone() question testid="resource-page">
+                    <div class="entity-header">
+                        {match r.owner_team.clone() {
+                            Some(t) => view! {
+                                <span>"Owned by " <a href=routes::entity_path("teams", t.id)>{t.name}</a></span>
+                            }.into_any(),
+                            None => view! { <span class="badge badge-muted">"No owning team"</span> }.into_any(),
+                        }}
+                    </div>
+                    <section class="card section" data-testid="reached-by">
+                        <h2>"Credentials that reach it " <span class="num subtle">{d.reached_by_total}</span></h2>
+                        <table class="data compact">
+                            <tbody>
+                                {d.reached_by.iter().map(|x| view! {
+                                    <tr>
+                                        <td><a href=routes::entity_path("credentials", x.credential.id)>{x.credential.name.clone()}</a></td>
+                                        <td>{x.permission.label()}</td>
+                                    </tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    </section>
+                </Page>
+            }
+            .into_any()
+        })
+    }
+}
+
+/// Agents or credentials, each linked, with its band.
+#[component]
+fn RiskList(list: &'static str, rows: Vec<(i64, String, json::RiskBrief)>) -> impl IntoView {
+    view! {
+        <table class="data compact">
+            <tbody>
+                {rows.into_iter().map(|(id, name, risk)| view! {
+                    <tr>
+                        <td><a href=routes::entity_path(list, id)>{name}</a></td>
+                        <td><RiskBadge band=risk.band score=risk.score /></td>
+                    </tr>
+                }).collect_view()}
+            </tbody>
+        </table>
     }
 }
 

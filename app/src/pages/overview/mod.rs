@@ -4,27 +4,30 @@
 //! Sizes are set with `style:` (the CSS object model), which the CSP allows,
 //! never with `style` attributes, which it blocks.
 
+use chrono::NaiveDate;
 use leptos::prelude::*;
 use model::api::{self as json, RiskBand};
 
-use crate::api;
+use crate::components::chart::{self, Chart, DailyChart, Series};
 use crate::components::form::Alert;
 use crate::components::page::ScreenPage;
 use crate::components::risk::RiskCell;
 use crate::routes::{self, Screen};
+use crate::{api, format};
 
 /// Figures and tables, each loading on its own.
 #[component]
 pub fn Overview() -> impl IntoView {
     let overview = LocalResource::new(api::overview);
     let summary = LocalResource::new(api::risk_summary);
+    let coverage = LocalResource::new(|| api::coverage(None));
     view! {
         <ScreenPage screen=Screen::Overview>
             <Suspense fallback=|| view! { <p class="loading">"Reading the inventory…"</p> }>
                 {move || {
                     match (overview.get(), summary.get()) {
                         (Some(Ok(overview)), Some(Ok(summary))) => {
-                            view! { <Posture overview summary /> }.into_any()
+                            view! { <Posture overview summary by_team=coverage /> }.into_any()
                         }
                         (Some(Err(error)), _) | (_, Some(Err(error))) => {
                             view! { <Alert message=error.message /> }.into_any()
@@ -38,7 +41,11 @@ pub fn Overview() -> impl IntoView {
 }
 
 #[component]
-fn Posture(overview: json::Overview, summary: json::RiskSummary) -> impl IntoView {
+fn Posture(
+    overview: json::Overview,
+    summary: json::RiskSummary,
+    by_team: LocalResource<Result<json::Coverage, api::ApiError>>,
+) -> impl IntoView {
     let agents: i64 = overview.agents_by_category.iter().map(|c| c.count).sum();
     if agents == 0 && overview.static_credentials.total == 0 {
         return view! {
@@ -105,7 +112,25 @@ fn Posture(overview: json::Overview, summary: json::RiskSummary) -> impl IntoVie
                 detail=format!("{}% of active credentials", overview.plaintext_exposed.percent())
                 href=routes::inventory_path("copies", &[("status", "present")])
             />
+            <Card
+                label="Orphaned"
+                value=(overview.orphaned_agents + overview.orphaned_credentials).to_string()
+                detail=format!(
+                    "{} agents, {} credentials whose owner left",
+                    overview.orphaned_agents,
+                    overview.orphaned_credentials,
+                )
+                href=routes::inventory_path("agents", &[("orphaned", "true")])
+            />
         </div>
+        {
+            let summary = summary.clone();
+            move || match by_team.get() {
+                Some(Ok(coverage)) => view! { <Charts summary=summary.clone() coverage /> }.into_any(),
+                Some(Err(error)) => view! { <Alert message=error.message /> }.into_any(),
+                None => view! { <p class="loading">"Counting owners…"</p> }.into_any(),
+            }
+        }
         <div class="grid-2">
             <Bands summary=summary.clone() />
             <References summary=summary.clone() />
@@ -122,6 +147,143 @@ fn Posture(overview: json::Overview, summary: json::RiskSummary) -> impl IntoVie
         </p>
     }
     .into_any()
+}
+
+/// The charts: scores and their trend, coverage by team and its trend.
+#[component]
+fn Charts(summary: json::RiskSummary, coverage: json::Coverage) -> impl IntoView {
+    let days: Vec<NaiveDate> = coverage.history.iter().map(|p| p.day).collect();
+    let since = days.first().map(|d| format::day(*d)).unwrap_or_default();
+    let count = |pick: fn(&json::PosturePoint) -> i64| -> Vec<f64> {
+        coverage.history.iter().map(|p| pick(p) as f64).collect()
+    };
+    let risky = count(|p| p.critical.max(p.high));
+    let top = risky.iter().copied().fold(1.0, f64::max) * 1.15;
+    let risk_series = vec![
+        Series {
+            name: "Critical",
+            color: "#b42318",
+            values: count(|p| p.critical),
+        },
+        Series {
+            name: "High",
+            color: "#c2410c",
+            values: count(|p| p.high),
+        },
+    ];
+    let percent = |pick: fn(&json::PosturePoint) -> json::Share| -> Vec<f64> {
+        coverage
+            .history
+            .iter()
+            .map(|p| pick(p).percent() as f64)
+            .collect()
+    };
+    let coverage_series = vec![
+        Series {
+            name: "Agents with an owner",
+            color: "#0e7490",
+            values: percent(|p| p.agents),
+        },
+        Series {
+            name: "Credentials with an owner",
+            color: "#b45309",
+            values: percent(|p| p.credentials),
+        },
+    ];
+    let today = coverage.coverage.clone();
+    view! {
+        <div class="grid-2">
+            <Histogram summary=summary.clone() />
+            <section class="card section" data-testid="risk-trend">
+                <h2>"Critical and high-risk credentials since " {since.clone()}</h2>
+                <DailyChart
+                    description=format!(
+                        "Active credentials in the critical and high bands since {since}: {} and {} today",
+                        summary.credentials.critical,
+                        summary.credentials.high,
+                    )
+                    days=days.clone()
+                    series=risk_series
+                    y_max=top
+                />
+            </section>
+        </div>
+        <div class="grid-2">
+            <TeamCoverage coverage />
+            <section class="card section" data-testid="coverage-trend">
+                <h2>"Owner coverage since " {since.clone()}</h2>
+                <DailyChart
+                    description=format!(
+                        "Owner coverage since {since}: agents {}%, credentials {}% today",
+                        today.agents.percent(),
+                        today.credentials.percent(),
+                    )
+                    days
+                    series=coverage_series
+                    y_max=100.0
+                    y_suffix="%"
+                />
+            </section>
+        </div>
+    }
+}
+
+/// Active credentials by score, coloured by band.
+#[component]
+fn Histogram(summary: json::RiskSummary) -> impl IntoView {
+    let total: i64 = summary.histogram.iter().sum();
+    let svg = chart::histogram_svg(
+        &summary.histogram,
+        5,
+        5,
+        |bin| match RiskBand::of(i64::from(bin) * 5) {
+            RiskBand::Critical => "#b42318",
+            RiskBand::High => "#c2410c",
+            RiskBand::Medium => "#a16207",
+            RiskBand::Low => "#2f7d4f",
+        },
+        (560, 230),
+    );
+    view! {
+        <section class="card section" data-testid="histogram">
+            <h2>"Risk scores of active credentials"</h2>
+            <Chart
+                description=format!(
+                    "{total} active credentials by risk score: {} critical, {} high, {} medium, {} low",
+                    summary.credentials.critical,
+                    summary.credentials.high,
+                    summary.credentials.medium,
+                    summary.credentials.low,
+                )
+                svg
+            />
+        </section>
+    }
+}
+
+/// Agent owner coverage of each top-level team, lowest first, then the
+/// organisation's coverage over time.
+#[component]
+fn TeamCoverage(coverage: json::Coverage) -> impl IntoView {
+    let names: Vec<String> = coverage
+        .teams
+        .iter()
+        .map(|t| t.team.as_ref().map(|t| t.name.clone()).unwrap_or_default())
+        .collect();
+    let percents: Vec<f64> = coverage.teams.iter().map(|t| t.agents.percent() as f64).collect();
+    let height = 40 + 30 * names.len().max(1) as u32;
+    let svg = chart::bars_svg(&names, &percents, "#0e7490", (560, height));
+    let described: Vec<String> = names
+        .iter()
+        .zip(&percents)
+        .map(|(name, percent)| format!("{name} {percent}%"))
+        .collect();
+    view! {
+        <section class="card section" data-testid="team-coverage">
+            <h2>"Agent owner coverage by team"</h2>
+            <Chart description=format!("Agent owner coverage by team: {}", described.join(", ")) svg />
+        </section>
+    }
 }
 
 /// One headline figure, linking to the list behind it.

@@ -13,13 +13,13 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use model::api::{self as json, GapState, OwnedKind, PersonStatus};
 
-use crate::api;
 use crate::auth::Auth;
 use crate::components::chart::{DailyChart, Series};
 use crate::components::form::{Alert, Outcome, TextField};
 use crate::components::page::ScreenPage;
 use crate::components::risk::RiskCell;
 use crate::routes::{self, Screen};
+use crate::{api, format};
 
 /// Gaps per page of the inbox.
 const INBOX_PAGE: u32 = 20;
@@ -90,10 +90,7 @@ fn Figures(coverage: json::Coverage) -> impl IntoView {
             format!("{} and its sub-teams", t.name)
         });
     let days: Vec<chrono::NaiveDate> = history.iter().map(|p| p.day).collect();
-    let since = days
-        .first()
-        .map(|d| d.format("%-d %b %Y").to_string())
-        .unwrap_or_default();
+    let since = days.first().map(|d| format::day(*d)).unwrap_or_default();
     let percent = |share: json::Share| share.percent() as f64;
     let series = vec![
         Series {
@@ -220,7 +217,7 @@ fn SubTeams(teams: Vec<json::TeamCoverage>) -> impl IntoView {
 
 /// "3 Dec 2026", and whether that is past.
 fn due_text(due: DateTime<Utc>) -> (String, bool) {
-    (due.format("%-d %b %Y").to_string(), due < Utc::now())
+    (format::day(due.date_naive()), due < Utc::now())
 }
 
 /// The inbox: gaps counted against the team, with hints, claimed one by one
@@ -613,22 +610,42 @@ where
                 "What they owned becomes orphaned: it joins the inbox with a due date, and its risk rises until it has a new owner."
             </p>
             <form class="inline-form" on:submit=submit>
-                <label class="field">
-                    <span class="field-label">"Person"</span>
-                    <select
-                        name="depart-person"
-                        prop:value=move || person.get()
-                        on:change:target=move |ev| person.set(ev.target().value())
-                    >
-                        <option value="">"Choose…"</option>
-                        {move || options(true)}
-                    </select>
-                </label>
+                <PersonSelect label="Person" name="depart-person" value=person options active_only=true />
                 <TextField label="Reason" name="depart-reason" value=reason required=true />
                 <button type="submit" class="primary">"Mark as left"</button>
             </form>
             <Outcome outcome=message />
         </section>
+    }
+}
+
+/// A labelled choice of a person of the team, bound to `value` (an id, or
+/// empty before a choice).
+#[component]
+fn PersonSelect<O, V>(
+    label: &'static str,
+    name: &'static str,
+    value: RwSignal<String>,
+    options: O,
+    /// Leave out the people who have left.
+    active_only: bool,
+) -> impl IntoView
+where
+    O: Fn(bool) -> Option<V> + Copy + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    view! {
+        <label class="field">
+            <span class="field-label">{label}</span>
+            <select
+                name=name
+                prop:value=move || value.get()
+                on:change:target=move |ev| value.set(ev.target().value())
+            >
+                <option value="">"Choose…"</option>
+                {move || options(active_only)}
+            </select>
+        </label>
     }
 }
 
@@ -676,28 +693,8 @@ where
                 "When someone changes team or leaves, move all their agents and credentials at once. Each move is audited."
             </p>
             <form class="inline-form" on:submit=submit>
-                <label class="field">
-                    <span class="field-label">"From"</span>
-                    <select
-                        name="transfer-from"
-                        prop:value=move || from.get()
-                        on:change:target=move |ev| from.set(ev.target().value())
-                    >
-                        <option value="">"Choose…"</option>
-                        {move || options(false)}
-                    </select>
-                </label>
-                <label class="field">
-                    <span class="field-label">"To"</span>
-                    <select
-                        name="transfer-to"
-                        prop:value=move || to.get()
-                        on:change:target=move |ev| to.set(ev.target().value())
-                    >
-                        <option value="">"Choose…"</option>
-                        {move || options(true)}
-                    </select>
-                </label>
+                <PersonSelect label="From" name="transfer-from" value=from options active_only=false />
+                <PersonSelect label="To" name="transfer-to" value=to options active_only=true />
                 <TextField label="Reason" name="transfer-reason" value=reason required=true />
                 <button type="submit" class="primary">"Transfer"</button>
             </form>

@@ -1,0 +1,100 @@
+//! What the benchmark binaries share: serving an existing database (the
+//! `large` demo organisation) on a free port, and a signed-in client.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use muster_server::db::{Db, Target};
+use muster_server::{AppState, Settings};
+
+/// The account the benchmarks sign in with (a viewer, created if missing).
+pub const BENCH_EMAIL: &str = "bench@muster.test";
+
+/// The database named by the first argument (default
+/// `target/bench/large.sqlite`); exits with a hint when it is empty.
+pub async fn open_large() -> (PathBuf, Db) {
+    let path = std::env::args()
+        .nth(1)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| "target/bench/large.sqlite".into());
+    let db = Db::open(&Target::Sqlite(path.clone()))
+        .await
+        .expect("the database opens");
+    if muster_server::demo::is_empty(&db).await.unwrap() {
+        eprintln!(
+            "{} is empty: run `muster demo --scale large --database {}` first",
+            path.display(),
+            path.display()
+        );
+        std::process::exit(2);
+    }
+    (path, db)
+}
+
+/// Serves `db` (and the web app in `dist`) on a free port; returns its base URL.
+pub async fn serve(db: &Db, dist: &Path) -> String {
+    let state = AppState {
+        db: db.clone(),
+        settings: Arc::new(Settings {
+            dist: dist.to_owned(),
+            demo: false,
+        }),
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            muster_server::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await
+        .unwrap()
+    });
+    base
+}
+
+/// Creates [`BENCH_EMAIL`] with [`crate::TEST_PASSWORD`] unless it exists.
+pub async fn ensure_account(db: &Db) {
+    if muster_server::db::accounts::by_email(db, BENCH_EMAIL)
+        .await
+        .unwrap()
+        .is_none()
+    {
+        let hash = muster_server::auth::hash_password(crate::TEST_PASSWORD);
+        let mut conn = db.pool().acquire().await.unwrap();
+        muster_server::db::accounts::create(
+            &mut conn,
+            BENCH_EMAIL,
+            &hash,
+            &[model::api::Role::Viewer],
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
+    }
+}
+
+/// A client signed in as [`BENCH_EMAIL`].
+pub async fn signed_in_client(db: &Db, base: &str) -> reqwest::Client {
+    ensure_account(db).await;
+    let response = reqwest::Client::new()
+        .post(format!("{base}/api/v1/session"))
+        .header("x-muster-client", "web")
+        .json(&serde_json::json!({ "email": BENCH_EMAIL, "password": crate::TEST_PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        response.status().is_success(),
+        "signing in: {}",
+        response.status()
+    );
+    let cookie = response.headers()["set-cookie"].to_str().unwrap();
+    let pair = cookie.split(';').next().unwrap().to_owned();
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(reqwest::header::COOKIE, pair.parse().unwrap());
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .unwrap()
+}
