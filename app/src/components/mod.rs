@@ -3,6 +3,7 @@
 pub mod chart;
 pub mod form;
 pub mod guard;
+pub mod owner;
 pub mod page;
 pub mod risk;
 pub mod search;

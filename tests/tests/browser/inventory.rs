@@ -58,6 +58,20 @@ async fn the_inventory_filters_through_the_url_and_pages_on_the_server() {
         .await;
     browser.screenshot("inventory-agents").await;
 
+    // The other lists: stored copies, resources and people, each in pages.
+    for (list, table) in [
+        ("copies", "credential_copy"),
+        ("resources", "resource"),
+        ("people", "person"),
+    ] {
+        click(&browser, &format!("nav.tabs a[href='/inventory/{list}']")).await;
+        let total = app.count(&format!("SELECT COUNT(*) FROM {table}")).await;
+        browser
+            .wait_for_text("[data-testid=inventory-count]", &format!("1–50 of {total}"))
+            .await;
+        browser.screenshot(&format!("inventory-{list}")).await;
+    }
+
     // A credential's page explains its score factor by factor.
     let top = &summary.top_credentials[0];
     let detail: json::CredentialDetail = app.get_json(&format!("/api/v1/credentials/{}", top.id)).await;

@@ -5,6 +5,7 @@
 mod admin;
 mod inventory;
 mod overview;
+mod owner;
 mod roles;
 mod search;
 mod shell;

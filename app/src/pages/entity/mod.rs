@@ -5,8 +5,9 @@
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
-use model::api as json;
+use model::api::{self as json, OwnedKind};
 
+use crate::components::owner::AssignOwner;
 use crate::components::page::Page;
 use crate::components::risk::RiskBadge;
 use crate::pages::placeholder::Placeholder;
@@ -54,7 +55,7 @@ fn loaded<T: Clone + 'static>(
 fn CredentialPage(id: i64) -> impl IntoView {
     let detail = LocalResource::new(move || api::credential(id));
     move || {
-        loaded(detail.get(), |d: json::CredentialDetail| {
+        loaded(detail.get(), move |d: json::CredentialDetail| {
             let c = d.credential.clone();
             let question = format!(
                 "{} · {} · {} · {}",
@@ -66,6 +67,7 @@ fn CredentialPage(id: i64) -> impl IntoView {
             view! {
                 <Page title=c.name.clone() question testid="credential-page">
                     <EntityHeader owner=c.owner.clone() risk=d.risk.clone() />
+                    <AssignOwner kind=OwnedKind::Credential id=c.id done=move || detail.refetch() />
                     <RiskFactors risk=d.risk.clone() />
                     <div class="grid-2">
                         <section class="card section" data-testid="copies">
@@ -142,7 +144,7 @@ fn CredentialPage(id: i64) -> impl IntoView {
 fn AgentPage(id: i64) -> impl IntoView {
     let detail = LocalResource::new(move || api::agent(id));
     move || {
-        loaded(detail.get(), |d: json::AgentDetail| {
+        loaded(detail.get(), move |d: json::AgentDetail| {
             let a = d.agent.clone();
             let question = format!(
                 "{} · {} · {}{}",
@@ -158,6 +160,7 @@ fn AgentPage(id: i64) -> impl IntoView {
             view! {
                 <Page title=a.name.clone() question testid="agent-page">
                     <EntityHeader owner=a.owner.clone() risk=d.risk.clone() />
+                    <AssignOwner kind=OwnedKind::Agent id=a.id done=move || detail.refetch() />
                     <RiskFactors risk=d.risk.clone() />
                     <section class="card section" data-testid="credentials">
                         <h2>"Credentials its tools use"</h2>

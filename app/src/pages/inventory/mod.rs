@@ -1,11 +1,12 @@
-//! The Inventory: agents and credentials in server-side pages, filtered,
-//! searched and sorted by the URL's query, which is passed to the API as it
-//! is, so that a filtered view can be bookmarked and shared.
+//! The Inventory: credentials, agents, stored copies, resources and people in
+//! server-side pages, filtered, searched and sorted by the URL's query, which
+//! is passed to the API as it is, so that a filtered view can be bookmarked
+//! and shared.
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos_router::components::A;
-use leptos_router::hooks::{use_location, use_navigate, use_params_map};
+use leptos_router::hooks::{use_location, use_navigate};
 use model::api::{self as json, RiskBand};
 use serde::de::DeserializeOwned;
 use web_sys::UrlSearchParams;
@@ -17,7 +18,19 @@ use crate::routes::{self, Screen};
 use crate::{api, format};
 
 /// The lists, by their path segment and tab title.
-const LISTS: [(&str, &str); 2] = [("credentials", "Credentials"), ("agents", "Agents")];
+const LISTS: [(&str, &str); 5] = [
+    ("credentials", "Credentials"),
+    ("agents", "Agents"),
+    ("copies", "Stored copies"),
+    ("resources", "Resources"),
+    ("people", "People"),
+];
+
+/// Whether a list is scored (and so takes the band and owner filters and
+/// sorts riskiest first).
+fn scored(list: &str) -> bool {
+    matches!(list, "credentials" | "agents")
+}
 
 const CREDENTIAL_COLUMNS: &[(&str, &str)] = &[
     ("Credential", ""),
@@ -28,6 +41,23 @@ const CREDENTIAL_COLUMNS: &[(&str, &str)] = &[
     ("Last used", ""),
     ("Risk", ""),
 ];
+
+const COPY_COLUMNS: &[(&str, &str)] = &[
+    ("Where", ""),
+    ("Secret of", ""),
+    ("Kind", ""),
+    ("Status", ""),
+    ("Last seen", ""),
+];
+
+const RESOURCE_COLUMNS: &[(&str, &str)] = &[
+    ("Resource", ""),
+    ("Environment", ""),
+    ("Sensitivity", ""),
+    ("Owning team", ""),
+];
+
+const PERSON_COLUMNS: &[(&str, &str)] = &[("Person", ""), ("Team", ""), ("Manager", ""), ("Status", "")];
 
 const AGENT_COLUMNS: &[(&str, &str)] = &[
     ("Agent", ""),
@@ -41,21 +71,30 @@ const AGENT_COLUMNS: &[(&str, &str)] = &[
 /// Tabs, filters, the page of rows, and the pager.
 #[component]
 pub fn Inventory() -> impl IntoView {
-    let params = use_params_map();
     let location = use_location();
+    // From the path, like the query below, rather than from the route's
+    // params, which can lag a navigation behind the query and so pair one
+    // list with another's filters.
     let list = Memo::new(move |_| {
-        let wanted = params.with(|p| p.get("list")).unwrap_or_default();
+        let path = location.pathname.get();
+        let wanted = path
+            .trim_end_matches('/')
+            .rsplit('/')
+            .next()
+            .unwrap_or_default()
+            .to_owned();
         LISTS
             .iter()
             .map(|(name, _)| *name)
             .find(|name| *name == wanted)
             .unwrap_or("credentials")
     });
-    // Riskiest first unless the URL says otherwise.
+    // Scored lists riskiest first unless the URL says otherwise; the others
+    // in the server's own order.
     let search = Memo::new(move |_| {
         let query = UrlSearchParams::new_with_str(location.search.get().trim_start_matches('?'))
             .expect("a query string parses");
-        if !query.has("sort") {
+        if scored(list.get()) && !query.has("sort") {
             query.set("sort", "-risk");
         }
         String::from(query.to_string())
@@ -73,10 +112,13 @@ pub fn Inventory() -> impl IntoView {
                     })
                     .collect_view()}
             </nav>
-            <Filters search />
+            <Filters search list />
             {move || match list.get() {
-                "agents" => rows("agents", search, AGENT_COLUMNS, agent_row).into_any(),
-                _ => rows("credentials", search, CREDENTIAL_COLUMNS, credential_row).into_any(),
+                "agents" => rows("agents", list, search, AGENT_COLUMNS, agent_row).into_any(),
+                "copies" => rows("copies", list, search, COPY_COLUMNS, copy_row).into_any(),
+                "resources" => rows("resources", list, search, RESOURCE_COLUMNS, resource_row).into_any(),
+                "people" => rows("people", list, search, PERSON_COLUMNS, person_row).into_any(),
+                _ => rows("credentials", list, search, CREDENTIAL_COLUMNS, credential_row).into_any(),
             }}
         </ScreenPage>
     }
@@ -90,9 +132,10 @@ fn with_query(path: &str, search: &str, edit: impl FnOnce(&UrlSearchParams)) -> 
     format!("{path}?{}", String::from(query.to_string()))
 }
 
-/// Search text, band and "unowned only"; applying them changes the URL.
+/// Search text, and for scored lists band and "unowned only"; applying them
+/// changes the URL.
 #[component]
-fn Filters(search: Memo<String>) -> impl IntoView {
+fn Filters(search: Memo<String>, list: Memo<&'static str>) -> impl IntoView {
     let read = move |name: &str| {
         UrlSearchParams::new_with_str(&search.get_untracked())
             .ok()
@@ -137,6 +180,7 @@ fn Filters(search: Memo<String>) -> impl IntoView {
     view! {
         <form class="card section filters" data-testid="inventory-filters" on:submit=apply>
             <TextField label="Search" name="q" value=text placeholder="name, key id, ARN or fingerprint" />
+            <Show when=move || scored(list.get())>
             <label class="field">
                 <span class="field-label">"Risk band"</span>
                 <select name="band" prop:value=move || band.get() on:change:target=move |ev| band.set(ev.target().value())>
@@ -149,6 +193,7 @@ fn Filters(search: Memo<String>) -> impl IntoView {
                 </select>
             </label>
             <CheckField label="Without an owner" name="has_no_owner" checked=unowned />
+            </Show>
             <div class="form-actions">
                 <button type="submit" class="primary">"Filter"</button>
             </div>
@@ -186,13 +231,22 @@ fn Pager<T: 'static>(page: json::Page<T>, search: Memo<String>) -> impl IntoView
 /// header of `(title, class)` pairs and `row` for each item.
 fn rows<T: DeserializeOwned + Clone + 'static>(
     list: &'static str,
+    current: Memo<&'static str>,
     search: Memo<String>,
     headers: &'static [(&'static str, &'static str)],
     row: fn(T) -> AnyView,
 ) -> impl IntoView {
     let page = LocalResource::new(move || {
         let search = search.get();
-        async move { api::inventory::<T>(list, &search).await }
+        // On a switch of list the query may change before this list's rows
+        // are dropped: such a query is another list's, so never send it.
+        let stale = current.get() != list;
+        async move {
+            if stale {
+                std::future::pending::<()>().await;
+            }
+            api::inventory::<T>(list, &search).await
+        }
     });
     move || match page.get() {
         None => view! { <p class="loading">"Loading…"</p> }.into_any(),
@@ -264,6 +318,65 @@ fn agent_row(a: json::AgentSummary) -> AnyView {
         </tr>
     }
     .into_any()
+}
+
+fn copy_row(c: json::CopySummary) -> AnyView {
+    view! {
+        <tr data-testid="inventory-row">
+            <td>
+                <span class="mono">{c.locator}</span>
+                <div class="subtle">
+                    {c.author_email.map(|a| format!("written by {a} · ")).unwrap_or_default()} "found by " {c.found_by}
+                </div>
+            </td>
+            <td>
+                <a href=routes::entity_path("credentials", c.credential.id)>{c.credential.name}</a>
+            </td>
+            <td>{c.kind.label()}</td>
+            <td>{c.status.label()}</td>
+            <td class="nowrap">{when(Some(c.last_seen))}</td>
+        </tr>
+    }
+    .into_any()
+}
+
+fn resource_row(r: json::ResourceSummary) -> AnyView {
+    view! {
+        <tr data-testid="inventory-row">
+            <td>
+                <a href=routes::entity_path("resources", r.id)>{r.name}</a>
+                <div class="subtle">{r.kind.label()} " · " {r.provider}</div>
+            </td>
+            <td>{r.environment.label()}</td>
+            <td>{r.sensitivity.label()}</td>
+            <td>{team(r.owner_team)}</td>
+        </tr>
+    }
+    .into_any()
+}
+
+fn person_row(p: json::PersonSummary) -> AnyView {
+    view! {
+        <tr data-testid="inventory-row">
+            <td>
+                <a href=routes::entity_path("people", p.id)>{p.name}</a>
+                <div class="subtle">{p.email}</div>
+            </td>
+            <td>{team(p.team)}</td>
+            <td>
+                {p.manager.map(|m| view! { <a href=routes::entity_path("people", m.id)>{m.name}</a> })}
+            </td>
+            <td>{p.status.label()}</td>
+        </tr>
+    }
+    .into_any()
+}
+
+fn team(team: Option<json::Ref>) -> AnyView {
+    match team {
+        Some(team) => view! { <a href=routes::entity_path("teams", team.id)>{team.name}</a> }.into_any(),
+        None => view! { <span class="subtle">"None"</span> }.into_any(),
+    }
 }
 
 fn owner(owner: Option<json::Ref>) -> AnyView {
