@@ -13,10 +13,13 @@ use crate::components::form::{Outcome, TextField};
 const MATCHES: u32 = 20;
 
 /// The form; `done` runs after a change (to reload the page's details).
+/// `outcome` belongs to the page, so that the message outlives the form,
+/// which the reload draws anew.
 #[component]
 pub fn AssignOwner(
     kind: OwnedKind,
     id: i64,
+    outcome: RwSignal<Option<Result<String, String>>>,
     done: impl Fn() + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let auth = Auth::get();
@@ -29,7 +32,6 @@ pub fn AssignOwner(
     let find = RwSignal::new(String::new());
     let chosen = RwSignal::new(String::new());
     let reason = RwSignal::new(String::new());
-    let message = RwSignal::new(None::<Result<String, String>>);
     let people = LocalResource::new(move || {
         let q = find.get().trim().to_owned();
         async move {
@@ -56,7 +58,7 @@ pub fn AssignOwner(
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
         let Ok(owner) = chosen.get_untracked().parse::<i64>() else {
-            message.set(Some(Err("Find the new owner by name or email first.".into())));
+            outcome.set(Some(Err("Find the new owner by name or email first.".into())));
             return;
         };
         let assignment = json::OwnerAssignment {
@@ -69,12 +71,12 @@ pub fn AssignOwner(
             match api::assign_owner(&assignment).await {
                 Ok(changes) => {
                     let name = changes.first().map(|c| c.after.name.clone()).unwrap_or_default();
-                    message.set(Some(Ok(format!("{name} owns it now."))));
+                    outcome.set(Some(Ok(format!("{name} owns it now."))));
                     find.set(String::new());
                     reason.set(String::new());
                     done();
                 }
-                Err(error) => message.set(Some(Err(error.message))),
+                Err(error) => outcome.set(Some(Err(error.message))),
             }
         });
     };
@@ -108,7 +110,7 @@ pub fn AssignOwner(
                     <TextField label="Reason" name="owner-reason" value=reason required=true />
                     <button type="submit" class="primary">"Assign"</button>
                 </form>
-                <Outcome outcome=message />
+                <Outcome outcome />
             </section>
         </Show>
     }

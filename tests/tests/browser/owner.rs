@@ -59,7 +59,11 @@ async fn an_admin_gives_an_unowned_credential_an_owner_from_its_page() {
     )
     .await;
     click(&browser, "[data-testid=assign-owner] button[type=submit]").await;
-    // The page reloads its details: the header names the new owner.
+    // The page reloads its details: the header names the new owner, and the
+    // message says so.
+    browser
+        .wait_for_text("[data-testid=assign-owner] [role=status]", "owns it now")
+        .await;
     browser
         .wait_for_text("[data-testid=credential-page] .entity-header", &person_name)
         .await;

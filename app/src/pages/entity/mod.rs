@@ -54,6 +54,7 @@ fn loaded<T: Clone + 'static>(
 #[component]
 fn CredentialPage(id: i64) -> impl IntoView {
     let detail = LocalResource::new(move || api::credential(id));
+    let outcome = RwSignal::new(None);
     move || {
         loaded(detail.get(), move |d: json::CredentialDetail| {
             let c = d.credential.clone();
@@ -67,7 +68,7 @@ fn CredentialPage(id: i64) -> impl IntoView {
             view! {
                 <Page title=c.name.clone() question testid="credential-page">
                     <EntityHeader owner=c.owner.clone() risk=d.risk.clone() />
-                    <AssignOwner kind=OwnedKind::Credential id=c.id done=move || detail.refetch() />
+                    <AssignOwner kind=OwnedKind::Credential id=c.id outcome done=move || detail.refetch() />
                     <RiskFactors risk=d.risk.clone() />
                     <div class="grid-2">
                         <section class="card section" data-testid="copies">
@@ -143,6 +144,7 @@ fn CredentialPage(id: i64) -> impl IntoView {
 #[component]
 fn AgentPage(id: i64) -> impl IntoView {
     let detail = LocalResource::new(move || api::agent(id));
+    let outcome = RwSignal::new(None);
     move || {
         loaded(detail.get(), move |d: json::AgentDetail| {
             let a = d.agent.clone();
@@ -160,7 +162,7 @@ fn AgentPage(id: i64) -> impl IntoView {
             view! {
                 <Page title=a.name.clone() question testid="agent-page">
                     <EntityHeader owner=a.owner.clone() risk=d.risk.clone() />
-                    <AssignOwner kind=OwnedKind::Agent id=a.id done=move || detail.refetch() />
+                    <AssignOwner kind=OwnedKind::Agent id=a.id outcome done=move || detail.refetch() />
                     <RiskFactors risk=d.risk.clone() />
                     <section class="card section" data-testid="credentials">
                         <h2>"Credentials its tools use"</h2>
