@@ -4,6 +4,7 @@
 
 use chrono::{Duration, NaiveDate};
 use leptos::prelude::*;
+use model::api as json;
 use plotters::prelude::*;
 
 /// One line of a chart: its name, colour and one value per day.
@@ -252,4 +253,47 @@ pub fn DailyChart(
     let svg = daily_svg(&days, &series, y_max, y_suffix, (560, 230));
     let legend = series.iter().map(|line| (line.name, line.color)).collect();
     view! { <Chart description svg legend /> }
+}
+
+/// Owner coverage of agents and credentials, one point per day of
+/// `history`, in its card: the Overview's and My teams' trend.
+#[component]
+pub fn CoverageTrend(
+    /// The days, oldest first (today's last, from live figures).
+    history: Vec<json::PosturePoint>,
+) -> impl IntoView {
+    let days: Vec<NaiveDate> = history.iter().map(|p| p.day).collect();
+    let since = days.first().map(|d| crate::format::day(*d)).unwrap_or_default();
+    let percent = |share: json::Share| share.percent() as f64;
+    let today = history
+        .last()
+        .map_or((0, 0), |p| (p.agents.percent(), p.credentials.percent()));
+    let series = vec![
+        Series {
+            name: "Agents with an owner",
+            color: "#0e7490",
+            values: history.iter().map(|p| percent(p.agents)).collect(),
+        },
+        Series {
+            name: "Credentials with an owner",
+            color: "#b45309",
+            values: history.iter().map(|p| percent(p.credentials)).collect(),
+        },
+    ];
+    view! {
+        <section class="card section" data-testid="coverage-trend">
+            <h2>"Owner coverage since " {since.clone()}</h2>
+            <DailyChart
+                description=format!(
+                    "Owner coverage since {since}: agents {}%, credentials {}% today",
+                    today.0,
+                    today.1,
+                )
+                days
+                series
+                y_max=100.0
+                y_suffix="%"
+            />
+        </section>
+    }
 }

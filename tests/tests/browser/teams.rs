@@ -47,7 +47,7 @@ async fn a_manager_claims_two_agents_from_the_inbox_and_coverage_rises() {
             &format!("{} of {} agents", agents.count, agents.total),
         )
         .await;
-    browser.wait_for("[data-testid=trend] svg").await;
+    browser.wait_for("[data-testid=coverage-trend] svg").await;
     browser
         .client()
         .execute("window.scrollTo(0, 700)", vec![])

@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use leptos::prelude::*;
 use model::api::{self as json, RiskBand};
 
-use crate::components::chart::{self, Chart, DailyChart, Series};
+use crate::components::chart::{self, Chart, CoverageTrend, DailyChart, Series};
 use crate::components::form::Alert;
 use crate::components::page::ScreenPage;
 use crate::components::risk::RiskCell;
@@ -171,26 +171,7 @@ fn Charts(summary: json::RiskSummary, coverage: json::Coverage) -> impl IntoView
             values: count(|p| p.high),
         },
     ];
-    let percent = |pick: fn(&json::PosturePoint) -> json::Share| -> Vec<f64> {
-        coverage
-            .history
-            .iter()
-            .map(|p| pick(p).percent() as f64)
-            .collect()
-    };
-    let coverage_series = vec![
-        Series {
-            name: "Agents with an owner",
-            color: "#0e7490",
-            values: percent(|p| p.agents),
-        },
-        Series {
-            name: "Credentials with an owner",
-            color: "#b45309",
-            values: percent(|p| p.credentials),
-        },
-    ];
-    let today = coverage.coverage.clone();
+    let history = coverage.history.clone();
     view! {
         <div class="grid-2">
             <Histogram summary=summary.clone() />
@@ -210,20 +191,7 @@ fn Charts(summary: json::RiskSummary, coverage: json::Coverage) -> impl IntoView
         </div>
         <div class="grid-2">
             <TeamCoverage coverage />
-            <section class="card section" data-testid="coverage-trend">
-                <h2>"Owner coverage since " {since.clone()}</h2>
-                <DailyChart
-                    description=format!(
-                        "Owner coverage since {since}: agents {}%, credentials {}% today",
-                        today.agents.percent(),
-                        today.credentials.percent(),
-                    )
-                    days
-                    series=coverage_series
-                    y_max=100.0
-                    y_suffix="%"
-                />
-            </section>
+            <CoverageTrend history />
         </div>
     }
 }

@@ -14,7 +14,7 @@ use leptos_router::hooks::use_query_map;
 use model::api::{self as json, GapState, OwnedKind, PersonStatus};
 
 use crate::auth::Auth;
-use crate::components::chart::{DailyChart, Series};
+use crate::components::chart::CoverageTrend;
 use crate::components::form::{Alert, Outcome, TextField};
 use crate::components::page::ScreenPage;
 use crate::components::risk::RiskCell;
@@ -89,21 +89,6 @@ fn Figures(coverage: json::Coverage) -> impl IntoView {
         .map_or("The whole organisation".to_owned(), |t| {
             format!("{} and its sub-teams", t.name)
         });
-    let days: Vec<chrono::NaiveDate> = history.iter().map(|p| p.day).collect();
-    let since = days.first().map(|d| format::day(*d)).unwrap_or_default();
-    let percent = |share: json::Share| share.percent() as f64;
-    let series = vec![
-        Series {
-            name: "Agents with an owner",
-            color: "#0e7490",
-            values: history.iter().map(|p| percent(p.agents)).collect(),
-        },
-        Series {
-            name: "Credentials with an owner",
-            color: "#b45309",
-            values: history.iter().map(|p| percent(p.credentials)).collect(),
-        },
-    ];
     view! {
         <h2 class="scope" data-testid="scope">{scope}</h2>
         <div class="cards" data-testid="coverage">
@@ -137,20 +122,7 @@ fn Figures(coverage: json::Coverage) -> impl IntoView {
             />
         </div>
         <div class="grid-2">
-            <section class="card section" data-testid="trend">
-                <h2>"Owner coverage since " {since.clone()}</h2>
-                <DailyChart
-                    description=format!(
-                        "Owner coverage since {since}: agents {}%, credentials {}% today",
-                        figures.agents.percent(),
-                        figures.credentials.percent(),
-                    )
-                    days
-                    series
-                    y_max=100.0
-                    y_suffix="%"
-                />
-            </section>
+            <CoverageTrend history />
             <SubTeams teams />
         </div>
     }
