@@ -1,7 +1,7 @@
 //! A typed client for Muster's JSON API. Every call returns the wire types of
 //! the `model` crate, or an [`ApiError`] carrying the server's error code.
 
-use gloo_net::http::{Request, RequestBuilder, Response};
+use gloo_net::http::{Request, RequestBuilder};
 use model::api as json;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -42,16 +42,13 @@ pub async fn sign_in(email: String, password: String) -> Result<json::Session, A
 
 /// `DELETE /api/v1/session`: signs out.
 pub async fn sign_out() -> Result<(), ApiError> {
-    let response = Request::delete("/api/v1/session")
-        .header(CLIENT_HEADER, "web")
-        .send()
-        .await
-        .map_err(network)?;
-    if response.ok() {
-        Ok(())
-    } else {
-        read_json::<()>(response).await
-    }
+    let answer = exchange(
+        Request::delete("/api/v1/session")
+            .header(CLIENT_HEADER, "web")
+            .build(),
+    )
+    .await?;
+    if answer.ok { Ok(()) } else { Err(refusal(&answer)) }
 }
 
 /// `GET /api/v1/overview`.
@@ -112,6 +109,30 @@ pub async fn depart_person(id: i64, departure: &json::Departure) -> Result<json:
 /// `POST /api/v1/ownership/transfer` (managers in their teams, admins).
 pub async fn transfer_ownership(transfer: &json::OwnerTransfer) -> Result<json::TransferResult, ApiError> {
     send(Request::post("/api/v1/ownership/transfer"), transfer).await
+}
+
+/// `GET /api/v1/graph/lineage`: the lineage `depth` hops around `node` (`<kind>:<id>`).
+pub async fn lineage(node: &str, depth: u32) -> Result<json::Lineage, ApiError> {
+    let query = json::LineageQuery {
+        node: node.to_owned(),
+        depth: Some(depth),
+    };
+    get_json(&format!("/api/v1/graph/lineage{}", query_string(&query))).await
+}
+
+/// `GET /api/v1/credentials/{id}/blast-radius`: everything a credential reaches.
+pub async fn blast_radius(id: i64) -> Result<json::BlastRadius, ApiError> {
+    get_json(&format!("/api/v1/credentials/{id}/blast-radius")).await
+}
+
+/// `GET /api/v1/tools/{id}`.
+pub async fn tool(id: i64) -> Result<json::ToolDetail, ApiError> {
+    get_json(&format!("/api/v1/tools/{id}")).await
+}
+
+/// `GET /api/v1/copies/{id}`.
+pub async fn copy(id: i64) -> Result<json::CopySummary, ApiError> {
+    get_json(&format!("/api/v1/copies/{id}")).await
 }
 
 /// `GET /api/v1/search`: anything by name, email, key id, ARN or fingerprint.
@@ -187,39 +208,72 @@ fn network(error: gloo_net::Error) -> ApiError {
     }
 }
 
-/// Sends `body` as JSON with the app's header (which state-changing requests need).
-async fn send<B: Serialize, T: DeserializeOwned>(request: RequestBuilder, body: &B) -> Result<T, ApiError> {
-    let request = request
-        .header(CLIENT_HEADER, "web")
-        .json(body)
+/// An answer read to its end.
+struct Answer {
+    /// Whether the status was 2xx.
+    ok: bool,
+    status: u16,
+    body: String,
+}
+
+/// Sends a request and reads its whole answer. Nothing here depends on the
+/// types sent or read, so it is compiled once for every call (keeping the
+/// WebAssembly bundle small); only [`decode`] is per type.
+async fn exchange(request: Result<Request, gloo_net::Error>) -> Result<Answer, ApiError> {
+    let response = request
         .map_err(|e| ApiError {
             code: "encode".into(),
             message: e.to_string(),
-        })?;
-    read_json(request.send().await.map_err(network)?).await
+        })?
+        .send()
+        .await
+        .map_err(network)?;
+    let body = response.text().await.map_err(network)?;
+    Ok(Answer {
+        ok: response.ok(),
+        status: response.status(),
+        body,
+    })
+}
+
+/// The typed value of a 2xx answer, or the server's error.
+fn decode<T: DeserializeOwned>(answer: Answer) -> Result<T, ApiError> {
+    if !answer.ok {
+        return Err(refusal(&answer));
+    }
+    serde_json::from_str(&answer.body).map_err(|e| ApiError {
+        code: "decode".into(),
+        message: format!("unexpected answer from the server ({e})"),
+    })
+}
+
+/// The API's `{"error": {"code", "message"}}`, or the bare status without one.
+fn refusal(answer: &Answer) -> ApiError {
+    match serde_json::from_str::<json::ErrorBody>(&answer.body) {
+        Ok(body) => ApiError {
+            code: body.error.code,
+            message: body.error.message,
+        },
+        Err(_) => ApiError {
+            code: "http".into(),
+            message: format!("the server answered {}", answer.status),
+        },
+    }
+}
+
+/// Sends `body` as JSON with the app's header (which state-changing requests need).
+async fn send<B: Serialize, T: DeserializeOwned>(request: RequestBuilder, body: &B) -> Result<T, ApiError> {
+    let body = serde_json::to_string(body).map_err(|e| ApiError {
+        code: "encode".into(),
+        message: e.to_string(),
+    })?;
+    let request = request
+        .header(CLIENT_HEADER, "web")
+        .header("content-type", "application/json")
+        .body(body);
+    decode(exchange(request).await?)
 }
 
 async fn get_json<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
-    let response = Request::get(path).send().await.map_err(network)?;
-    read_json(response).await
-}
-
-async fn read_json<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
-    if response.ok() {
-        return response.json::<T>().await.map_err(|e| ApiError {
-            code: "decode".into(),
-            message: format!("unexpected answer from the server ({e})"),
-        });
-    }
-    let status = response.status();
-    match response.json::<json::ErrorBody>().await {
-        Ok(body) => Err(ApiError {
-            code: body.error.code,
-            message: body.error.message,
-        }),
-        Err(_) => Err(ApiError {
-            code: "http".into(),
-            message: format!("the server answered {status}"),
-        }),
-    }
+    decode(exchange(Request::get(path).build()).await?)
 }

@@ -8,8 +8,8 @@ use leptos_router::path;
 use crate::components::guard::Guard;
 use crate::components::shell::Shell;
 use crate::pages::{
-    admin::Admin, audit::Audit, entity::Entity, inventory::Inventory, not_found::NotFound,
-    overview::Overview, placeholder::Placeholder, teams::Teams,
+    admin::Admin, audit::Audit, entity::Entity, graph::GraphExplorer, inventory::Inventory,
+    not_found::NotFound, overview::Overview, placeholder::Placeholder, teams::Teams,
 };
 use crate::routes::Screen;
 
@@ -25,7 +25,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/inventory/:list") view=Inventory />
                     <Route path=path!("/inventory/:list/:id") view=Entity />
                     <Route path=path!("/teams") view=|| view! { <Guard screen=Screen::Teams><Teams /></Guard> } />
-                    <Route path=path!("/graph") view=|| view! { <Placeholder screen=Screen::Graph /> } />
+                    <Route path=path!("/graph") view=GraphExplorer />
                     <Route
                         path=path!("/approvals")
                         view=|| view! { <Guard screen=Screen::Approvals><Placeholder screen=Screen::Approvals /></Guard> }

@@ -2,7 +2,7 @@
 //! all take them from here, and which roles may open each screen (the server
 //! enforces the same on every API route; the app only hides what would fail).
 
-use model::api::Role;
+use model::api::{NodeKind, Role};
 
 /// A screen reachable from the navigation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -123,23 +123,40 @@ pub fn entity_path(list: &str, id: i64) -> String {
     format!("{}/{list}/{id}", Screen::Inventory.path())
 }
 
+/// The inventory list that holds a kind of entity (`credentials`, `people`, ...).
+pub fn list_of(kind: NodeKind) -> &'static str {
+    match kind {
+        NodeKind::Team => "teams",
+        NodeKind::Person => "people",
+        NodeKind::Agent => "agents",
+        NodeKind::Tool => "tools",
+        NodeKind::Credential => "credentials",
+        NodeKind::Copy => "copies",
+        NodeKind::Resource => "resources",
+    }
+}
+
+/// The page of an entity of any kind (a search hit, a graph node).
+pub fn node_path(kind: NodeKind, id: i64) -> String {
+    entity_path(list_of(kind), id)
+}
+
+/// The graph explorer started at an entity, e.g. `/graph?node=credential:12`;
+/// `blast` opens it in blast-radius mode.
+pub fn graph_path(kind: NodeKind, id: i64, blast: bool) -> String {
+    let mode = if blast { "&mode=blast" } else { "" };
+    format!("{}?node={}:{id}{mode}", Screen::Graph.path(), kind.as_str())
+}
+
 /// The page of what an audit entry touched (`agent:12`, `account:3`, ...).
 /// Accounts have no page of their own: their link is their audit history.
 pub fn target_path(target: &str) -> Option<String> {
     let (kind, id) = target.split_once(':')?;
     let id: i64 = id.parse().ok()?;
-    let plural = match kind {
-        "agent" => "agents",
-        "credential" => "credentials",
-        "copy" => "copies",
-        "resource" => "resources",
-        "person" => "people",
-        "team" => "teams",
-        "tool" => "tools",
-        "account" => return Some(format!("{}?target=account:{id}", Screen::Audit.path())),
-        _ => return None,
-    };
-    Some(entity_path(plural, id))
+    if kind == "account" {
+        return Some(format!("{}?target=account:{id}", Screen::Audit.path()));
+    }
+    Some(node_path(kind.parse().ok()?, id))
 }
 
 #[cfg(test)]
@@ -156,6 +173,16 @@ mod tests {
         );
         assert_eq!(target_path("agent:x"), None);
         assert_eq!(target_path("settings"), None);
+        assert_eq!(target_path("robot:1"), None);
+    }
+
+    #[test]
+    fn the_graph_opens_at_a_node_in_either_mode() {
+        assert_eq!(graph_path(NodeKind::Agent, 4, false), "/graph?node=agent:4");
+        assert_eq!(
+            graph_path(NodeKind::Credential, 9, true),
+            "/graph?node=credential:9&mode=blast"
+        );
     }
 
     #[test]

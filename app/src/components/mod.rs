@@ -2,6 +2,7 @@
 
 pub mod chart;
 pub mod form;
+pub mod graph;
 pub mod guard;
 pub mod owner;
 pub mod page;

@@ -5,7 +5,7 @@
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
-use model::api::{self as json, NodeKind};
+use model::api as json;
 
 use crate::api;
 use crate::routes;
@@ -15,16 +15,7 @@ const HITS: u32 = 8;
 
 /// The page of a search hit.
 fn hit_path(hit: &json::SearchHit) -> String {
-    let list = match hit.kind {
-        NodeKind::Team => "teams",
-        NodeKind::Person => "people",
-        NodeKind::Agent => "agents",
-        NodeKind::Tool => "tools",
-        NodeKind::Credential => "credentials",
-        NodeKind::Copy => "copies",
-        NodeKind::Resource => "resources",
-    };
-    routes::entity_path(list, hit.id)
+    routes::node_path(hit.kind, hit.id)
 }
 
 /// The box and its list of hits.

@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod audit;
 pub mod entity;
+pub mod graph;
 pub mod inventory;
 pub mod not_found;
 pub mod overview;

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{CredentialReach, NodeKind, Permission, Ref, ResourceSummary, Sensitivity};
+use super::{CredentialReach, NodeKind, Permission, Ref, ResourceSummary, RiskBand, Sensitivity};
 
 /// Parameters of `GET /api/v1/graph/lineage`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -51,6 +51,10 @@ pub struct GraphNode {
     pub detail: String,
     /// Hops from the root.
     pub depth: u32,
+    /// For agents and credentials: the risk score, 0 to 100.
+    pub score: Option<i64>,
+    /// For agents and credentials: the score's band.
+    pub band: Option<RiskBand>,
     /// For an aggregate: how many entities it stands for.
     pub more: Option<i64>,
 }

@@ -41,68 +41,74 @@ macro_rules! hop {
 
 const HOPS: &[Hop] = &[
     hop!(Team -> Person, MemberOf, true,
-        "pe.id, pe.name AS label, pe.email AS detail, CAST(NULL AS TEXT) AS permission",
+        "pe.id, pe.name AS label, pe.email AS detail, CAST(NULL AS TEXT) AS permission, CAST(NULL AS BIGINT) AS score",
         "FROM person pe WHERE pe.team_id = $1", "pe.name, pe.id"),
     hop!(Person -> Team, MemberOf, false,
-        "t.id, t.name AS label, 'team' AS detail, CAST(NULL AS TEXT) AS permission",
+        "t.id, t.name AS label, 'team' AS detail, CAST(NULL AS TEXT) AS permission, CAST(NULL AS BIGINT) AS score",
         "FROM team t JOIN person pe ON pe.team_id = t.id WHERE pe.id = $1", "t.name, t.id"),
     hop!(Person -> Agent, Owns, true,
-        "a.id, a.name AS label, a.platform || ' · ' || a.environment AS detail, CAST(NULL AS TEXT) AS permission",
+        "a.id, a.name AS label, a.platform || ' · ' || a.environment AS detail, CAST(NULL AS TEXT) AS permission, a.risk_score AS score",
         "FROM agent a WHERE a.owner_id = $1", "a.name, a.id"),
     hop!(Person -> Credential, Owns, true,
-        "c.id, c.name AS label, c.provider || ' · ' || c.kind || ' · ' || c.status AS detail, CAST(NULL AS TEXT) AS permission",
+        "c.id, c.name AS label, c.provider || ' · ' || c.kind || ' · ' || c.status AS detail, CAST(NULL AS TEXT) AS permission, c.risk_score AS score",
         "FROM credential c WHERE c.owner_id = $1", "c.name, c.id"),
     hop!(Agent -> Person, Owns, false,
-        "pe.id, pe.name AS label, pe.email AS detail, CAST(NULL AS TEXT) AS permission",
+        "pe.id, pe.name AS label, pe.email AS detail, CAST(NULL AS TEXT) AS permission, CAST(NULL AS BIGINT) AS score",
         "FROM person pe JOIN agent a ON a.owner_id = pe.id WHERE a.id = $1", "pe.name, pe.id"),
     hop!(Agent -> Tool, Uses, true,
-        "t.id, t.name AS label, t.kind AS detail, CAST(NULL AS TEXT) AS permission",
+        "t.id, t.name AS label, t.kind AS detail, CAST(NULL AS TEXT) AS permission, CAST(NULL AS BIGINT) AS score",
         "FROM tool t JOIN agent_tool at ON at.tool_id = t.id WHERE at.agent_id = $1", "t.name, t.id"),
     hop!(Tool -> Agent, Uses, false,
-        "a.id, a.name AS label, a.platform || ' · ' || a.environment AS detail, CAST(NULL AS TEXT) AS permission",
+        "a.id, a.name AS label, a.platform || ' · ' || a.environment AS detail, CAST(NULL AS TEXT) AS permission, a.risk_score AS score",
         "FROM agent a JOIN agent_tool at ON at.agent_id = a.id WHERE at.tool_id = $1", "a.name, a.id"),
     hop!(Tool -> Credential, AuthenticatesWith, true,
-        "c.id, c.name AS label, c.provider || ' · ' || c.kind || ' · ' || c.status AS detail, CAST(NULL AS TEXT) AS permission",
+        "c.id, c.name AS label, c.provider || ' · ' || c.kind || ' · ' || c.status AS detail, CAST(NULL AS TEXT) AS permission, c.risk_score AS score",
         "FROM credential c JOIN tool_credential tc ON tc.credential_id = c.id WHERE tc.tool_id = $1", "c.name, c.id"),
     hop!(Credential -> Person, Owns, false,
-        "pe.id, pe.name AS label, pe.email AS detail, CAST(NULL AS TEXT) AS permission",
+        "pe.id, pe.name AS label, pe.email AS detail, CAST(NULL AS TEXT) AS permission, CAST(NULL AS BIGINT) AS score",
         "FROM person pe JOIN credential c ON c.owner_id = pe.id WHERE c.id = $1", "pe.name, pe.id"),
     hop!(Credential -> Tool, AuthenticatesWith, false,
-        "t.id, t.name AS label, t.kind AS detail, CAST(NULL AS TEXT) AS permission",
+        "t.id, t.name AS label, t.kind AS detail, CAST(NULL AS TEXT) AS permission, CAST(NULL AS BIGINT) AS score",
         "FROM tool t JOIN tool_credential tc ON tc.tool_id = t.id WHERE tc.credential_id = $1", "t.name, t.id"),
     hop!(Credential -> Copy, StoredAt, true,
-        "cp.id, cp.locator AS label, cp.kind || ' · ' || cp.status AS detail, CAST(NULL AS TEXT) AS permission",
+        "cp.id, cp.locator AS label, cp.kind || ' · ' || cp.status AS detail, CAST(NULL AS TEXT) AS permission, CAST(NULL AS BIGINT) AS score",
         "FROM credential_copy cp WHERE cp.credential_id = $1", "cp.status, cp.last_seen DESC, cp.id"),
     hop!(Credential -> Resource, Reaches, true,
-        "res.id, res.name AS label, res.provider || ' · ' || res.environment || ' · ' || res.sensitivity AS detail, r.permission AS permission",
+        "res.id, res.name AS label, res.provider || ' · ' || res.environment || ' · ' || res.sensitivity AS detail, r.permission AS permission, CAST(NULL AS BIGINT) AS score",
         "FROM resource res JOIN reach r ON r.resource_id = res.id WHERE r.credential_id = $1", "res.name, res.id"),
     hop!(Copy -> Credential, StoredAt, false,
-        "c.id, c.name AS label, c.provider || ' · ' || c.kind || ' · ' || c.status AS detail, CAST(NULL AS TEXT) AS permission",
+        "c.id, c.name AS label, c.provider || ' · ' || c.kind || ' · ' || c.status AS detail, CAST(NULL AS TEXT) AS permission, c.risk_score AS score",
         "FROM credential c JOIN credential_copy cp ON cp.credential_id = c.id WHERE cp.id = $1", "c.name, c.id"),
     hop!(Resource -> Credential, Reaches, false,
-        "c.id, c.name AS label, c.provider || ' · ' || c.kind || ' · ' || c.status AS detail, r.permission AS permission",
+        "c.id, c.name AS label, c.provider || ' · ' || c.kind || ' · ' || c.status AS detail, r.permission AS permission, c.risk_score AS score",
         "FROM credential c JOIN reach r ON r.credential_id = c.id WHERE r.resource_id = $1", "c.name, c.id"),
 ];
 
 /// The label and detail of a single node, by kind.
 fn node_sql(kind: NodeKind) -> &'static str {
     match kind {
-        NodeKind::Team => "SELECT t.name AS label, 'team' AS detail FROM team t WHERE t.id = $1",
-        NodeKind::Person => "SELECT pe.name AS label, pe.email AS detail FROM person pe WHERE pe.id = $1",
-        NodeKind::Agent => {
-            "SELECT a.name AS label, a.platform || ' · ' || a.environment AS detail FROM agent a WHERE a.id = $1"
+        NodeKind::Team => {
+            "SELECT t.name AS label, 'team' AS detail, CAST(NULL AS BIGINT) AS score FROM team t WHERE t.id = $1"
         }
-        NodeKind::Tool => "SELECT t.name AS label, t.kind AS detail FROM tool t WHERE t.id = $1",
+        NodeKind::Person => {
+            "SELECT pe.name AS label, pe.email AS detail, CAST(NULL AS BIGINT) AS score FROM person pe WHERE pe.id = $1"
+        }
+        NodeKind::Agent => {
+            "SELECT a.name AS label, a.platform || ' · ' || a.environment AS detail, a.risk_score AS score FROM agent a WHERE a.id = $1"
+        }
+        NodeKind::Tool => {
+            "SELECT t.name AS label, t.kind AS detail, CAST(NULL AS BIGINT) AS score FROM tool t WHERE t.id = $1"
+        }
         NodeKind::Credential => {
-            "SELECT c.name AS label, c.provider || ' · ' || c.kind || ' · ' || c.status AS detail \
-             FROM credential c WHERE c.id = $1"
+            "SELECT c.name AS label, c.provider || ' · ' || c.kind || ' · ' || c.status AS detail, \
+             c.risk_score AS score FROM credential c WHERE c.id = $1"
         }
         NodeKind::Copy => {
-            "SELECT cp.locator AS label, cp.kind || ' · ' || cp.status AS detail FROM credential_copy cp WHERE cp.id = $1"
+            "SELECT cp.locator AS label, cp.kind || ' · ' || cp.status AS detail, CAST(NULL AS BIGINT) AS score FROM credential_copy cp WHERE cp.id = $1"
         }
         NodeKind::Resource => {
-            "SELECT res.name AS label, res.provider || ' · ' || res.environment || ' · ' || res.sensitivity AS detail \
-             FROM resource res WHERE res.id = $1"
+            "SELECT res.name AS label, res.provider || ' · ' || res.environment || ' · ' || res.sensitivity AS detail, \
+             CAST(NULL AS BIGINT) AS score FROM resource res WHERE res.id = $1"
         }
     }
 }
@@ -147,6 +153,8 @@ pub async fn lineage(db: &Db, kind: NodeKind, id: i64, depth: u32) -> Result<jso
         detail: root.try_get("detail")?,
         depth: 0,
         more: None,
+        score: root.try_get("score")?,
+        band: None,
     }];
     let mut seen: HashMap<String, usize> = HashMap::from([(root_id.clone(), 0)]);
     let mut edges = Vec::new();
@@ -184,6 +192,8 @@ pub async fn lineage(db: &Db, kind: NodeKind, id: i64, depth: u32) -> Result<jso
                         detail: row.try_get("detail")?,
                         depth: level + 1,
                         more: None,
+                        score: row.try_get("score")?,
+                        band: None,
                     });
                     queue.push_back((hop.to, to_id, level + 1));
                 }
@@ -220,6 +230,8 @@ pub async fn lineage(db: &Db, kind: NodeKind, id: i64, depth: u32) -> Result<jso
                     detail: format!("{} {}", more, plural(hop.to, more)),
                     depth: level + 1,
                     more: Some(more),
+                    score: None,
+                    band: None,
                 });
                 let (up, down) = if hop.downstream {
                     (from.clone(), aggregate)
@@ -234,6 +246,9 @@ pub async fn lineage(db: &Db, kind: NodeKind, id: i64, depth: u32) -> Result<jso
                 });
             }
         }
+    }
+    for node in &mut nodes {
+        node.band = node.score.map(json::RiskBand::of);
     }
     Ok(json::Lineage {
         root: root_id,

@@ -46,6 +46,21 @@ async fn the_lineage_of_a_credential_reaches_person_agent_tool_copy_and_resource
         assert!(kinds.contains(&kind), "no {kind:?} in the lineage");
     }
     assert!(graph.nodes.iter().all(|n| n.depth <= 2));
+    // Agents and credentials carry their stored score and its band, so the
+    // explorer can colour them; other kinds have none.
+    let stored = app
+        .count(&format!(
+            "SELECT risk_score FROM credential WHERE id = {credential}"
+        ))
+        .await;
+    assert_eq!(graph.nodes[0].score, Some(stored));
+    assert_eq!(graph.nodes[0].band, Some(json::RiskBand::of(stored)));
+    for node in &graph.nodes {
+        let scored =
+            matches!(node.kind, json::NodeKind::Agent | json::NodeKind::Credential) && node.more.is_none();
+        assert_eq!(node.score.is_some(), scored, "{node:?}");
+        assert_eq!(node.band.is_some(), scored, "{node:?}");
+    }
     // Edges point downstream: tool → credential, credential → resource.
     let root = graph.root.as_str();
     assert!(

@@ -133,7 +133,14 @@ async fn the_inventory_filters_through_the_url_and_pages_on_the_server() {
     browser.wait_for_text("[data-testid=reached-by]", &top.name).await;
     browser.screenshot("resource").await;
     if let Some(team) = &resource.owner_team {
-        click(&browser, "[data-testid=resource-page] .entity-header a").await;
+        click(
+            &browser,
+            &format!(
+                "[data-testid=resource-page] .entity-header a[href='/inventory/teams/{}']",
+                team.id
+            ),
+        )
+        .await;
         browser
             .wait_for_text("[data-testid=team-page] h1", &team.name)
             .await;

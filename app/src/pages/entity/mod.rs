@@ -1,16 +1,17 @@
 //! Entity pages: a credential or an agent with its risk explained factor by
 //! factor and what it is connected to; a person with what they own; a team
 //! with its place in the hierarchy and its people; a resource with the
-//! credentials that reach it. Tools and copies keep the placeholder.
+//! credentials that reach it; a tool with its agents and credentials; a
+//! stored copy of a secret. Each links to the graph explorer started from it.
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
-use model::api::{self as json, OwnedKind};
+use model::api::{self as json, NodeKind, OwnedKind};
 
 use crate::components::owner::AssignOwner;
 use crate::components::page::Page;
 use crate::components::risk::RiskBadge;
-use crate::pages::placeholder::Placeholder;
+use crate::pages::not_found::NotFound;
 use crate::routes::{self, Screen};
 use crate::{api, format};
 
@@ -32,7 +33,9 @@ pub fn Entity() -> impl IntoView {
         (list, Some(id)) if list == "people" => view! { <PersonPage id /> }.into_any(),
         (list, Some(id)) if list == "teams" => view! { <TeamPage id /> }.into_any(),
         (list, Some(id)) if list == "resources" => view! { <ResourcePage id /> }.into_any(),
-        _ => view! { <Placeholder screen=Screen::Inventory /> }.into_any(),
+        (list, Some(id)) if list == "tools" => view! { <ToolPage id /> }.into_any(),
+        (list, Some(id)) if list == "copies" => view! { <CopyPage id /> }.into_any(),
+        _ => view! { <NotFound /> }.into_any(),
     }
 }
 
@@ -67,7 +70,7 @@ fn CredentialPage(id: i64) -> impl IntoView {
             );
             view! {
                 <Page title=c.name.clone() question testid="credential-page">
-                    <EntityHeader owner=c.owner.clone() risk=d.risk.clone() />
+                    <EntityHeader kind=NodeKind::Credential id=c.id owner=c.owner.clone() risk=d.risk.clone() />
                     <AssignOwner kind=OwnedKind::Credential id=c.id outcome done=move || detail.refetch() />
                     <RiskFactors risk=d.risk.clone() />
                     <div class="grid-2">
@@ -161,7 +164,7 @@ fn AgentPage(id: i64) -> impl IntoView {
             );
             view! {
                 <Page title=a.name.clone() question testid="agent-page">
-                    <EntityHeader owner=a.owner.clone() risk=d.risk.clone() />
+                    <EntityHeader kind=NodeKind::Agent id=a.id owner=a.owner.clone() risk=d.risk.clone() />
                     <AssignOwner kind=OwnedKind::Agent id=a.id outcome done=move || detail.refetch() />
                     <RiskFactors risk=d.risk.clone() />
                     <section class="card section" data-testid="credentials">
@@ -200,6 +203,7 @@ fn PersonPage(id: i64) -> impl IntoView {
             view! {
                 <Page title=p.name.clone() question testid="person-page">
                     <div class="entity-header">
+                        <GraphLinks kind=NodeKind::Person id=p.id />
                         {p.team.clone().map(|t| view! {
                             <span>"Team: " <a href=routes::entity_path("teams", t.id)>{t.name}</a></span>
                         })}
@@ -240,6 +244,7 @@ fn TeamPage(id: i64) -> impl IntoView {
             view! {
                 <Page title=t.name.clone() question testid="team-page">
                     <div class="entity-header">
+                        <GraphLinks kind=NodeKind::Team id=t.id />
                         {t.parent.clone().map(|parent| view! {
                             <span>"Part of " <a href=routes::entity_path("teams", parent.id)>{parent.name}</a></span>
                         })}
@@ -292,6 +297,7 @@ fn ResourcePage(id: i64) -> impl IntoView {
             view! {
                 <Page title=r.name.clone() question testid="resource-page">
                     <div class="entity-header">
+                        <GraphLinks kind=NodeKind::Resource id=r.id />
                         {match r.owner_team.clone() {
                             Some(t) => view! {
                                 <span>"Owned by " <a href=routes::entity_path("teams", t.id)>{t.name}</a></span>
@@ -319,6 +325,83 @@ fn ResourcePage(id: i64) -> impl IntoView {
     }
 }
 
+/// The graph explorer started here, and for a credential its blast radius.
+#[component]
+fn GraphLinks(kind: NodeKind, id: i64) -> impl IntoView {
+    view! {
+        <a href=routes::graph_path(kind, id, false) data-testid="explore-graph">"Explore in graph"</a>
+        {(kind == NodeKind::Credential).then(|| view! {
+            <a href=routes::graph_path(kind, id, true)>"Blast radius in the graph"</a>
+        })}
+    }
+}
+
+#[component]
+fn ToolPage(id: i64) -> impl IntoView {
+    let detail = LocalResource::new(move || api::tool(id));
+    move || {
+        loaded(detail.get(), |d: json::ToolDetail| {
+            let t = d.tool.clone();
+            let question = format!("{} · used by {} agents", t.kind.label(), t.agents);
+            view! {
+                <Page title=t.name.clone() question testid="tool-page">
+                    <div class="entity-header">
+                        <GraphLinks kind=NodeKind::Tool id=t.id />
+                    </div>
+                    <p class="card section">{d.description.clone()}</p>
+                    <div class="grid-2">
+                        <section class="card section" data-testid="tool-agents">
+                            <h2>"Agents that use it " <span class="num subtle">{t.agents}</span></h2>
+                            <ul class="plain">
+                                {d.agents.iter().map(|a| view! {
+                                    <li><a href=routes::entity_path("agents", a.id)>{a.name.clone()}</a></li>
+                                }).collect_view()}
+                            </ul>
+                        </section>
+                        <section class="card section" data-testid="tool-credentials">
+                            <h2>"Credentials it authenticates with"</h2>
+                            <RiskList list="credentials" rows=d.credentials.iter().map(|c| (c.id, c.name.clone(), c.risk.clone())).collect() />
+                        </section>
+                    </div>
+                </Page>
+            }
+            .into_any()
+        })
+    }
+}
+
+#[component]
+fn CopyPage(id: i64) -> impl IntoView {
+    let detail = LocalResource::new(move || api::copy(id));
+    move || {
+        loaded(detail.get(), |c: json::CopySummary| {
+            let question = format!("{} · {}", c.kind.label(), c.status.label());
+            view! {
+                <Page title=c.locator.clone() question testid="copy-page">
+                    <div class="entity-header">
+                        <GraphLinks kind=NodeKind::Copy id=c.id />
+                    </div>
+                    <section class="card section">
+                        <dl class="facts">
+                            <dt>"Secret of"</dt>
+                            <dd><a href=routes::entity_path("credentials", c.credential.id)>{c.credential.name.clone()}</a></dd>
+                            <dt>"Found by"</dt>
+                            <dd>{c.found_by.clone()}</dd>
+                            <dt>"Written by"</dt>
+                            <dd>{c.author_email.clone().unwrap_or_else(|| "unknown".into())}</dd>
+                            <dt>"First seen"</dt>
+                            <dd>{format::day(c.first_seen.date_naive())}</dd>
+                            <dt>"Last seen"</dt>
+                            <dd>{format::day(c.last_seen.date_naive())}</dd>
+                        </dl>
+                    </section>
+                </Page>
+            }
+            .into_any()
+        })
+    }
+}
+
 /// Agents or credentials, each linked, with its band.
 #[component]
 fn RiskList(list: &'static str, rows: Vec<(i64, String, json::RiskBrief)>) -> impl IntoView {
@@ -338,10 +421,11 @@ fn RiskList(list: &'static str, rows: Vec<(i64, String, json::RiskBrief)>) -> im
 
 /// Owner and risk, first.
 #[component]
-fn EntityHeader(owner: Option<json::Ref>, risk: json::Risk) -> impl IntoView {
+fn EntityHeader(kind: NodeKind, id: i64, owner: Option<json::Ref>, risk: json::Risk) -> impl IntoView {
     view! {
         <div class="entity-header">
             <RiskBadge band=risk.band score=risk.score />
+            <GraphLinks kind id />
             <span>
                 "Owner: "
                 {match owner {

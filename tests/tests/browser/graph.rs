@@ -1,0 +1,148 @@
+//! The lineage graph explorer: it draws the lineage around a credential, a
+//! click on a node expands it, blast-radius mode dims what the credential
+//! does not reach, and without a starting node it offers the riskiest ones.
+//! Tool and copy pages, which graph nodes link to.
+
+use std::collections::HashSet;
+
+use fantoccini::Locator;
+use model::api as json;
+use muster_tests::browser::Browser;
+use muster_tests::{Backend, TEST_PASSWORD, spawn_app_with_dist};
+
+use super::{built_dist, click, sign_in};
+
+/// The ids of the nodes drawn, and of those not expanded yet.
+async fn drawn(browser: &Browser) -> (HashSet<String>, Vec<String>) {
+    let mut all = HashSet::new();
+    let mut unexpanded = Vec::new();
+    for node in browser
+        .client()
+        .find_all(Locator::Css("[data-testid=graph-canvas] g[data-node]"))
+        .await
+        .unwrap()
+    {
+        let id = node.attr("data-node").await.unwrap().unwrap();
+        if node.attr("data-expanded").await.unwrap().as_deref() == Some("false") && !id.contains(":more:") {
+            unexpanded.push(id.clone());
+        }
+        all.insert(id);
+    }
+    (all, unexpanded)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_click_in_the_graph_expands_a_node_and_blast_radius_mode_dims_the_rest() {
+    let app = spawn_app_with_dist(Backend::Sqlite, built_dist()).await;
+    app.fill_with_demo().await;
+    let credential = app
+        .count(
+            "SELECT MIN(c.id) FROM credential c WHERE c.owner_id IS NOT NULL \
+             AND EXISTS (SELECT 1 FROM tool_credential tc WHERE tc.credential_id = c.id) \
+             AND EXISTS (SELECT 1 FROM reach r WHERE r.credential_id = c.id)",
+        )
+        .await;
+    let root = format!("credential:{credential}");
+    let browser = Browser::start().await;
+    browser.goto(&app.url("/")).await;
+    sign_in(&browser, "viewer@muster.test", TEST_PASSWORD).await;
+
+    // Without a starting node: the riskiest credentials and agents to start from.
+    browser.goto(&app.url("/graph")).await;
+    browser
+        .wait_for("[data-testid=graph-start] a[href^='/graph?node=credential:']")
+        .await;
+    browser.screenshot("graph-start").await;
+
+    browser.goto(&app.url(&format!("/graph?node={root}"))).await;
+    browser
+        .wait_for(&format!(
+            "[data-testid=graph-canvas] g[data-node='{root}'][data-expanded=true]"
+        ))
+        .await;
+    browser
+        .wait_for("[data-testid=graph-canvas] g[data-kind=resource]")
+        .await;
+    browser
+        .wait_for("[data-testid=graph-canvas] g[data-kind=agent]")
+        .await;
+    browser.wait_for("[data-testid=graph-details] h2").await;
+    browser.screenshot("graph").await;
+
+    // Pick a node whose own lineage holds something not drawn yet (asked of
+    // the API), click it, and see its neighbours appear.
+    let (before, unexpanded) = drawn(&browser).await;
+    let mut target = None;
+    for id in unexpanded {
+        let lineage: json::Lineage = app
+            .get_json(&format!("/api/v1/graph/lineage?node={id}&depth=1"))
+            .await;
+        if let Some(new) = lineage.nodes.iter().find(|n| !before.contains(&n.id)) {
+            target = Some((id, new.id.clone()));
+            break;
+        }
+    }
+    let (target, new) = target.expect("some drawn node has neighbours not drawn yet");
+    // The first view is the start at a readable scale; Fit brings every node into view.
+    click(&browser, "[data-testid=graph-fit]").await;
+    click(&browser, &format!("g[data-node='{target}'] .node-body")).await;
+    browser
+        .wait_for(&format!("g[data-node='{target}'][data-expanded=true]"))
+        .await;
+    browser.wait_for(&format!("g[data-node='{new}']")).await;
+    assert!(drawn(&browser).await.0.len() > before.len());
+    assert!(
+        browser
+            .wait_for(&format!("g[data-node='{target}']"))
+            .await
+            .attr("class")
+            .await
+            .unwrap()
+            .unwrap()
+            .contains("focus"),
+        "the clicked node is in focus"
+    );
+    browser.screenshot("graph-expanded").await;
+
+    // Blast-radius mode: the credential and what it reaches stand out, the
+    // rest is dimmed, and the panel sums up its whole reach.
+    browser
+        .goto(&app.url(&format!("/graph?node={root}&mode=blast")))
+        .await;
+    browser
+        .wait_for_text("[data-testid=blast-summary]", "reaches")
+        .await;
+    let resource = browser
+        .wait_for("[data-testid=graph-canvas] g[data-kind=resource]")
+        .await;
+    assert!(!resource.attr("class").await.unwrap().unwrap().contains("dim"));
+    browser
+        .wait_for("[data-testid=graph-canvas] g[data-kind=agent].dim")
+        .await;
+    browser.screenshot("graph-blast").await;
+
+    // The pages a tool node and a copy node link to, each with its way back into the graph.
+    let tool = app
+        .count(&format!(
+            "SELECT MIN(tool_id) FROM tool_credential WHERE credential_id = {credential}"
+        ))
+        .await;
+    browser.goto(&app.url(&format!("/inventory/tools/{tool}"))).await;
+    browser
+        .wait_for("[data-testid=tool-page] [data-testid=tool-credentials] a")
+        .await;
+    browser
+        .wait_for(&format!(
+            "[data-testid=explore-graph][href='/graph?node=tool:{tool}']"
+        ))
+        .await;
+    browser.screenshot("tool").await;
+    let copy = app.count("SELECT MIN(id) FROM credential_copy").await;
+    browser.goto(&app.url(&format!("/inventory/copies/{copy}"))).await;
+    browser
+        .wait_for_text("[data-testid=copy-page] .facts", "Secret of")
+        .await;
+    browser.screenshot("copy").await;
+    browser.assert_no_console_errors().await;
+    browser.close().await;
+}
