@@ -1,7 +1,12 @@
 //! A typed client for Muster's JSON API. Every call returns the wire types of
 //! the `model` crate, or an [`ApiError`] carrying the server's error code.
+//! A GET is a [`Get`], sent from an event handler or held by a screen as a
+//! [`Fetched`] resource; changes are sent at once.
+
+use std::marker::PhantomData;
 
 use gloo_net::http::{Request, RequestBuilder};
+use leptos::prelude::{Get as _, LocalResource};
 use model::api as json;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -22,13 +27,13 @@ impl std::fmt::Display for ApiError {
 }
 
 /// `GET /api/health`.
-pub async fn health() -> Result<json::Health, ApiError> {
-    get_json("/api/health").await
+pub fn health() -> Get<json::Health> {
+    Get::new("/api/health".to_owned())
 }
 
 /// `GET /api/v1/session`: who is signed in (an `unauthorized` error if nobody).
-pub async fn session() -> Result<json::Session, ApiError> {
-    get_json("/api/v1/session").await
+pub fn session() -> Get<json::Session> {
+    Get::new("/api/v1/session".to_owned())
 }
 
 /// `POST /api/v1/session`: signs in; the server sets the session cookie.
@@ -52,48 +57,47 @@ pub async fn sign_out() -> Result<(), ApiError> {
 }
 
 /// `GET /api/v1/overview`.
-pub async fn overview() -> Result<json::Overview, ApiError> {
-    get_json("/api/v1/overview").await
+pub fn overview() -> Get<json::Overview> {
+    Get::new("/api/v1/overview".to_owned())
 }
 
 /// `GET /api/v1/risk/summary`.
-pub async fn risk_summary() -> Result<json::RiskSummary, ApiError> {
-    get_json("/api/v1/risk/summary").await
+pub fn risk_summary() -> Get<json::RiskSummary> {
+    Get::new("/api/v1/risk/summary".to_owned())
 }
 
 /// `GET /api/v1/{list}?{search}`: a page of an inventory list, with the
 /// filters of the app's own URL passed through as they are.
-pub async fn inventory<T: DeserializeOwned>(list: &str, search: &str) -> Result<json::Page<T>, ApiError> {
-    get_json(&format!("/api/v1/{list}?{search}")).await
+pub fn inventory<T: DeserializeOwned>(list: &str, search: &str) -> Get<json::Page<T>> {
+    Get::new(format!("/api/v1/{list}?{search}"))
 }
 
 /// `GET /api/v1/credentials/{id}`.
-pub async fn credential(id: i64) -> Result<json::CredentialDetail, ApiError> {
-    get_json(&format!("/api/v1/credentials/{id}")).await
+pub fn credential(id: i64) -> Get<json::CredentialDetail> {
+    Get::new(format!("/api/v1/credentials/{id}"))
 }
 
 /// `GET /api/v1/agents/{id}`.
-pub async fn agent(id: i64) -> Result<json::AgentDetail, ApiError> {
-    get_json(&format!("/api/v1/agents/{id}")).await
+pub fn agent(id: i64) -> Get<json::AgentDetail> {
+    Get::new(format!("/api/v1/agents/{id}"))
 }
 
 /// `GET /api/v1/coverage`: a team's owner coverage (the organisation's without).
-pub async fn coverage(team: Option<i64>) -> Result<json::Coverage, ApiError> {
-    get_json(&format!(
+pub fn coverage(team: Option<i64>) -> Get<json::Coverage> {
+    Get::new(format!(
         "/api/v1/coverage{}",
         query_string(&json::CoverageQuery { team })
     ))
-    .await
 }
 
 /// `GET /api/v1/ownership/gaps`: agents and credentials without an accountable owner.
-pub async fn gaps(query: &json::GapQuery) -> Result<json::Page<json::Gap>, ApiError> {
-    get_json(&format!("/api/v1/ownership/gaps{}", query_string(query))).await
+pub fn gaps(query: &json::GapQuery) -> Get<json::Page<json::Gap>> {
+    Get::new(format!("/api/v1/ownership/gaps{}", query_string(query)))
 }
 
 /// `GET /api/v1/people`.
-pub async fn people(query: &json::PersonQuery) -> Result<json::Page<json::PersonSummary>, ApiError> {
-    get_json(&format!("/api/v1/people{}", query_string(query))).await
+pub fn people(query: &json::PersonQuery) -> Get<json::Page<json::PersonSummary>> {
+    Get::new(format!("/api/v1/people{}", query_string(query)))
 }
 
 /// `POST /api/v1/ownership/assign` (managers in their teams, admins).
@@ -112,52 +116,52 @@ pub async fn transfer_ownership(transfer: &json::OwnerTransfer) -> Result<json::
 }
 
 /// `GET /api/v1/graph/lineage`: the lineage `depth` hops around `node` (`<kind>:<id>`).
-pub async fn lineage(node: &str, depth: u32) -> Result<json::Lineage, ApiError> {
+pub fn lineage(node: &str, depth: u32) -> Get<json::Lineage> {
     let query = json::LineageQuery {
         node: node.to_owned(),
         depth: Some(depth),
     };
-    get_json(&format!("/api/v1/graph/lineage{}", query_string(&query))).await
+    Get::new(format!("/api/v1/graph/lineage{}", query_string(&query)))
 }
 
 /// `GET /api/v1/credentials/{id}/blast-radius`: everything a credential reaches.
-pub async fn blast_radius(id: i64) -> Result<json::BlastRadius, ApiError> {
-    get_json(&format!("/api/v1/credentials/{id}/blast-radius")).await
+pub fn blast_radius(id: i64) -> Get<json::BlastRadius> {
+    Get::new(format!("/api/v1/credentials/{id}/blast-radius"))
 }
 
 /// `GET /api/v1/tools/{id}`.
-pub async fn tool(id: i64) -> Result<json::ToolDetail, ApiError> {
-    get_json(&format!("/api/v1/tools/{id}")).await
+pub fn tool(id: i64) -> Get<json::ToolDetail> {
+    Get::new(format!("/api/v1/tools/{id}"))
 }
 
 /// `GET /api/v1/copies/{id}`.
-pub async fn copy(id: i64) -> Result<json::CopySummary, ApiError> {
-    get_json(&format!("/api/v1/copies/{id}")).await
+pub fn copy(id: i64) -> Get<json::CopySummary> {
+    Get::new(format!("/api/v1/copies/{id}"))
 }
 
 /// `GET /api/v1/search`: anything by name, email, key id, ARN or fingerprint.
-pub async fn search(query: &json::SearchQuery) -> Result<json::SearchResults, ApiError> {
-    get_json(&format!("/api/v1/search{}", query_string(query))).await
+pub fn search(query: &json::SearchQuery) -> Get<json::SearchResults> {
+    Get::new(format!("/api/v1/search{}", query_string(query)))
 }
 
 /// `GET /api/v1/people/{id}`.
-pub async fn person(id: i64) -> Result<json::PersonDetail, ApiError> {
-    get_json(&format!("/api/v1/people/{id}")).await
+pub fn person(id: i64) -> Get<json::PersonDetail> {
+    Get::new(format!("/api/v1/people/{id}"))
 }
 
 /// `GET /api/v1/teams/{id}`.
-pub async fn team(id: i64) -> Result<json::TeamDetail, ApiError> {
-    get_json(&format!("/api/v1/teams/{id}")).await
+pub fn team(id: i64) -> Get<json::TeamDetail> {
+    Get::new(format!("/api/v1/teams/{id}"))
 }
 
 /// `GET /api/v1/resources/{id}`.
-pub async fn resource(id: i64) -> Result<json::ResourceDetail, ApiError> {
-    get_json(&format!("/api/v1/resources/{id}")).await
+pub fn resource(id: i64) -> Get<json::ResourceDetail> {
+    Get::new(format!("/api/v1/resources/{id}"))
 }
 
 /// `GET /api/v1/accounts` (admins).
-pub async fn accounts() -> Result<Vec<json::Account>, ApiError> {
-    get_json("/api/v1/accounts").await
+pub fn accounts() -> Get<Vec<json::Account>> {
+    Get::new("/api/v1/accounts".to_owned())
 }
 
 /// `POST /api/v1/accounts` (admins).
@@ -171,13 +175,13 @@ pub async fn update_account(id: i64, change: &json::AccountChange) -> Result<jso
 }
 
 /// `GET /api/v1/audit` (CISOs and admins).
-pub async fn audit(query: &json::AuditQuery) -> Result<json::Page<json::AuditEntry>, ApiError> {
-    get_json(&format!("/api/v1/audit{}", query_string(query))).await
+pub fn audit(query: &json::AuditQuery) -> Get<json::Page<json::AuditEntry>> {
+    Get::new(format!("/api/v1/audit{}", query_string(query)))
 }
 
 /// `GET /api/v1/audit/chain` (CISOs and admins).
-pub async fn audit_chain() -> Result<json::AuditChain, ApiError> {
-    get_json("/api/v1/audit/chain").await
+pub fn audit_chain() -> Get<json::AuditChain> {
+    Get::new("/api/v1/audit/chain".to_owned())
 }
 
 /// `?a=1&b=x` from a query struct's fields that are set (its serde form).
@@ -209,6 +213,7 @@ fn network(error: gloo_net::Error) -> ApiError {
 }
 
 /// An answer read to its end.
+#[derive(Debug, Clone)]
 struct Answer {
     /// Whether the status was 2xx.
     ok: bool,
@@ -274,6 +279,83 @@ async fn send<B: Serialize, T: DeserializeOwned>(request: RequestBuilder, body: 
     decode(exchange(request).await?)
 }
 
-async fn get_json<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
-    decode(exchange(Request::get(path).build()).await?)
+/// `GET path`, read to its end.
+async fn fetch(path: String) -> Result<Answer, ApiError> {
+    exchange(Request::get(&path).build()).await
+}
+
+/// `GET path` when there is one; otherwise an answer that never comes.
+async fn fetch_some(path: Option<String>) -> Result<Answer, ApiError> {
+    match path {
+        Some(path) => fetch(path).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// A GET request of the API, and the type its answer decodes to.
+#[derive(Debug, Clone)]
+pub struct Get<T> {
+    path: String,
+    answer: PhantomData<fn() -> T>,
+}
+
+impl<T: DeserializeOwned> Get<T> {
+    fn new(path: String) -> Self {
+        Get {
+            path,
+            answer: PhantomData,
+        }
+    }
+
+    /// Sends it now (from an event handler).
+    pub async fn send(self) -> Result<T, ApiError> {
+        decode(fetch(self.path).await?)
+    }
+}
+
+/// A resource holding an API answer, for a screen to read reactively. The
+/// answer is fetched as text by one future type shared by every resource and
+/// decoded when read: Leptos's async machinery is then compiled once rather
+/// than once per answer type, which keeps the WebAssembly bundle small.
+pub struct Fetched<T> {
+    answer: LocalResource<Result<Answer, ApiError>>,
+    decoded: PhantomData<fn() -> T>,
+}
+
+impl<T> Clone for Fetched<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for Fetched<T> {}
+
+impl<T: DeserializeOwned> Fetched<T> {
+    /// Sends `request()` now, and again whenever the signals it reads change.
+    pub fn new(request: impl Fn() -> Get<T> + 'static) -> Self {
+        Fetched {
+            answer: LocalResource::new(move || fetch(request().path)),
+            decoded: PhantomData,
+        }
+    }
+
+    /// Like [`Fetched::new`], but while `request()` is `None` nothing is
+    /// sent and the resource stays as it was.
+    pub fn when(request: impl Fn() -> Option<Get<T>> + 'static) -> Self {
+        Fetched {
+            answer: LocalResource::new(move || fetch_some(request().map(|get| get.path))),
+            decoded: PhantomData,
+        }
+    }
+
+    /// Nothing while loading, then the value or why there is none; a
+    /// reactive read, like a resource's `get`.
+    pub fn get(&self) -> Option<Result<T, ApiError>> {
+        self.answer.get().map(|answer| decode(answer?))
+    }
+
+    /// Sends the request again.
+    pub fn refetch(&self) {
+        self.answer.refetch();
+    }
 }

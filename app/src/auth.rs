@@ -17,7 +17,7 @@ impl Auth {
             session: RwSignal::new(None),
         };
         leptos::task::spawn_local(async move {
-            let session = crate::api::session().await.ok();
+            let session = crate::api::session().send().await.ok();
             auth.session.set(Some(session));
         });
         provide_context(auth);

@@ -44,7 +44,7 @@ pub fn AssignOwner(
                 limit: Some(MATCHES),
                 ..Default::default()
             };
-            api::people(&query).await.map(|page| page.items)
+            api::people(&query).send().await.map(|page| page.items)
         }
     });
     // The first match is chosen until the person picks another.

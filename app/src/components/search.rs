@@ -31,7 +31,7 @@ pub fn SearchBox() -> impl IntoView {
                 return Ok(Vec::new());
             }
             let query = json::SearchQuery { q, limit: Some(HITS) };
-            api::search(&query).await.map(|found| found.hits)
+            api::search(&query).send().await.map(|found| found.hits)
         }
     });
     let hits = move || results.get().and_then(Result::ok).unwrap_or_default();

@@ -15,7 +15,7 @@ use crate::routes::Screen;
 /// Frames every screen.
 #[component]
 pub fn Shell(children: ChildrenFn) -> impl IntoView {
-    let health = LocalResource::new(api::health);
+    let health = api::Fetched::new(api::health);
     let auth = Auth::provide();
     let demo = Signal::derive(move || health.get().and_then(Result::ok).is_some_and(|h| h.demo));
     let content = move || match auth.session.get() {
@@ -97,7 +97,7 @@ fn UserMenu() -> impl IntoView {
 
 /// "Server 0.1.0 · sqlite" when healthy; the reason when not.
 #[component]
-fn ServerStatus(health: LocalResource<Result<model::api::Health, api::ApiError>>) -> impl IntoView {
+fn ServerStatus(health: api::Fetched<model::api::Health>) -> impl IntoView {
     move || {
         match health.get() {
         None => view! { <span class="server-status pending">"Connecting…"</span> }.into_any(),

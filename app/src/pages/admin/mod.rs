@@ -14,7 +14,7 @@ use crate::{api, format};
 /// Accounts at a glance, then the list, then a new account.
 #[component]
 pub fn Admin() -> impl IntoView {
-    let accounts = LocalResource::new(api::accounts);
+    let accounts = api::Fetched::new(api::accounts);
     let editing = RwSignal::new(None::<i64>);
     let refresh = Callback::new(move |()| accounts.refetch());
     view! {

@@ -28,10 +28,10 @@ pub fn Audit() -> impl IntoView {
             ..Default::default()
         })
     });
-    let chain = LocalResource::new(api::audit_chain);
-    let entries = LocalResource::new(move || {
+    let chain = api::Fetched::new(api::audit_chain);
+    let entries = api::Fetched::new(move || {
         let query = query.get();
-        async move { api::audit(&query).await }
+        api::audit(&query)
     });
     view! {
         <ScreenPage screen=Screen::Audit>

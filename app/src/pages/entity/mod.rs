@@ -56,7 +56,7 @@ fn loaded<T: Clone + 'static>(
 
 #[component]
 fn CredentialPage(id: i64) -> impl IntoView {
-    let detail = LocalResource::new(move || api::credential(id));
+    let detail = api::Fetched::new(move || api::credential(id));
     let outcome = RwSignal::new(None);
     move || {
         loaded(detail.get(), move |d: json::CredentialDetail| {
@@ -146,7 +146,7 @@ fn CredentialPage(id: i64) -> impl IntoView {
 
 #[component]
 fn AgentPage(id: i64) -> impl IntoView {
-    let detail = LocalResource::new(move || api::agent(id));
+    let detail = api::Fetched::new(move || api::agent(id));
     let outcome = RwSignal::new(None);
     move || {
         loaded(detail.get(), move |d: json::AgentDetail| {
@@ -191,7 +191,7 @@ fn AgentPage(id: i64) -> impl IntoView {
 
 #[component]
 fn PersonPage(id: i64) -> impl IntoView {
-    let detail = LocalResource::new(move || api::person(id));
+    let detail = api::Fetched::new(move || api::person(id));
     move || {
         loaded(detail.get(), |d: json::PersonDetail| {
             let p = d.person.clone();
@@ -233,7 +233,7 @@ fn PersonPage(id: i64) -> impl IntoView {
 
 #[component]
 fn TeamPage(id: i64) -> impl IntoView {
-    let detail = LocalResource::new(move || api::team(id));
+    let detail = api::Fetched::new(move || api::team(id));
     move || {
         loaded(detail.get(), |d: json::TeamDetail| {
             let t = d.team.clone();
@@ -283,7 +283,7 @@ fn TeamPage(id: i64) -> impl IntoView {
 
 #[component]
 fn ResourcePage(id: i64) -> impl IntoView {
-    let detail = LocalResource::new(move || api::resource(id));
+    let detail = api::Fetched::new(move || api::resource(id));
     move || {
         loaded(detail.get(), |d: json::ResourceDetail| {
             let r = d.resource.clone();
@@ -338,7 +338,7 @@ fn GraphLinks(kind: NodeKind, id: i64) -> impl IntoView {
 
 #[component]
 fn ToolPage(id: i64) -> impl IntoView {
-    let detail = LocalResource::new(move || api::tool(id));
+    let detail = api::Fetched::new(move || api::tool(id));
     move || {
         loaded(detail.get(), |d: json::ToolDetail| {
             let t = d.tool.clone();
@@ -372,7 +372,7 @@ fn ToolPage(id: i64) -> impl IntoView {
 
 #[component]
 fn CopyPage(id: i64) -> impl IntoView {
-    let detail = LocalResource::new(move || api::copy(id));
+    let detail = api::Fetched::new(move || api::copy(id));
     move || {
         loaded(detail.get(), |c: json::CopySummary| {
             let question = format!("{} · {}", c.kind.label(), c.status.label());

@@ -61,7 +61,7 @@ fn Explorer(node: String, blast: Signal<bool>) -> impl IntoView {
     let load = move |id: String, depth: u32| {
         expanding.set(Some(id.clone()));
         spawn_local(async move {
-            let answer = api::lineage(&id, depth).await;
+            let answer = api::lineage(&id, depth).send().await;
             // The explorer may be gone (another start node) by now.
             expanding.try_set(None);
             match answer {
@@ -193,7 +193,7 @@ fn Details(
 /// A credential's whole reach, from `GET /credentials/{id}/blast-radius`.
 #[component]
 fn BlastSummary(id: i64) -> impl IntoView {
-    let radius = LocalResource::new(move || api::blast_radius(id));
+    let radius = api::Fetched::new(move || api::blast_radius(id));
     move || match radius.get() {
         None => view! { <p class="loading">"Loading the blast radius…"</p> }.into_any(),
         Some(Err(e)) => view! { <Alert message=e.message /> }.into_any(),
@@ -242,8 +242,8 @@ fn BlastSummary(id: i64) -> impl IntoView {
 #[component]
 fn Start() -> impl IntoView {
     let credentials =
-        LocalResource::new(|| api::inventory::<json::CredentialSummary>("credentials", "sort=-risk&limit=8"));
-    let agents = LocalResource::new(|| api::inventory::<json::AgentSummary>("agents", "sort=-risk&limit=8"));
+        api::Fetched::new(|| api::inventory::<json::CredentialSummary>("credentials", "sort=-risk&limit=8"));
+    let agents = api::Fetched::new(|| api::inventory::<json::AgentSummary>("agents", "sort=-risk&limit=8"));
     let list = |rows: Vec<(NodeKind, i64, String, json::RiskBrief)>| {
         view! {
             <table class="data compact">

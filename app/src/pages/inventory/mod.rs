@@ -236,17 +236,11 @@ fn rows<T: DeserializeOwned + Clone + 'static>(
     headers: &'static [(&'static str, &'static str)],
     row: fn(T) -> AnyView,
 ) -> impl IntoView {
-    let page = LocalResource::new(move || {
+    let page = api::Fetched::when(move || {
         let search = search.get();
         // On a switch of list the query may change before this list's rows
         // are dropped: such a query is another list's, so never send it.
-        let stale = current.get() != list;
-        async move {
-            if stale {
-                std::future::pending::<()>().await;
-            }
-            api::inventory::<T>(list, &search).await
-        }
+        (current.get() == list).then(|| api::inventory::<T>(list, &search))
     });
     move || match page.get() {
         None => view! { <p class="loading">"Loading…"</p> }.into_any(),

@@ -18,9 +18,9 @@ use crate::{api, format};
 /// Figures and tables, each loading on its own.
 #[component]
 pub fn Overview() -> impl IntoView {
-    let overview = LocalResource::new(api::overview);
-    let summary = LocalResource::new(api::risk_summary);
-    let coverage = LocalResource::new(|| api::coverage(None));
+    let overview = api::Fetched::new(api::overview);
+    let summary = api::Fetched::new(api::risk_summary);
+    let coverage = api::Fetched::new(|| api::coverage(None));
     view! {
         <ScreenPage screen=Screen::Overview>
             <Suspense fallback=|| view! { <p class="loading">"Reading the inventory…"</p> }>
@@ -44,7 +44,7 @@ pub fn Overview() -> impl IntoView {
 fn Posture(
     overview: json::Overview,
     summary: json::RiskSummary,
-    by_team: LocalResource<Result<json::Coverage, api::ApiError>>,
+    by_team: api::Fetched<json::Coverage>,
 ) -> impl IntoView {
     let agents: i64 = overview.agents_by_category.iter().map(|c| c.count).sum();
     if agents == 0 && overview.static_credentials.total == 0 {

@@ -47,7 +47,7 @@ pub fn Teams() -> impl IntoView {
         team,
         version: RwSignal::new(0),
     };
-    let coverage = LocalResource::new(move || {
+    let coverage = api::Fetched::new(move || {
         let team = team.get();
         view.version.track();
         api::coverage(team)
@@ -202,7 +202,7 @@ fn Inbox(view: View) -> impl IntoView {
     let selected = RwSignal::new(BTreeSet::<(OwnedKind, i64)>::new());
     let owner = RwSignal::new(String::new());
     let message = RwSignal::new(None::<Result<String, String>>);
-    let gaps = LocalResource::new(move || {
+    let gaps = api::Fetched::new(move || {
         let query = json::GapQuery {
             team: view.team.get(),
             state: state.get(),
@@ -214,9 +214,9 @@ fn Inbox(view: View) -> impl IntoView {
             ..Default::default()
         };
         view.version.track();
-        async move { api::gaps(&query).await }
+        api::gaps(&query)
     });
-    let members = LocalResource::new(move || {
+    let members = api::Fetched::new(move || {
         let query = json::PersonQuery {
             team: view.team.get(),
             status: Some(PersonStatus::Active),
@@ -224,7 +224,7 @@ fn Inbox(view: View) -> impl IntoView {
             sort: Some("name".into()),
             ..Default::default()
         };
-        async move { api::people(&query).await }
+        api::people(&query)
     });
     // Claims `items` for `person`: one request per kind, each all or none.
     let claim = move |items: Vec<(OwnedKind, i64)>, person: json::Ref| {
@@ -505,7 +505,7 @@ fn GapTable(
 /// become orphans), or move everything one owns to another.
 #[component]
 fn Leavers(view: View) -> impl IntoView {
-    let people = LocalResource::new(move || {
+    let people = api::Fetched::new(move || {
         let query = json::PersonQuery {
             team: view.team.get(),
             limit: Some(json::MAX_PAGE_LIMIT),
@@ -513,7 +513,7 @@ fn Leavers(view: View) -> impl IntoView {
             ..Default::default()
         };
         view.version.track();
-        async move { api::people(&query).await }
+        api::people(&query)
     });
     // The people as options; the departed marked, or left out.
     let options = move |active_only: bool| {
