@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use fantoccini::Locator;
 use model::api as json;
 use muster_tests::browser::Browser;
-use muster_tests::{Backend, TEST_PASSWORD, spawn_app_with_dist};
+use muster_tests::{Backend, TEST_PASSWORD, TestApp, spawn_app_with_dist};
 
 use super::{built_dist, click, sign_in};
 
@@ -29,6 +29,23 @@ async fn drawn(browser: &Browser) -> (HashSet<String>, Vec<String>) {
         all.insert(id);
     }
     (all, unexpanded)
+}
+
+/// WebDriver's code for Enter.
+const ENTER: &str = "\u{E007}";
+
+/// A node not expanded yet whose own lineage (asked of the API) holds a node
+/// not drawn yet, and that node.
+async fn growing_node(app: &TestApp, drawn: &HashSet<String>, unexpanded: Vec<String>) -> (String, String) {
+    for id in unexpanded {
+        let lineage: json::Lineage = app
+            .get_json(&format!("/api/v1/graph/lineage?node={id}&depth=1"))
+            .await;
+        if let Some(new) = lineage.nodes.iter().find(|n| !drawn.contains(&n.id)) {
+            return (id, new.id.clone());
+        }
+    }
+    panic!("no drawn node has neighbours not drawn yet");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -72,17 +89,7 @@ async fn a_click_in_the_graph_expands_a_node_and_blast_radius_mode_dims_the_rest
     // Pick a node whose own lineage holds something not drawn yet (asked of
     // the API), click it, and see its neighbours appear.
     let (before, unexpanded) = drawn(&browser).await;
-    let mut target = None;
-    for id in unexpanded {
-        let lineage: json::Lineage = app
-            .get_json(&format!("/api/v1/graph/lineage?node={id}&depth=1"))
-            .await;
-        if let Some(new) = lineage.nodes.iter().find(|n| !before.contains(&n.id)) {
-            target = Some((id, new.id.clone()));
-            break;
-        }
-    }
-    let (target, new) = target.expect("some drawn node has neighbours not drawn yet");
+    let (target, new) = growing_node(&app, &before, unexpanded).await;
     // The first view is the start at a readable scale; Fit brings every node into view.
     click(&browser, "[data-testid=graph-fit]").await;
     click(&browser, &format!("g[data-node='{target}'] .node-body")).await;
@@ -102,6 +109,27 @@ async fn a_click_in_the_graph_expands_a_node_and_blast_radius_mode_dims_the_rest
             .contains("focus"),
         "the clicked node is in focus"
     );
+    browser
+        .wait_for_text("[data-testid=graph-details]", "Its neighbours are drawn")
+        .await;
+
+    // The keyboard does the same: Enter on a node expands it, and the node
+    // keeps the keyboard focus although the drawing was redrawn around it.
+    let (before, unexpanded) = drawn(&browser).await;
+    let (target, new) = growing_node(&app, &before, unexpanded).await;
+    browser
+        .wait_for(&format!("g[data-node='{target}']"))
+        .await
+        .send_keys(ENTER)
+        .await
+        .unwrap();
+    browser.wait_for(&format!("g[data-node='{new}']")).await;
+    let focused = browser
+        .client()
+        .execute("return document.activeElement.getAttribute('data-node')", vec![])
+        .await
+        .unwrap();
+    assert_eq!(focused.as_str(), Some(target.as_str()));
     browser.screenshot("graph-expanded").await;
 
     // Blast-radius mode: the credential and what it reaches stand out, the

@@ -94,11 +94,7 @@ fn CredentialPage(id: i64) -> impl IntoView {
                                 <span class="num">{d.agents_total}</span> " agents through "
                                 <span class="num">{d.tools.len()}</span> " tools"
                             </p>
-                            <ul class="plain">
-                                {d.agents.iter().map(|agent| view! {
-                                    <li><a href=routes::entity_path("agents", agent.id)>{agent.name.clone()}</a></li>
-                                }).collect_view()}
-                            </ul>
+                            <RefList list="agents" refs=d.agents.clone() />
                         </section>
                     </div>
                     <div class="grid-2">
@@ -267,11 +263,7 @@ fn TeamPage(id: i64) -> impl IntoView {
                         </section>
                         <section class="card section" data-testid="sub-teams">
                             <h2>"Sub-teams"</h2>
-                            <ul class="plain">
-                                {d.children.iter().map(|c| view! {
-                                    <li><a href=routes::entity_path("teams", c.id)>{c.name.clone()}</a></li>
-                                }).collect_view()}
-                            </ul>
+                            <RefList list="teams" refs=d.children.clone() />
                         </section>
                     </div>
                 </Page>
@@ -352,11 +344,7 @@ fn ToolPage(id: i64) -> impl IntoView {
                     <div class="grid-2">
                         <section class="card section" data-testid="tool-agents">
                             <h2>"Agents that use it " <span class="num subtle">{t.agents}</span></h2>
-                            <ul class="plain">
-                                {d.agents.iter().map(|a| view! {
-                                    <li><a href=routes::entity_path("agents", a.id)>{a.name.clone()}</a></li>
-                                }).collect_view()}
-                            </ul>
+                            <RefList list="agents" refs=d.agents.clone() />
                         </section>
                         <section class="card section" data-testid="tool-credentials">
                             <h2>"Credentials it authenticates with"</h2>
@@ -399,6 +387,18 @@ fn CopyPage(id: i64) -> impl IntoView {
             }
             .into_any()
         })
+    }
+}
+
+/// Entities of one list, each linked to its page.
+#[component]
+fn RefList(list: &'static str, refs: Vec<json::Ref>) -> impl IntoView {
+    view! {
+        <ul class="plain">
+            {refs.into_iter().map(|r| view! {
+                <li><a href=routes::entity_path(list, r.id)>{r.name}</a></li>
+            }).collect_view()}
+        </ul>
     }
 }
 

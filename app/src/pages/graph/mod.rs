@@ -106,9 +106,9 @@ fn Explorer(node: String, blast: Signal<bool>) -> impl IntoView {
             </section>
             <aside class="graph-side">
                 <Details graph=graph.into() shown blast start=node.clone() />
-                {(blast.get_untracked() || blast_from.is_some()).then(|| view! {
+                {blast_from.map(|id| view! {
                     <Show when=move || blast.get()>
-                        {blast_from.map(|id| view! { <BlastSummary id /> })}
+                        <BlastSummary id />
                     </Show>
                 })}
             </aside>
