@@ -174,6 +174,27 @@ pub async fn update_account(id: i64, change: &json::AccountChange) -> Result<jso
     send(Request::patch(&format!("/api/v1/accounts/{id}")), change).await
 }
 
+/// `GET /api/v1/agents/{id}/tokens` (admins): an agent's tokens, without secrets.
+pub fn agent_tokens(agent: i64) -> Get<Vec<json::AgentToken>> {
+    Get::new(format!("/api/v1/agents/{agent}/tokens"))
+}
+
+/// `POST /api/v1/agents/{id}/tokens` (admins): the answer holds the secret, once.
+pub async fn create_agent_token(
+    agent: i64,
+    token: &json::NewAgentToken,
+) -> Result<json::CreatedAgentToken, ApiError> {
+    send(Request::post(&format!("/api/v1/agents/{agent}/tokens")), token).await
+}
+
+/// `DELETE /api/v1/agent-tokens/{id}` (admins).
+pub async fn revoke_agent_token(id: i64) -> Result<json::AgentToken, ApiError> {
+    let request = Request::delete(&format!("/api/v1/agent-tokens/{id}"))
+        .header(CLIENT_HEADER, "web")
+        .build();
+    decode(exchange(request).await?)
+}
+
 /// `GET /api/v1/audit` (CISOs and admins).
 pub fn audit(query: &json::AuditQuery) -> Get<json::Page<json::AuditEntry>> {
     Get::new(format!("/api/v1/audit{}", query_string(query)))

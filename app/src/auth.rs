@@ -24,6 +24,15 @@ impl Auth {
         auth
     }
 
+    /// Whether the signed-in person holds one of `roles` (a reactive read).
+    pub fn holds(self, roles: &[json::Role]) -> bool {
+        self.session.with(|s| {
+            s.as_ref()
+                .and_then(Option::as_ref)
+                .is_some_and(|s| s.roles.iter().any(|r| roles.contains(r)))
+        })
+    }
+
     /// The session provided by [`Auth::provide`].
     pub fn get() -> Auth {
         expect_context::<Auth>()

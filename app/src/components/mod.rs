@@ -9,3 +9,4 @@ pub mod page;
 pub mod risk;
 pub mod search;
 pub mod shell;
+pub mod tokens;

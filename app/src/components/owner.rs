@@ -23,12 +23,7 @@ pub fn AssignOwner(
     done: impl Fn() + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let auth = Auth::get();
-    let may = move || {
-        auth.session
-            .get()
-            .flatten()
-            .is_some_and(|s| s.roles.iter().any(|r| matches!(r, Role::Manager | Role::Admin)))
-    };
+    let may = move || auth.holds(&[Role::Manager, Role::Admin]);
     let find = RwSignal::new(String::new());
     let chosen = RwSignal::new(String::new());
     let reason = RwSignal::new(String::new());

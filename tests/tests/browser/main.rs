@@ -11,6 +11,7 @@ mod roles;
 mod search;
 mod shell;
 mod teams;
+mod tokens;
 
 use fantoccini::Locator;
 use muster_tests::browser::Browser;

@@ -2,7 +2,8 @@
 //! factor and what it is connected to; a person with what they own; a team
 //! with its place in the hierarchy and its people; a resource with the
 //! credentials that reach it; a tool with its agents and credentials; a
-//! stored copy of a secret. Each links to the graph explorer started from it.
+//! stored copy of a secret; for admins, an agent's API tokens. Each links to
+//! the graph explorer started from it.
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
@@ -11,6 +12,7 @@ use model::api::{self as json, NodeKind, OwnedKind};
 use crate::components::owner::AssignOwner;
 use crate::components::page::Page;
 use crate::components::risk::RiskBadge;
+use crate::components::tokens::AgentTokens;
 use crate::pages::not_found::NotFound;
 use crate::routes::{self, Screen};
 use crate::{api, format};
@@ -163,6 +165,7 @@ fn AgentPage(id: i64) -> impl IntoView {
                     <EntityHeader kind=NodeKind::Agent id=a.id owner=a.owner.clone() risk=d.risk.clone() />
                     <AssignOwner kind=OwnedKind::Agent id=a.id outcome done=move || detail.refetch() />
                     <RiskFactors risk=d.risk.clone() />
+                    <AgentTokens agent=a.id />
                     <section class="card section" data-testid="credentials">
                         <h2>"Credentials its tools use"</h2>
                         <table class="data compact">
