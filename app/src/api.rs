@@ -47,12 +47,7 @@ pub async fn sign_in(email: String, password: String) -> Result<json::Session, A
 
 /// `DELETE /api/v1/session`: signs out.
 pub async fn sign_out() -> Result<(), ApiError> {
-    let answer = exchange(
-        Request::delete("/api/v1/session")
-            .header(CLIENT_HEADER, "web")
-            .build(),
-    )
-    .await?;
+    let answer = delete("/api/v1/session").await?;
     if answer.ok { Ok(()) } else { Err(refusal(&answer)) }
 }
 
@@ -189,10 +184,7 @@ pub async fn create_agent_token(
 
 /// `DELETE /api/v1/agent-tokens/{id}` (admins).
 pub async fn revoke_agent_token(id: i64) -> Result<json::AgentToken, ApiError> {
-    let request = Request::delete(&format!("/api/v1/agent-tokens/{id}"))
-        .header(CLIENT_HEADER, "web")
-        .build();
-    decode(exchange(request).await?)
+    decode(delete(&format!("/api/v1/agent-tokens/{id}")).await?)
 }
 
 /// `GET /api/v1/audit` (CISOs and admins).
@@ -298,6 +290,11 @@ async fn send<B: Serialize, T: DeserializeOwned>(request: RequestBuilder, body: 
         .header("content-type", "application/json")
         .body(body);
     decode(exchange(request).await?)
+}
+
+/// `DELETE path` with the app's header, read to its end.
+async fn delete(path: &str) -> Result<Answer, ApiError> {
+    exchange(Request::delete(path).header(CLIENT_HEADER, "web").build()).await
 }
 
 /// `GET path`, read to its end.
