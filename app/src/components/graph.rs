@@ -449,14 +449,17 @@ pub fn LineageGraph(
         root
     });
     // Redrawing replaces the nodes: give the keyboard focus back to the one
-    // that had it.
+    // that had it, unless the person has moved on to something else.
     let keyboard = StoredValue::new(None::<String>);
     Effect::new(move |_| {
         drawing.track();
         let (Some(id), Some(svg)) = (keyboard.get_value(), canvas.get_untracked()) else {
             return;
         };
-        if let Ok(Some(node)) = svg.query_selector(&format!("[data-node=\"{id}\"]")) {
+        let lost = document()
+            .active_element()
+            .is_none_or(|el| el.tag_name() == "BODY" || svg.contains(Some(&el)));
+        if lost && let Ok(Some(node)) = svg.query_selector(&format!("[data-node=\"{id}\"]")) {
             let _ = node.unchecked_into::<web_sys::SvgElement>().focus();
         }
     });
