@@ -4,7 +4,6 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -15,6 +14,7 @@ use crate::db::accounts;
 use crate::db::{Db, Target};
 use crate::demo::{self, ScaleName};
 use crate::fingerprint::Fingerprinter;
+use crate::webhook::WebhookConfig;
 use crate::{AppState, Settings};
 
 /// Muster: governs the keys, tokens and roles that AI agents use.
@@ -54,6 +54,16 @@ pub enum Command {
     /// Risk scores.
     #[command(subcommand)]
     Risk(RiskCommand),
+    /// The automation webhook.
+    #[command(subcommand)]
+    Webhook(WebhookCommand),
+}
+
+/// `muster webhook ...`.
+#[derive(Debug, Subcommand)]
+pub enum WebhookCommand {
+    /// Print a new random signing secret, to give both to `--webhook-secret` and to the receiver.
+    Secret,
 }
 
 /// `muster risk ...`.
@@ -234,6 +244,57 @@ pub struct ServeArgs {
     /// The fingerprint key.
     #[command(flatten)]
     pub key: KeyArgs,
+    /// The automation webhook.
+    #[command(flatten)]
+    pub webhook: WebhookArgs,
+}
+
+/// Where revocations are sent (see `docs/revocation.md`).
+#[derive(Debug, Clone, Args)]
+pub struct WebhookArgs {
+    /// The URL that the organisation's automation receives revocations at.
+    /// Without one, operators move revocations on by hand.
+    #[arg(long = "webhook-url", env = "MUSTER_WEBHOOK_URL")]
+    pub url: Option<String>,
+    /// The signing secret shared with the receiver, `whsec_...` (make one
+    /// with `muster webhook secret`).
+    #[arg(
+        long = "webhook-secret",
+        env = "MUSTER_WEBHOOK_SECRET",
+        hide_env_values = true,
+        requires = "url"
+    )]
+    pub secret: Option<String>,
+    /// Seconds before the first retry of a failed delivery; each retry waits twice as long.
+    #[arg(
+        long = "webhook-retry-seconds",
+        env = "MUSTER_WEBHOOK_RETRY_SECONDS",
+        default_value_t = 30
+    )]
+    pub retry_seconds: u64,
+    /// Attempts before a delivery, and its revocation, is marked failed.
+    #[arg(
+        long = "webhook-max-attempts",
+        env = "MUSTER_WEBHOOK_MAX_ATTEMPTS",
+        default_value_t = 10
+    )]
+    pub max_attempts: u32,
+}
+
+impl WebhookArgs {
+    /// The webhook's configuration, if a URL is given (a secret is then required).
+    pub fn config(&self) -> anyhow::Result<Option<WebhookConfig>> {
+        let Some(url) = &self.url else {
+            return Ok(None);
+        };
+        let secret = self.secret.as_deref().context(
+            "--webhook-url needs --webhook-secret (or MUSTER_WEBHOOK_SECRET); make one with `muster webhook secret`",
+        )?;
+        let mut config = WebhookConfig::new(url, secret)?;
+        config.retry_after = std::time::Duration::from_secs(self.retry_seconds.max(1));
+        config.max_attempts = self.max_attempts.max(1);
+        Ok(Some(config))
+    }
 }
 
 /// Sets up logging to standard error; `RUST_LOG` overrides the default level.
@@ -255,6 +316,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve(args) => serve(args).await.map(|()| ExitCode::SUCCESS),
         Command::Demo(args) => demo(args).await.map(|()| ExitCode::SUCCESS),
         Command::User(command) => user(command).await.map(|()| ExitCode::SUCCESS),
+        Command::Webhook(WebhookCommand::Secret) => {
+            println!("{}", crate::webhook::new_secret());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Audit(AuditCommand::Verify(database)) => Ok(audit_verify(database).await),
         Command::Risk(RiskCommand::Recompute(database)) => {
             let db = Db::open(&database.database).await?;
@@ -349,6 +414,7 @@ fn demo_anchor() -> chrono::DateTime<chrono::Utc> {
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let webhook = args.webhook.config()?;
     let db = Db::open(&args.database.database).await?;
     tracing::info!(database = %args.database.database.redacted(), "database ready");
     if args.demo {
@@ -390,13 +456,15 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         tracing::info!("stored the team each agent and credential counts against for owner coverage");
     }
     tokio::spawn(keep_posture(db.clone()));
-    let state = AppState {
-        db: db.clone(),
-        settings: Arc::new(Settings {
+    let state = AppState::new(
+        db.clone(),
+        Settings {
             dist: args.dist,
             demo: args.demo,
-        }),
-    };
+            webhook,
+        },
+    );
+    state.spawn_workers();
     let listener = tokio::net::TcpListener::bind(args.bind)
         .await
         .with_context(|| format!("cannot listen on {}", args.bind))?;

@@ -11,8 +11,10 @@ pub mod demo;
 pub mod error;
 pub mod fingerprint;
 pub mod http;
+pub mod revocation;
 pub mod risk;
 pub mod web;
+pub mod webhook;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -32,15 +34,40 @@ pub struct AppState {
     pub db: db::Db,
     /// Settings fixed at start-up.
     pub settings: Arc<Settings>,
+    /// Wakes the webhook sender when a delivery was queued.
+    pub outbox: Arc<tokio::sync::Notify>,
+}
+
+impl AppState {
+    /// The state of a server on `db` with `settings`.
+    pub fn new(db: db::Db, settings: Settings) -> Self {
+        Self {
+            db,
+            settings: Arc::new(settings),
+            outbox: Arc::default(),
+        }
+    }
+
+    /// Starts the work a server does besides answering requests: sending
+    /// the webhook's deliveries (when one is configured).
+    pub fn spawn_workers(&self) -> Option<tokio::task::JoinHandle<()>> {
+        webhook::spawn(
+            self.db.clone(),
+            self.settings.webhook.clone(),
+            self.outbox.clone(),
+        )
+    }
 }
 
 /// Settings of a running server that handlers may read.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Settings {
     /// Where the built web app lives (`index.html` and its assets).
     pub dist: PathBuf,
     /// Whether this is a demo (`serve --demo`): the sign-in page says so.
     pub demo: bool,
+    /// The automation webhook that revocations are sent to, if any.
+    pub webhook: Option<webhook::WebhookConfig>,
 }
 
 /// The whole HTTP application: the JSON API under `/api`, the web app for

@@ -2,7 +2,6 @@
 //! `large` demo organisation) on a free port, and a signed-in client.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use muster_server::db::{Db, Target};
 use muster_server::{AppState, Settings};
@@ -33,13 +32,13 @@ pub async fn open_large() -> (PathBuf, Db) {
 
 /// Serves `db` (and the web app in `dist`) on a free port; returns its base URL.
 pub async fn serve(db: &Db, dist: &Path) -> String {
-    let state = AppState {
-        db: db.clone(),
-        settings: Arc::new(Settings {
+    let state = AppState::new(
+        db.clone(),
+        Settings {
             dist: dist.to_owned(),
-            demo: false,
-        }),
-    };
+            ..Settings::default()
+        },
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move {

@@ -8,7 +8,6 @@ pub mod browser;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use muster_server::db::{Db, Target};
@@ -71,7 +70,17 @@ pub struct TestApp {
     pub anonymous: reqwest::Client,
     /// The server's own pool, for checks behind the API's back.
     pub db: Db,
+    /// The running server's tasks (the HTTP server and its workers).
+    tasks: Vec<tokio::task::JoinHandle<()>>,
     _database: TestDatabase,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
 }
 
 impl TestApp {
@@ -145,6 +154,23 @@ impl TestApp {
             .unwrap()
     }
 
+    /// Stops the server as a crash would (its tasks end wherever they are)
+    /// and starts a new one, with `settings`, on the same database and a new
+    /// port. Sessions live in the database, so signed-in clients stay so.
+    pub async fn restart(&mut self, settings: Settings) {
+        for task in self.tasks.drain(..) {
+            task.abort();
+            let _ = task.await;
+        }
+        self.db.close().await;
+        self.db = Db::open(&self._database.target)
+            .await
+            .expect("the test database opens again");
+        let (address, tasks) = start(self.db.clone(), settings).await;
+        self.address = address;
+        self.tasks = tasks;
+    }
+
     /// The absolute URL of `path`.
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
@@ -167,7 +193,14 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 
 /// Starts the server on a free port with a fresh database, hosting `dist`.
 pub async fn spawn_app_with_dist(backend: Backend, dist: PathBuf) -> TestApp {
-    spawn_app_with_settings(backend, Settings { dist, demo: false }).await
+    spawn_app_with_settings(
+        backend,
+        Settings {
+            dist,
+            ..Settings::default()
+        },
+    )
+    .await
 }
 
 /// Starts the server on a free port with a fresh database and `settings`.
@@ -179,33 +212,39 @@ pub async fn spawn_app_with_settings(backend: Backend, settings: Settings) -> Te
         .try_init();
     let database = TestDatabase::create(backend).await;
     let db = Db::open(&database.target).await.expect("the test database opens");
-    let state = AppState {
-        db: db.clone(),
-        settings: Arc::new(settings),
-    };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("a free port");
-    let address: SocketAddr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        let app = muster_server::app(state).into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(listener, app).await.expect("the server runs");
-    });
+    let (address, tasks) = start(db.clone(), settings).await;
     let anonymous = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
     let mut app = TestApp {
-        address: format!("http://{address}"),
+        address,
         client: anonymous.clone(),
         anonymous,
         db,
+        tasks,
         _database: database,
     };
     app.client = app
         .signed_in_as("viewer@muster.test", &[model::api::Role::Viewer])
         .await;
     app
+}
+
+/// Serves `db` on a free port, with the server's workers; returns the base
+/// URL and the tasks that make up the running server.
+async fn start(db: Db, settings: Settings) -> (String, Vec<tokio::task::JoinHandle<()>>) {
+    let state = AppState::new(db, settings);
+    let mut tasks: Vec<_> = state.spawn_workers().into_iter().collect();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a free port");
+    let address: SocketAddr = listener.local_addr().unwrap();
+    tasks.push(tokio::spawn(async move {
+        let app = muster_server::app(state).into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(listener, app).await.expect("the server runs");
+    }));
+    (format!("http://{address}"), tasks)
 }
 
 /// A database that exists for one test and is removed after it.

@@ -381,3 +381,64 @@ wire_enum! {
         Orphaned = "orphaned", "Orphaned";
     }
 }
+
+wire_enum! {
+    /// Where a revocation stands. It moves `requested` → `disabled` →
+    /// `revoked` → `complete`, or to `failed`.
+    RevocationState("revocation state") {
+        /// Asked for; the credential still works.
+        Requested = "requested", "Requested";
+        /// Switched off upstream: consumers fail, but it could be switched on again.
+        Disabled = "disabled", "Disabled";
+        /// Revoked upstream for good; copies of the secret may still be listed.
+        Revoked = "revoked", "Revoked";
+        /// Revoked, and every copy on the checklist removed or accepted.
+        Complete = "complete", "Complete";
+        /// The upstream revocation failed; it can be asked for again.
+        Failed = "failed", "Failed";
+    }
+}
+
+impl RevocationState {
+    /// The states an operator (or the automation) may move a revocation in
+    /// this state to. `complete` is never chosen: it follows when the last
+    /// copy is resolved.
+    pub fn next(self) -> &'static [RevocationState] {
+        use RevocationState::*;
+        match self {
+            Requested => &[Disabled, Revoked, Failed],
+            Disabled => &[Revoked, Failed],
+            Failed => &[Requested, Disabled, Revoked],
+            Revoked | Complete => &[],
+        }
+    }
+
+    /// Whether the revocation still needs someone to act.
+    pub fn is_open(self) -> bool {
+        self != RevocationState::Complete
+    }
+}
+
+wire_enum! {
+    /// Where one copy on a revocation's checklist stands.
+    ChecklistState("checklist state") {
+        /// Still to be removed.
+        Pending = "pending", "Pending";
+        /// Removed from where it was stored.
+        Removed = "removed", "Removed";
+        /// Cannot be removed (a vendor's archive, say); accepted with a reason.
+        Accepted = "accepted", "Accepted";
+    }
+}
+
+wire_enum! {
+    /// Where one webhook delivery stands.
+    DeliveryState("delivery state") {
+        /// Not yet accepted by the receiver; retried with back-off.
+        Pending = "pending", "Pending";
+        /// The receiver answered 2xx.
+        Delivered = "delivered", "Delivered";
+        /// Every attempt failed; no more will be made.
+        Failed = "failed", "Failed";
+    }
+}

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     AgentCategory, CopyKind, CopyStatus, CredentialKind, CredentialStatus, Environment, Outcome, Permission,
-    PersonStatus, Ref, ResourceKind, Risk, RiskBand, RiskBrief, Sensitivity, ToolKind,
+    PersonStatus, Ref, ResourceKind, RevocationBrief, Risk, RiskBand, RiskBrief, Sensitivity, ToolKind,
 };
 
 list_query! {
@@ -318,6 +318,9 @@ pub struct CredentialDetail {
     pub risk: Risk,
     /// What it reaches, weighted by sensitivity, permission and production (0 to 100).
     pub blast_radius: i64,
+    /// Its revocation, if one was asked for.
+    #[serde(default)]
+    pub revocation: Option<RevocationBrief>,
 }
 
 /// A stored copy of a credential's secret.

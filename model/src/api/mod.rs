@@ -35,6 +35,7 @@ mod inventory;
 mod lineage;
 mod overview;
 mod ownership;
+mod revocation;
 mod risk;
 
 pub use admin::*;
@@ -44,4 +45,5 @@ pub use inventory::*;
 pub use lineage::*;
 pub use overview::*;
 pub use ownership::*;
+pub use revocation::*;
 pub use risk::*;

@@ -5,14 +5,14 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::sql::{self, Paging, Params, Sort, get_enum, get_opt_time, get_ref, get_required_ref, get_time};
-use super::{Db, resources, risk};
+use super::{Db, resources, revocations, risk};
 use crate::ApiError;
 
-const CREDENTIAL_COLUMNS: &str = "c.id, c.name, c.kind, c.provider, c.external_id, c.status, c.created_at, \
+pub(crate) const CREDENTIAL_COLUMNS: &str = "c.id, c.name, c.kind, c.provider, c.external_id, c.status, c.created_at, \
      c.expires_at, c.last_rotated_at, c.last_used_at, c.fingerprint, o.id AS owner_id, o.name AS owner_name, \
      c.risk_score, c.risk_factors, \
      (SELECT COUNT(*) FROM credential_copy cc WHERE cc.credential_id = c.id AND cc.status = 'present') AS copies";
-const CREDENTIAL_FROM: &str = "FROM credential c LEFT JOIN person o ON o.id = c.owner_id";
+pub(crate) const CREDENTIAL_FROM: &str = "FROM credential c LEFT JOIN person o ON o.id = c.owner_id";
 const CREDENTIAL_SORTS: &[Sort] = &[
     Sort::by("name", "c.name"),
     Sort::by("kind", "c.kind"),
@@ -25,7 +25,7 @@ const CREDENTIAL_SORTS: &[Sort] = &[
     Sort::by("risk", "c.risk_score"),
 ];
 
-fn credential_summary(row: &AnyRow) -> Result<json::CredentialSummary, sqlx::Error> {
+pub(crate) fn credential_summary(row: &AnyRow) -> Result<json::CredentialSummary, sqlx::Error> {
     Ok(json::CredentialSummary {
         id: row.try_get("id")?,
         name: row.try_get("name")?,
@@ -268,10 +268,11 @@ pub async fn get(db: &Db, id: i64) -> Result<json::CredentialDetail, ApiError> {
             &row.try_get::<String, _>("risk_factors")?,
         ),
         blast_radius: row.try_get("blast_radius")?,
+        revocation: revocations::brief(db, id).await?,
     })
 }
 
-fn activity_event(row: &AnyRow) -> Result<json::ActivityEvent, sqlx::Error> {
+pub(crate) fn activity_event(row: &AnyRow) -> Result<json::ActivityEvent, sqlx::Error> {
     Ok(json::ActivityEvent {
         id: row.try_get("id")?,
         occurred_at: get_time(row, "occurred_at")?,
@@ -283,9 +284,9 @@ fn activity_event(row: &AnyRow) -> Result<json::ActivityEvent, sqlx::Error> {
     })
 }
 
-const COPY_COLUMNS: &str = "cp.id, cp.kind, cp.locator, cp.found_by, cp.author_email, cp.first_seen, \
+pub(crate) const COPY_COLUMNS: &str = "cp.id, cp.kind, cp.locator, cp.found_by, cp.author_email, cp.first_seen, \
      cp.last_seen, cp.status, c.id AS credential_id, c.name AS credential_name";
-const COPY_FROM: &str = "FROM credential_copy cp JOIN credential c ON c.id = cp.credential_id";
+pub(crate) const COPY_FROM: &str = "FROM credential_copy cp JOIN credential c ON c.id = cp.credential_id";
 const COPY_SORTS: &[Sort] = &[
     Sort::by("-last_seen", "cp.last_seen"),
     Sort::by("first_seen", "cp.first_seen"),
@@ -294,7 +295,7 @@ const COPY_SORTS: &[Sort] = &[
     Sort::by("status", "cp.status"),
 ];
 
-fn copy_summary(row: &AnyRow) -> Result<json::CopySummary, sqlx::Error> {
+pub(crate) fn copy_summary(row: &AnyRow) -> Result<json::CopySummary, sqlx::Error> {
     Ok(json::CopySummary {
         id: row.try_get("id")?,
         credential: get_required_ref(row, "credential_id", "credential_name")?,

@@ -17,6 +17,7 @@ pub mod overview;
 pub mod ownership;
 pub mod people;
 pub mod resources;
+pub mod revocations;
 pub mod risk;
 pub mod search;
 pub mod sql;

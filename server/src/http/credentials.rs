@@ -1,15 +1,19 @@
 //! `/api/v1/credentials` and `/api/v1/copies`: credentials, every stored copy
-//! of their secrets, and their blast radius.
+//! of their secrets (and reports of copies found), and their blast radius.
 
 use axum::Json;
 use axum::extract::State;
-use model::api as json;
+use axum::http::StatusCode;
+use chrono::{Duration, Utc};
+use model::api::{self as json, CopyStatus};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::extract::{ApiQuery, Id};
-use crate::db::{credentials, lineage};
-use crate::{ApiError, AppState};
+use super::extract::{ApiJson, ApiQuery, Id};
+use crate::audit::{self, Actor, Entry, Source};
+use crate::auth::Admin;
+use crate::db::{credentials, lineage, revocations, risk};
+use crate::{ApiError, AppState, revocation};
 
 /// Routes of this resource.
 pub fn router() -> OpenApiRouter<AppState> {
@@ -17,7 +21,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_credentials))
         .routes(routes!(get_credential))
         .routes(routes!(get_blast_radius))
-        .routes(routes!(list_copies))
+        .routes(routes!(list_copies, report_copy))
         .routes(routes!(get_copy))
 }
 
@@ -71,4 +75,83 @@ async fn list_copies(
     responses((status = 200, body = json::CopySummary), (status = 404, body = json::ErrorBody)))]
 async fn get_copy(State(state): State<AppState>, Id(id): Id) -> Result<Json<json::CopySummary>, ApiError> {
     Ok(Json(credentials::get_copy(&state.db, id).await?))
+}
+
+/// Reports a stored copy of a secret found by a scanner, an import or a
+/// person. A known copy (same credential, kind and place) is marked present
+/// and seen again; if the credential is being revoked, the copy goes on the
+/// checklist as pending again (a complete revocation is open again).
+#[utoipa::path(post, path = "/copies", tag = "inventory", request_body = json::CopySighting,
+    responses((status = 201, body = json::SightedCopy, description = "A new copy"),
+        (status = 200, body = json::SightedCopy, description = "A known copy, seen again"),
+        (status = 400, body = json::ErrorBody), (status = 403, body = json::ErrorBody),
+        (status = 404, body = json::ErrorBody)))]
+async fn report_copy(
+    State(state): State<AppState>,
+    Admin(caller): Admin,
+    source: Source,
+    ApiJson(mut sighting): ApiJson<json::CopySighting>,
+) -> Result<(StatusCode, Json<json::SightedCopy>), ApiError> {
+    sighting.locator = sighting.locator.trim().to_owned();
+    sighting.found_by = sighting.found_by.trim().to_owned();
+    let length = |text: &str| text.chars().count();
+    if !(1..=1000).contains(&length(&sighting.locator)) {
+        return Err(ApiError::BadRequest(
+            "locator must have 1 to 1000 characters".into(),
+        ));
+    }
+    if !(1..=200).contains(&length(&sighting.found_by)) {
+        return Err(ApiError::BadRequest(
+            "found_by must have 1 to 200 characters".into(),
+        ));
+    }
+    if sighting.author_email.as_deref().is_some_and(|e| length(e) > 320) {
+        return Err(ApiError::BadRequest(
+            "author_email must have at most 320 characters".into(),
+        ));
+    }
+    let now = Utc::now();
+    let seen_at = sighting.seen_at.unwrap_or(now);
+    if seen_at > now + Duration::minutes(5) {
+        return Err(ApiError::BadRequest("seen_at is in the future".into()));
+    }
+    state.db.must_exist("credential", sighting.credential).await?;
+    let actor = Actor::Person(caller.0.email.clone());
+    let mut tx = state.db.begin().await?;
+    let (copy, before) = revocations::sight_copy(&mut tx, &sighting, seen_at).await?;
+    if before != Some(CopyStatus::Present) {
+        let entry = Entry::new(actor.clone(), "copy.sighted")
+            .target(format!("copy:{copy}"))
+            .details(serde_json::json!({
+                "credential": sighting.credential,
+                "kind": sighting.kind,
+                "locator": sighting.locator,
+                "found_by": sighting.found_by,
+                "before": before,
+            }))
+            .from(&source);
+        audit::record(&mut tx, &entry, now).await?;
+    }
+    let mut reopened = None;
+    if let Some(stored) = revocations::of_credential(&mut tx, sighting.credential).await?
+        && revocations::reopen_copy(&mut tx, stored.id, copy).await?
+    {
+        let state = revocation::reopen(&mut tx, &stored, &actor, Some(&source), now).await?;
+        reopened = Some(json::RevocationBrief { id: stored.id, state });
+    }
+    // A new plaintext copy raises the credential's risk.
+    risk::refresh(&mut tx, &[sighting.credential], &[], now).await?;
+    tx.commit().await?;
+    let status = match before {
+        None => StatusCode::CREATED,
+        Some(_) => StatusCode::OK,
+    };
+    Ok((
+        status,
+        Json(json::SightedCopy {
+            copy: credentials::get_copy(&state.db, copy).await?,
+            created: before.is_none(),
+            reopened,
+        }),
+    ))
 }

@@ -13,6 +13,7 @@ pub mod overview;
 pub mod ownership;
 pub mod people;
 pub mod resources;
+pub mod revocations;
 pub mod risk;
 pub mod session;
 
@@ -37,6 +38,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(people::router())
         .merge(agents::router())
         .merge(credentials::router())
+        .merge(revocations::router())
         .merge(resources::router())
         .merge(graph::router())
         .merge(risk::router())
@@ -94,6 +96,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         (name = "audit", description = "The tamper-evident audit log"),
         (name = "agent tokens", description = "Agents' own API tokens, and what an agent says about itself"),
         (name = "accounts", description = "People's accounts and their roles (admins)"),
+        (name = "revocation", description = "Revoking credentials: what breaks, the plan, every copy, the automation webhook"),
     )
 )]
 struct ApiDoc;

@@ -31,7 +31,10 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// The teams a caller may change ownership in: `None` means everywhere (an
 /// admin); a manager gets their team and its sub-teams.
-async fn editable_teams(conn: &mut AnyConnection, caller: &Caller) -> Result<Option<HashSet<i64>>, ApiError> {
+pub(super) async fn editable_teams(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+) -> Result<Option<HashSet<i64>>, ApiError> {
     if caller.0.roles.contains(&Role::Admin) {
         return Ok(None);
     }
@@ -46,7 +49,7 @@ async fn editable_teams(conn: &mut AnyConnection, caller: &Caller) -> Result<Opt
 }
 
 /// Refuses unless `team` is one the caller may change ownership in.
-fn require_team(
+pub(super) fn require_team(
     teams: &Option<HashSet<i64>>,
     team: Option<i64>,
     refusal: impl FnOnce() -> String,
@@ -58,7 +61,7 @@ fn require_team(
 }
 
 /// The reason of a change, trimmed: 1 to 500 characters.
-fn reason(text: &str) -> Result<&str, ApiError> {
+pub(super) fn reason(text: &str) -> Result<&str, ApiError> {
     let reason = text.trim();
     if reason.is_empty() || reason.chars().count() > 500 {
         return Err(ApiError::BadRequest(

@@ -11,5 +11,6 @@ mod health;
 mod inventory;
 mod lineage;
 mod ownership;
+mod revocation;
 mod risk;
 mod session;

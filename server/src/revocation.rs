@@ -1,0 +1,177 @@
+//! The revocation workflow, shared by the API and the webhook sender: the
+//! state machine (`requested` → `disabled` → `revoked` → `complete`, or
+//! `failed`), what each state does to the credential, and the rule that a
+//! revocation is complete only when the credential is revoked and every copy
+//! of its secret on the checklist is removed or accepted.
+//!
+//! Every function here runs inside the caller's transaction and audits what
+//! it changes there.
+
+use chrono::{DateTime, Utc};
+use model::api::{self as json, CredentialStatus, RevocationState};
+use sqlx::AnyConnection;
+
+use crate::ApiError;
+use crate::audit::{self, Actor, Entry, Source};
+use crate::db::{Db, revocations, risk};
+
+/// The event that asks the automation to revoke a credential.
+pub const REQUESTED_EVENT: &str = "revocation.requested";
+
+/// Moves a revocation to `to`, one of its state's `next`. Revoked with no
+/// copy left, it is complete at once. `outbox` is the webhook body to queue
+/// (when a failed revocation is asked for again and a webhook is configured).
+/// Returns the state reached.
+#[allow(clippy::too_many_arguments)]
+pub async fn transition(
+    conn: &mut AnyConnection,
+    stored: &revocations::Stored,
+    to: RevocationState,
+    actor: &Actor,
+    note: Option<&str>,
+    source: Option<&Source>,
+    outbox: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<RevocationState, ApiError> {
+    let from = stored.state;
+    if !from.next().contains(&to) {
+        let allowed: Vec<&str> = from.next().iter().map(|s| s.as_str()).collect();
+        return Err(ApiError::Conflict(match (to, allowed.is_empty()) {
+            (RevocationState::Complete, _) => {
+                "a revocation becomes complete by itself, once the credential is revoked and every copy is resolved"
+                    .into()
+            }
+            (_, true) => format!("a {from} revocation cannot be moved on by hand"),
+            (_, false) => format!(
+                "a {from} revocation cannot become {to}; it can become: {}",
+                allowed.join(", ")
+            ),
+        }));
+    }
+    let reached = if to == RevocationState::Revoked && revocations::copies_left(conn, stored.id).await? == 0 {
+        RevocationState::Complete
+    } else {
+        to
+    };
+    if !revocations::set_state(conn, stored.id, from, reached, now).await? {
+        return Err(ApiError::Conflict(
+            "the revocation changed meanwhile; reload it and try again".into(),
+        ));
+    }
+    let status = match to {
+        RevocationState::Disabled => Some(CredentialStatus::Disabled),
+        RevocationState::Revoked => Some(CredentialStatus::Revoked),
+        _ => None,
+    };
+    if let Some(status) = status {
+        revocations::set_credential_status(conn, stored.credential, status).await?;
+        // A dead credential scores nothing, and neither do its users for it.
+        risk::refresh(conn, &[stored.credential], &[], now).await?;
+    }
+    if let Some(body) = outbox {
+        revocations::enqueue(conn, stored.id, REQUESTED_EVENT, body, now).await?;
+    }
+    let mut entry = Entry::new(actor.clone(), "revocation.transition")
+        .target(format!("credential:{}", stored.credential))
+        .details(serde_json::json!({
+            "revocation": stored.id,
+            "from": from,
+            "to": reached,
+            "note": note.filter(|n| !n.is_empty()),
+        }));
+    if let Some(source) = source {
+        entry = entry.from(source);
+    }
+    audit::record(conn, &entry, now).await?;
+    Ok(reached)
+}
+
+/// After a copy on the checklist was resolved: a revoked revocation with no
+/// copy left becomes complete (audited). Returns the state it is in.
+pub async fn complete_if_done(
+    conn: &mut AnyConnection,
+    stored: &revocations::Stored,
+    actor: &Actor,
+    source: Option<&Source>,
+    now: DateTime<Utc>,
+) -> Result<RevocationState, ApiError> {
+    if stored.state != RevocationState::Revoked || revocations::copies_left(conn, stored.id).await? > 0 {
+        return Ok(stored.state);
+    }
+    move_by_itself(conn, stored, RevocationState::Complete, actor, source, now).await?;
+    Ok(RevocationState::Complete)
+}
+
+/// After a copy was found again and put back on the checklist: a complete
+/// revocation is open again, as revoked (audited).
+pub async fn reopen(
+    conn: &mut AnyConnection,
+    stored: &revocations::Stored,
+    actor: &Actor,
+    source: Option<&Source>,
+    now: DateTime<Utc>,
+) -> Result<RevocationState, ApiError> {
+    if stored.state != RevocationState::Complete {
+        return Ok(stored.state);
+    }
+    move_by_itself(conn, stored, RevocationState::Revoked, actor, source, now).await?;
+    Ok(RevocationState::Revoked)
+}
+
+/// The moves no one chooses: to complete, and back from it.
+async fn move_by_itself(
+    conn: &mut AnyConnection,
+    stored: &revocations::Stored,
+    to: RevocationState,
+    actor: &Actor,
+    source: Option<&Source>,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    if !revocations::set_state(conn, stored.id, stored.state, to, now).await? {
+        return Err(ApiError::Conflict(
+            "the revocation changed meanwhile; reload it and try again".into(),
+        ));
+    }
+    let action = if to == RevocationState::Complete {
+        "revocation.complete"
+    } else {
+        "revocation.reopen"
+    };
+    let mut entry = Entry::new(actor.clone(), action)
+        .target(format!("credential:{}", stored.credential))
+        .details(serde_json::json!({ "revocation": stored.id, "from": stored.state, "to": to }));
+    if let Some(source) = source {
+        entry = entry.from(source);
+    }
+    audit::record(conn, &entry, now).await?;
+    Ok(())
+}
+
+/// What the automation is told to revoke, read before the change's
+/// transaction (so that the transaction holds no second connection). The
+/// revocation's id is filled in once known.
+pub async fn request_event(
+    db: &Db,
+    credential: i64,
+    reason: &str,
+    requested_by: &str,
+    replacement: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<json::RevocationEvent, ApiError> {
+    Ok(json::RevocationEvent {
+        event: REQUESTED_EVENT.to_owned(),
+        timestamp: now,
+        data: json::RevocationRequested {
+            revocation: 0,
+            credential: revocations::credential(db, credential).await?,
+            reason: reason.to_owned(),
+            requested_by: requested_by.to_owned(),
+            replacement: match replacement {
+                Some(id) => Some(revocations::credential(db, id).await?),
+                None => None,
+            },
+            consumers: revocations::consumers(db, credential).await?,
+            copies: revocations::present_copies(db, credential).await?,
+        },
+    })
+}

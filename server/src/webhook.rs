@@ -1,0 +1,387 @@
+//! The automation webhook: Muster tells the organisation's own automation
+//! what to revoke, by POSTing JSON to a configured URL.
+//!
+//! Requests follow the [Standard Webhooks](https://www.standardwebhooks.com/)
+//! specification, so that receivers can use its libraries: headers
+//! `webhook-id` (`msg_<delivery id>`, the same on every retry, to drop
+//! duplicates), `webhook-timestamp` (Unix seconds, to reject replays) and
+//! `webhook-signature` (`v1,` and the Base64 HMAC-SHA256 of
+//! `<id>.<timestamp>.<body>` under the secret `whsec_<Base64 key>`).
+//!
+//! Deliveries are rows of an outbox written in the same transaction as the
+//! revocation; [`spawn`] sends them from `muster serve`, retrying with
+//! exponential back-off, so that neither a failing receiver nor a restart
+//! loses one. The receiver's answer moves the revocation on: 2xx means the
+//! credential is revoked upstream (or only disabled, when the body is
+//! `{"state": "disabled"}`); 202 Accepted leaves the revocation as requested,
+//! for the automation or an operator to move on later.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use chrono::Utc;
+use hmac::{Hmac, Mac};
+use model::api::{DeliveryState, RevocationState};
+use sha2::Sha256;
+use tokio::sync::Notify;
+use tokio::task::JoinHandle;
+
+use crate::audit::{self, Actor, Entry};
+use crate::db::{Db, revocations};
+use crate::revocation;
+
+/// The prefix of webhook secrets.
+pub const SECRET_PREFIX: &str = "whsec_";
+
+/// Where and how to deliver.
+#[derive(Clone)]
+pub struct WebhookConfig {
+    /// The receiver's URL (`http` or `https`).
+    pub url: reqwest::Url,
+    key: Vec<u8>,
+    /// The wait before the first retry; each further retry waits twice as
+    /// long, up to an hour.
+    pub retry_after: Duration,
+    /// Attempts before a delivery (and its revocation) is failed.
+    pub max_attempts: u32,
+    /// How long to wait for the receiver's answer.
+    pub timeout: Duration,
+}
+
+impl std::fmt::Debug for WebhookConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebhookConfig")
+            .field("url", &self.url.as_str())
+            .field("key", &"<hidden>")
+            .field("retry_after", &self.retry_after)
+            .field("max_attempts", &self.max_attempts)
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
+/// Why a webhook configuration was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The URL does not parse or is not http(s).
+    #[error("the webhook URL {0:?} is not an http:// or https:// URL")]
+    Url(String),
+    /// The secret is not `whsec_` and Base64 of 24 to 64 bytes.
+    #[error("the webhook secret must be \"whsec_\" followed by the Base64 of 24 to 64 random bytes")]
+    Secret,
+}
+
+impl WebhookConfig {
+    /// A configuration with the default retry policy: 30 s, doubling, 10 attempts (about 4 hours).
+    pub fn new(url: &str, secret: &str) -> Result<Self, ConfigError> {
+        let parsed = reqwest::Url::parse(url).map_err(|_| ConfigError::Url(url.to_owned()))?;
+        if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
+            return Err(ConfigError::Url(url.to_owned()));
+        }
+        let key = secret
+            .trim()
+            .strip_prefix(SECRET_PREFIX)
+            .and_then(|b64| BASE64.decode(b64).ok())
+            .filter(|key| (24..=64).contains(&key.len()))
+            .ok_or(ConfigError::Secret)?;
+        Ok(Self {
+            url: parsed,
+            key,
+            retry_after: Duration::from_secs(30),
+            max_attempts: 10,
+            timeout: Duration::from_secs(10),
+        })
+    }
+
+    /// The `webhook-signature` header of a message.
+    pub fn signature(&self, id: &str, timestamp: i64, body: &str) -> String {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC takes a key of any length");
+        mac.update(format!("{id}.{timestamp}.{body}").as_bytes());
+        format!("v1,{}", BASE64.encode(mac.finalize().into_bytes()))
+    }
+
+    /// How long to wait after `attempts` failed attempts.
+    pub fn backoff(&self, attempts: u32) -> Duration {
+        let factor = 2_u32.saturating_pow(attempts.saturating_sub(1).min(16));
+        self.retry_after
+            .saturating_mul(factor)
+            .min(Duration::from_secs(3600))
+    }
+}
+
+/// A new random secret, `whsec_` and Base64 of 32 bytes, for `muster webhook secret`.
+pub fn new_secret() -> String {
+    let mut key = [0_u8; 32];
+    rand::RngCore::fill_bytes(&mut rand::rng(), &mut key);
+    format!("{SECRET_PREFIX}{}", BASE64.encode(key))
+}
+
+/// Starts the sender of queued deliveries, when a webhook is configured. It
+/// wakes when `wake` is notified (a delivery was queued) and whenever the
+/// next retry is due.
+pub fn spawn(db: Db, config: Option<WebhookConfig>, wake: Arc<Notify>) -> Option<JoinHandle<()>> {
+    let config = config?;
+    Some(tokio::spawn(async move {
+        let client = match reqwest::Client::builder()
+            .timeout(config.timeout)
+            .user_agent(concat!("Muster/", env!("CARGO_PKG_VERSION")))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+        {
+            Ok(client) => client,
+            Err(error) => {
+                tracing::error!(error = ?error, "cannot build the webhook's HTTP client; no deliveries will be sent");
+                return;
+            }
+        };
+        tracing::info!(url = %config.url, "sending revocations to the automation webhook");
+        loop {
+            if let Err(error) = send_due(&db, &config, &client).await {
+                tracing::error!(error = ?error, "sending webhook deliveries failed");
+            }
+            let wait = match revocations::next_due(&db).await {
+                Ok(Some(next)) => (next - Utc::now()).to_std().unwrap_or_default(),
+                _ => Duration::from_secs(10),
+            };
+            // Claims and time stamps are whole seconds: never spin faster.
+            let wait = wait.clamp(Duration::from_millis(200), Duration::from_secs(10));
+            tokio::select! {
+                () = wake.notified() => {}
+                () = tokio::time::sleep(wait) => {}
+            }
+        }
+    }))
+}
+
+/// Sends every delivery due now, one after the other.
+async fn send_due(db: &Db, config: &WebhookConfig, client: &reqwest::Client) -> Result<(), crate::ApiError> {
+    loop {
+        let now = Utc::now();
+        let due = revocations::due(db, now, 20).await?;
+        if due.is_empty() {
+            return Ok(());
+        }
+        for delivery in due {
+            let lease = now + config.timeout + Duration::from_secs(5);
+            if revocations::claim(db, &delivery, lease).await? {
+                let outcome = send(config, client, &delivery).await;
+                record(db, config, &delivery, outcome).await?;
+            }
+        }
+    }
+}
+
+/// What came of one attempt.
+#[derive(Debug)]
+struct Outcome {
+    status: Option<u16>,
+    error: Option<String>,
+    /// The state the receiver says the credential is in (2xx only).
+    upstream: Option<RevocationState>,
+}
+
+async fn send(config: &WebhookConfig, client: &reqwest::Client, delivery: &revocations::Due) -> Outcome {
+    let id = format!("msg_{}", delivery.id);
+    let timestamp = Utc::now().timestamp();
+    let sent = client
+        .post(config.url.clone())
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .header("webhook-id", &id)
+        .header("webhook-timestamp", timestamp.to_string())
+        .header(
+            "webhook-signature",
+            config.signature(&id, timestamp, &delivery.body),
+        )
+        .body(delivery.body.clone())
+        .send()
+        .await;
+    let response = match sent {
+        Ok(response) => response,
+        Err(error) => {
+            return Outcome {
+                status: None,
+                error: Some(describe(&error)),
+                upstream: None,
+            };
+        }
+    };
+    let status = response.status();
+    if !status.is_success() {
+        return Outcome {
+            status: Some(status.as_u16()),
+            error: Some(format!("the receiver answered {status}")),
+            upstream: None,
+        };
+    }
+    let upstream = if status == reqwest::StatusCode::ACCEPTED {
+        None
+    } else {
+        // An optional {"state": "disabled" | "revoked"}; anything else means revoked.
+        let said = response
+            .json::<serde_json::Value>()
+            .await
+            .ok()
+            .and_then(|body| body.get("state")?.as_str()?.parse::<RevocationState>().ok());
+        Some(match said {
+            Some(RevocationState::Disabled) => RevocationState::Disabled,
+            _ => RevocationState::Revoked,
+        })
+    };
+    Outcome {
+        status: Some(status.as_u16()),
+        error: None,
+        upstream,
+    }
+}
+
+/// A transport error in a few words, without the URL's query (which might hold a token).
+fn describe(error: &reqwest::Error) -> String {
+    if error.is_timeout() {
+        "no answer in time".into()
+    } else if error.is_connect() {
+        "cannot connect to the receiver".into()
+    } else {
+        "the request failed".into()
+    }
+}
+
+async fn record(
+    db: &Db,
+    config: &WebhookConfig,
+    delivery: &revocations::Due,
+    outcome: Outcome,
+) -> Result<(), crate::ApiError> {
+    let now = Utc::now();
+    let attempts = u32::try_from(delivery.attempts)
+        .unwrap_or(u32::MAX)
+        .saturating_add(1);
+    let actor = Actor::System("webhook".into());
+    let mut tx = db.begin().await?;
+    let state = if outcome.error.is_none() {
+        DeliveryState::Delivered
+    } else if attempts >= config.max_attempts {
+        DeliveryState::Failed
+    } else {
+        DeliveryState::Pending
+    };
+    revocations::record_attempt(
+        &mut tx,
+        delivery.id,
+        state,
+        outcome.status,
+        outcome.error.as_deref(),
+        now,
+        now + config.backoff(attempts),
+    )
+    .await?;
+    let move_to = match state {
+        DeliveryState::Delivered => outcome.upstream,
+        DeliveryState::Failed => Some(RevocationState::Failed),
+        DeliveryState::Pending => None,
+    };
+    let stored = revocations::stored(&mut tx, delivery.revocation).await?;
+    if state != DeliveryState::Pending {
+        let entry = Entry::new(actor.clone(), &format!("webhook.{}", state.as_str()))
+            .target(
+                stored
+                    .as_ref()
+                    .map_or_else(String::new, |s| format!("credential:{}", s.credential)),
+            )
+            .details(serde_json::json!({
+                "revocation": delivery.revocation,
+                "delivery": delivery.id,
+                "event": delivery.event,
+                "attempts": attempts,
+                "status": outcome.status,
+                "error": outcome.error,
+            }));
+        audit::record(&mut tx, &entry, now).await?;
+    }
+    // Only a revocation still waiting for the automation is moved on by its
+    // answer: an operator may have moved it meanwhile.
+    if let Some(to) = move_to
+        && let Some(stored) = stored
+        && stored.state == RevocationState::Requested
+    {
+        let note = match (to, outcome.status) {
+            (RevocationState::Failed, _) => format!("the webhook failed {attempts} times"),
+            (_, Some(status)) => format!("the automation answered {status}"),
+            (_, None) => String::new(),
+        };
+        revocation::transition(&mut tx, &stored, to, &actor, Some(&note), None, None, now).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signatures_match_the_standard_webhooks_test_vector() {
+        // The example of the Standard Webhooks specification (and Svix's docs).
+        let config = WebhookConfig::new(
+            "https://example.com/hook",
+            "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+        )
+        .unwrap();
+        assert_eq!(
+            config.signature(
+                "msg_p5jXN8AQM9LWM0D4loKWxJek",
+                1614265330,
+                r#"{"test": 2432232314}"#
+            ),
+            "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
+        );
+    }
+
+    #[test]
+    fn retries_wait_twice_as_long_each_time_up_to_an_hour() {
+        let mut config = WebhookConfig::new("http://127.0.0.1:9/", &new_secret()).unwrap();
+        config.retry_after = Duration::from_secs(30);
+        let waits: Vec<u64> = (1..=9).map(|n| config.backoff(n).as_secs()).collect();
+        assert_eq!(waits, [30, 60, 120, 240, 480, 960, 1920, 3600, 3600]);
+        assert_eq!(config.backoff(u32::MAX).as_secs(), 3600);
+    }
+
+    #[test]
+    fn a_webhook_needs_an_http_url_and_a_whsec_secret_of_24_to_64_bytes() {
+        let secret = new_secret();
+        assert!(secret.starts_with("whsec_"));
+        assert!(WebhookConfig::new("https://hooks.example.com/muster", &secret).is_ok());
+        assert!(matches!(
+            WebhookConfig::new("ftp://example.com/", &secret),
+            Err(ConfigError::Url(_))
+        ));
+        assert!(matches!(
+            WebhookConfig::new("not a url", &secret),
+            Err(ConfigError::Url(_))
+        ));
+        for bad in [
+            "",
+            "whsec_",
+            "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+            "whsec_c2hvcnQ=",
+            "whsec_!!!",
+        ] {
+            assert!(
+                matches!(
+                    WebhookConfig::new("https://example.com/", bad),
+                    Err(ConfigError::Secret)
+                ),
+                "{bad:?}"
+            );
+        }
+        let debug = format!(
+            "{:?}",
+            WebhookConfig::new("https://example.com/", &secret).unwrap()
+        );
+        assert!(
+            !debug.contains(&secret[6..]),
+            "the key never reaches a log: {debug}"
+        );
+    }
+}
