@@ -8,8 +8,16 @@ use leptos_router::path;
 use crate::components::guard::Guard;
 use crate::components::shell::Shell;
 use crate::pages::{
-    admin::Admin, audit::Audit, entity::Entity, graph::GraphExplorer, inventory::Inventory,
-    not_found::NotFound, overview::Overview, placeholder::Placeholder, teams::Teams,
+    admin::Admin,
+    audit::Audit,
+    entity::Entity,
+    graph::GraphExplorer,
+    inventory::Inventory,
+    not_found::NotFound,
+    overview::Overview,
+    placeholder::Placeholder,
+    revocations::{NewRevocation, RevocationPage, Revocations},
+    teams::Teams,
 };
 use crate::routes::Screen;
 
@@ -26,6 +34,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/inventory/:list/:id") view=Entity />
                     <Route path=path!("/teams") view=|| view! { <Guard screen=Screen::Teams><Teams /></Guard> } />
                     <Route path=path!("/graph") view=GraphExplorer />
+                    <Route path=path!("/revocations") view=Revocations />
+                    <Route path=path!("/revocations/new") view=NewRevocation />
+                    <Route path=path!("/revocations/:id") view=RevocationPage />
                     <Route
                         path=path!("/approvals")
                         view=|| view! { <Guard screen=Screen::Approvals><Placeholder screen=Screen::Approvals /></Guard> }

@@ -2,7 +2,7 @@
 //! written by hand rather than with chrono's `format`, whose strftime
 //! machinery would add to every page's download.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::{DateTime, Datelike, NaiveDate, SecondsFormat, Utc};
 
 const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
@@ -30,6 +30,11 @@ pub fn minute(time: &str) -> String {
         Some(minute) if time.ends_with('Z') => format!("{} UTC", minute.replace('T', " ")),
         _ => time.to_owned(),
     }
+}
+
+/// A time as `2026-11-22 13:02 UTC`.
+pub fn at(time: DateTime<Utc>) -> String {
+    minute(&time.to_rfc3339_opts(SecondsFormat::Secs, true))
 }
 
 /// An RFC 3339 UTC time as `2026-11-22 13:02:07 UTC`.

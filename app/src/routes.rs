@@ -15,6 +15,8 @@ pub enum Screen {
     Teams,
     /// The lineage graph explorer.
     Graph,
+    /// Credentials being revoked, and the copies left to clean up.
+    Revocations,
     /// Sensitive operations waiting for a decision.
     Approvals,
     /// The tamper-evident audit log.
@@ -25,11 +27,12 @@ pub enum Screen {
 
 impl Screen {
     /// The screens in navigation order.
-    pub const ALL: [Screen; 7] = [
+    pub const ALL: [Screen; 8] = [
         Screen::Overview,
         Screen::Inventory,
         Screen::Teams,
         Screen::Graph,
+        Screen::Revocations,
         Screen::Approvals,
         Screen::Audit,
         Screen::Admin,
@@ -38,7 +41,7 @@ impl Screen {
     /// The roles that may open the screen; `None` for every signed-in person.
     pub fn roles(self) -> Option<&'static [Role]> {
         match self {
-            Screen::Overview | Screen::Inventory | Screen::Graph => None,
+            Screen::Overview | Screen::Inventory | Screen::Graph | Screen::Revocations => None,
             Screen::Teams => Some(&[Role::Manager, Role::Ciso, Role::Admin]),
             Screen::Approvals => Some(&[Role::Approver, Role::Ciso, Role::Admin]),
             Screen::Audit => Some(&[Role::Ciso, Role::Admin]),
@@ -59,6 +62,7 @@ impl Screen {
             Screen::Inventory => "/inventory",
             Screen::Teams => "/teams",
             Screen::Graph => "/graph",
+            Screen::Revocations => "/revocations",
             Screen::Approvals => "/approvals",
             Screen::Audit => "/audit",
             Screen::Admin => "/admin",
@@ -72,6 +76,7 @@ impl Screen {
             Screen::Inventory => "Inventory",
             Screen::Teams => "My teams",
             Screen::Graph => "Graph",
+            Screen::Revocations => "Revocations",
             Screen::Approvals => "Approvals",
             Screen::Audit => "Audit",
             Screen::Admin => "Admin",
@@ -87,6 +92,7 @@ impl Screen {
                 "What do my teams own, what near us has no owner, and is our coverage improving?"
             }
             Screen::Graph => "Who reaches what, through which agent, tool and credential?",
+            Screen::Revocations => "Which credentials are being revoked, and what is left to clean up?",
             Screen::Approvals => "What is waiting for me, and is it safe?",
             Screen::Audit => "Who changed what, and is the log intact?",
             Screen::Admin => "Who may sign in, and what may each person do?",
@@ -100,11 +106,22 @@ impl Screen {
             Screen::Inventory => "☰",
             Screen::Teams => "⚑",
             Screen::Graph => "⋔",
+            Screen::Revocations => "⊘",
             Screen::Approvals => "✓",
             Screen::Audit => "§",
             Screen::Admin => "⚙",
         }
     }
+}
+
+/// A revocation's page, e.g. `/revocations/4`.
+pub fn revocation_path(id: i64) -> String {
+    format!("{}/{id}", Screen::Revocations.path())
+}
+
+/// The "what breaks" plan of revoking a credential, with the form that revokes it.
+pub fn revoke_path(credential: i64) -> String {
+    format!("{}/new?credential={credential}", Screen::Revocations.path())
 }
 
 /// An inventory list with filters, e.g. `/inventory/credentials?band=critical`.

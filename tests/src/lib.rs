@@ -5,6 +5,7 @@
 
 pub mod bench;
 pub mod browser;
+pub mod webhook;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

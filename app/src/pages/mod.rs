@@ -8,5 +8,6 @@ pub mod inventory;
 pub mod not_found;
 pub mod overview;
 pub mod placeholder;
+pub mod revocations;
 pub mod sign_in;
 pub mod teams;

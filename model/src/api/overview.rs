@@ -67,4 +67,10 @@ pub struct Overview {
     pub orphaned_agents: i64,
     /// Active credentials whose owner has left the organisation.
     pub orphaned_credentials: i64,
+    /// Revocations not yet complete.
+    #[serde(default)]
+    pub open_revocations: i64,
+    /// Stored copies still to remove (or accept) for those revocations.
+    #[serde(default)]
+    pub copies_to_remove: i64,
 }

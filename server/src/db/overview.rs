@@ -43,7 +43,7 @@ pub async fn overview(db: &Db) -> Result<json::Overview, ApiError> {
     );
     let (
         (categories, kinds, agents, shadow, owned_agents, owned_credentials, exposed),
-        (orphaned_agents, orphaned_credentials),
+        (orphaned_agents, orphaned_credentials, open_revocations, copies_to_remove),
     ) = futures::try_join!(
         async {
             futures::try_join!(
@@ -80,6 +80,8 @@ pub async fn overview(db: &Db) -> Result<json::Overview, ApiError> {
                     "SELECT COUNT(*) FROM credential c WHERE c.status = 'active' \
                      AND +c.owner_id IN (SELECT id FROM person WHERE status = 'departed')"
                 ),
+                count(db, "SELECT COUNT(*) FROM revocation WHERE state <> 'complete'"),
+                count(db, "SELECT COUNT(*) FROM revocation_copy WHERE state = 'pending'"),
             )
         },
     )?;
@@ -112,5 +114,7 @@ pub async fn overview(db: &Db) -> Result<json::Overview, ApiError> {
         plaintext_exposed: share(exposed, active),
         orphaned_agents,
         orphaned_credentials,
+        open_revocations,
+        copies_to_remove,
     })
 }

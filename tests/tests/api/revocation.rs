@@ -2,18 +2,13 @@
 //! idempotency under concurrency, the checklist of copies (and copies found
 //! again), and the automation webhook: signed, retried, surviving a restart.
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD as BASE64;
-use hmac::{Hmac, Mac};
 use model::api::{self as json, RevocationState, Role};
 use muster_server::Settings;
-use muster_server::webhook::WebhookConfig;
+use muster_tests::webhook::{Received, Receiver};
 use muster_tests::{Backend, TestApp, on_every_backend, spawn_app, spawn_app_with_settings};
 use serde_json::{Value, json};
-use sha2::Sha256;
 
 /// The inventory of these tests: two teams, each with a manager; a
 /// credential owned in Payments, used by an agent through a tool, reaching
@@ -498,6 +493,8 @@ async fn resolving_every_copy_completes_the_revocation_and_a_copy_found_again_re
     let revoked = revocation(body);
     assert_eq!(revoked.state, RevocationState::Revoked, "copies are left");
     assert_eq!(revoked.copies_left, 3);
+    let overview: json::Overview = app.get_json("/api/v1/overview").await;
+    assert_eq!((overview.open_revocations, overview.copies_to_remove), (1, 3));
 
     let (status, body) = resolve(
         &app,
@@ -571,6 +568,8 @@ async fn resolving_every_copy_completes_the_revocation_and_a_copy_found_again_re
     );
     assert_eq!(audited(&app, "revocation.copy").await, 3);
     assert_eq!(audited(&app, "revocation.complete").await, 1);
+    let overview: json::Overview = app.get_json("/api/v1/overview").await;
+    assert_eq!((overview.open_revocations, overview.copies_to_remove), (0, 0));
 
     // An import (here a report through the API) finds a removed copy again.
     let (status, body) = post(
@@ -595,6 +594,8 @@ async fn resolving_every_copy_completes_the_revocation_and_a_copy_found_again_re
     assert_eq!(reopened.state, RevocationState::Revoked);
     assert_eq!(reopened.copies_left, 1);
     assert_eq!(audited(&app, "revocation.reopen").await, 1);
+    let overview: json::Overview = app.get_json("/api/v1/overview").await;
+    assert_eq!((overview.open_revocations, overview.copies_to_remove), (1, 1));
 
     // A copy never seen before goes on the checklist too.
     let (status, body) = post(
@@ -645,95 +646,8 @@ on_every_backend!(
 
 // --- The automation webhook, against a real receiver on loopback ---------
 
-const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-
-/// One request the receiver got.
-#[derive(Debug, Clone)]
-struct Received {
-    id: String,
-    timestamp: i64,
-    signature: String,
-    body: String,
-}
-
-impl Received {
-    /// Checks the signature as a receiver following Standard Webhooks would.
-    fn verify(&self) -> bool {
-        let key = BASE64.decode(SECRET.strip_prefix("whsec_").unwrap()).unwrap();
-        let mut mac = Hmac::<Sha256>::new_from_slice(&key).unwrap();
-        mac.update(format!("{}.{}.{}", self.id, self.timestamp, self.body).as_bytes());
-        let expected = BASE64.encode(mac.finalize().into_bytes());
-        self.signature.split(' ').any(|s| s == format!("v1,{expected}"))
-    }
-}
-
-/// A receiver on loopback: answers each request with the next of `answers`
-/// (the last one repeats), records what it got.
-#[derive(Clone)]
-struct Receiver {
-    url: String,
-    received: Arc<Mutex<Vec<Received>>>,
-    answers: Arc<Mutex<Vec<(u16, String)>>>,
-}
-
-impl Receiver {
-    async fn start(answers: &[(u16, &str)]) -> Self {
-        let receiver = Receiver {
-            url: String::new(),
-            received: Arc::default(),
-            answers: Arc::new(Mutex::new(
-                answers.iter().map(|(s, b)| (*s, (*b).to_owned())).collect(),
-            )),
-        };
-        let shared = receiver.clone();
-        let app = axum::Router::new().route(
-            "/hooks/muster",
-            axum::routing::post(move |headers: axum::http::HeaderMap, body: String| {
-                let shared = shared.clone();
-                async move {
-                    let header = |name: &str| headers[name].to_str().unwrap().to_owned();
-                    shared.received.lock().unwrap().push(Received {
-                        id: header("webhook-id"),
-                        timestamp: header("webhook-timestamp").parse().unwrap(),
-                        signature: header("webhook-signature"),
-                        body,
-                    });
-                    let mut answers = shared.answers.lock().unwrap();
-                    let (status, body) = if answers.len() > 1 {
-                        answers.remove(0)
-                    } else {
-                        answers[0].clone()
-                    };
-                    (axum::http::StatusCode::from_u16(status).unwrap(), body)
-                }
-            }),
-        );
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}/hooks/muster", listener.local_addr().unwrap());
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        Receiver { url, ..receiver }
-    }
-
-    fn settings(&self, max_attempts: u32) -> Settings {
-        let mut config = WebhookConfig::new(&self.url, SECRET).unwrap();
-        config.retry_after = Duration::from_secs(1);
-        config.max_attempts = max_attempts;
-        config.timeout = Duration::from_secs(2);
-        Settings {
-            dist: "/nonexistent-dist".into(),
-            webhook: Some(config),
-            ..Settings::default()
-        }
-    }
-
-    fn received(&self) -> Vec<Received> {
-        self.received.lock().unwrap().clone()
-    }
-
-    fn answer_from_now_on(&self, status: u16) {
-        *self.answers.lock().unwrap() = vec![(status, String::new())];
-    }
-}
+/// These servers host no web app.
+const NO_DIST: &str = "/nonexistent-dist";
 
 /// Polls the revocation until `done` holds (at most 20 s).
 async fn wait_for(app: &TestApp, id: i64, done: impl Fn(&json::Revocation) -> bool) -> json::Revocation {
@@ -750,7 +664,7 @@ async fn wait_for(app: &TestApp, id: i64, done: impl Fn(&json::Revocation) -> bo
 
 async fn the_webhook_is_signed_and_its_answer_revokes_the_credential(backend: Backend) {
     let receiver = Receiver::start(&[(200, "")]).await;
-    let app = spawn_app_with_settings(backend, receiver.settings(5)).await;
+    let app = spawn_app_with_settings(backend, receiver.settings(5, NO_DIST.into())).await;
     let f = fixture(&app).await;
     let admin = app.signed_in_as("admin@muster.test", &[Role::Admin]).await;
     let (status, body) = revoke(
@@ -805,7 +719,7 @@ async fn the_webhook_is_signed_and_its_answer_revokes_the_credential(backend: Ba
         ((200, r#"{"state":"disabled"}"#), RevocationState::Disabled),
         ((202, ""), RevocationState::Requested),
     ] {
-        *receiver.answers.lock().unwrap() = vec![(answer.0, answer.1.to_owned())];
+        receiver.answer(&[answer]);
         let n = app.count("SELECT COUNT(*) FROM credential").await;
         let credential = new_credential(&app, &format!("key-{n}"), None, "active").await;
         let (_, body) = revoke(&app, &admin, credential, json!({ "reason": "test" })).await;
@@ -822,7 +736,7 @@ async fn the_webhook_is_signed_and_its_answer_revokes_the_credential(backend: Ba
 
 async fn a_failing_receiver_is_retried_with_back_off_until_it_accepts(backend: Backend) {
     let receiver = Receiver::start(&[(503, "busy"), (500, "oops"), (204, "")]).await;
-    let app = spawn_app_with_settings(backend, receiver.settings(5)).await;
+    let app = spawn_app_with_settings(backend, receiver.settings(5, NO_DIST.into())).await;
     let f = fixture(&app).await;
     let admin = app.signed_in_as("admin@muster.test", &[Role::Admin]).await;
     let (_, body) = revoke(&app, &admin, f.credential, json!({ "reason": "leaked" })).await;
@@ -854,7 +768,7 @@ async fn a_failing_receiver_is_retried_with_back_off_until_it_accepts(backend: B
 
 async fn a_restart_in_the_middle_loses_no_delivery(backend: Backend) {
     let receiver = Receiver::start(&[(500, "down")]).await;
-    let mut app = spawn_app_with_settings(backend, receiver.settings(10)).await;
+    let mut app = spawn_app_with_settings(backend, receiver.settings(10, NO_DIST.into())).await;
     let f = fixture(&app).await;
     let admin = app.signed_in_as("admin@muster.test", &[Role::Admin]).await;
     let (_, body) = revoke(&app, &admin, f.credential, json!({ "reason": "leaked" })).await;
@@ -863,11 +777,11 @@ async fn a_restart_in_the_middle_loses_no_delivery(backend: Backend) {
 
     // The server goes down with the delivery pending; the receiver recovers.
     app.restart(Settings {
-        dist: "/nonexistent-dist".into(),
+        dist: NO_DIST.into(),
         ..Settings::default()
     })
     .await;
-    receiver.answer_from_now_on(200);
+    receiver.answer(&[(200, "")]);
     tokio::time::sleep(Duration::from_secs(3)).await;
     let waiting: json::Revocation = app.get_json(&format!("/api/v1/revocations/{id}")).await;
     assert_eq!(
@@ -877,7 +791,7 @@ async fn a_restart_in_the_middle_loses_no_delivery(backend: Backend) {
     );
     assert_eq!(waiting.deliveries[0].state, json::DeliveryState::Pending);
 
-    app.restart(receiver.settings(10)).await;
+    app.restart(receiver.settings(10, NO_DIST.into())).await;
     let done = wait_for(&app, id, |r| r.state == RevocationState::Revoked).await;
     assert_eq!(done.deliveries.len(), 1, "the same delivery, not a new one");
     assert_eq!(done.deliveries[0].state, json::DeliveryState::Delivered);
@@ -888,7 +802,7 @@ async fn a_restart_in_the_middle_loses_no_delivery(backend: Backend) {
 
 async fn a_receiver_that_never_accepts_fails_the_revocation_which_can_be_asked_again(backend: Backend) {
     let receiver = Receiver::start(&[(500, "no")]).await;
-    let app = spawn_app_with_settings(backend, receiver.settings(2)).await;
+    let app = spawn_app_with_settings(backend, receiver.settings(2, NO_DIST.into())).await;
     let f = fixture(&app).await;
     let admin = app.signed_in_as("admin@muster.test", &[Role::Admin]).await;
     let (_, body) = revoke(&app, &admin, f.credential, json!({ "reason": "leaked" })).await;
@@ -899,7 +813,7 @@ async fn a_receiver_that_never_accepts_fails_the_revocation_which_can_be_asked_a
     assert_eq!(failed.credential_status, json::CredentialStatus::Active);
     assert_eq!(audited(&app, "webhook.failed").await, 1);
 
-    receiver.answer_from_now_on(200);
+    receiver.answer(&[(200, "")]);
     let (status, body) = transition(&app, &admin, id, "requested").await;
     assert_eq!(status, 200, "{body}");
     let done = wait_for(&app, id, |r| r.state == RevocationState::Revoked).await;

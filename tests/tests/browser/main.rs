@@ -7,6 +7,7 @@ mod graph;
 mod inventory;
 mod overview;
 mod owner;
+mod revocation;
 mod roles;
 mod search;
 mod shell;

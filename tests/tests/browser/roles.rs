@@ -10,18 +10,29 @@ use super::{built_dist, nav_titles, present, sign_in, sign_out};
 
 /// Per demo account: the screens its navigation lists.
 const EXPECTED: &[(&str, &[&str])] = &[
-    ("viewer@demo.test", &["Overview", "Inventory", "Graph"]),
+    (
+        "viewer@demo.test",
+        &["Overview", "Inventory", "Graph", "Revocations"],
+    ),
     (
         "manager@demo.test",
-        &["Overview", "Inventory", "My teams", "Graph"],
+        &["Overview", "Inventory", "My teams", "Graph", "Revocations"],
     ),
     (
         "approver@demo.test",
-        &["Overview", "Inventory", "Graph", "Approvals"],
+        &["Overview", "Inventory", "Graph", "Revocations", "Approvals"],
     ),
     (
         "ciso@demo.test",
-        &["Overview", "Inventory", "My teams", "Graph", "Approvals", "Audit"],
+        &[
+            "Overview",
+            "Inventory",
+            "My teams",
+            "Graph",
+            "Revocations",
+            "Approvals",
+            "Audit",
+        ],
     ),
     (
         "admin@demo.test",
@@ -30,6 +41,7 @@ const EXPECTED: &[(&str, &[&str])] = &[
             "Inventory",
             "My teams",
             "Graph",
+            "Revocations",
             "Approvals",
             "Audit",
             "Admin",
@@ -52,6 +64,7 @@ async fn each_demo_role_sees_only_the_screens_it_may_use() {
         Settings {
             dist: built_dist(),
             demo: true,
+            ..Settings::default()
         },
     )
     .await;

@@ -45,7 +45,10 @@ async fn the_shell_signs_in_navigates_and_signs_out_with_no_console_error() {
     sign_in(&browser, "viewer@muster.test", TEST_PASSWORD).await;
     browser.wait_for_text("[data-testid=roles]", "Viewer").await;
     browser.wait_for_text("main h1", "Overview").await;
-    assert_eq!(nav_titles(&browser).await, ["Overview", "Inventory", "Graph"]);
+    assert_eq!(
+        nav_titles(&browser).await,
+        ["Overview", "Inventory", "Graph", "Revocations"]
+    );
     browser.screenshot("shell-overview").await;
 
     // Client-side navigation changes the URL and the screen.

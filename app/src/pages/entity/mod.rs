@@ -14,6 +14,7 @@ use crate::components::page::Page;
 use crate::components::risk::RiskBadge;
 use crate::components::tokens::AgentTokens;
 use crate::pages::not_found::NotFound;
+use crate::pages::revocations::RevocationLink;
 use crate::routes::{self, Screen};
 use crate::{api, format};
 
@@ -73,6 +74,9 @@ fn CredentialPage(id: i64) -> impl IntoView {
             view! {
                 <Page title=c.name.clone() question testid="credential-page">
                     <EntityHeader kind=NodeKind::Credential id=c.id owner=c.owner.clone() risk=d.risk.clone() />
+                    <div class="entity-header">
+                        <RevocationLink credential=c.id revocation=d.revocation.clone() />
+                    </div>
                     <AssignOwner kind=OwnedKind::Credential id=c.id outcome done=move || detail.refetch() />
                     <RiskFactors risk=d.risk.clone() />
                     <div class="grid-2">
@@ -124,7 +128,7 @@ fn CredentialPage(id: i64) -> impl IntoView {
                                 <tbody>
                                     {d.recent_activity.iter().map(|e| view! {
                                         <tr>
-                                            <td class="nowrap">{format::minute(&e.occurred_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))}</td>
+                                            <td class="nowrap">{format::at(e.occurred_at)}</td>
                                             <td><code>{e.action.clone()}</code></td>
                                             <td>{e.resource.as_ref().map(|r| r.name.clone())}</td>
                                             <td class="subtle">{e.source_address.clone()}</td>

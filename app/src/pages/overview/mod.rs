@@ -122,6 +122,12 @@ fn Posture(
                 )
                 href=routes::inventory_path("agents", &[("orphaned", "true")])
             />
+            <Card
+                label="Revocations in progress"
+                value=overview.open_revocations.to_string()
+                detail=format!("{} stored copies left to remove", overview.copies_to_remove)
+                href=Screen::Revocations.path().to_owned()
+            />
         </div>
         {
             let summary = summary.clone();
