@@ -187,6 +187,28 @@ pub async fn set_state(
     Ok(done.rows_affected() == 1)
 }
 
+/// A credential's status, read inside a transaction.
+pub async fn credential_status(
+    conn: &mut AnyConnection,
+    credential: i64,
+) -> Result<json::CredentialStatus, sqlx::Error> {
+    let status: String = sqlx::query_scalar("SELECT status FROM credential WHERE id = $1")
+        .bind(credential)
+        .fetch_one(conn)
+        .await?;
+    status
+        .parse()
+        .map_err(|e: json::UnknownValue| sqlx::Error::Decode(e.into()))
+}
+
+/// The reason and replacement a revocation was asked for with.
+pub async fn request_of(db: &Db, id: i64) -> Result<(String, Option<i64>), sqlx::Error> {
+    sqlx::query_as("SELECT reason, replacement_id FROM revocation WHERE id = $1")
+        .bind(id)
+        .fetch_one(db.pool())
+        .await
+}
+
 /// Sets a credential's status.
 pub async fn set_credential_status(
     conn: &mut AnyConnection,

@@ -115,12 +115,8 @@ async fn revoke_credential(
         false => None,
     };
     let mut tx = state.db.begin().await?;
-    let status: String = sqlx::query_scalar("SELECT status FROM credential WHERE id = $1")
-        .bind(id)
-        .fetch_one(&mut *tx)
-        .await?;
     // A credential revoked elsewhere needs no upstream action, only its copies cleaned up.
-    let already_revoked = status == CredentialStatus::Revoked.as_str();
+    let already_revoked = revocations::credential_status(&mut tx, id).await? == CredentialStatus::Revoked;
     let initial = match already_revoked {
         true => RevocationState::Revoked,
         false => RevocationState::Requested,
@@ -250,11 +246,7 @@ async fn transition_revocation(
     // Asked for again: the automation hears of it again, with today's facts.
     let body = match (request.to, state.settings.webhook.is_some()) {
         (RevocationState::Requested, true) => {
-            let (reason, replacement): (String, Option<i64>) =
-                sqlx::query_as("SELECT reason, replacement_id FROM revocation WHERE id = $1")
-                    .bind(id)
-                    .fetch_one(state.db.pool())
-                    .await?;
+            let (reason, replacement) = revocations::request_of(&state.db, id).await?;
             let mut event =
                 revocation::request_event(&state.db, stored.credential, &reason, by, replacement, now)
                     .await?;

@@ -170,6 +170,11 @@ async fn resolve(app: &TestApp, client: &reqwest::Client, revocation: i64, body:
     .await
 }
 
+/// `POST /api/v1/copies`: a copy found by a scanner or an import.
+async fn report_copy(app: &TestApp, client: &reqwest::Client, body: Value) -> (u16, Value) {
+    post(client, app.url("/api/v1/copies"), body).await
+}
+
 fn revocation(body: Value) -> json::Revocation {
     serde_json::from_value(body.clone()).unwrap_or_else(|e| panic!("{e}: {body}"))
 }
@@ -505,32 +510,15 @@ async fn resolving_every_copy_completes_the_revocation_and_a_copy_found_again_re
     .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(revocation(body).copies_left, 2);
-    let (status, _) = resolve(
-        &app,
-        &admin,
-        id,
-        json!({ "copy": f.copies[0], "state": "removed" }),
-    )
-    .await;
-    assert_eq!(status, 409, "resolved already");
-    let (status, _) = resolve(
-        &app,
-        &admin,
-        id,
-        json!({ "copy": f.copies[2], "state": "accepted" }),
-    )
-    .await;
-    assert_eq!(status, 400, "accepting needs a reason");
-    let (status, _) = resolve(
-        &app,
-        &admin,
-        id,
-        json!({ "copy": f.copies[2], "state": "pending" }),
-    )
-    .await;
-    assert_eq!(status, 400);
-    let (status, _) = resolve(&app, &admin, id, json!({ "copy": 999_999, "state": "removed" })).await;
-    assert_eq!(status, 404);
+    for (body, code) in [
+        (json!({ "copy": f.copies[0], "state": "removed" }), 409), // resolved already
+        (json!({ "copy": f.copies[2], "state": "accepted" }), 400), // accepting needs a reason
+        (json!({ "copy": f.copies[2], "state": "pending" }), 400),
+        (json!({ "copy": 999_999, "state": "removed" }), 404),
+    ] {
+        let (status, answer) = resolve(&app, &admin, id, body.clone()).await;
+        assert_eq!(status, code, "{body}: {answer}");
+    }
     let (status, body) = resolve(
         &app,
         &admin,
@@ -572,9 +560,9 @@ async fn resolving_every_copy_completes_the_revocation_and_a_copy_found_again_re
     assert_eq!((overview.open_revocations, overview.copies_to_remove), (0, 0));
 
     // An import (here a report through the API) finds a removed copy again.
-    let (status, body) = post(
+    let (status, body) = report_copy(
+        &app,
         &admin,
-        app.url("/api/v1/copies"),
         json!({ "credential": f.credential, "kind": "env_file", "locator": "laptop-17:/home/olga/app/.env",
                 "found_by": "trufflehog" }),
     )
@@ -598,9 +586,7 @@ async fn resolving_every_copy_completes_the_revocation_and_a_copy_found_again_re
     assert_eq!((overview.open_revocations, overview.copies_to_remove), (1, 1));
 
     // A copy never seen before goes on the checklist too.
-    let (status, body) = post(
-        &admin,
-        app.url("/api/v1/copies"),
+    let (status, body) = report_copy(&app, &admin,
         json!({ "credential": f.credential, "kind": "repository_file", "locator": "github.com/acme/app/config/prod.yml",
                 "found_by": "gitleaks", "author_email": "olga@muster.test" }),
     )
@@ -609,9 +595,7 @@ async fn resolving_every_copy_completes_the_revocation_and_a_copy_found_again_re
     let reopened: json::Revocation = app.get_json(&format!("/api/v1/revocations/{id}")).await;
     assert_eq!(reopened.copies_left, 2);
     // The accepted copy, seen again, stays accepted: it was known to stay.
-    let (status, body) = post(
-        &admin,
-        app.url("/api/v1/copies"),
+    let (status, body) = report_copy(&app, &admin,
         json!({ "credential": f.credential, "kind": "chat_message", "locator": "slack://#deploys/1700000000.1234",
                 "found_by": "slack-scan" }),
     )
@@ -619,11 +603,11 @@ async fn resolving_every_copy_completes_the_revocation_and_a_copy_found_again_re
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["reopened"], Value::Null);
     // Reports are for admins, and checked.
-    let (status, _) = post(&app.client, app.url("/api/v1/copies"), json!({})).await;
+    let (status, _) = report_copy(&app, &app.client, json!({})).await;
     assert_eq!(status, 403);
-    let (status, _) = post(
+    let (status, _) = report_copy(
+        &app,
         &admin,
-        app.url("/api/v1/copies"),
         json!({ "credential": f.credential, "kind": "env_file", "locator": " ", "found_by": "x" }),
     )
     .await;

@@ -109,18 +109,7 @@ fn CredentialPage(id: i64) -> impl IntoView {
                                 "Reach: " <span class="num">{d.reach_total}</span> " resources · blast radius "
                                 <span class="num">{d.blast_radius}</span> "/100"
                             </h2>
-                            <table class="data compact">
-                                <tbody>
-                                    {d.reach.iter().map(|r| view! {
-                                        <tr>
-                                            <td><a href=routes::entity_path("resources", r.resource.id)>{r.resource.name.clone()}</a></td>
-                                            <td>{r.resource.environment.label()}</td>
-                                            <td>{r.resource.sensitivity.label()}</td>
-                                            <td>{r.permission.label()}</td>
-                                        </tr>
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
+                            <ReachTable reach=d.reach.clone() />
                         </section>
                         <section class="card section" data-testid="activity">
                             <h2>"Recent activity"</h2>
@@ -394,6 +383,25 @@ fn CopyPage(id: i64) -> impl IntoView {
             }
             .into_any()
         })
+    }
+}
+
+/// The resources a credential reaches: environment, sensitivity, permission.
+#[component]
+pub fn ReachTable(reach: Vec<json::ReachEntry>) -> impl IntoView {
+    view! {
+        <table class="data compact">
+            <tbody>
+                {reach.into_iter().map(|r| view! {
+                    <tr>
+                        <td><a href=routes::entity_path("resources", r.resource.id)>{r.resource.name}</a></td>
+                        <td>{r.resource.environment.label()}</td>
+                        <td>{r.resource.sensitivity.label()}</td>
+                        <td>{r.permission.label()}</td>
+                    </tr>
+                }).collect_view()}
+            </tbody>
+        </table>
     }
 }
 

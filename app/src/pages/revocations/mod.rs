@@ -12,6 +12,7 @@ use crate::auth::Auth;
 use crate::components::form::{Alert, Outcome, TextField};
 use crate::components::page::{Page, ScreenPage};
 use crate::format;
+use crate::pages::entity::ReachTable;
 use crate::routes::{self, Screen};
 
 /// Who may revoke: admins anywhere, managers for their teams' credentials
@@ -157,18 +158,7 @@ fn Plan(plan: json::RevocationPlan) -> impl IntoView {
                 </section>
                 <section class="card section" data-testid="plan-resources">
                     <h2>"Resources that would lose access " <span class="num subtle">{plan.resources_total}</span></h2>
-                    <table class="data compact">
-                        <tbody>
-                            {plan.resources.iter().map(|r| view! {
-                                <tr>
-                                    <td><a href=routes::entity_path("resources", r.resource.id)>{r.resource.name.clone()}</a></td>
-                                    <td>{r.resource.environment.label()}</td>
-                                    <td>{r.resource.sensitivity.label()}</td>
-                                    <td>{r.permission.label()}</td>
-                                </tr>
-                            }).collect_view()}
-                        </tbody>
-                    </table>
+                    <ReachTable reach=plan.resources.clone() />
                 </section>
             </div>
             <section class="card section" data-testid="plan-copies">
