@@ -177,6 +177,20 @@ impl Db {
         }
     }
 
+    /// Begins a transaction that only reads, from one consistent snapshot
+    /// (PostgreSQL's repeatable read; on SQLite, any read transaction in WAL
+    /// mode), for answers assembled from several queries.
+    pub async fn begin_read(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin().await,
+            Backend::Postgres => {
+                self.pool
+                    .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                    .await
+            }
+        }
+    }
+
     /// A round trip to the database.
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
         sqlx::query("SELECT 1").execute(&self.pool).await.map(|_| ())

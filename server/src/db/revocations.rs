@@ -378,6 +378,10 @@ pub async fn sight_copy(
 
 /// `GET /api/v1/revocations/{id}`; `automated` says whether a webhook is configured.
 pub async fn get(db: &Db, id: i64, automated: bool) -> Result<json::Revocation, ApiError> {
+    // One snapshot for the row, its checklist and its deliveries: the webhook
+    // sender commits a delivery and the state change it brings together, and
+    // a reader must see both or neither.
+    let mut snapshot = db.begin_read().await?;
     let row = sqlx::query(
         "SELECT v.id, v.state, v.reason, v.requested_by, v.requested_at, v.updated_at, \
          c.id AS credential_id, c.name AS credential_name, c.status AS credential_status, \
@@ -386,17 +390,16 @@ pub async fn get(db: &Db, id: i64, automated: bool) -> Result<json::Revocation, 
          LEFT JOIN credential r ON r.id = v.replacement_id WHERE v.id = $1",
     )
     .bind(id)
-    .fetch_optional(db.pool())
+    .fetch_optional(&mut *snapshot)
     .await?
     .ok_or_else(|| ApiError::NotFound(format!("no revocation with id {id}")))?;
-    let credential = get_required_ref(&row, "credential_id", "credential_name")?;
     let checklist = sqlx::query(&format!(
         "SELECT {COPY_COLUMNS}, rc.state AS checklist_state, rc.reason, rc.resolved_by, rc.resolved_at \
          {COPY_FROM} JOIN revocation_copy rc ON rc.copy_id = cp.id WHERE rc.revocation_id = $1 \
          ORDER BY cp.kind, cp.locator, cp.id"
     ))
     .bind(id)
-    .fetch_all(db.pool())
+    .fetch_all(&mut *snapshot)
     .await?
     .iter()
     .map(|row| {
@@ -414,11 +417,14 @@ pub async fn get(db: &Db, id: i64, automated: bool) -> Result<json::Revocation, 
          next_attempt_at, delivered_at FROM webhook_delivery WHERE revocation_id = $1 ORDER BY id DESC LIMIT 20",
     )
     .bind(id)
-    .fetch_all(db.pool())
+    .fetch_all(&mut *snapshot)
     .await?
     .iter()
     .map(delivery)
     .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    // Released before the next query, which takes a connection of its own.
+    snapshot.commit().await?;
+    let credential = get_required_ref(&row, "credential_id", "credential_name")?;
     let state: RevocationState = get_enum(&row, "state")?;
     Ok(json::Revocation {
         id,

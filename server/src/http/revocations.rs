@@ -110,16 +110,18 @@ async fn revoke_credential(
     let now = Utc::now();
     let by = &caller.0.email;
     // Read before the transaction, which must not wait for a second connection.
-    let event = match automated {
-        true => Some(revocation::request_event(&state.db, id, reason, by, request.replacement, now).await?),
-        false => None,
+    let event = if automated {
+        Some(revocation::request_event(&state.db, id, reason, by, request.replacement, now).await?)
+    } else {
+        None
     };
     let mut tx = state.db.begin().await?;
     // A credential revoked elsewhere needs no upstream action, only its copies cleaned up.
     let already_revoked = revocations::credential_status(&mut tx, id).await? == CredentialStatus::Revoked;
-    let initial = match already_revoked {
-        true => RevocationState::Revoked,
-        false => RevocationState::Requested,
+    let initial = if already_revoked {
+        RevocationState::Revoked
+    } else {
+        RevocationState::Requested
     };
     let Some(revocation_id) =
         revocations::create(&mut tx, id, initial, reason, request.replacement, by, now).await?
