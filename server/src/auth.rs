@@ -208,6 +208,13 @@ role_extractor!(
     &[json::Role::Manager, json::Role::Admin]
 );
 
+role_extractor!(
+    /// A signed-in caller who sees the approvals inbox: an approver, a CISO
+    /// or an admin (deciding also needs the role the request's rule names).
+    InboxReader,
+    &[json::Role::Approver, json::Role::Ciso, json::Role::Admin]
+);
+
 /// The caller of a request, from its session cookie.
 pub async fn caller(state: &AppState, headers: &HeaderMap) -> Result<Caller, ApiError> {
     let id = session_id(headers).ok_or(ApiError::Unauthorized)?;

@@ -247,6 +247,11 @@ pub struct ServeArgs {
     /// The automation webhook.
     #[command(flatten)]
     pub webhook: WebhookArgs,
+    /// The file holding the Ed25519 key that signs approval decisions,
+    /// created on first start. Keep it out of the database and its backups:
+    /// whoever holds it can forge approvals.
+    #[arg(long, env = "MUSTER_APPROVAL_KEY_FILE", default_value = "data/approval.key")]
+    pub approval_key_file: PathBuf,
 }
 
 /// Where revocations are sent (see `docs/revocation.md`).
@@ -415,6 +420,7 @@ fn demo_anchor() -> chrono::DateTime<chrono::Utc> {
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let webhook = args.webhook.config()?;
+    let approval_key = crate::approval::DecisionKey::load_or_create(&args.approval_key_file)?;
     let db = Db::open(&args.database.database).await?;
     tracing::info!(database = %args.database.database.redacted(), "database ready");
     if args.demo {
@@ -462,6 +468,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             dist: args.dist,
             demo: args.demo,
             webhook,
+            approval_key,
+            clock: crate::clock::Clock::default(),
         },
     );
     state.spawn_workers();

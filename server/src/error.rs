@@ -32,6 +32,10 @@ pub enum ApiError {
     /// `Retry-After` header says for how many seconds.
     #[error("too many failed sign-ins; try again in {0} s")]
     TooManyRequests(i64),
+    /// 429 Too Many Requests: the same approval request polled again within
+    /// a second; `Retry-After` says when to look again (or use `?wait=`).
+    #[error("polled too fast; look again in {0} s, or wait for the decision with ?wait=30s")]
+    PolledTooFast(i64),
     /// 422 Unprocessable Entity: well-formed input that cannot be applied.
     #[error("{0}")]
     Unprocessable(String),
@@ -58,7 +62,7 @@ impl ApiError {
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            Self::TooManyRequests(_) | Self::PolledTooFast(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::AuditFailed(_) | Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -74,7 +78,7 @@ impl ApiError {
             Self::MethodNotAllowed(_) => "method_not_allowed",
             Self::Conflict(_) => "conflict",
             Self::Unprocessable(_) => "unprocessable",
-            Self::TooManyRequests(_) => "too_many_requests",
+            Self::TooManyRequests(_) | Self::PolledTooFast(_) => "too_many_requests",
             Self::AuditFailed(_) => "audit_unavailable",
             Self::Unavailable(_) => "unavailable",
             Self::Internal(_) => "internal",
@@ -112,7 +116,7 @@ impl IntoResponse for ApiError {
             },
         };
         let mut response = (status, Json(body)).into_response();
-        if let Self::TooManyRequests(seconds) = self {
+        if let Self::TooManyRequests(seconds) | Self::PolledTooFast(seconds) = self {
             response
                 .headers_mut()
                 .insert(axum::http::header::RETRY_AFTER, seconds.into());

@@ -52,9 +52,6 @@ impl Fingerprinter {
         match std::fs::read_to_string(path) {
             Ok(text) => Self::from_hex(&text),
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-                if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(parent).map_err(io)?;
-                }
                 let mut key = [0_u8; 32];
                 rand::rng().fill_bytes(&mut key);
                 write_private(path, &hex::encode(key)).map_err(io)?;
@@ -72,10 +69,14 @@ impl Fingerprinter {
     }
 }
 
+/// Writes a new key file readable by its owner only, creating its folders.
 #[cfg(unix)]
-fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+pub(crate) fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)?;
+    }
     let mut file = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -84,8 +85,12 @@ fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
     file.write_all(text.as_bytes())
 }
 
+/// Writes a new key file, creating its folders.
 #[cfg(not(unix))]
-fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+pub(crate) fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)?;
+    }
     std::fs::write(path, text)
 }
 

@@ -3,9 +3,11 @@
 //! calls [`cli::run`]; tests build the same [`app`] on a free port.
 #![forbid(unsafe_code)]
 
+pub mod approval;
 pub mod audit;
 pub mod auth;
 pub mod cli;
+pub mod clock;
 pub mod db;
 pub mod demo;
 pub mod error;
@@ -36,6 +38,12 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Wakes the webhook sender when a delivery was queued.
     pub outbox: Arc<tokio::sync::Notify>,
+    /// Wakes long-polls of approval requests when one was decided.
+    pub decided: Arc<tokio::sync::Notify>,
+    /// Wakes the approvals worker when a decision callback was queued.
+    pub callbacks: Arc<tokio::sync::Notify>,
+    /// When each approval request was last polled (to refuse polling too fast).
+    pub polls: Arc<std::sync::Mutex<std::collections::HashMap<i64, std::time::Instant>>>,
 }
 
 impl AppState {
@@ -45,17 +53,25 @@ impl AppState {
             db,
             settings: Arc::new(settings),
             outbox: Arc::default(),
+            decided: Arc::default(),
+            callbacks: Arc::default(),
+            polls: Arc::default(),
         }
     }
 
     /// Starts the work a server does besides answering requests: sending
-    /// the webhook's deliveries (when one is configured).
-    pub fn spawn_workers(&self) -> Option<tokio::task::JoinHandle<()>> {
-        webhook::spawn(
+    /// the webhook's deliveries (when one is configured), recording expired
+    /// approval requests and sending decision callbacks.
+    pub fn spawn_workers(&self) -> Vec<tokio::task::JoinHandle<()>> {
+        let webhook = webhook::spawn(
             self.db.clone(),
             self.settings.webhook.clone(),
             self.outbox.clone(),
-        )
+        );
+        webhook
+            .into_iter()
+            .chain([approval::spawn_worker(self.clone())])
+            .collect()
     }
 }
 
@@ -68,6 +84,10 @@ pub struct Settings {
     pub demo: bool,
     /// The automation webhook that revocations are sent to, if any.
     pub webhook: Option<webhook::WebhookConfig>,
+    /// The key that signs approval decisions and callbacks.
+    pub approval_key: approval::DecisionKey,
+    /// The approval workflow's clock (set by hand in tests).
+    pub clock: clock::Clock,
 }
 
 /// The whole HTTP application: the JSON API under `/api`, the web app for

@@ -3,6 +3,7 @@
 //! `MUSTER_TEST_POSTGRES` is set), and [`browser`] drives headless Chromium.
 #![forbid(unsafe_code)]
 
+pub mod approvals;
 pub mod bench;
 pub mod browser;
 pub mod webhook;
@@ -135,6 +136,12 @@ impl TestApp {
         .fetch_one(self.db.pool())
         .await
         .unwrap();
+        self.agent_client_for(admin, agent).await
+    }
+
+    /// A client authenticating as agent `agent` with a new token of its own,
+    /// which `admin` creates through the API.
+    pub async fn agent_client_for(&self, admin: &reqwest::Client, agent: i64) -> reqwest::Client {
         let created: model::api::CreatedAgentToken = admin
             .post(self.url(&format!("/api/v1/agents/{agent}/tokens")))
             .json(&serde_json::json!({ "name": "test", "expires_in_days": 30 }))

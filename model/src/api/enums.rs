@@ -442,3 +442,49 @@ wire_enum! {
         Failed = "failed", "Failed";
     }
 }
+
+wire_enum! {
+    /// Where an approval request stands.
+    ApprovalState("approval state") {
+        /// Waiting for approvers.
+        Pending = "pending", "Pending";
+        /// Approved: the agent holds a signed decision.
+        Approved = "approved", "Approved";
+        /// Denied, by a person or by the policy.
+        Denied = "denied", "Denied";
+        /// Not decided before its expiry.
+        Expired = "expired", "Expired";
+    }
+}
+
+wire_enum! {
+    /// What kind of thing an approval request asks for.
+    ApprovalKind("approval kind") {
+        /// An operation the agent wants to perform (`s3:DeleteBucket`, ...).
+        Operation = "operation", "Operation";
+        /// A change to the agent's capabilities: a new tool, credential or scope.
+        Change = "change", "Change";
+    }
+}
+
+wire_enum! {
+    /// What an approval rule decides.
+    RuleDecision("rule decision") {
+        /// Approved at once, by the policy.
+        AutoApprove = "auto_approve", "Approve automatically";
+        /// Denied at once, by the policy.
+        AutoDeny = "auto_deny", "Deny automatically";
+        /// Approvals from people with a role are required.
+        Require = "require", "Require approval";
+    }
+}
+
+wire_enum! {
+    /// One person's decision on an approval request.
+    Verdict("verdict") {
+        /// Approve it.
+        Approve = "approve", "Approve";
+        /// Deny it.
+        Deny = "deny", "Deny";
+    }
+}

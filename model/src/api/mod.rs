@@ -29,6 +29,7 @@ macro_rules! list_query {
 }
 
 mod admin;
+mod approval;
 mod common;
 mod enums;
 mod inventory;
@@ -39,6 +40,7 @@ mod revocation;
 mod risk;
 
 pub use admin::*;
+pub use approval::*;
 pub use common::*;
 pub use enums::*;
 pub use inventory::*;

@@ -73,4 +73,7 @@ pub struct Overview {
     /// Stored copies still to remove (or accept) for those revocations.
     #[serde(default)]
     pub copies_to_remove: i64,
+    /// Approval requests waiting for approvers (not expired).
+    #[serde(default)]
+    pub pending_approvals: i64,
 }

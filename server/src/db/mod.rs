@@ -9,6 +9,7 @@
 pub mod accounts;
 pub mod agent_tokens;
 pub mod agents;
+pub mod approvals;
 pub mod bulk;
 pub mod coverage;
 pub mod credentials;
@@ -204,12 +205,12 @@ impl Db {
         rows_sql: &str,
         params: sql::Params,
         paging: &sql::Paging,
-        map: fn(&AnyRow) -> Result<T, sqlx::Error>,
+        map: impl Fn(&AnyRow) -> Result<T, sqlx::Error>,
     ) -> Result<json::Page<T>, crate::ApiError> {
         let rows = sqlx::query_with(rows_sql, params.args())
             .fetch_all(&self.pool)
             .await?;
-        let items = rows.iter().map(map).collect::<Result<Vec<_>, _>>()?;
+        let items = rows.iter().map(&map).collect::<Result<Vec<_>, _>>()?;
         // A short first page is the whole list: no need to count.
         let total = if paging.page == 1 && items.len() < paging.limit as usize {
             items.len() as i64

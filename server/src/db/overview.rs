@@ -43,7 +43,7 @@ pub async fn overview(db: &Db) -> Result<json::Overview, ApiError> {
     );
     let (
         (categories, kinds, agents, shadow, owned_agents, owned_credentials, exposed),
-        (orphaned_agents, orphaned_credentials, open_revocations, copies_to_remove),
+        (orphaned_agents, orphaned_credentials, open_revocations, copies_to_remove, pending_approvals),
     ) = futures::try_join!(
         async {
             futures::try_join!(
@@ -82,6 +82,7 @@ pub async fn overview(db: &Db) -> Result<json::Overview, ApiError> {
                 ),
                 count(db, "SELECT COUNT(*) FROM revocation WHERE state <> 'complete'"),
                 count(db, "SELECT COUNT(*) FROM revocation_copy WHERE state = 'pending'"),
+                super::approvals::pending_count(db, chrono::Utc::now()),
             )
         },
     )?;
@@ -116,5 +117,6 @@ pub async fn overview(db: &Db) -> Result<json::Overview, ApiError> {
         orphaned_credentials,
         open_revocations,
         copies_to_remove,
+        pending_approvals,
     })
 }

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod agent_tokens;
 pub mod agents;
+pub mod approvals;
 pub mod audit;
 pub mod credentials;
 pub mod extract;
@@ -39,6 +40,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(agents::router())
         .merge(credentials::router())
         .merge(revocations::router())
+        .merge(approvals::router())
         .merge(resources::router())
         .merge(graph::router())
         .merge(risk::router())
@@ -51,12 +53,15 @@ pub fn router(state: &AppState) -> Router<AppState> {
             state.clone(),
             auth::require_person,
         ));
-    let agents_only = agent_tokens::agent_router().route_layer(axum::middleware::from_fn_with_state(
-        state.clone(),
-        auth::require_agent,
-    ));
+    let agents_only = agent_tokens::agent_router()
+        .merge(approvals::agent_router())
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::require_agent,
+        ));
     let (v1, mut openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(session::public_router())
+        .merge(approvals::public_router())
         .merge(signed_in)
         .merge(agents_only)
         .split_for_parts();
@@ -96,6 +101,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         (name = "audit", description = "The tamper-evident audit log"),
         (name = "agent tokens", description = "Agents' own API tokens, and what an agent says about itself"),
         (name = "accounts", description = "People's accounts and their roles (admins)"),
+        (name = "approvals", description = "Human-in-the-loop approval of sensitive agent operations and changes"),
         (name = "revocation", description = "Revoking credentials: what breaks, the plan, every copy, the automation webhook"),
     )
 )]

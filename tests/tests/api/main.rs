@@ -3,6 +3,7 @@
 
 mod accounts;
 mod agent_tokens;
+mod approval;
 mod audit;
 mod coverage;
 mod errors;

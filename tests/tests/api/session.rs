@@ -167,6 +167,7 @@ const ANYONE: &[&str] = &[
     "agent",
 ];
 const ADMIN: &[&str] = &["admin"];
+const INBOX: &[&str] = &["approver", "ciso", "admin"];
 const ROUTES: &[(&str, &str, &[&str])] = &[
     ("post", "/session", ANYONE),
     ("get", "/session", READ_ROLES),
@@ -213,6 +214,18 @@ const ROUTES: &[(&str, &str, &[&str])] = &[
     ("delete", "/agent-tokens/{id}", ADMIN),
     ("get", "/agent/self", &["agent"]),
     ("patch", "/agent/self", &["agent"]),
+    ("post", "/approval-requests", &["agent"]),
+    ("get", "/approval-requests/{id}", &["agent"]),
+    ("post", "/approval-requests/{id}/consume", &["agent"]),
+    ("get", "/approvals/keys", ANYONE),
+    ("get", "/approvals", INBOX),
+    ("get", "/approvals/{id}", INBOX),
+    ("post", "/approvals/{id}/decision", INBOX),
+    ("post", "/change-requests", &["manager", "admin"]),
+    ("get", "/approval-rules", READ_ROLES),
+    ("post", "/approval-rules", ADMIN),
+    ("put", "/approval-rules/{id}", ADMIN),
+    ("delete", "/approval-rules/{id}", ADMIN),
 ];
 
 async fn every_route_answers_each_role_as_the_table_says(backend: Backend) {
@@ -275,7 +288,11 @@ async fn every_route_answers_each_role_as_the_table_says(backend: Backend) {
                     .patch(&url)
                     .header("x-muster-client", "web")
                     .json(&serde_json::json!({})),
-                "delete" => client.delete(&url),
+                "put" => client
+                    .put(&url)
+                    .header("x-muster-client", "web")
+                    .json(&serde_json::json!({})),
+                "delete" => client.delete(&url).header("x-muster-client", "web"),
                 other => panic!("no case for {other}"),
             };
             let status = request.send().await.unwrap().status().as_u16();
