@@ -9,13 +9,13 @@ use crate::components::guard::Guard;
 use crate::components::shell::Shell;
 use crate::pages::{
     admin::Admin,
+    approvals::{ApprovalPolicy, Approvals},
     audit::Audit,
     entity::Entity,
     graph::GraphExplorer,
     inventory::Inventory,
     not_found::NotFound,
     overview::Overview,
-    placeholder::Placeholder,
     revocations::{NewRevocation, RevocationPage, Revocations},
     teams::Teams,
 };
@@ -37,9 +37,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/revocations") view=Revocations />
                     <Route path=path!("/revocations/new") view=NewRevocation />
                     <Route path=path!("/revocations/:id") view=RevocationPage />
+                    <Route path=path!("/approvals") view=|| view! { <Guard screen=Screen::Approvals><Approvals /></Guard> } />
                     <Route
-                        path=path!("/approvals")
-                        view=|| view! { <Guard screen=Screen::Approvals><Placeholder screen=Screen::Approvals /></Guard> }
+                        path=path!("/approvals/policy")
+                        view=|| view! { <Guard screen=Screen::Approvals><ApprovalPolicy /></Guard> }
                     />
                     <Route path=path!("/audit") view=|| view! { <Guard screen=Screen::Audit><Audit /></Guard> } />
                     <Route path=path!("/admin") view=|| view! { <Guard screen=Screen::Admin><Admin /></Guard> } />

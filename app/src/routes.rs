@@ -114,6 +114,9 @@ impl Screen {
     }
 }
 
+/// The approval policy's page.
+pub const APPROVAL_POLICY: &str = "/approvals/policy";
+
 /// A revocation's page, e.g. `/revocations/4`.
 pub fn revocation_path(id: i64) -> String {
     format!("{}/{id}", Screen::Revocations.path())

@@ -472,6 +472,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             clock: crate::clock::Clock::default(),
         },
     );
+    if args.demo {
+        let made = crate::http::approvals::seed_demo(&state).await?;
+        tracing::info!(made, "demo approval requests waiting for approvers");
+    }
     state.spawn_workers();
     let listener = tokio::net::TcpListener::bind(args.bind)
         .await

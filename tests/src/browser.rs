@@ -110,7 +110,12 @@ impl Browser {
                 return text;
             }
             if tokio::time::Instant::now() > deadline {
-                panic!("`{css}` never showed {expected:?}; last text: {text:?}");
+                // What the page showed instead, for whoever reads the failure.
+                let shot = self.screenshot("failed-wait").await;
+                panic!(
+                    "`{css}` never showed {expected:?}; last text: {text:?} (screenshot: {})",
+                    shot.display()
+                );
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }

@@ -1,13 +1,13 @@
 //! The routed screens, one module each.
 
 pub mod admin;
+pub mod approvals;
 pub mod audit;
 pub mod entity;
 pub mod graph;
 pub mod inventory;
 pub mod not_found;
 pub mod overview;
-pub mod placeholder;
 pub mod revocations;
 pub mod sign_in;
 pub mod teams;

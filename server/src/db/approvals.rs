@@ -369,6 +369,31 @@ pub async fn apply_change(
     }
 }
 
+/// Pairs of an owned agent and a resource it reaches, for the demo's
+/// requests: the most sensitive resources first, one pair per agent.
+pub async fn demo_targets(conn: &mut AnyConnection, limit: i64) -> Result<Vec<(i64, String)>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT at.agent_id, r.name FROM agent_tool at JOIN tool_credential tc ON tc.tool_id = at.tool_id \
+         JOIN reach rc ON rc.credential_id = tc.credential_id JOIN resource r ON r.id = rc.resource_id \
+         JOIN agent a ON a.id = at.agent_id WHERE a.owner_id IS NOT NULL \
+         ORDER BY CASE r.sensitivity WHEN 'restricted' THEN 0 WHEN 'confidential' THEN 1 ELSE 2 END, \
+         a.risk_score DESC, at.agent_id, r.id LIMIT 500",
+    )
+    .fetch_all(conn)
+    .await?;
+    let mut pairs: Vec<(i64, String)> = Vec::new();
+    for row in &rows {
+        let agent: i64 = row.try_get("agent_id")?;
+        if !pairs.iter().any(|(a, _)| *a == agent) {
+            pairs.push((agent, row.try_get("name")?));
+        }
+        if pairs.len() as i64 >= limit {
+            break;
+        }
+    }
+    Ok(pairs)
+}
+
 /// A new approval request's row.
 #[derive(Debug, Clone)]
 pub struct NewRequest<'a> {

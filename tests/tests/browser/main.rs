@@ -3,6 +3,7 @@
 //! `target/screenshots/`.
 
 mod admin;
+mod approval;
 mod graph;
 mod inventory;
 mod overview;

@@ -128,6 +128,12 @@ fn Posture(
                 detail=format!("{} stored copies left to remove", overview.copies_to_remove)
                 href=Screen::Revocations.path().to_owned()
             />
+            <Card
+                label="Pending approvals"
+                value=overview.pending_approvals.to_string()
+                detail="sensitive operations waiting for approvers".to_owned()
+                href=Screen::Approvals.path().to_owned()
+            />
         </div>
         {
             let summary = summary.clone();
