@@ -112,7 +112,7 @@ async fn an_approver_approves_in_the_inbox_and_the_waiting_agent_gets_a_verifiab
         .json()
         .await
         .unwrap();
-    let claims = verify_decision(decided.decision.as_deref().unwrap(), &keys, &parameters, true)
+    let claims = verify_decision(decided.decision.as_deref().unwrap(), &keys, &parameters)
         .expect("the decision verifies with the published key");
     assert_eq!(claims.approvers, ["approver@muster.test"]);
     assert_eq!(claims.sub, format!("agent:{agent}"));
