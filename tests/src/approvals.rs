@@ -9,6 +9,7 @@ use base64::engine::general_purpose::{STANDARD as BASE64, URL_SAFE_NO_PAD as BAS
 use ed25519_dalek::{Signature, Verifier, VerifyingKey};
 use model::api as json;
 
+use crate::TestApp;
 use crate::webhook::Received;
 
 /// The tool's check is the example agent's own: the tests use what
@@ -39,4 +40,16 @@ pub fn verify_callback(received: &Received, keys: &json::KeySet) -> bool {
                     .is_some_and(|key| key.verify(message.as_bytes(), &signature).is_ok())
             })
         })
+}
+
+/// `GET /api/v1/approvals/keys`, without signing in.
+pub async fn keys(app: &TestApp) -> json::KeySet {
+    let response = app
+        .anonymous
+        .get(app.url("/api/v1/approvals/keys"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "the keys are public");
+    response.json().await.unwrap()
 }

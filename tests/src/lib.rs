@@ -139,9 +139,8 @@ impl TestApp {
         self.agent_client_for(admin, agent).await
     }
 
-    /// A client authenticating as agent `agent` with a new token of its own,
-    /// which `admin` creates through the API.
-    pub async fn agent_client_for(&self, admin: &reqwest::Client, agent: i64) -> reqwest::Client {
+    /// A new token of agent `agent`, which `admin` creates through the API.
+    pub async fn agent_token(&self, admin: &reqwest::Client, agent: i64) -> String {
         let created: model::api::CreatedAgentToken = admin
             .post(self.url(&format!("/api/v1/agents/{agent}/tokens")))
             .json(&serde_json::json!({ "name": "test", "expires_in_days": 30 }))
@@ -151,10 +150,17 @@ impl TestApp {
             .json()
             .await
             .unwrap();
+        created.secret
+    }
+
+    /// A client authenticating as agent `agent` with a new token of its own,
+    /// which `admin` creates through the API.
+    pub async fn agent_client_for(&self, admin: &reqwest::Client, agent: i64) -> reqwest::Client {
+        let token = self.agent_token(admin, agent).await;
         let mut headers = reqwest::header::HeaderMap::new();
         headers.insert(
             reqwest::header::AUTHORIZATION,
-            format!("Bearer {}", created.secret).parse().unwrap(),
+            format!("Bearer {token}").parse().unwrap(),
         );
         reqwest::Client::builder()
             .default_headers(headers)

@@ -401,7 +401,7 @@ pub async fn seed_demo(state: &AppState) -> Result<usize, ApiError> {
 }
 
 /// What the requester sees of a request; an approval carries its signed decision.
-pub fn approval_status(
+fn approval_status(
     state: &AppState,
     stored: &Stored,
     votes: &[json::Vote],
@@ -458,6 +458,17 @@ pub fn approval_status(
     }
 }
 
+/// A new (201) or replayed (200) request's status.
+async fn answer(
+    state: &AppState,
+    status: StatusCode,
+    stored: &Stored,
+) -> Result<(StatusCode, Json<json::ApprovalStatus>), ApiError> {
+    let votes = approvals::votes(&mut *state.db.pool().acquire().await?, stored.id).await?;
+    let now = state.settings.clock.now();
+    Ok((status, Json(approval_status(state, stored, &votes, now))))
+}
+
 /// The body hash that tells a retry from a different request: SHA-256 of
 /// the canonical JSON of the whole body.
 fn body_hash(body: &impl serde::Serialize) -> Result<String, ApiError> {
@@ -508,9 +519,7 @@ async fn create_approval_request(
         &source,
     )
     .await?;
-    let now = state.settings.clock.now();
-    let votes = approvals::votes(&mut *state.db.pool().acquire().await?, stored.id).await?;
-    Ok((status, Json(approval_status(&state, &stored, &votes, now))))
+    answer(&state, status, &stored).await
 }
 
 /// Parameters of `GET /approval-requests/{id}`.
@@ -542,8 +551,21 @@ fn parse_wait(wait: Option<&str>) -> Result<Duration, ApiError> {
 }
 
 /// Refuses a poll of the same request sooner than [`MIN_POLL_INTERVAL`]
-/// after the last one ended (429 with `Retry-After`).
+/// after an answer that came at once (429 with `Retry-After`). A long-poll
+/// that waited may be followed by the next one straight away.
 fn check_poll_rate(state: &AppState, id: i64) -> Result<(), ApiError> {
+    let polls = state
+        .polls
+        .lock()
+        .expect("the poll table's lock is never poisoned");
+    match polls.get(&id) {
+        Some(last) if last.elapsed() < MIN_POLL_INTERVAL => Err(ApiError::PolledTooFast(1)),
+        _ => Ok(()),
+    }
+}
+
+/// Remembers when a poll that did not wait was answered.
+fn record_poll(state: &AppState, id: i64, waited: Duration) {
     let mut polls = state
         .polls
         .lock()
@@ -552,27 +574,17 @@ fn check_poll_rate(state: &AppState, id: i64) -> Result<(), ApiError> {
     if polls.len() > 10_000 {
         polls.retain(|_, at| now.duration_since(*at) < MIN_POLL_INTERVAL);
     }
-    if let Some(last) = polls.get(&id)
-        && now.duration_since(*last) < MIN_POLL_INTERVAL
-    {
-        return Err(ApiError::PolledTooFast(1));
+    if waited < MIN_POLL_INTERVAL {
+        polls.insert(id, now);
+    } else {
+        polls.remove(&id);
     }
-    polls.insert(id, now);
-    Ok(())
-}
-
-fn mark_polled(state: &AppState, id: i64) {
-    state
-        .polls
-        .lock()
-        .expect("the poll table's lock is never poisoned")
-        .insert(id, Instant::now());
 }
 
 /// Follows a request: its state and, once approved, the signed decision.
 /// With `?wait=30s` the answer waits until it is decided (or the wait ends).
-/// A pending answer carries `Retry-After`; polling the same request more
-/// often than once a second is refused (429).
+/// A pending answer carries `Retry-After`; polling the same request again
+/// within a second of an answer that came at once is refused (429).
 #[utoipa::path(get, path = "/approval-requests/{id}", tag = "approvals",
     params(("id" = i64, Path, description = "Approval request id"), WaitQuery),
     responses((status = 200, body = json::ApprovalStatus), (status = 404, body = json::ErrorBody),
@@ -585,7 +597,8 @@ async fn get_approval_request(
 ) -> Result<Response, ApiError> {
     let wait = parse_wait(query.wait.as_deref())?;
     check_poll_rate(&state, id)?;
-    let deadline = tokio::time::Instant::now() + wait;
+    let started = tokio::time::Instant::now();
+    let deadline = started + wait;
     loop {
         // Listen before reading, so that a decision between the read and the wait is not missed.
         let decided = state.decided.notified();
@@ -598,7 +611,7 @@ async fn get_approval_request(
         if stored.state_at(now) != ApprovalState::Pending || tokio::time::Instant::now() >= deadline {
             let votes = approvals::votes(&mut conn, id).await?;
             drop(conn);
-            mark_polled(&state, id);
+            record_poll(&state, id, started.elapsed());
             let status = approval_status(&state, &stored, &votes, now);
             let mut response = Json(&status).into_response();
             if status.state == ApprovalState::Pending {
@@ -868,7 +881,7 @@ async fn decide_approval(
 
 /// Records a pending request's expiry (audited, callback queued) in `conn`'s
 /// transaction; nothing when another request recorded it first.
-pub async fn expire_in(
+pub(crate) async fn expire_in(
     state: &AppState,
     conn: &mut sqlx::AnyConnection,
     stored: &Stored,
@@ -934,9 +947,7 @@ async fn create_change_request(
         &source,
     )
     .await?;
-    let now = state.settings.clock.now();
-    let votes = approvals::votes(&mut *state.db.pool().acquire().await?, stored.id).await?;
-    Ok((status, Json(approval_status(&state, &stored, &votes, now))))
+    answer(&state, status, &stored).await
 }
 
 /// The approval policy, in the order its rules are tried.

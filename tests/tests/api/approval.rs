@@ -12,7 +12,7 @@ use futures::StreamExt;
 use model::api::{self as json, ApprovalState, Role};
 use muster_server::Settings;
 use muster_server::clock::Clock;
-use muster_tests::approvals::{parameters_hash, verify_callback, verify_decision};
+use muster_tests::approvals::{keys, parameters_hash, verify_callback, verify_decision};
 use muster_tests::webhook::Receiver;
 use muster_tests::{Backend, TestApp, on_every_backend, spawn_app, spawn_app_with_settings};
 use rand::{Rng, SeedableRng};
@@ -167,8 +167,17 @@ async fn fixture(app: &TestApp) -> Fixture {
 
 /// `POST /api/v1/approval-requests` with an idempotency key.
 async fn ask(app: &TestApp, agent: &reqwest::Client, key: &str, body: &Value) -> (u16, Value) {
-    let response = agent
-        .post(app.url("/api/v1/approval-requests"))
+    post_with_key(agent, app.url("/api/v1/approval-requests"), key, body).await
+}
+
+/// `POST /api/v1/change-requests` with an idempotency key.
+async fn ask_change(app: &TestApp, person: &reqwest::Client, key: &str, body: &Value) -> (u16, Value) {
+    post_with_key(person, app.url("/api/v1/change-requests"), key, body).await
+}
+
+async fn post_with_key(client: &reqwest::Client, url: String, key: &str, body: &Value) -> (u16, Value) {
+    let response = client
+        .post(url)
         .header("idempotency-key", key)
         .json(body)
         .send()
@@ -222,17 +231,6 @@ async fn status_of(app: &TestApp, agent: &reqwest::Client, id: i64) -> json::App
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
-    response.json().await.unwrap()
-}
-
-async fn keys(app: &TestApp) -> json::KeySet {
-    let response = app
-        .anonymous
-        .get(app.url("/api/v1/approvals/keys"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200, "the keys are public");
     response.json().await.unwrap()
 }
 
@@ -396,16 +394,9 @@ async fn nobody_approves_their_own_agent_or_request_and_roles_are_checked(backen
         "agent": f.agent, "operation": "muster:grant_tool", "parameters": { "tool": f.spare_tool },
         "justification": "needs to open pull requests",
     });
-    let response = f
-        .mia
-        .post(app.url("/api/v1/change-requests"))
-        .header("idempotency-key", "c1")
-        .json(&change)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 201);
-    let change_request = id(&response.json().await.unwrap());
+    let (status, asked) = ask_change(&app, &f.mia, "c1", &change).await;
+    assert_eq!(status, 201, "{asked}");
+    let change_request = id(&asked);
     let (status, body) = decide(&app, &f.mia, change_request, "approve", "").await;
     assert_eq!(status, 403, "{body}");
     assert!(body["error"]["message"].as_str().unwrap().contains("own request"));
@@ -748,22 +739,15 @@ async fn a_change_request_once_approved_is_recorded_in_the_inventory(backend: Ba
         "agent": f.agent, "operation": "muster:grant_tool", "parameters": { "tool": f.spare_tool },
         "justification": "needs to open pull requests",
     });
-    let response = f
-        .mia
-        .post(app.url("/api/v1/change-requests"))
-        .header("idempotency-key", "c")
-        .json(&change)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 201);
-    let request: json::ApprovalStatus = response.json().await.unwrap();
+    let (status, asked) = ask_change(&app, &f.mia, "c", &change).await;
+    assert_eq!(status, 201, "{asked}");
+    let request = id(&asked);
     let granted = format!(
         "SELECT COUNT(*) FROM agent_tool WHERE agent_id = {} AND tool_id = {}",
         f.agent, f.spare_tool
     );
     assert_eq!(app.count(&granted).await, 0, "nothing changes before approval");
-    decide(&app, &f.ann, request.id, "approve", "fine").await;
+    decide(&app, &f.ann, request, "approve", "fine").await;
     assert_eq!(app.count(&granted).await, 1);
     assert_eq!(audit_count(&app, "inventory.grant").await, 1);
 
@@ -782,15 +766,11 @@ async fn a_change_request_once_approved_is_recorded_in_the_inventory(backend: Ba
     .await
     .unwrap();
     assert_eq!(scopes, "s3:* rds:Describe*");
-    let viewer = app
-        .client
-        .post(app.url("/api/v1/change-requests"))
-        .header("idempotency-key", "v")
-        .json(&change)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(viewer.status(), 403);
+    assert_eq!(
+        ask_change(&app, &app.client, "v", &change).await.0,
+        403,
+        "viewers do not ask"
+    );
 }
 
 async fn admins_manage_the_policy_and_it_applies_to_new_requests(backend: Backend) {
@@ -1054,17 +1034,8 @@ fn changed(value: &Value, rng: &mut impl Rng) -> Value {
 async fn the_example_agent_runs_the_whole_loop(backend: Backend) {
     let app = spawn_app(backend).await;
     let f = fixture(&app).await;
-    let token: json::CreatedAgentToken = f
-        .admin
-        .post(app.url(&format!("/api/v1/agents/{}/tokens", f.agent)))
-        .json(&json!({ "name": "example", "expires_in_days": 1 }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let agent = approval_agent::Agent::new(&app.address, &token.secret).unwrap();
+    let token = app.agent_token(&f.admin, f.agent).await;
+    let agent = approval_agent::Agent::new(&app.address, &token).unwrap();
     let parameters = json!({ "table": "customers", "format": "csv" });
     let request = json::NewApprovalRequest {
         operation: "db:export".into(),

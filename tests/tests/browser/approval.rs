@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use model::api::{self as json, ApprovalState, Role};
-use muster_tests::approvals::verify_decision;
+use muster_tests::approvals::{keys, verify_decision};
 use muster_tests::browser::Browser;
 use muster_tests::{Backend, TEST_PASSWORD, spawn_app_with_dist};
 use serde_json::json;
@@ -103,15 +103,7 @@ async fn an_approver_approves_in_the_inbox_and_the_waiting_agent_gets_a_verifiab
         .expect("the long-poll returns once approved")
         .unwrap();
     assert_eq!(decided.state, ApprovalState::Approved);
-    let keys: json::KeySet = app
-        .anonymous
-        .get(app.url("/api/v1/approvals/keys"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let keys = keys(&app).await;
     let claims = verify_decision(decided.decision.as_deref().unwrap(), &keys, &parameters)
         .expect("the decision verifies with the published key");
     assert_eq!(claims.approvers, ["approver@muster.test"]);

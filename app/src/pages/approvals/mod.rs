@@ -19,6 +19,7 @@ use crate::components::form::{Alert, Outcome, TextField};
 use crate::components::page::{Page, ScreenPage};
 use crate::components::risk::{RiskBadge, RiskCell};
 use crate::format;
+use crate::pages::entity::ActivityTable;
 use crate::routes::{self, Screen};
 
 /// `/approvals`: the inbox (or the history) beside the selected request.
@@ -310,24 +311,7 @@ fn Detail(
             }).collect_view()}
         </ul>
         <h3>"Recent activity"</h3>
-        {if d.recent_activity.is_empty() {
-            view! { <p class="subtle">"No recorded activity."</p> }.into_any()
-        } else {
-            view! {
-                <table class="data compact">
-                    <tbody>
-                        {d.recent_activity.iter().map(|e| view! {
-                            <tr>
-                                <td class="nowrap">{format::at(e.occurred_at)}</td>
-                                <td><code>{e.action.clone()}</code></td>
-                                <td>{e.resource.clone().map(|r| r.name)}</td>
-                                <td class="subtle">{e.source_address.clone()}</td>
-                            </tr>
-                        }).collect_view()}
-                    </tbody>
-                </table>
-            }.into_any()
-        }}
+        <ActivityTable events=d.recent_activity.clone() />
     }
 }
 

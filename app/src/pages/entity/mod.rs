@@ -113,19 +113,7 @@ fn CredentialPage(id: i64) -> impl IntoView {
                         </section>
                         <section class="card section" data-testid="activity">
                             <h2>"Recent activity"</h2>
-                            <table class="data compact">
-                                <tbody>
-                                    {d.recent_activity.iter().map(|e| view! {
-                                        <tr>
-                                            <td class="nowrap">{format::at(e.occurred_at)}</td>
-                                            <td><code>{e.action.clone()}</code></td>
-                                            <td>{e.resource.as_ref().map(|r| r.name.clone())}</td>
-                                            <td class="subtle">{e.source_address.clone()}</td>
-                                            <td>{e.outcome.label()}</td>
-                                        </tr>
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
+                            <ActivityTable events=d.recent_activity.clone() />
                         </section>
                     </div>
                 </Page>
@@ -483,6 +471,31 @@ fn RiskFactors(risk: json::Risk) -> impl IntoView {
             </table>
             <p class="footnote">"Risk model " {risk.risk_model_version} "; the sum is capped at 100."</p>
         </section>
+    }
+    .into_any()
+}
+
+/// What a credential (or an agent's credentials) did lately: when, the
+/// action, on what, from where, and whether it worked.
+#[component]
+pub fn ActivityTable(events: Vec<json::ActivityEvent>) -> impl IntoView {
+    if events.is_empty() {
+        return view! { <p class="subtle">"No recorded activity."</p> }.into_any();
+    }
+    view! {
+        <table class="data compact">
+            <tbody>
+                {events.into_iter().map(|e| view! {
+                    <tr>
+                        <td class="nowrap">{format::at(e.occurred_at)}</td>
+                        <td><code>{e.action}</code></td>
+                        <td>{e.resource.map(|r| r.name)}</td>
+                        <td class="subtle">{e.source_address}</td>
+                        <td>{e.outcome.label()}</td>
+                    </tr>
+                }).collect_view()}
+            </tbody>
+        </table>
     }
     .into_any()
 }
