@@ -21,6 +21,8 @@ async fn serve_demo_fills_the_inventory_and_opens_one_account_per_role() {
         .arg(dir.path().join("muster.sqlite"))
         .arg("--fingerprint-key-file")
         .arg(dir.path().join("fingerprint.key"))
+        .arg("--approval-key-file")
+        .arg(dir.path().join("approval.key"))
         .arg("--dist")
         .arg(dir.path().join("dist"))
         .stdout(Stdio::piped())
@@ -76,7 +78,7 @@ async fn serve_demo_fills_the_inventory_and_opens_one_account_per_role() {
             .to_owned();
         let agents: serde_json::Value = client
             .get(format!("{base}/api/v1/agents?limit=1"))
-            .header("cookie", cookie)
+            .header("cookie", &cookie)
             .send()
             .await
             .unwrap()
@@ -84,6 +86,21 @@ async fn serve_demo_fills_the_inventory_and_opens_one_account_per_role() {
             .await
             .unwrap();
         assert_eq!(agents["total"], 400, "{role} sees the small organisation");
+        if role == "approver" {
+            let inbox: serde_json::Value = client
+                .get(format!("{base}/api/v1/approvals"))
+                .header("cookie", cookie)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            assert!(
+                inbox["total"].as_i64().is_some_and(|n| n >= 3),
+                "the demo has requests waiting for approvers: {inbox}"
+            );
+        }
     }
     server.kill().unwrap();
     server.wait().unwrap();
