@@ -39,7 +39,8 @@ impl Actor {
         }
     }
 
-    fn name(&self) -> &str {
+    /// Who: the email, the agent id or the system part's name.
+    pub fn name(&self) -> &str {
         match self {
             Actor::Person(name) | Actor::Agent(name) | Actor::System(name) => name,
         }

@@ -57,6 +57,31 @@ pub enum Command {
     /// The automation webhook.
     #[command(subcommand)]
     Webhook(WebhookCommand),
+    /// Read a secret scanner's report into the inventory (all or nothing).
+    Import(ImportArgs),
+}
+
+/// `muster import <kind> FILE...`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The reports' kind: `gitleaks` (its JSON report) or `trufflehog` (its JSON lines).
+    pub kind: String,
+    /// The report files, read in order in one import.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// What was scanned (a repository, a host): copies are attributed to `<kind>:<source>`.
+    #[arg(long)]
+    pub source: Option<String>,
+    /// The reports cover only part of the source: copies they do not mention
+    /// are left as they are (by default they are marked removed).
+    #[arg(long)]
+    pub partial: bool,
+    /// The database.
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// The fingerprint key.
+    #[command(flatten)]
+    pub key: KeyArgs,
 }
 
 /// `muster webhook ...`.
@@ -321,6 +346,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve(args) => serve(args).await.map(|()| ExitCode::SUCCESS),
         Command::Demo(args) => demo(args).await.map(|()| ExitCode::SUCCESS),
         Command::User(command) => user(command).await.map(|()| ExitCode::SUCCESS),
+        Command::Import(args) => import(args).await,
         Command::Webhook(WebhookCommand::Secret) => {
             println!("{}", crate::webhook::new_secret());
             Ok(ExitCode::SUCCESS)
@@ -418,6 +444,52 @@ fn demo_anchor() -> chrono::DateTime<chrono::Utc> {
         .and_utc()
 }
 
+/// `muster import`: prints what the import found and changed, or why
+/// nothing was kept (exit code 2 for a report that is not of its kind).
+async fn import(args: ImportArgs) -> anyhow::Result<ExitCode> {
+    let kind: model::api::ImportKind = args.kind.parse()?;
+    let keys = args.key.fingerprinter()?;
+    let db = Db::open(&args.database.database).await?;
+    let request = crate::import::Request {
+        kind,
+        source: args.source,
+        full: !args.partial,
+        actor: crate::audit::Actor::System("muster import".into()),
+        origin: crate::audit::Source::default(),
+    };
+    let files: Vec<crate::import::ReportFile> = args
+        .files
+        .iter()
+        .map(|path| crate::import::ReportFile {
+            name: path.display().to_string(),
+            path: path.clone(),
+        })
+        .collect();
+    match crate::import::run(&db, &keys, &request, &files).await {
+        Ok(s) => {
+            println!(
+                "Imported {} findings ({} redacted, skipped) of {} secrets from {}: {} new credentials, \
+                 {} new copies, {} copies no longer found, {} revocations reopened (import {}).",
+                s.findings,
+                s.skipped,
+                s.secrets,
+                s.found_by,
+                s.credentials_created,
+                s.copies_created,
+                s.copies_removed,
+                s.revocations_reopened,
+                s.id
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(error @ crate::import::ImportError::Invalid { .. }) => {
+            eprintln!("Nothing was imported: {error}");
+            Ok(ExitCode::from(2))
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let webhook = args.webhook.config()?;
     let approval_key = crate::approval::DecisionKey::load_or_create(&args.approval_key_file)?;
@@ -470,6 +542,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             webhook,
             approval_key,
             clock: crate::clock::Clock::default(),
+            fingerprinter: args.key.fingerprinter()?,
         },
     );
     if args.demo {

@@ -15,6 +15,15 @@ pub struct Fingerprinter {
     key: [u8; 32],
 }
 
+impl Default for Fingerprinter {
+    /// A fingerprinter with a new random key (tests; servers load theirs).
+    fn default() -> Self {
+        let mut key = [0_u8; 32];
+        rand::rng().fill_bytes(&mut key);
+        Self::new(key)
+    }
+}
+
 impl std::fmt::Debug for Fingerprinter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Fingerprinter { key: <hidden> }")

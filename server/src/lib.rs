@@ -13,6 +13,7 @@ pub mod demo;
 pub mod error;
 pub mod fingerprint;
 pub mod http;
+pub mod import;
 pub mod revocation;
 pub mod risk;
 pub mod web;
@@ -88,6 +89,8 @@ pub struct Settings {
     pub approval_key: approval::DecisionKey,
     /// The approval workflow's clock (set by hand in tests).
     pub clock: clock::Clock,
+    /// Fingerprints secrets found by imports (the installation's key).
+    pub fingerprinter: fingerprint::Fingerprinter,
 }
 
 /// The whole HTTP application: the JSON API under `/api`, the web app for

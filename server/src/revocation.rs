@@ -118,6 +118,27 @@ pub async fn reopen(
     Ok(RevocationState::Revoked)
 }
 
+/// A copy of a credential's secret was found (again): it joins (or rejoins)
+/// the checklist of the credential's revocation, if there is one, and a
+/// complete revocation is reopened. Returns the revocation when it changed.
+pub async fn copy_found(
+    conn: &mut AnyConnection,
+    credential: i64,
+    copy: i64,
+    actor: &Actor,
+    source: Option<&Source>,
+    now: DateTime<Utc>,
+) -> Result<Option<json::RevocationBrief>, ApiError> {
+    let Some(stored) = revocations::of_credential(&mut *conn, credential).await? else {
+        return Ok(None);
+    };
+    if !revocations::reopen_copy(&mut *conn, stored.id, copy).await? {
+        return Ok(None);
+    }
+    let state = reopen(conn, &stored, actor, source, now).await?;
+    Ok(Some(json::RevocationBrief { id: stored.id, state }))
+}
+
 /// The moves no one chooses: to complete, and back from it.
 async fn move_by_itself(
     conn: &mut AnyConnection,

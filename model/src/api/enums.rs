@@ -488,3 +488,13 @@ wire_enum! {
         Deny = "deny", "Deny";
     }
 }
+
+wire_enum! {
+    /// A kind of report Muster imports.
+    ImportKind("import kind") {
+        /// A gitleaks JSON report (an array of findings).
+        Gitleaks = "gitleaks", "gitleaks";
+        /// trufflehog's JSON lines (`--json`).
+        Trufflehog = "trufflehog", "trufflehog";
+    }
+}

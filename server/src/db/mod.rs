@@ -13,6 +13,7 @@ pub mod approvals;
 pub mod bulk;
 pub mod coverage;
 pub mod credentials;
+pub mod imports;
 pub mod lineage;
 pub mod overview;
 pub mod ownership;

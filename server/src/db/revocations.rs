@@ -331,13 +331,14 @@ pub async fn reopen_copy(conn: &mut AnyConnection, revocation: i64, copy: i64) -
     }
 }
 
-/// Records a copy found at `seen_at`: a new row, or the known copy (same
-/// credential, kind and place) marked present and seen. Returns its id and
-/// its status before (`None` when it is new).
+/// Records a copy found at `seen_at` (by the import `import`, if one): a new
+/// row, or the known copy (same credential, kind and place) marked present
+/// and seen. Returns its id and its status before (`None` when it is new).
 pub async fn sight_copy(
     conn: &mut AnyConnection,
     sighting: &json::CopySighting,
     seen_at: DateTime<Utc>,
+    import: Option<i64>,
 ) -> Result<(i64, Option<json::CopyStatus>), sqlx::Error> {
     let seen = timestamp(seen_at);
     let known = sqlx::query(
@@ -353,17 +354,19 @@ pub async fn sight_copy(
         let id: i64 = row.try_get("id")?;
         sqlx::query(
             "UPDATE credential_copy SET status = 'present', \
-             last_seen = CASE WHEN last_seen < $1 THEN $1 ELSE last_seen END WHERE id = $2",
+             last_seen = CASE WHEN last_seen < $1 THEN $1 ELSE last_seen END, \
+             import_id = COALESCE($3, import_id) WHERE id = $2",
         )
         .bind(&seen)
         .bind(id)
+        .bind(import)
         .execute(conn)
         .await?;
         return Ok((id, Some(get_enum(&row, "status")?)));
     }
     let id = sqlx::query_scalar(
         "INSERT INTO credential_copy (credential_id, kind, locator, found_by, author_email, first_seen, \
-         last_seen, status) VALUES ($1, $2, $3, $4, $5, $6, $6, 'present') RETURNING id",
+         last_seen, status, import_id) VALUES ($1, $2, $3, $4, $5, $6, $6, 'present', $7) RETURNING id",
     )
     .bind(sighting.credential)
     .bind(sighting.kind.as_str())
@@ -371,6 +374,7 @@ pub async fn sight_copy(
     .bind(&sighting.found_by)
     .bind(sighting.author_email.as_deref())
     .bind(&seen)
+    .bind(import)
     .fetch_one(conn)
     .await?;
     Ok((id, None))

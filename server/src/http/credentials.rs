@@ -118,7 +118,7 @@ async fn report_copy(
     state.db.must_exist("credential", sighting.credential).await?;
     let actor = Actor::Person(caller.0.email.clone());
     let mut tx = state.db.begin().await?;
-    let (copy, before) = revocations::sight_copy(&mut tx, &sighting, seen_at).await?;
+    let (copy, before) = revocations::sight_copy(&mut tx, &sighting, seen_at, None).await?;
     if before != Some(CopyStatus::Present) {
         let entry = Entry::new(actor.clone(), "copy.sighted")
             .target(format!("copy:{copy}"))
@@ -132,13 +132,8 @@ async fn report_copy(
             .from(&source);
         audit::record(&mut tx, &entry, now).await?;
     }
-    let mut reopened = None;
-    if let Some(stored) = revocations::of_credential(&mut tx, sighting.credential).await?
-        && revocations::reopen_copy(&mut tx, stored.id, copy).await?
-    {
-        let state = revocation::reopen(&mut tx, &stored, &actor, Some(&source), now).await?;
-        reopened = Some(json::RevocationBrief { id: stored.id, state });
-    }
+    let reopened =
+        revocation::copy_found(&mut tx, sighting.credential, copy, &actor, Some(&source), now).await?;
     // A new plaintext copy raises the credential's risk.
     risk::refresh(&mut tx, &[sighting.credential], &[], now).await?;
     tx.commit().await?;

@@ -10,6 +10,7 @@ pub mod credentials;
 pub mod extract;
 pub mod graph;
 pub mod health;
+pub mod imports;
 pub mod overview;
 pub mod ownership;
 pub mod people;
@@ -41,6 +42,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(credentials::router())
         .merge(revocations::router())
         .merge(approvals::router())
+        .merge(imports::router())
         .merge(resources::router())
         .merge(graph::router())
         .merge(risk::router())
@@ -102,6 +104,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         (name = "agent tokens", description = "Agents' own API tokens, and what an agent says about itself"),
         (name = "accounts", description = "People's accounts and their roles (admins)"),
         (name = "approvals", description = "Human-in-the-loop approval of sensitive agent operations and changes"),
+        (name = "imports", description = "Reports of secret scanners, read into the inventory"),
         (name = "revocation", description = "Revoking credentials: what breaks, the plan, every copy, the automation webhook"),
     )
 )]

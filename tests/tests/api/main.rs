@@ -9,6 +9,7 @@ mod coverage;
 mod errors;
 mod headers;
 mod health;
+mod import;
 mod inventory;
 mod lineage;
 mod ownership;

@@ -226,6 +226,7 @@ const ROUTES: &[(&str, &str, &[&str])] = &[
     ("post", "/approval-rules", ADMIN),
     ("put", "/approval-rules/{id}", ADMIN),
     ("delete", "/approval-rules/{id}", ADMIN),
+    ("post", "/imports/{kind}", ADMIN),
 ];
 
 async fn every_route_answers_each_role_as_the_table_says(backend: Backend) {

@@ -1,0 +1,275 @@
+//! Imports of the reports security teams already produce, into the lineage
+//! graph: each found secret joins (or becomes) a credential by its keyed
+//! fingerprint, each place it was found becomes one of its copies.
+//!
+//! A report is read as a stream on a blocking thread ([`scanners`]), which
+//! fingerprints each secret and drops it; findings cross to the writer over
+//! a bounded channel, so memory stays bounded however large the report.
+//! The whole import is one transaction: a bad record anywhere leaves the
+//! inventory as it was. Importing the same report again changes nothing;
+//! a full import of a source marks removed the copies it no longer finds.
+
+pub mod scanners;
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+use model::api::{self as json, CopyStatus, ImportKind};
+use sqlx::AnyConnection;
+
+use crate::audit::{self, Actor, Entry, Source};
+use crate::db::{Db, imports, revocations, risk};
+use crate::fingerprint::Fingerprinter;
+use crate::{ApiError, revocation};
+use scanners::{Finding, ParseError, Record};
+
+/// Above this many touched credentials, risk is recomputed in full after the
+/// import rather than credential by credential inside it.
+const REFRESH_LIMIT: usize = 20_000;
+
+/// Why an import failed; nothing of it was kept.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// A file is not a report of the kind named: which file, where, what.
+    #[error("{file}: {message}")]
+    Invalid {
+        /// The file's name as given.
+        file: String,
+        /// Where in it and what is wrong (never the secret).
+        message: String,
+    },
+    /// A file could not be read.
+    #[error("cannot read {file}: {error}")]
+    Io {
+        /// The file's name as given.
+        file: String,
+        /// Why.
+        error: std::io::Error,
+    },
+    /// The database failed (or the audit log could not be written).
+    #[error(transparent)]
+    Api(#[from] ApiError),
+}
+
+impl From<sqlx::Error> for ImportError {
+    fn from(error: sqlx::Error) -> Self {
+        Self::Api(error.into())
+    }
+}
+
+impl From<ImportError> for ApiError {
+    fn from(error: ImportError) -> Self {
+        match error {
+            ImportError::Invalid { .. } => ApiError::Unprocessable(error.to_string()),
+            ImportError::Io { .. } => ApiError::Internal(anyhow::Error::new(error)),
+            ImportError::Api(api) => api,
+        }
+    }
+}
+
+/// One report to read: its name (for messages) and where it is.
+#[derive(Debug, Clone)]
+pub struct ReportFile {
+    /// The name given by the person importing (a path, an upload).
+    pub name: String,
+    /// The file on disk.
+    pub path: PathBuf,
+}
+
+/// What to import, and on whose behalf.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// The reports' kind.
+    pub kind: ImportKind,
+    /// What was scanned, if named (copies are attributed to `<kind>:<source>`).
+    pub source: Option<String>,
+    /// Whether the reports cover the whole source.
+    pub full: bool,
+    /// Who imports.
+    pub actor: Actor,
+    /// Where the request came from.
+    pub origin: Source,
+}
+
+impl Request {
+    /// What the copies are attributed to.
+    pub fn found_by(&self) -> String {
+        match &self.source {
+            Some(source) => format!("{}:{source}", self.kind.as_str()),
+            None => self.kind.as_str().to_owned(),
+        }
+    }
+}
+
+/// Imports `files`, all or nothing.
+pub async fn run(
+    db: &Db,
+    keys: &Fingerprinter,
+    request: &Request,
+    files: &[ReportFile],
+) -> Result<json::ImportSummary, ImportError> {
+    let started_at = Utc::now();
+    let found_by = request.found_by();
+    // Places are named under the source when one is named.
+    let source_label = request.source.clone().unwrap_or_default();
+    let mut tx = db.begin().await?;
+    let id = imports::start_run(
+        &mut tx,
+        request.kind,
+        &found_by,
+        request.full,
+        request.actor.name(),
+        started_at,
+    )
+    .await?;
+    let mut summary = json::ImportSummary {
+        id,
+        kind: request.kind,
+        found_by: found_by.clone(),
+        full: request.full,
+        findings: 0,
+        skipped: 0,
+        secrets: 0,
+        credentials_created: 0,
+        copies_created: 0,
+        copies_removed: 0,
+        revocations_reopened: 0,
+        started_at,
+        finished_at: started_at,
+    };
+    let mut touched: HashSet<i64> = HashSet::new();
+    for file in files {
+        let (sender, mut receiver) = tokio::sync::mpsc::channel::<Record>(1024);
+        let (kind, path, keys, label) = (
+            request.kind,
+            file.path.clone(),
+            keys.clone(),
+            source_label.clone(),
+        );
+        let parser = tokio::task::spawn_blocking(move || -> Result<u64, ReadError> {
+            let reader = std::fs::File::open(&path).map_err(ReadError::Io)?;
+            let send = |record| sender.blocking_send(record).is_ok();
+            match kind {
+                ImportKind::Gitleaks => scanners::gitleaks(reader, &label, &keys, send),
+                ImportKind::Trufflehog => scanners::trufflehog(reader, &label, &keys, send),
+            }
+            .map_err(ReadError::Parse)
+        });
+        while let Some(record) = receiver.recv().await {
+            summary.findings += 1;
+            match record {
+                Record::Redacted => summary.skipped += 1,
+                Record::Finding(finding) => {
+                    let credential = record_finding(
+                        &mut tx,
+                        &finding,
+                        id,
+                        &found_by,
+                        request,
+                        &mut summary,
+                        started_at,
+                    )
+                    .await?;
+                    touched.insert(credential);
+                }
+            }
+        }
+        match parser.await {
+            Ok(Ok(_)) => {}
+            Ok(Err(ReadError::Parse(error))) => {
+                return Err(ImportError::Invalid {
+                    file: file.name.clone(),
+                    message: error.0,
+                });
+            }
+            Ok(Err(ReadError::Io(error))) => {
+                return Err(ImportError::Io {
+                    file: file.name.clone(),
+                    error,
+                });
+            }
+            Err(join) => return Err(ImportError::Api(ApiError::Internal(join.into()))),
+        }
+    }
+    if request.full {
+        let removed = imports::remove_unseen(&mut tx, &found_by, id).await?;
+        summary.copies_removed = removed.len() as i64;
+        touched.extend(removed);
+    }
+    summary.secrets = touched.len() as i64;
+    summary.finished_at = Utc::now();
+    imports::finish_run(&mut tx, &summary).await?;
+    let touched: Vec<i64> = touched.into_iter().collect();
+    let refresh_here = touched.len() <= REFRESH_LIMIT;
+    if refresh_here {
+        for chunk in touched.chunks(1000) {
+            risk::refresh(&mut tx, chunk, &[], summary.finished_at).await?;
+        }
+    }
+    let entry = Entry::new(request.actor.clone(), "import.run")
+        .target(format!("import:{id}"))
+        .details(serde_json::to_value(&summary).unwrap_or_default())
+        .from(&request.origin);
+    audit::record(&mut tx, &entry, summary.finished_at).await?;
+    tx.commit().await?;
+    if !refresh_here {
+        risk::recompute(db, summary.finished_at, request.actor.name()).await?;
+    }
+    Ok(summary)
+}
+
+/// Why the parsing thread stopped.
+enum ReadError {
+    Io(std::io::Error),
+    Parse(ParseError),
+}
+
+/// Joins one finding to the inventory: its credential (found or created)
+/// and its copy (found again or new); a copy of a revoked secret found
+/// again goes back on the revocation's checklist. Returns the credential.
+async fn record_finding(
+    conn: &mut AnyConnection,
+    finding: &Finding,
+    import: i64,
+    found_by: &str,
+    request: &Request,
+    summary: &mut json::ImportSummary,
+    now: DateTime<Utc>,
+) -> Result<i64, ImportError> {
+    let seen_at = finding.seen_at.filter(|t| *t <= now).unwrap_or(now);
+    let credential = match imports::find_credential(&mut *conn, finding).await? {
+        Some(id) => id,
+        None => {
+            summary.credentials_created += 1;
+            imports::create_credential(&mut *conn, finding, seen_at).await?
+        }
+    };
+    let sighting = json::CopySighting {
+        credential,
+        kind: finding.copy_kind,
+        locator: finding.locator.chars().take(1000).collect(),
+        found_by: found_by.to_owned(),
+        author_email: finding.author_email.clone(),
+        seen_at: Some(seen_at),
+    };
+    let (copy, before) = revocations::sight_copy(&mut *conn, &sighting, seen_at, Some(import)).await?;
+    if before.is_none() {
+        summary.copies_created += 1;
+    }
+    if before != Some(CopyStatus::Present)
+        && revocation::copy_found(
+            &mut *conn,
+            credential,
+            copy,
+            &request.actor,
+            Some(&request.origin),
+            now,
+        )
+        .await?
+        .is_some()
+    {
+        summary.revocations_reopened += 1;
+    }
+    Ok(credential)
+}

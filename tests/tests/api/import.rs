@@ -1,0 +1,350 @@
+//! Importing secret scanners' reports (fixtures in `tests/fixtures`, in the
+//! tools' own formats): copies of one secret join one credential by its
+//! keyed fingerprint, the secret is never stored nor answered, the same
+//! report twice changes nothing, a later full import marks vanished copies
+//! removed, and bad reports are refused whole.
+
+use model::api::{self as json, Role};
+use muster_tests::{Backend, TestApp, on_every_backend, spawn_app, workspace_root};
+use serde_json::Value;
+
+/// The secrets in the fixtures (the AWS key id is not one: it is stored as
+/// the credential's identifier, as CloudTrail and IAM name the key).
+const SECRETS: &[&str] = &[
+    "ghp_muster0fixture0secret0one0000000000",
+    "muster/fixture/aws/secret/three",
+    "xoxb-muster-fixture-slack-secret-two",
+    "sk-muster-fixture-openai-secret-four",
+];
+
+fn fixture(path: &str) -> Vec<u8> {
+    std::fs::read(workspace_root().join("tests/fixtures").join(path)).unwrap()
+}
+
+async fn import(app: &TestApp, admin: &reqwest::Client, kind: &str, query: &str, file: &str) -> (u16, Value) {
+    let response = admin
+        .post(app.url(&format!("/api/v1/imports/{kind}{query}")))
+        .body(fixture(file))
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let body: Value = response.json().await.unwrap();
+    assert_no_secret(&body.to_string(), "the import's answer");
+    (status, body)
+}
+
+fn assert_no_secret(text: &str, what: &str) {
+    for secret in SECRETS {
+        assert!(!text.contains(secret), "{what} holds a secret: {text}");
+    }
+}
+
+/// Every text the database holds about credentials, copies, imports and the audit.
+async fn stored_text(app: &TestApp) -> String {
+    let mut text = String::new();
+    for sql in [
+        "SELECT name || ' ' || external_id || ' ' || fingerprint || ' ' || scopes FROM credential",
+        "SELECT locator || ' ' || found_by || ' ' || COALESCE(author_email, '') FROM credential_copy",
+        "SELECT kind || ' ' || source FROM import_run",
+        "SELECT action || ' ' || details FROM audit_event",
+    ] {
+        for row in sqlx::query_scalar::<_, String>(sql)
+            .fetch_all(app.db.pool())
+            .await
+            .unwrap()
+        {
+            text.push_str(&row);
+            text.push('\n');
+        }
+    }
+    text
+}
+
+async fn copies_of(app: &TestApp, credential: i64) -> Vec<(String, String, String)> {
+    sqlx::query_as(&format!(
+        "SELECT kind, locator, status FROM credential_copy WHERE credential_id = {credential} ORDER BY locator"
+    ))
+    .fetch_all(app.db.pool())
+    .await
+    .unwrap()
+}
+
+async fn credential_with(app: &TestApp, provider: &str) -> i64 {
+    sqlx::query_scalar(&format!(
+        "SELECT id FROM credential WHERE provider = '{provider}'"
+    ))
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap()
+}
+
+async fn a_gitleaks_report_joins_copies_of_one_secret_and_never_keeps_it(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.signed_in_as("admin@muster.test", &[Role::Admin]).await;
+    let (status, summary) = import(
+        &app,
+        &admin,
+        "gitleaks",
+        "?source=acme/app",
+        "gitleaks/report.json",
+    )
+    .await;
+    assert_eq!(status, 200, "{summary}");
+    let summary: json::ImportSummary = serde_json::from_value(summary).unwrap();
+    assert_eq!(
+        (
+            summary.findings,
+            summary.skipped,
+            summary.secrets,
+            summary.credentials_created,
+            summary.copies_created
+        ),
+        (8, 1, 3, 3, 7)
+    );
+    assert_eq!(summary.found_by, "gitleaks:acme/app");
+
+    let github = credential_with(&app, "github").await;
+    let copies = copies_of(&app, github).await;
+    assert_eq!(copies.len(), 5, "one credential, five places: {copies:?}");
+    let kinds: Vec<&str> = copies.iter().map(|(k, _, _)| k.as_str()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "env_file",
+            "ci_config",
+            "repository_file",
+            "repository_file",
+            "repository_file"
+        ]
+    );
+    assert!(
+        copies
+            .iter()
+            .any(|(_, l, _)| l == "acme/app/docs/résumé/設定.md:7@c3d4e5f60718"),
+        "{copies:?}"
+    );
+    let aws: (String, String) =
+        sqlx::query_as("SELECT kind, external_id FROM credential WHERE provider = 'aws'")
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+    assert_eq!(aws, ("access_key".to_owned(), "AKIAMUSTERFIXTURE001".to_owned()));
+
+    assert_no_secret(&stored_text(&app).await, "the database");
+    let list = app
+        .get("/api/v1/credentials?limit=200")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_no_secret(&list, "the credentials list");
+    let detail = app
+        .get(&format!("/api/v1/credentials/{github}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_no_secret(&detail, "a credential's page");
+    assert!(detail.contains("ci_config"), "its copies are on its page");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_event WHERE action = 'import.run'")
+            .await,
+        1
+    );
+}
+
+async fn the_same_report_twice_changes_nothing_the_second_time(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.signed_in_as("admin@muster.test", &[Role::Admin]).await;
+    import(&app, &admin, "gitleaks", "", "gitleaks/report.json").await;
+    let facts = "SELECT c.name || c.status || c.risk_score || cp.locator || cp.status || cp.first_seen || cp.last_seen \
+                 FROM credential_copy cp JOIN credential c ON c.id = cp.credential_id ORDER BY cp.id";
+    let before: Vec<String> = sqlx::query_scalar(facts).fetch_all(app.db.pool()).await.unwrap();
+    let (status, again) = import(&app, &admin, "gitleaks", "", "gitleaks/report.json").await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        (
+            again["credentials_created"].as_i64(),
+            again["copies_created"].as_i64(),
+            again["copies_removed"].as_i64()
+        ),
+        (Some(0), Some(0), Some(0))
+    );
+    let after: Vec<String> = sqlx::query_scalar(facts).fetch_all(app.db.pool()).await.unwrap();
+    assert_eq!(before, after);
+}
+
+async fn a_later_full_import_marks_vanished_copies_removed_and_a_partial_one_does_not(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.signed_in_as("admin@muster.test", &[Role::Admin]).await;
+    import(
+        &app,
+        &admin,
+        "gitleaks",
+        "?source=acme/app",
+        "gitleaks/report.json",
+    )
+    .await;
+    import(
+        &app,
+        &admin,
+        "gitleaks",
+        "?source=acme/other",
+        "gitleaks/report.json",
+    )
+    .await;
+    let (_, partial) = import(
+        &app,
+        &admin,
+        "gitleaks",
+        "?source=acme/app&full=false",
+        "gitleaks/report-later.json",
+    )
+    .await;
+    assert_eq!(partial["copies_removed"], 0);
+    let (_, full) = import(
+        &app,
+        &admin,
+        "gitleaks",
+        "?source=acme/app",
+        "gitleaks/report-later.json",
+    )
+    .await;
+    assert_eq!(full["copies_removed"], 1, "{full}");
+    let env: Vec<(String, String)> = sqlx::query_as(
+        "SELECT found_by, status FROM credential_copy WHERE kind = 'env_file' ORDER BY found_by",
+    )
+    .fetch_all(app.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(
+        env,
+        [
+            ("gitleaks:acme/app".to_owned(), "removed".to_owned()),
+            ("gitleaks:acme/other".to_owned(), "present".to_owned())
+        ],
+        "only the source imported again loses the copy"
+    );
+    let (_, back) = import(
+        &app,
+        &admin,
+        "gitleaks",
+        "?source=acme/app",
+        "gitleaks/report.json",
+    )
+    .await;
+    assert_eq!(
+        (back["copies_created"].as_i64(), back["copies_removed"].as_i64()),
+        (Some(0), Some(0))
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM credential_copy WHERE status = 'removed'")
+            .await,
+        0,
+        "found again, it is present again"
+    );
+}
+
+async fn trufflehog_findings_join_the_credentials_gitleaks_found(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.signed_in_as("admin@muster.test", &[Role::Admin]).await;
+    import(&app, &admin, "gitleaks", "", "gitleaks/report.json").await;
+    let (status, summary) = import(&app, &admin, "trufflehog", "", "trufflehog/findings.jsonl").await;
+    assert_eq!(status, 200, "{summary}");
+    assert_eq!(
+        (
+            summary["findings"].as_i64(),
+            summary["credentials_created"].as_i64(),
+            summary["copies_created"].as_i64()
+        ),
+        (Some(3), Some(1), Some(3)),
+        "the AWS key joins by its id, the GitHub token by its fingerprint; only the OpenAI key is new"
+    );
+    let aws = credential_with(&app, "aws").await;
+    let places: Vec<String> = copies_of(&app, aws)
+        .await
+        .into_iter()
+        .map(|(_, l, _)| l)
+        .collect();
+    assert_eq!(
+        places,
+        [
+            "https://github.com/acme/infra/deploy/aws.env:2@9a8b7c6d5e4f",
+            "terraform/main.tf:9@f60718293a4b"
+        ]
+    );
+    let github = credential_with(&app, "github").await;
+    assert!(
+        copies_of(&app, github)
+            .await
+            .iter()
+            .any(|(k, l, _)| k == "chat_message" && l.contains("#deploys"))
+    );
+    let openai = credential_with(&app, "openai").await;
+    assert_eq!(copies_of(&app, openai).await[0].0, "env_file");
+    assert_no_secret(&stored_text(&app).await, "the database");
+}
+
+async fn bad_reports_are_refused_whole_saying_where(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.signed_in_as("admin@muster.test", &[Role::Admin]).await;
+    for (kind, file, expected) in [
+        ("gitleaks", "gitleaks/truncated.json", "EOF while parsing"),
+        ("gitleaks", "gitleaks/wrong-type.json", "finding 2"),
+        (
+            "gitleaks",
+            "trufflehog/findings.jsonl",
+            "a JSON array of gitleaks findings",
+        ),
+        ("trufflehog", "gitleaks/report.json", "line 1"),
+    ] {
+        let (status, body) = import(&app, &admin, kind, "", file).await;
+        assert_eq!(status, 422, "{file} as {kind}: {body}");
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(message.contains(expected), "{file} as {kind}: {message}");
+    }
+    let empty = admin
+        .post(app.url("/api/v1/imports/gitleaks"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(empty.status(), 400);
+    let unknown = admin
+        .post(app.url("/api/v1/imports/nessus"))
+        .body("[]")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 404);
+    let long = admin
+        .post(app.url(&format!("/api/v1/imports/gitleaks?source={}", "x".repeat(201))))
+        .body("[]")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(long.status(), 400);
+    for table in ["credential", "credential_copy", "import_run"] {
+        assert_eq!(
+            app.count(&format!("SELECT COUNT(*) FROM {table}")).await,
+            0,
+            "nothing half-imported in {table}"
+        );
+    }
+    let manager = app.signed_in_as("manager@muster.test", &[Role::Manager]).await;
+    let refused = manager
+        .post(app.url("/api/v1/imports/gitleaks"))
+        .body(fixture("gitleaks/report.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403);
+}
+
+on_every_backend!(
+    a_gitleaks_report_joins_copies_of_one_secret_and_never_keeps_it,
+    the_same_report_twice_changes_nothing_the_second_time,
+    a_later_full_import_marks_vanished_copies_removed_and_a_partial_one_does_not,
+    trufflehog_findings_join_the_credentials_gitleaks_found,
+    bad_reports_are_refused_whole_saying_where,
+);
