@@ -250,6 +250,18 @@ pub async fn decide_approval(id: i64, vote: &json::NewVote) -> Result<json::Appr
     send(Request::post(&format!("/api/v1/approvals/{id}/decision")), vote).await
 }
 
+/// `POST /api/v1/change-requests` (managers, admins): a new tool, credential
+/// or scope for an agent, through the approvals. Each submission is a new
+/// request: its idempotency key is the moment it was sent.
+pub async fn request_change(request: &json::NewChangeRequest) -> Result<json::ApprovalStatus, ApiError> {
+    let key = format!("web-{}", chrono::Utc::now().timestamp_micros());
+    send(
+        Request::post("/api/v1/change-requests").header("idempotency-key", &key),
+        request,
+    )
+    .await
+}
+
 /// `GET /api/v1/approval-rules`: the policy, in order.
 pub fn approval_rules() -> Get<Vec<json::ApprovalRule>> {
     Get::new("/api/v1/approval-rules".to_owned())

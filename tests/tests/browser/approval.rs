@@ -179,3 +179,53 @@ async fn an_admin_adds_a_rule_to_the_policy_from_its_screen() {
     browser.assert_no_console_errors().await;
     browser.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_manager_asks_from_an_agent_page_for_a_new_tool() {
+    let app = spawn_app_with_dist(Backend::Sqlite, built_dist()).await;
+    app.fill_with_demo().await;
+    app.signed_in_as("manager@muster.test", &[Role::Manager]).await;
+    let (agent, tool): (i64, i64) = sqlx::query_as(
+        "SELECT a.id, t.id FROM agent a, tool t WHERE NOT EXISTS \
+         (SELECT 1 FROM agent_tool at WHERE at.agent_id = a.id AND at.tool_id = t.id) ORDER BY a.id, t.id LIMIT 1",
+    )
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap();
+    let browser = Browser::start().await;
+    browser
+        .goto(&app.url(&format!("/inventory/agents/{agent}")))
+        .await;
+    sign_in(&browser, "manager@muster.test", TEST_PASSWORD).await;
+    fill(&browser, "input[name=change-tool]", &tool.to_string()).await;
+    fill(
+        &browser,
+        "input[name=change-justification]",
+        "It needs to open pull requests",
+    )
+    .await;
+    click(&browser, "[data-testid=request-change] button[type=submit]").await;
+    browser
+        .wait_for_text(
+            "[data-testid=request-change]",
+            "it needs 1 approval; approvers decide it in Approvals",
+        )
+        .await;
+    browser.screenshot("agent-change-request").await;
+    let asked: (String, String, String) = sqlx::query_as(&format!(
+        "SELECT kind, operation, requested_by FROM approval_request WHERE agent_id = {agent}"
+    ))
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(
+        asked,
+        (
+            "change".to_owned(),
+            "muster:grant_tool".to_owned(),
+            "manager@muster.test".to_owned()
+        )
+    );
+    browser.assert_no_console_errors().await;
+    browser.close().await;
+}

@@ -9,6 +9,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 use model::api::{self as json, NodeKind, OwnedKind};
 
+use crate::components::change_request::RequestChange;
 use crate::components::owner::AssignOwner;
 use crate::components::page::Page;
 use crate::components::risk::RiskBadge;
@@ -147,6 +148,7 @@ fn AgentPage(id: i64) -> impl IntoView {
                     <AssignOwner kind=OwnedKind::Agent id=a.id outcome done=move || detail.refetch() />
                     <RiskFactors risk=d.risk.clone() />
                     <AgentTokens agent=a.id />
+                    <RequestChange agent=a.id />
                     <section class="card section" data-testid="credentials">
                         <h2>"Credentials its tools use"</h2>
                         <table class="data compact">
