@@ -493,8 +493,6 @@ pub async fn by_key(
 pub struct Stored {
     /// Its id.
     pub id: i64,
-    /// Operation or change.
-    pub kind: ApprovalKind,
     /// The agent.
     pub agent: i64,
     /// The agent's name.
@@ -546,7 +544,7 @@ impl Stored {
 /// The approval request with this id.
 pub async fn stored(conn: &mut AnyConnection, id: i64) -> Result<Option<Stored>, sqlx::Error> {
     sqlx::query(
-        "SELECT q.id, q.kind, q.agent_id, a.name AS agent_name, q.requested_by, q.operation, q.resource_name, \
+        "SELECT q.id, q.agent_id, a.name AS agent_name, q.requested_by, q.operation, q.resource_name, \
          q.parameters, q.parameters_hash, q.callback_url, q.rule_name, q.required_approvals, q.approver_role, \
          q.approvals, q.state, q.created_at, q.expires_at, q.decided_at, q.consumed_at \
          FROM approval_request q JOIN agent a ON a.id = q.agent_id WHERE q.id = $1",
@@ -557,7 +555,6 @@ pub async fn stored(conn: &mut AnyConnection, id: i64) -> Result<Option<Stored>,
     .map(|row| {
         Ok(Stored {
             id: row.try_get("id")?,
-            kind: get_enum(&row, "kind")?,
             agent: row.try_get("agent_id")?,
             agent_name: row.try_get("agent_name")?,
             requested_by: row.try_get("requested_by")?,
