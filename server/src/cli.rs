@@ -57,16 +57,18 @@ pub enum Command {
     /// The automation webhook.
     #[command(subcommand)]
     Webhook(WebhookCommand),
-    /// Read a secret scanner's report into the inventory (all or nothing).
+    /// Read a secret scanner's report or CloudTrail logs into the inventory (all or nothing).
     Import(ImportArgs),
 }
 
 /// `muster import <kind> FILE...`.
 #[derive(Debug, Args)]
 pub struct ImportArgs {
-    /// The reports' kind: `gitleaks` (its JSON report) or `trufflehog` (its JSON lines).
+    /// The reports' kind: `gitleaks` (its JSON report), `trufflehog` (its
+    /// JSON lines) or `cloudtrail` (log files, plain or `.json.gz`).
     pub kind: String,
-    /// The report files, read in order in one import.
+    /// The report files, read in order in one import; a folder stands for
+    /// its `.json`, `.jsonl` and `.gz` files, oldest (by name) first.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
     /// What was scanned (a repository, a host): copies are attributed to `<kind>:<source>`.
@@ -457,15 +459,34 @@ async fn import(args: ImportArgs) -> anyhow::Result<ExitCode> {
         actor: crate::audit::Actor::System("muster import".into()),
         origin: crate::audit::Source::default(),
     };
-    let files: Vec<crate::import::ReportFile> = args
-        .files
-        .iter()
-        .map(|path| crate::import::ReportFile {
+    let mut files = Vec::new();
+    for given in &args.files {
+        let found = crate::import::files_under(given)
+            .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", given.display()))?;
+        files.extend(found.into_iter().map(|path| crate::import::ReportFile {
             name: path.display().to_string(),
-            path: path.clone(),
-        })
-        .collect();
+            path,
+        }));
+    }
     match crate::import::run(&db, &keys, &request, &files).await {
+        Ok(s) if kind == model::api::ImportKind::Cloudtrail => {
+            println!(
+                "Imported {} events: {} recorded ({} seen before), {} of keys and roles not in the inventory{}; \
+                 {} behaviour findings raised (import {}).",
+                s.events,
+                s.events_recorded,
+                s.events - s.events_recorded - s.events_unmatched,
+                s.events_unmatched,
+                if s.unmatched_principals.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", s.unmatched_principals.join(", "))
+                },
+                s.behaviour_findings,
+                s.id
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Ok(s) => {
             println!(
                 "Imported {} findings ({} redacted, skipped) of {} secrets from {}: {} new credentials, \

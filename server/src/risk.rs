@@ -6,17 +6,20 @@
 
 use chrono::{DateTime, Duration, Utc};
 use model::api::{
-    self as json, AgentCategory, CopyKind, CredentialKind, CredentialStatus, Environment, Permission,
-    Sensitivity,
+    self as json, AgentCategory, BehaviourFindingKind, CopyKind, CredentialKind, CredentialStatus,
+    Environment, Permission, Sensitivity,
 };
 
 /// The model's version, in every response that carries a score. Change it
 /// whenever a factor, weight or threshold changes: the server then recomputes
 /// every score at its next start.
-pub const MODEL_VERSION: &str = "2026-11.1";
+pub const MODEL_VERSION: &str = "2026-12.1";
 
 /// Days after which a key counts as not rotated, and an identity as dormant.
 pub const STALE_DAYS: i64 = 90;
+
+/// Days a behaviour finding counts towards its credential's score, from its event.
+pub const FINDING_DAYS: i64 = 30;
 
 /// The OWASP NHI Top 10 (2025), by number.
 pub const REFERENCES: [&str; 10] = [
@@ -58,12 +61,15 @@ catalogue! {
     SHADOW_AGENT = "shadow_agent", 1, "Shadow agent, not sanctioned";
     IDLE_AGENT_ACTIVE_KEYS = "idle_agent_active_keys", 1, "Agent idle for 90 days, its keys still active";
     PLAINTEXT_COPIES = "plaintext_copies", 2, "Secret stored in plaintext places";
+    UNUSUAL_NETWORK = "unusual_network", 2, "Used from a network outside its baseline";
+    RATE_SPIKE = "rate_spike", 2, "Calls far above its usual rate";
     MANY_COPIES = "many_copies", 2, "Secret stored in more than one place";
     THIRD_PARTY_GRANT = "third_party_grant", 3, "A third-party application holds the grant";
     STATIC_WHERE_FEDERATION = "static_where_federation_possible", 4, "Static secret where federation is possible";
     ADMIN_OR_WILDCARD = "admin_or_wildcard", 5, "Admin permission or wildcard scope";
     UNUSED_PERMISSIONS = "unused_permissions", 5, "Reaches resources it never used";
     WIDE_BLAST_RADIUS = "wide_blast_radius", 5, "Wide blast radius";
+    UNUSUAL_RESOURCE = "unusual_resource", 5, "Acted on a resource outside its baseline";
     STATIC_SECRET_IN_CI = "static_secret_in_ci", 6, "Static secret in a CI pipeline";
     NO_EXPIRY = "no_expiry", 7, "Never expires";
     NOT_ROTATED = "not_rotated", 7, "Not rotated in 90 days";
@@ -217,6 +223,17 @@ pub struct HumanUse {
     pub last: DateTime<Utc>,
 }
 
+/// A behaviour finding on a credential (see `import::activity`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// What is unusual.
+    pub kind: BehaviourFindingKind,
+    /// In words.
+    pub evidence: String,
+    /// When its event happened.
+    pub occurred_at: DateTime<Utc>,
+}
+
 /// Everything the model reads about a credential.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CredentialFacts {
@@ -248,6 +265,8 @@ pub struct CredentialFacts {
     pub has_activity: bool,
     /// Interactive use, if seen.
     pub human_use: Option<HumanUse>,
+    /// Its behaviour findings, oldest first.
+    pub findings: Vec<Finding>,
     /// Agents using it.
     pub agents: Vec<Consumer>,
     /// Tools authenticating with it.
@@ -366,6 +385,28 @@ pub fn assess_credential(facts: &CredentialFacts, now: DateTime<Utc>) -> Assessm
             ),
         ));
     }
+    let recent = |kind: BehaviourFindingKind| -> Vec<&Finding> {
+        facts
+            .findings
+            .iter()
+            .filter(|f| f.kind == kind && now - f.occurred_at < Duration::days(FINDING_DAYS))
+            .collect()
+    };
+    let latest = |found: &[&Finding]| -> String {
+        let last = found.last().map_or("", |f| f.evidence.as_str());
+        match found.len() {
+            1 => last.to_owned(),
+            n => format!("{n} in {FINDING_DAYS} days, the latest: {last}"),
+        }
+    };
+    let networks = recent(BehaviourFindingKind::NewNetwork);
+    if !networks.is_empty() {
+        factors.push(fired(UNUSUAL_NETWORK, 12, latest(&networks)));
+    }
+    let spikes = recent(BehaviourFindingKind::RateSpike);
+    if !spikes.is_empty() {
+        factors.push(fired(RATE_SPIKE, 8, latest(&spikes)));
+    }
     if facts.copies.len() > 1 {
         factors.push(fired(
             MANY_COPIES,
@@ -435,6 +476,10 @@ pub fn assess_credential(facts: &CredentialFacts, now: DateTime<Utc>) -> Assessm
                 ),
             ));
         }
+    }
+    let resources = recent(BehaviourFindingKind::NewResource);
+    if !resources.is_empty() {
+        factors.push(fired(UNUSUAL_RESOURCE, 8, latest(&resources)));
     }
     if radius >= 5 {
         let restricted = facts
@@ -515,6 +560,7 @@ pub fn assess_credential(facts: &CredentialFacts, now: DateTime<Utc>) -> Assessm
         .iter()
         .filter(|r| r.environment == Environment::Prod && r.used)
         .collect();
+    let laptop_events = recent(BehaviourFindingKind::EndpointAgainstProd);
     if !laptops.is_empty() && !prod_used.is_empty() {
         factors.push(fired(
             ENDPOINT_AGAINST_PROD,
@@ -525,6 +571,8 @@ pub fn assess_credential(facts: &CredentialFacts, now: DateTime<Utc>) -> Assessm
                 list(prod_used.iter().map(|r| r.name.as_str()), 3)
             ),
         ));
+    } else if !laptop_events.is_empty() {
+        factors.push(fired(ENDPOINT_AGAINST_PROD, 12, latest(&laptop_events)));
     }
 
     // NHI9: reuse.
@@ -557,6 +605,12 @@ pub fn assess_credential(facts: &CredentialFacts, now: DateTime<Utc>) -> Assessm
                 plural(human.events as usize, "interactive event", "interactive events")
             ),
         ));
+    } else {
+        // The events may have been pruned; their findings remain.
+        let people = recent(BehaviourFindingKind::HumanUse);
+        if !people.is_empty() {
+            factors.push(fired(HUMAN_USE, 15, latest(&people)));
+        }
     }
 
     Assessment::new(factors, radius)
@@ -720,6 +774,7 @@ mod tests {
             reach: Vec::new(),
             has_activity: false,
             human_use: None,
+            findings: Vec::new(),
             agents: Vec::new(),
             tools: 1,
         }
@@ -1238,6 +1293,47 @@ mod tests {
             }),
             ..quiet()
         }
+    }
+
+    #[test]
+    fn behaviour_findings_fire_their_factors_for_30_days() {
+        let finding = |kind, days| Finding {
+            kind,
+            evidence: format!("{kind} {days} days ago"),
+            occurred_at: days_ago(days),
+        };
+        let facts = CredentialFacts {
+            findings: vec![
+                finding(BehaviourFindingKind::NewNetwork, 40),
+                finding(BehaviourFindingKind::NewNetwork, 3),
+                finding(BehaviourFindingKind::NewNetwork, 2),
+                finding(BehaviourFindingKind::NewResource, 5),
+                finding(BehaviourFindingKind::RateSpike, 1),
+                finding(BehaviourFindingKind::HumanUse, 1),
+                finding(BehaviourFindingKind::EndpointAgainstProd, 1),
+            ],
+            ..quiet()
+        };
+        let network = fires(&facts, UNUSUAL_NETWORK).expect("a new network fires");
+        assert_eq!(
+            network.evidence,
+            "2 in 30 days, the latest: new_network 2 days ago"
+        );
+        assert_eq!(
+            fires(&facts, UNUSUAL_RESOURCE).unwrap().evidence,
+            "new_resource 5 days ago"
+        );
+        for spec in [RATE_SPIKE, HUMAN_USE, ENDPOINT_AGAINST_PROD] {
+            assert!(fires(&facts, spec).is_some(), "{}", spec.code);
+        }
+        let old = CredentialFacts {
+            findings: vec![finding(BehaviourFindingKind::NewNetwork, 31)],
+            ..quiet()
+        };
+        assert!(
+            fires(&old, UNUSUAL_NETWORK).is_none(),
+            "a month on, it no longer weighs"
+        );
     }
 
     #[test]

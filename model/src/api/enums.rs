@@ -496,5 +496,37 @@ wire_enum! {
         Gitleaks = "gitleaks", "gitleaks";
         /// trufflehog's JSON lines (`--json`).
         Trufflehog = "trufflehog", "trufflehog";
+        /// CloudTrail log files (`{"Records":[...]}`, plain or gzip).
+        Cloudtrail = "cloudtrail", "CloudTrail";
+    }
+}
+
+wire_enum! {
+    /// What a credential's behaviour baseline records.
+    BaselineDimension("baseline dimension") {
+        /// The actions it calls (`s3:GetObject`).
+        Action = "action", "Actions";
+        /// The resources it acts on.
+        Resource = "resource", "Resources";
+        /// The networks it calls from (an IPv4 /24, an IPv6 /48, or an AWS service).
+        Network = "network", "Source networks";
+        /// The clients it calls with.
+        UserAgent = "user_agent", "User agents";
+    }
+}
+
+wire_enum! {
+    /// What is unusual in a credential's activity.
+    BehaviourFindingKind("behaviour finding kind") {
+        /// It acted on a resource outside its baseline.
+        NewResource = "new_resource", "New resource";
+        /// It was used from a network outside its baseline.
+        NewNetwork = "new_network", "New source network";
+        /// An hour's calls far above its usual rate.
+        RateSpike = "rate_spike", "Rate spike";
+        /// A person used it: a console sign-in or a browser's user agent.
+        HumanUse = "human_use", "Human use";
+        /// It was used from a laptop against production.
+        EndpointAgainstProd = "endpoint_against_prod", "Laptop against production";
     }
 }

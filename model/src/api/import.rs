@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::ImportKind;
+use super::{BaselineDimension, BehaviourFindingKind, ImportKind, Ref};
 
 /// Parameters of `POST /api/v1/imports/{kind}`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -50,8 +50,98 @@ pub struct ImportSummary {
     pub copies_removed: i64,
     /// Revocations reopened because a copy of a revoked secret was found again.
     pub revocations_reopened: i64,
+    /// Activity events read (CloudTrail records).
+    #[serde(default)]
+    pub events: i64,
+    /// Events recorded for the first time (an event imported again is not).
+    #[serde(default)]
+    pub events_recorded: i64,
+    /// Events of keys and roles the inventory does not know, left out.
+    #[serde(default)]
+    pub events_unmatched: i64,
+    /// The first keys and roles (up to 10) those events named: import the
+    /// IAM reports or declare them to match them.
+    #[serde(default)]
+    pub unmatched_principals: Vec<String>,
+    /// Behaviour findings raised (new networks, resources, spikes, human use...).
+    #[serde(default)]
+    pub behaviour_findings: i64,
     /// When it started.
     pub started_at: DateTime<Utc>,
     /// When it ended.
     pub finished_at: DateTime<Utc>,
+}
+
+/// A value a credential's baseline holds: it used it `events` times between
+/// `first_seen` and `last_seen`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BaselineEntry {
+    /// What kind of value.
+    pub dimension: BaselineDimension,
+    /// The action, resource, network or user agent.
+    pub value: String,
+    /// First used.
+    pub first_seen: DateTime<Utc>,
+    /// Last used.
+    pub last_seen: DateTime<Utc>,
+    /// Events with it.
+    pub events: i64,
+}
+
+/// Something unusual a credential did, against its baseline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BehaviourFinding {
+    /// Its id.
+    pub id: i64,
+    /// The credential.
+    pub credential: Ref,
+    /// What is unusual.
+    pub kind: BehaviourFindingKind,
+    /// The new value: network, resource, hour, client.
+    pub value: String,
+    /// In words, with the event.
+    pub evidence: String,
+    /// When the event happened.
+    pub occurred_at: DateTime<Utc>,
+    /// When Muster raised it.
+    pub raised_at: DateTime<Utc>,
+}
+
+/// `GET /api/v1/credentials/{id}/behaviour`: what a credential normally
+/// does, and what it did that was unusual.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Behaviour {
+    /// Its baseline, by dimension, most used first.
+    pub baseline: Vec<BaselineEntry>,
+    /// Hours in which it was active.
+    pub active_hours: i64,
+    /// Its mean events per active hour.
+    pub usual_hourly_rate: f64,
+    /// Its findings, newest first (the last 100).
+    pub findings: Vec<BehaviourFinding>,
+}
+
+/// Findings of one kind.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FindingCount {
+    /// The kind.
+    pub kind: BehaviourFindingKind,
+    /// How many.
+    pub count: i64,
+}
+
+/// `GET /api/v1/behaviour/findings`: recent behaviour findings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RecentFindings {
+    /// Findings of events since then (30 days back).
+    pub since: DateTime<Utc>,
+    /// How many of each kind.
+    pub by_kind: Vec<FindingCount>,
+    /// The newest (up to 50).
+    pub findings: Vec<BehaviourFinding>,
 }

@@ -2,6 +2,7 @@
 //! generator and importers.
 
 use sqlx::AnyConnection;
+use sqlx::any::{AnyArguments, AnyRow};
 
 use super::sql::Value;
 use super::{Backend, Db};
@@ -17,6 +18,38 @@ pub async fn insert(
     columns: &[&str],
     rows: &[Value],
 ) -> Result<(), sqlx::Error> {
+    for (sql, args) in statements(backend, table, columns, rows, "") {
+        sqlx::query_with(&sql, args).execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Inserts `rows` like [`insert`], with `tail` after each statement's
+/// values (`ON CONFLICT … DO NOTHING RETURNING …`), and answers the rows
+/// the statements return.
+pub async fn insert_returning(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    table: &str,
+    columns: &[&str],
+    rows: &[Value],
+    tail: &str,
+) -> Result<Vec<AnyRow>, sqlx::Error> {
+    let mut returned = Vec::new();
+    for (sql, args) in statements(backend, table, columns, rows, tail) {
+        returned.extend(sqlx::query_with(&sql, args).fetch_all(&mut *conn).await?);
+    }
+    Ok(returned)
+}
+
+/// The statements inserting `rows`, as many rows each as the parameter limit allows.
+fn statements(
+    backend: Backend,
+    table: &str,
+    columns: &[&str],
+    rows: &[Value],
+    tail: &str,
+) -> Vec<(String, AnyArguments<'static>)> {
     let width = columns.len();
     assert_eq!(rows.len() % width, 0, "{table}: values do not fill whole rows");
     let per_statement = (PARAMS_PER_STATEMENT / width).max(1);
@@ -25,33 +58,38 @@ pub async fn insert(
     // list is then quadratic (it was 40% of a large load). Anonymous `?`
     // parameters bind by position in constant time. PostgreSQL knows only `$n`.
     let numbered = backend == Backend::Postgres;
-    for chunk in rows.chunks(per_statement * width) {
-        let count = chunk.len() / width;
-        let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
-        let mut n = 0;
-        for row in 0..count {
-            sql.push_str(if row == 0 { "(" } else { ", (" });
-            for column in 0..width {
-                n += 1;
-                if column > 0 {
-                    sql.push_str(", ");
+    rows.chunks(per_statement * width)
+        .map(|chunk| {
+            let count = chunk.len() / width;
+            let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
+            let mut n = 0;
+            for row in 0..count {
+                sql.push_str(if row == 0 { "(" } else { ", (" });
+                for column in 0..width {
+                    n += 1;
+                    if column > 0 {
+                        sql.push_str(", ");
+                    }
+                    if numbered {
+                        sql.push('$');
+                        sql.push_str(&n.to_string());
+                    } else {
+                        sql.push('?');
+                    }
                 }
-                if numbered {
-                    sql.push('$');
-                    sql.push_str(&n.to_string());
-                } else {
-                    sql.push('?');
-                }
+                sql.push(')');
             }
-            sql.push(')');
-        }
-        let mut args = sqlx::any::AnyArguments::default();
-        for value in chunk {
-            value.add_to(&mut args);
-        }
-        sqlx::query_with(&sql, args).execute(&mut *conn).await?;
-    }
-    Ok(())
+            if !tail.is_empty() {
+                sql.push(' ');
+                sql.push_str(tail);
+            }
+            let mut args = AnyArguments::default();
+            for value in chunk {
+                value.add_to(&mut args);
+            }
+            (sql, args)
+        })
+        .collect()
 }
 
 /// After rows were inserted with explicit ids, moves PostgreSQL's identity

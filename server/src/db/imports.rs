@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use model::api as json;
 use sqlx::AnyConnection;
 
+use super::Db;
 use super::sql::timestamp;
 use crate::import::scanners::Finding;
 
@@ -36,7 +37,7 @@ pub async fn start_run(
 pub async fn finish_run(conn: &mut AnyConnection, summary: &json::ImportSummary) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE import_run SET finished_at = $1, findings = $2, skipped = $3, credentials_created = $4, \
-         copies_created = $5, copies_removed = $6 WHERE id = $7",
+         copies_created = $5, copies_removed = $6, summary = $7 WHERE id = $8",
     )
     .bind(timestamp(summary.finished_at))
     .bind(summary.findings)
@@ -44,6 +45,7 @@ pub async fn finish_run(conn: &mut AnyConnection, summary: &json::ImportSummary)
     .bind(summary.credentials_created)
     .bind(summary.copies_created)
     .bind(summary.copies_removed)
+    .bind(serde_json::to_string(summary).unwrap_or_default())
     .bind(summary.id)
     .execute(conn)
     .await?;
@@ -124,4 +126,16 @@ pub async fn remove_unseen(
     .bind(import)
     .fetch_all(conn)
     .await
+}
+
+/// The most recent imports, newest first, as each one's summary.
+pub async fn recent(db: &Db, limit: i64) -> Result<Vec<json::ImportSummary>, sqlx::Error> {
+    let rows: Vec<String> =
+        sqlx::query_scalar("SELECT summary FROM import_run WHERE summary <> '' ORDER BY id DESC LIMIT $1")
+            .bind(limit)
+            .fetch_all(db.pool())
+            .await?;
+    rows.iter()
+        .map(|text| serde_json::from_str(text).map_err(|e| sqlx::Error::Decode(e.into())))
+        .collect()
 }

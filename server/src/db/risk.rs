@@ -58,6 +58,7 @@ async fn credential_rows(conn: &mut AnyConnection, scope: &Scope<'_>) -> Result<
             reach: Vec::new(),
             has_activity: false,
             human_use: None,
+            findings: Vec::new(),
             agents: Vec::new(),
             tools: 0,
         };
@@ -134,6 +135,32 @@ async fn activity(conn: &mut AnyConnection, scope: &Scope<'_>) -> Result<Activit
         }
     }
     Ok(activity)
+}
+
+/// Behaviour findings, by credential, oldest first.
+async fn findings(
+    conn: &mut AnyConnection,
+    scope: &Scope<'_>,
+) -> Result<HashMap<i64, Vec<risk::Finding>>, sqlx::Error> {
+    let mut params = Params::default();
+    let filter = scope.condition("credential_id", &mut params);
+    let sql = format!(
+        "SELECT credential_id, kind, evidence, occurred_at FROM behaviour_finding WHERE {filter} \
+         ORDER BY occurred_at, id"
+    );
+    let mut rows = sqlx::query_with(&sql, params.args()).fetch(&mut *conn);
+    let mut findings: HashMap<i64, Vec<risk::Finding>> = HashMap::new();
+    while let Some(row) = rows.try_next().await? {
+        findings
+            .entry(row.try_get("credential_id")?)
+            .or_default()
+            .push(risk::Finding {
+                kind: get_enum(&row, "kind")?,
+                evidence: row.try_get("evidence")?,
+                occurred_at: get_time(&row, "occurred_at")?,
+            });
+    }
+    Ok(findings)
 }
 
 /// What each credential reaches, by credential: (resource id, reach with
@@ -269,7 +296,23 @@ async fn load_credentials(conn: &mut AnyConnection, scope: &Scope<'_>) -> Result
     let activity = activity(conn, scope).await?;
     let reaches = reaches(conn, scope).await?;
     let consumers = consumers(conn, scope).await?;
-    Ok(assemble(rows, copies, activity, reaches, consumers))
+    let mut credentials = assemble(rows, copies, activity, reaches, consumers);
+    attach_findings(conn, scope, &mut credentials).await?;
+    Ok(credentials)
+}
+
+/// Adds their behaviour findings to loaded credentials (a small table, read after the rest).
+async fn attach_findings(
+    conn: &mut AnyConnection,
+    scope: &Scope<'_>,
+    credentials: &mut Credentials,
+) -> Result<(), sqlx::Error> {
+    for (id, found) in findings(conn, scope).await? {
+        if let Some((_, facts)) = credentials.get_mut(&id) {
+            facts.findings = found;
+        }
+    }
+    Ok(())
 }
 
 /// Facts of agents in `scope` but their credentials, with their names, and
@@ -423,8 +466,9 @@ pub async fn score_all(db: &Db, now: DateTime<Utc>) -> Result<Scores, sqlx::Erro
         consumers(c5, &all),
         load_agents(c6, &all),
     )?;
+    let mut credentials = assemble(rows, copies, activity, reaches, consumers);
+    attach_findings(c1, &all, &mut credentials).await?;
     drop(connections);
-    let credentials = assemble(rows, copies, activity, reaches, consumers);
     let load = started.elapsed();
     let started = Instant::now();
     let (credentials, agents) = score(credentials, agents, now);

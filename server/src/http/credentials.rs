@@ -12,7 +12,7 @@ use utoipa_axum::routes;
 use super::extract::{ApiJson, ApiQuery, Id};
 use crate::audit::{self, Actor, Entry, Source};
 use crate::auth::Admin;
-use crate::db::{credentials, lineage, revocations, risk};
+use crate::db::{behaviour, credentials, lineage, revocations, risk};
 use crate::{ApiError, AppState, revocation};
 
 /// Routes of this resource.
@@ -21,6 +21,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_credentials))
         .routes(routes!(get_credential))
         .routes(routes!(get_blast_radius))
+        .routes(routes!(get_behaviour))
+        .routes(routes!(list_behaviour_findings))
         .routes(routes!(list_copies, report_copy))
         .routes(routes!(get_copy))
 }
@@ -55,6 +57,26 @@ async fn get_blast_radius(
     Id(id): Id,
 ) -> Result<Json<json::BlastRadius>, ApiError> {
     Ok(Json(lineage::blast_radius(&state.db, id).await?))
+}
+
+/// What a credential normally does (its baseline: actions, resources,
+/// source networks, user agents, usual hourly rate) and its behaviour findings.
+#[utoipa::path(get, path = "/credentials/{id}/behaviour", tag = "inventory",
+    params(("id" = i64, Path, description = "Credential id")),
+    responses((status = 200, body = json::Behaviour), (status = 404, body = json::ErrorBody)))]
+async fn get_behaviour(State(state): State<AppState>, Id(id): Id) -> Result<Json<json::Behaviour>, ApiError> {
+    state.db.must_exist("credential", id).await?;
+    Ok(Json(behaviour::of_credential(&state.db, id).await?))
+}
+
+/// Behaviour findings of the last 30 days: how many of each kind, and the newest 50.
+#[utoipa::path(get, path = "/behaviour/findings", tag = "inventory",
+    responses((status = 200, body = json::RecentFindings)))]
+async fn list_behaviour_findings(
+    State(state): State<AppState>,
+) -> Result<Json<json::RecentFindings>, ApiError> {
+    let since = Utc::now() - Duration::days(crate::risk::FINDING_DAYS);
+    Ok(Json(behaviour::recent(&state.db, since, 50).await?))
 }
 
 /// Lists stored copies of secrets.

@@ -1,5 +1,6 @@
-//! `POST /api/v1/imports/{kind}` (admins): a secret scanner's report, sent
-//! as the request body, read into the inventory (see [`crate::import`]).
+//! `POST /api/v1/imports/{kind}` (admins): a secret scanner's report or a
+//! CloudTrail log, sent as the request body (plain or gzip), read into the
+//! inventory (see [`crate::import`]); `GET /api/v1/imports`, the last ones.
 //! The body is spooled to a temporary file as it arrives, then read as a
 //! stream, so that neither a large report nor a slow client holds memory.
 
@@ -15,6 +16,7 @@ use utoipa_axum::routes;
 use super::extract::ApiQuery;
 use crate::audit::{Actor, Source};
 use crate::auth::Admin;
+use crate::db::imports;
 use crate::import::{self, ReportFile};
 use crate::{ApiError, AppState};
 
@@ -23,15 +25,28 @@ pub const MAX_REPORT_BYTES: u64 = 4 * 1024 * 1024 * 1024;
 
 /// Routes of this resource.
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(import_report))
+    OpenApiRouter::new()
+        .routes(routes!(import_report))
+        .routes(routes!(list_imports))
 }
 
-/// Imports a report: `gitleaks` (its JSON array) or `trufflehog` (its JSON
-/// lines), as the request body. All or nothing: a bad record anywhere is a
+/// The last 50 imports, newest first, each with what it read and changed.
+#[utoipa::path(get, path = "/imports", tag = "imports",
+    responses((status = 200, body = Vec<json::ImportSummary>), (status = 403, body = json::ErrorBody)))]
+async fn list_imports(
+    State(state): State<AppState>,
+    Admin(_): Admin,
+) -> Result<Json<Vec<json::ImportSummary>>, ApiError> {
+    Ok(Json(imports::recent(&state.db, 50).await?))
+}
+
+/// Imports a report: `gitleaks` (its JSON array), `trufflehog` (its JSON
+/// lines) or `cloudtrail` (a log file, `{"Records":[...]}`), as the request
+/// body, plain or gzip. All or nothing: a bad record anywhere is a
 /// 422 naming where, and nothing is kept. The same report twice changes
 /// nothing the second time.
 #[utoipa::path(post, path = "/imports/{kind}", tag = "imports",
-    params(("kind" = String, Path, description = "gitleaks or trufflehog"), json::ImportQuery),
+    params(("kind" = String, Path, description = "gitleaks, trufflehog or cloudtrail"), json::ImportQuery),
     request_body(content = String, description = "The report, as the tool wrote it"),
     responses((status = 200, body = json::ImportSummary), (status = 400, body = json::ErrorBody),
         (status = 403, body = json::ErrorBody), (status = 404, body = json::ErrorBody),

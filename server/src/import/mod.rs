@@ -1,18 +1,24 @@
 //! Imports of the reports security teams already produce, into the lineage
 //! graph: each found secret joins (or becomes) a credential by its keyed
-//! fingerprint, each place it was found becomes one of its copies.
+//! fingerprint, each place it was found becomes one of its copies; each
+//! CloudTrail event becomes activity on its credential and extends its
+//! behaviour baseline ([`activity`]).
 //!
-//! A report is read as a stream on a blocking thread ([`scanners`]), which
-//! fingerprints each secret and drops it; findings cross to the writer over
-//! a bounded channel, so memory stays bounded however large the report.
+//! A report (plain or gzip) is read as a stream on a blocking thread
+//! ([`scanners`], [`cloudtrail`]), which fingerprints each secret and drops
+//! it; records cross to the writer over a bounded channel, so memory stays
+//! bounded however large the report.
 //! The whole import is one transaction: a bad record anywhere leaves the
 //! inventory as it was. Importing the same report again changes nothing;
 //! a full import of a source marks removed the copies it no longer finds.
 
+pub mod activity;
+pub mod cloudtrail;
 pub mod scanners;
 
 use std::collections::HashSet;
-use std::path::PathBuf;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use model::api::{self as json, CopyStatus, ImportKind};
@@ -135,12 +141,18 @@ pub async fn run(
         copies_created: 0,
         copies_removed: 0,
         revocations_reopened: 0,
+        events: 0,
+        events_recorded: 0,
+        events_unmatched: 0,
+        unmatched_principals: Vec::new(),
+        behaviour_findings: 0,
         started_at,
         finished_at: started_at,
     };
     let mut touched: HashSet<i64> = HashSet::new();
+    let mut recorder = activity::Recorder::new(db.backend(), id, started_at);
     for file in files {
-        let (sender, mut receiver) = tokio::sync::mpsc::channel::<Record>(1024);
+        let (sender, mut receiver) = tokio::sync::mpsc::channel::<Item>(1024);
         let (kind, path, keys, label) = (
             request.kind,
             file.path.clone(),
@@ -148,15 +160,25 @@ pub async fn run(
             source_label.clone(),
         );
         let parser = tokio::task::spawn_blocking(move || -> Result<u64, ReadError> {
-            let reader = std::fs::File::open(&path).map_err(ReadError::Io)?;
-            let send = |record| sender.blocking_send(record).is_ok();
+            let reader = open(&path).map_err(ReadError::Io)?;
+            let send = |record| sender.blocking_send(Item::Scanner(record)).is_ok();
             match kind {
                 ImportKind::Gitleaks => scanners::gitleaks(reader, &label, &keys, send),
                 ImportKind::Trufflehog => scanners::trufflehog(reader, &label, &keys, send),
+                ImportKind::Cloudtrail => cloudtrail::read(reader, |event| {
+                    sender.blocking_send(Item::Event(Box::new(event))).is_ok()
+                }),
             }
             .map_err(ReadError::Parse)
         });
-        while let Some(record) = receiver.recv().await {
+        while let Some(item) = receiver.recv().await {
+            let record = match item {
+                Item::Event(event) => {
+                    recorder.add(&mut tx, *event).await?;
+                    continue;
+                }
+                Item::Scanner(record) => record,
+            };
             summary.findings += 1;
             match record {
                 Record::Redacted => summary.skipped += 1,
@@ -192,12 +214,21 @@ pub async fn run(
             Err(join) => return Err(ImportError::Api(ApiError::Internal(join.into()))),
         }
     }
-    if request.full {
+    let (counts, active) = recorder.finish(&mut tx).await?;
+    summary.events = counts.events;
+    summary.events_recorded = counts.recorded;
+    summary.events_unmatched = counts.unmatched;
+    summary.unmatched_principals = counts.unmatched_principals;
+    summary.behaviour_findings = counts.findings;
+    touched.extend(active);
+    if request.full && request.kind != ImportKind::Cloudtrail {
         let removed = imports::remove_unseen(&mut tx, &found_by, id).await?;
         summary.copies_removed = removed.len() as i64;
         touched.extend(removed);
     }
-    summary.secrets = touched.len() as i64;
+    if request.kind != ImportKind::Cloudtrail {
+        summary.secrets = touched.len() as i64;
+    }
     summary.finished_at = Utc::now();
     imports::finish_run(&mut tx, &summary).await?;
     let touched: Vec<i64> = touched.into_iter().collect();
@@ -217,6 +248,54 @@ pub async fn run(
         risk::recompute(db, summary.finished_at, request.actor.name()).await?;
     }
     Ok(summary)
+}
+
+/// What the parsing thread hands the writer.
+enum Item {
+    /// A secret scanner's record.
+    Scanner(Record),
+    /// An activity event.
+    Event(Box<cloudtrail::Event>),
+}
+
+/// Opens a report, unpacking it on the fly if it is gzip (as CloudTrail
+/// writes its logs), whatever its name.
+pub fn open(path: &Path) -> std::io::Result<Box<dyn Read + Send>> {
+    let mut reader = BufReader::new(std::fs::File::open(path)?);
+    let gzip = reader.fill_buf()?.starts_with(&[0x1f, 0x8b]);
+    Ok(if gzip {
+        Box::new(flate2::read::MultiGzDecoder::new(reader))
+    } else {
+        Box::new(reader)
+    })
+}
+
+/// The report files under `path`: the file itself, or a folder's `.json`,
+/// `.jsonl` and `.gz` files (recursively), in file-name order: CloudTrail
+/// names its files by time (under folders by region and day), so a folder
+/// is read from its oldest file.
+pub fn files_under(path: &Path) -> std::io::Result<Vec<PathBuf>> {
+    if !path.is_dir() {
+        return Ok(vec![path.to_owned()]);
+    }
+    let mut found = Vec::new();
+    let mut folders = vec![path.to_owned()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder)? {
+            let entry = entry?.path();
+            if entry.is_dir() {
+                folders.push(entry);
+            } else if entry
+                .extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| matches!(e, "json" | "jsonl" | "gz"))
+            {
+                found.push(entry);
+            }
+        }
+    }
+    found.sort_by(|a, b| (a.file_name(), a).cmp(&(b.file_name(), b)));
+    Ok(found)
 }
 
 /// Why the parsing thread stopped.

@@ -57,7 +57,7 @@ pub struct ParseError(pub String);
 
 /// Serde's messages quote the offending value, which may be a secret:
 /// `invalid type: string "AKIA…", expected …` becomes `… a string, expected …`.
-fn scrub(message: &str) -> String {
+pub(super) fn scrub(message: &str) -> String {
     match (message.find("string \""), message.rfind("\", expected")) {
         (Some(start), Some(end)) if end > start => {
             format!("{}a string{}", &message[..start], &message[end + 1..])

@@ -2,6 +2,7 @@
 //! and (with `MUSTER_TEST_POSTGRES`) on PostgreSQL.
 
 mod accounts;
+mod activity;
 mod agent_tokens;
 mod approval;
 mod audit;

@@ -1,0 +1,584 @@
+//! Activity imports and behaviour baselines. CloudTrail events become
+//! activity on the credential that made them (by access key id, else by the
+//! role a session was issued by); each new event extends its credential's
+//! baseline (actions, resources, source networks, user agents, and events
+//! per hour), and an event outside an established baseline raises a
+//! finding: a new resource, a new source network, a rate spike, human use
+//! (a console sign-in or a browser), or a laptop acting on production.
+//!
+//! A baseline is *established* once the credential has been seen for
+//! [`LEARNING_DAYS`]: before that everything it does is learned silently.
+//! Human use and laptop-against-production are never normal, and are raised
+//! from the first event. Each finding is raised once per credential, kind
+//! and value (the network, the resource, the hour).
+
+use std::collections::hash_map::Entry;
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::net::IpAddr;
+
+use chrono::{DateTime, Duration, Timelike, Utc};
+use model::api::{BaselineDimension, BehaviourFindingKind, Environment};
+use sqlx::AnyConnection;
+
+use super::cloudtrail::Event;
+use crate::db::Backend;
+use crate::db::behaviour::{self, NamedResource, NewFinding, Observed};
+use crate::db::sql::{Value, timestamp};
+
+/// Days a credential is watched before what it does differently is a finding.
+pub const LEARNING_DAYS: i64 = 7;
+/// Active hours of history needed before a spike can be judged.
+pub const SPIKE_HISTORY_HOURS: usize = 24;
+/// An hour is a spike at this many times the usual rate...
+pub const SPIKE_FACTOR: i64 = 5;
+/// ...and at least this many events.
+pub const SPIKE_MIN_EVENTS: i64 = 20;
+/// Events written per statement.
+const BATCH: usize = 500;
+/// Distinct unknown keys and roles named in an import's summary.
+const UNMATCHED_SHOWN: usize = 10;
+
+/// The network an address belongs to, as baselines record it: an IPv4
+/// /24, an IPv6 /48, or (for a call made by an AWS service on the
+/// credential's behalf) the service's name. `None` for a service: a new one
+/// is not a new way in.
+pub fn network(address: &str) -> (String, bool) {
+    match address.parse::<IpAddr>() {
+        Ok(IpAddr::V4(v4)) => {
+            let [a, b, c, _] = v4.octets();
+            (format!("{a}.{b}.{c}.0/24"), true)
+        }
+        Ok(IpAddr::V6(v6)) => {
+            let s = v6.segments();
+            (format!("{:x}:{:x}:{:x}::/48", s[0], s[1], s[2]), true)
+        }
+        Err(_) => (address.to_owned(), false),
+    }
+}
+
+/// What in a user agent says the call came from a person's laptop: a
+/// desktop operating system (the AWS CLI and SDKs name it) or a coding
+/// agent or IDE.
+pub fn laptop_marker(user_agent: &str) -> Option<&'static str> {
+    let ua = user_agent.to_ascii_lowercase();
+    [
+        ("darwin/", "macOS"),
+        ("os#macos", "macOS"),
+        ("windows_nt", "Windows"),
+        ("os#windows", "Windows"),
+        ("cursor", "Cursor"),
+        ("claude-code", "Claude Code"),
+        ("windsurf", "Windsurf"),
+        ("vscode", "VS Code"),
+        ("jetbrains", "JetBrains"),
+    ]
+    .into_iter()
+    .find(|(needle, _)| ua.contains(needle))
+    .map(|(_, label)| label)
+}
+
+/// Whether an event is a person's: `Some("console sign-in")` or `Some("browser")`.
+pub fn human(action: &str, user_agent: Option<&str>) -> Option<&'static str> {
+    if action == "signin:ConsoleLogin" {
+        Some("console sign-in")
+    } else if user_agent.is_some_and(|ua| ua.starts_with("Mozilla/")) {
+        Some("browser")
+    } else {
+        None
+    }
+}
+
+/// The resource an ARN names, as a baseline records it when the inventory
+/// does not know it: an S3 object's bucket (`arn:aws:s3:::orders/x.csv` →
+/// `arn:aws:s3:::orders`), else the ARN itself.
+pub fn resource_key(arn: &str) -> String {
+    match arn.strip_prefix("arn:aws:s3:::") {
+        Some(path) => format!("arn:aws:s3:::{}", path.split('/').next().unwrap_or(path)),
+        None => arn.to_owned(),
+    }
+}
+
+/// The names a resource of the inventory may have for an ARN: the ARN,
+/// its [`resource_key`], then its last part (`arn:aws:s3:::orders/x.csv` →
+/// `orders`; `arn:aws:dynamodb:…:table/orders` → `orders`).
+pub fn resource_names(arn: &str) -> Vec<String> {
+    let mut names = vec![arn.to_owned()];
+    let key = resource_key(arn);
+    if key != arn {
+        names.push(key);
+    }
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    if let [_, _, service, _, _, rest] = parts[..] {
+        let short = if service == "s3" {
+            rest.split('/').next().unwrap_or(rest)
+        } else {
+            rest.rsplit(['/', ':']).next().unwrap_or(rest)
+        };
+        if !short.is_empty() && !names.iter().any(|n| n == short) {
+            names.push(short.to_owned());
+        }
+    }
+    names
+}
+
+/// The hour an event falls in, as the roll-up stores it.
+fn hour_of(time: DateTime<Utc>) -> String {
+    let hour = time
+        .with_minute(0)
+        .and_then(|t| t.with_second(0))
+        .and_then(|t| t.with_nanosecond(0))
+        .unwrap_or(time);
+    timestamp(hour)
+}
+
+/// What is known of a credential's baseline during an import.
+struct Baseline {
+    /// When it was first seen (none before its first event).
+    since: Option<DateTime<Utc>>,
+    /// The values it has used.
+    known: HashSet<(BaselineDimension, String)>,
+}
+
+impl Baseline {
+    fn established_at(&self, time: DateTime<Utc>) -> bool {
+        self.since
+            .is_some_and(|since| time - since >= Duration::days(LEARNING_DAYS))
+    }
+}
+
+/// An event whose credential is known, waiting to be written.
+struct Pending {
+    credential: i64,
+    resource: Option<NamedResource>,
+    event: Event,
+}
+
+/// What an activity import counted.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Counts {
+    /// Events read.
+    pub events: i64,
+    /// Events recorded for the first time.
+    pub recorded: i64,
+    /// Events of unknown keys and roles.
+    pub unmatched: i64,
+    /// The first unknown keys and roles.
+    pub unmatched_principals: Vec<String>,
+    /// Findings raised.
+    pub findings: i64,
+}
+
+/// Records an import's events and learns from them, in the import's
+/// transaction. Memory grows with the distinct credentials, values and
+/// hours seen, not with the events.
+pub struct Recorder {
+    backend: Backend,
+    import: i64,
+    now: DateTime<Utc>,
+    pending: Vec<Pending>,
+    credentials: HashMap<String, Option<i64>>,
+    resources: HashMap<String, Option<NamedResource>>,
+    baselines: HashMap<i64, Baseline>,
+    seen: HashMap<(i64, &'static str, String), Observed>,
+    hourly: HashMap<(i64, String, String), (i64, i64)>,
+    touched_hours: HashMap<i64, BTreeSet<String>>,
+    last_used: HashMap<i64, DateTime<Utc>>,
+    findings: Vec<NewFinding>,
+    raised: HashSet<(i64, BehaviourFindingKind, String)>,
+    unmatched: BTreeSet<String>,
+    counts: Counts,
+}
+
+impl Recorder {
+    /// A recorder for import `import`.
+    pub fn new(backend: Backend, import: i64, now: DateTime<Utc>) -> Self {
+        Self {
+            backend,
+            import,
+            now,
+            pending: Vec::new(),
+            credentials: HashMap::new(),
+            resources: HashMap::new(),
+            baselines: HashMap::new(),
+            seen: HashMap::new(),
+            hourly: HashMap::new(),
+            touched_hours: HashMap::new(),
+            last_used: HashMap::new(),
+            findings: Vec::new(),
+            raised: HashSet::new(),
+            unmatched: BTreeSet::new(),
+            counts: Counts::default(),
+        }
+    }
+
+    async fn credential(
+        &mut self,
+        conn: &mut AnyConnection,
+        event: &Event,
+    ) -> Result<Option<i64>, sqlx::Error> {
+        for name in event.access_key_id.iter().chain(&event.principals) {
+            let found = match self.credentials.get(name) {
+                Some(found) => *found,
+                None => {
+                    let found = behaviour::aws_credential(conn, name).await?;
+                    self.credentials.insert(name.clone(), found);
+                    found
+                }
+            };
+            if found.is_some() {
+                return Ok(found);
+            }
+        }
+        Ok(None)
+    }
+
+    async fn resource(
+        &mut self,
+        conn: &mut AnyConnection,
+        arn: &str,
+    ) -> Result<Option<NamedResource>, sqlx::Error> {
+        if let Some(found) = self.resources.get(arn) {
+            return Ok(found.clone());
+        }
+        let found = behaviour::resource_named(conn, &resource_names(arn)).await?;
+        self.resources.insert(arn.to_owned(), found.clone());
+        Ok(found)
+    }
+
+    /// Takes one event: recorded on its credential, or counted as unmatched.
+    pub async fn add(&mut self, conn: &mut AnyConnection, event: Event) -> Result<(), sqlx::Error> {
+        self.counts.events += 1;
+        let Some(credential) = self.credential(conn, &event).await? else {
+            self.counts.unmatched += 1;
+            if self.unmatched.len() < UNMATCHED_SHOWN
+                && let Some(name) = event.access_key_id.iter().chain(&event.principals).next()
+            {
+                self.unmatched.insert(name.clone());
+            }
+            return Ok(());
+        };
+        let resource = match &event.resource {
+            Some(arn) => self.resource(conn, arn).await?,
+            None => None,
+        };
+        self.pending.push(Pending {
+            credential,
+            resource,
+            event,
+        });
+        if self.pending.len() >= BATCH {
+            self.flush(conn).await?;
+        }
+        Ok(())
+    }
+
+    /// Writes the pending events; those not recorded before extend their
+    /// credential's baseline, in the order they happened.
+    async fn flush(&mut self, conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
+        let mut pending = std::mem::take(&mut self.pending);
+        if pending.is_empty() {
+            return Ok(());
+        }
+        pending.sort_by_key(|p| p.event.occurred_at);
+        let mut rows = Vec::with_capacity(pending.len() * behaviour::EVENT_COLUMNS.len());
+        for p in &pending {
+            let e = &p.event;
+            rows.extend([
+                Value::Int(p.credential),
+                timestamp(e.occurred_at).into(),
+                e.action.clone().into(),
+                p.resource.as_ref().map(|r| r.id).into(),
+                e.source_address.clone().into(),
+                e.user_agent.clone().into(),
+                if e.failed { "failure" } else { "success" }.into(),
+                e.event_id.clone().into(),
+            ]);
+        }
+        let mut inserted: HashSet<String> = behaviour::insert_events(conn, self.backend, &rows)
+            .await?
+            .into_iter()
+            .collect();
+        for p in pending {
+            // Taken out once: an event delivered twice in one batch is one row.
+            if inserted.remove(&p.event.event_id) {
+                self.counts.recorded += 1;
+                self.observe(conn, p).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Learns from one new event, raising what falls outside the baseline.
+    async fn observe(&mut self, conn: &mut AnyConnection, p: Pending) -> Result<(), sqlx::Error> {
+        let Pending {
+            credential,
+            resource,
+            event,
+        } = p;
+        let at = event.occurred_at;
+        if let Entry::Vacant(slot) = self.baselines.entry(credential) {
+            let mut baseline = Baseline {
+                since: None,
+                known: HashSet::new(),
+            };
+            for (dimension, value, first_seen) in behaviour::baseline(conn, credential).await? {
+                if let Ok(dimension) = dimension.parse() {
+                    baseline.known.insert((dimension, value));
+                }
+                baseline.since = Some(baseline.since.map_or(first_seen, |s| s.min(first_seen)));
+            }
+            slot.insert(baseline);
+        }
+        let resource_name = resource
+            .as_ref()
+            .map(|r| r.name.clone())
+            .or_else(|| event.resource.as_deref().map(resource_key));
+        let (network, is_address) = match &event.source_address {
+            Some(address) => {
+                let (network, is_address) = network(address);
+                (Some(network), is_address)
+            }
+            None => (None, false),
+        };
+        let from = event
+            .source_address
+            .as_deref()
+            .map(|a| format!(" from {a}"))
+            .unwrap_or_default();
+        let when = at.format("%Y-%m-%d %H:%M UTC");
+        let mut raise = Vec::new();
+        {
+            let baseline = self.baselines.get_mut(&credential).expect("loaded above");
+            let established = baseline.established_at(at);
+            let mut learn = |dimension: BaselineDimension, value: &str| -> bool {
+                baseline.known.insert((dimension, value.to_owned()))
+            };
+            let _ = learn(BaselineDimension::Action, &event.action);
+            if let Some(name) = &resource_name
+                && learn(BaselineDimension::Resource, name)
+                && established
+            {
+                raise.push((
+                    BehaviourFindingKind::NewResource,
+                    name.clone(),
+                    format!(
+                        "{} on {name}{from} on {when}: not among the resources it used before",
+                        event.action
+                    ),
+                ));
+            }
+            if let Some(network) = &network
+                && learn(BaselineDimension::Network, network)
+                && established
+                && is_address
+            {
+                raise.push((
+                    BehaviourFindingKind::NewNetwork,
+                    network.clone(),
+                    format!(
+                        "{}{from} on {when}: {network} is not among the networks it used before",
+                        event.action
+                    ),
+                ));
+            }
+            if let Some(ua) = &event.user_agent {
+                let _ = learn(BaselineDimension::UserAgent, ua);
+            }
+            baseline.since = Some(baseline.since.map_or(at, |s| s.min(at)));
+        }
+        if let Some(what) = human(&event.action, event.user_agent.as_deref()) {
+            let client = event.user_agent.as_deref().unwrap_or("no user agent");
+            raise.push((
+                BehaviourFindingKind::HumanUse,
+                what.to_owned(),
+                format!("{what}: {}{from} on {when} ({client})", event.action),
+            ));
+        }
+        if let (Some(resource), Some(ua)) = (&resource, &event.user_agent)
+            && resource.environment == Environment::Prod
+            && !event.failed
+            && let Some(marker) = laptop_marker(ua)
+        {
+            raise.push((
+                BehaviourFindingKind::EndpointAgainstProd,
+                resource.name.clone(),
+                format!(
+                    "{} on production {} from a {marker} laptop{from} on {when} ({ua})",
+                    event.action, resource.name
+                ),
+            ));
+        }
+        for (kind, value, evidence) in raise {
+            self.raise(credential, kind, value, evidence, at);
+        }
+
+        let dimensions = [
+            (BaselineDimension::Action, Some(event.action.clone())),
+            (BaselineDimension::Resource, resource_name),
+            (BaselineDimension::Network, network),
+            (BaselineDimension::UserAgent, event.user_agent.clone()),
+        ];
+        for (dimension, value) in dimensions {
+            if let Some(value) = value {
+                self.seen
+                    .entry((credential, dimension.as_str(), value))
+                    .and_modify(|o| {
+                        o.first = o.first.min(at);
+                        o.last = o.last.max(at);
+                        o.events += 1;
+                    })
+                    .or_insert(Observed {
+                        first: at,
+                        last: at,
+                        events: 1,
+                    });
+            }
+        }
+        let hour = hour_of(at);
+        let counts = self
+            .hourly
+            .entry((credential, event.action.clone(), hour.clone()))
+            .or_default();
+        counts.0 += 1;
+        counts.1 += i64::from(event.failed);
+        self.touched_hours.entry(credential).or_default().insert(hour);
+        if !event.failed {
+            let used = self.last_used.entry(credential).or_insert(at);
+            *used = (*used).max(at);
+        }
+        Ok(())
+    }
+
+    fn raise(
+        &mut self,
+        credential: i64,
+        kind: BehaviourFindingKind,
+        value: String,
+        evidence: String,
+        occurred_at: DateTime<Utc>,
+    ) {
+        if self.raised.insert((credential, kind, value.clone())) {
+            self.findings.push(NewFinding {
+                credential,
+                kind,
+                value,
+                evidence,
+                occurred_at,
+            });
+        }
+    }
+
+    /// Writes what is left: events, baselines, the hourly roll-up, rate
+    /// spikes, findings and last uses. Answers the counts and the
+    /// credentials whose activity changed (to be rescored).
+    pub async fn finish(mut self, conn: &mut AnyConnection) -> Result<(Counts, Vec<i64>), sqlx::Error> {
+        self.flush(conn).await?;
+        behaviour::add_to_baselines(conn, self.backend, &self.seen).await?;
+        behaviour::add_to_hourly(conn, self.backend, &self.hourly).await?;
+        let touched_hours = std::mem::take(&mut self.touched_hours);
+        for (credential, touched) in &touched_hours {
+            let Some(since) = self.baselines.get(credential).and_then(|b| b.since) else {
+                continue;
+            };
+            let hours = behaviour::hours(conn, *credential).await?;
+            if hours.len() <= SPIKE_HISTORY_HOURS {
+                continue;
+            }
+            let total: i64 = hours.values().sum();
+            for hour in touched {
+                let Some(&events) = hours.get(hour) else { continue };
+                let Ok(start) = DateTime::parse_from_rfc3339(hour) else {
+                    continue;
+                };
+                let start = start.with_timezone(&Utc);
+                if start - since < Duration::days(LEARNING_DAYS) {
+                    continue;
+                }
+                let others = (hours.len() - 1) as i64;
+                let usual = (total - events) as f64 / others as f64;
+                if events >= SPIKE_MIN_EVENTS && events as f64 >= SPIKE_FACTOR as f64 * usual {
+                    self.raise(
+                        *credential,
+                        BehaviourFindingKind::RateSpike,
+                        hour.clone(),
+                        format!(
+                            "{events} events in the hour from {}, {:.0}× its usual {usual:.1} an hour \
+                             (mean of {others} other active hours)",
+                            start.format("%Y-%m-%d %H:%M UTC"),
+                            events as f64 / usual.max(0.1)
+                        ),
+                        start,
+                    );
+                }
+            }
+        }
+        self.counts.findings =
+            behaviour::insert_findings(conn, self.backend, &self.findings, self.import, self.now).await?;
+        for (credential, used) in &self.last_used {
+            behaviour::mark_used(conn, *credential, *used).await?;
+        }
+        self.counts.unmatched_principals = self.unmatched.into_iter().collect();
+        Ok((self.counts, touched_hours.into_keys().collect()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn networks_are_a_v4_slash_24_a_v6_slash_48_or_a_service() {
+        assert_eq!(network("203.0.113.77"), ("203.0.113.0/24".into(), true));
+        assert_eq!(
+            network("2001:db8:abcd:12::1"),
+            ("2001:db8:abcd::/48".into(), true)
+        );
+        assert_eq!(
+            network("lambda.amazonaws.com"),
+            ("lambda.amazonaws.com".into(), false)
+        );
+    }
+
+    #[test]
+    fn laptops_and_people_are_told_by_their_clients() {
+        assert_eq!(
+            laptop_marker("aws-cli/2.15.30 Python/3.11.8 Darwin/23.4.0 exe/x86_64"),
+            Some("macOS")
+        );
+        assert_eq!(
+            laptop_marker("claude-code/1.0 aws-sdk-js/3.600"),
+            Some("Claude Code")
+        );
+        assert_eq!(
+            laptop_marker("aws-cli/2.15.30 Python/3.11.8 Linux/6.1 exe/x86_64"),
+            None
+        );
+        assert_eq!(human("signin:ConsoleLogin", None), Some("console sign-in"));
+        assert_eq!(
+            human("s3:ListBuckets", Some("Mozilla/5.0 (X11)")),
+            Some("browser")
+        );
+        assert_eq!(human("s3:ListBuckets", Some("Boto3/1.34")), None);
+    }
+
+    #[test]
+    fn an_arn_names_its_resource_by_its_last_part() {
+        assert_eq!(
+            resource_names("arn:aws:s3:::prod-orders/2026/11/x.csv"),
+            [
+                "arn:aws:s3:::prod-orders/2026/11/x.csv",
+                "arn:aws:s3:::prod-orders",
+                "prod-orders"
+            ]
+        );
+        assert_eq!(
+            resource_key("arn:aws:s3:::prod-orders/x"),
+            "arn:aws:s3:::prod-orders"
+        );
+        assert_eq!(
+            resource_names("arn:aws:dynamodb:eu-west-1:111122223333:table/orders"),
+            ["arn:aws:dynamodb:eu-west-1:111122223333:table/orders", "orders"]
+        );
+        assert_eq!(resource_names("not-an-arn"), ["not-an-arn"]);
+    }
+}
