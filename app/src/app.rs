@@ -13,6 +13,7 @@ use crate::pages::{
     audit::Audit,
     entity::Entity,
     graph::GraphExplorer,
+    imports::Imports,
     inventory::Inventory,
     not_found::NotFound,
     overview::Overview,
@@ -42,6 +43,7 @@ pub fn App() -> impl IntoView {
                         path=path!("/approvals/policy")
                         view=|| view! { <Guard screen=Screen::Approvals><ApprovalPolicy /></Guard> }
                     />
+                    <Route path=path!("/imports") view=|| view! { <Guard screen=Screen::Imports><Imports /></Guard> } />
                     <Route path=path!("/audit") view=|| view! { <Guard screen=Screen::Audit><Audit /></Guard> } />
                     <Route path=path!("/admin") view=|| view! { <Guard screen=Screen::Admin><Admin /></Guard> } />
                 </Routes>

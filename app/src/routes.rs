@@ -19,6 +19,8 @@ pub enum Screen {
     Revocations,
     /// Sensitive operations waiting for a decision.
     Approvals,
+    /// Scanner reports and CloudTrail logs read into the inventory.
+    Imports,
     /// The tamper-evident audit log.
     Audit,
     /// Accounts and their roles.
@@ -27,13 +29,14 @@ pub enum Screen {
 
 impl Screen {
     /// The screens in navigation order.
-    pub const ALL: [Screen; 8] = [
+    pub const ALL: [Screen; 9] = [
         Screen::Overview,
         Screen::Inventory,
         Screen::Teams,
         Screen::Graph,
         Screen::Revocations,
         Screen::Approvals,
+        Screen::Imports,
         Screen::Audit,
         Screen::Admin,
     ];
@@ -45,7 +48,7 @@ impl Screen {
             Screen::Teams => Some(&[Role::Manager, Role::Ciso, Role::Admin]),
             Screen::Approvals => Some(&[Role::Approver, Role::Ciso, Role::Admin]),
             Screen::Audit => Some(&[Role::Ciso, Role::Admin]),
-            Screen::Admin => Some(&[Role::Admin]),
+            Screen::Admin | Screen::Imports => Some(&[Role::Admin]),
         }
     }
 
@@ -64,6 +67,7 @@ impl Screen {
             Screen::Graph => "/graph",
             Screen::Revocations => "/revocations",
             Screen::Approvals => "/approvals",
+            Screen::Imports => "/imports",
             Screen::Audit => "/audit",
             Screen::Admin => "/admin",
         }
@@ -78,6 +82,7 @@ impl Screen {
             Screen::Graph => "Graph",
             Screen::Revocations => "Revocations",
             Screen::Approvals => "Approvals",
+            Screen::Imports => "Imports",
             Screen::Audit => "Audit",
             Screen::Admin => "Admin",
         }
@@ -94,6 +99,7 @@ impl Screen {
             Screen::Graph => "Who reaches what, through which agent, tool and credential?",
             Screen::Revocations => "Which credentials are being revoked, and what is left to clean up?",
             Screen::Approvals => "What is waiting for me, and is it safe?",
+            Screen::Imports => "What did our scanners and logs bring in, and what did it change?",
             Screen::Audit => "Who changed what, and is the log intact?",
             Screen::Admin => "Who may sign in, and what may each person do?",
         }
@@ -108,6 +114,7 @@ impl Screen {
             Screen::Graph => "⋔",
             Screen::Revocations => "⊘",
             Screen::Approvals => "✓",
+            Screen::Imports => "⇪",
             Screen::Audit => "§",
             Screen::Admin => "⚙",
         }

@@ -5,6 +5,7 @@ pub mod approvals;
 pub mod audit;
 pub mod entity;
 pub mod graph;
+pub mod imports;
 pub mod inventory;
 pub mod not_found;
 pub mod overview;

@@ -5,6 +5,7 @@
 mod admin;
 mod approval;
 mod graph;
+mod imports;
 mod inventory;
 mod overview;
 mod owner;
@@ -38,14 +39,23 @@ async fn fill(browser: &Browser, css: &str, text: &str) {
 /// Clicks the element matching `css`, scrolled to the middle of the window
 /// first: WebDriver's own scrolling can leave it under the sticky top bar.
 async fn click(browser: &Browser, css: &str) {
+    scroll_to(browser, css, "center").await.click().await.unwrap();
+}
+
+/// Scrolls the element matching `css` into view (`block`: `start`,
+/// `center`...), for a click or a screenshot of it.
+async fn scroll_to(browser: &Browser, css: &str, block: &str) -> fantoccini::elements::Element {
     let element = browser.wait_for(css).await;
     let reference = serde_json::to_value(&element).unwrap();
     browser
         .client()
-        .execute("arguments[0].scrollIntoView({block: 'center'})", vec![reference])
+        .execute(
+            &format!("arguments[0].scrollIntoView({{block: '{block}'}})"),
+            vec![reference],
+        )
         .await
         .unwrap();
-    element.click().await.unwrap();
+    element
 }
 
 /// Whether an element matches `css` right now.

@@ -43,6 +43,7 @@ const EXPECTED: &[(&str, &[&str])] = &[
             "Graph",
             "Revocations",
             "Approvals",
+            "Imports",
             "Audit",
             "Admin",
         ],
@@ -53,6 +54,7 @@ const EXPECTED: &[(&str, &[&str])] = &[
 const GUARDED: &[(&str, &str)] = &[
     ("/teams", "My teams"),
     ("/approvals", "Approvals"),
+    ("/imports", "Imports"),
     ("/audit", "Audit"),
     ("/admin", "Admin"),
 ];

@@ -117,6 +117,7 @@ fn CredentialPage(id: i64) -> impl IntoView {
                             <ActivityTable events=d.recent_activity.clone() />
                         </section>
                     </div>
+                    <BehaviourSection id=c.id />
                 </Page>
             }
             .into_any()
@@ -475,6 +476,78 @@ fn RiskFactors(risk: json::Risk) -> impl IntoView {
         </section>
     }
     .into_any()
+}
+
+/// What a credential normally does (its baseline, learned from imported
+/// activity) and what it did outside it, newest first.
+#[component]
+fn BehaviourSection(id: i64) -> impl IntoView {
+    let behaviour = api::Fetched::new(move || api::behaviour(id));
+    move || {
+        behaviour.get().map(|result| match result {
+            Err(error) => view! { <p class="form-error" role="alert">{error.message}</p> }.into_any(),
+            Ok(b) if b.baseline.is_empty() && b.findings.is_empty() => view! {
+                <section class="card section" data-testid="behaviour">
+                    <h2>"Behaviour"</h2>
+                    <p class="subtle">
+                        "No baseline yet: import CloudTrail logs that name this credential to learn what it normally does."
+                    </p>
+                </section>
+            }
+            .into_any(),
+            Ok(b) => {
+                let findings = if b.findings.is_empty() {
+                    view! { <p class="subtle">"Nothing outside its baseline."</p> }.into_any()
+                } else {
+                    view! {
+                        <table class="data compact" data-testid="behaviour-findings">
+                            <tbody>
+                                {b.findings.iter().map(|f| view! {
+                                    <tr data-kind=f.kind.as_str()>
+                                        <td class="nowrap">{format::at(f.occurred_at)}</td>
+                                        <td><strong>{f.kind.label()}</strong></td>
+                                        <td>{f.evidence.clone()}</td>
+                                    </tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    }
+                    .into_any()
+                };
+                let dimensions = json::BaselineDimension::ALL
+                    .iter()
+                    .map(|&dimension| {
+                        let values: Vec<&json::BaselineEntry> =
+                            b.baseline.iter().filter(|e| e.dimension == dimension).collect();
+                        let shown = values
+                            .iter()
+                            .take(6)
+                            .map(|e| view! { <li><code>{e.value.clone()}</code> " " <span class="num subtle">{e.events}</span></li> })
+                            .collect_view();
+                        let more = (values.len() > 6).then(|| view! { <li class="subtle">"+" {values.len() - 6} " more"</li> });
+                        view! {
+                            <div class="baseline-dimension">
+                                <h3>{dimension.label()} " " <span class="num subtle">{values.len()}</span></h3>
+                                <ul class="plain">{shown}{more}</ul>
+                            </div>
+                        }
+                    })
+                    .collect_view();
+                view! {
+                    <section class="card section" data-testid="behaviour">
+                        <h2>
+                            "Behaviour: " <span class="num">{b.findings.len()}</span> " findings · usually "
+                            <span class="num">{format!("{:.1}", b.usual_hourly_rate)}</span> " events an hour over "
+                            <span class="num">{b.active_hours}</span> " active hours"
+                        </h2>
+                        {findings}
+                        <div class="baseline">{dimensions}</div>
+                    </section>
+                }
+                .into_any()
+            }
+        })
+    }
 }
 
 /// What a credential (or an agent's credentials) did lately: when, the

@@ -21,6 +21,7 @@ pub fn Overview() -> impl IntoView {
     let overview = api::Fetched::new(api::overview);
     let summary = api::Fetched::new(api::risk_summary);
     let coverage = api::Fetched::new(|| api::coverage(None));
+    let findings = api::Fetched::new(api::recent_findings);
     view! {
         <ScreenPage screen=Screen::Overview>
             <Suspense fallback=|| view! { <p class="loading">"Reading the inventory…"</p> }>
@@ -36,8 +37,58 @@ pub fn Overview() -> impl IntoView {
                     }
                 }}
             </Suspense>
+            {move || findings.get().map(|result| match result {
+                Ok(recent) => view! { <UnusualBehaviour recent /> }.into_any(),
+                Err(error) => view! { <Alert message=error.message /> }.into_any(),
+            })}
         </ScreenPage>
     }
+}
+
+/// Behaviour findings of the last 30 days, by kind, then the newest, each
+/// linking to its credential (shown only when activity has been imported).
+#[component]
+fn UnusualBehaviour(recent: json::RecentFindings) -> impl IntoView {
+    if recent.by_kind.is_empty() {
+        return ().into_any();
+    }
+    let total: i64 = recent.by_kind.iter().map(|c| c.count).sum();
+    let counts = recent
+        .by_kind
+        .iter()
+        .map(
+            |c| view! { <li><strong class="num">{c.count}</strong> " " {c.kind.label().to_lowercase()}</li> },
+        )
+        .collect_view();
+    let rows = recent
+        .findings
+        .iter()
+        .take(10)
+        .map(|f| {
+            view! {
+                <tr>
+                    <td class="nowrap">{format::at(f.occurred_at)}</td>
+                    <td>
+                        <a href=routes::entity_path("credentials", f.credential.id)>{f.credential.name.clone()}</a>
+                    </td>
+                    <td><strong>{f.kind.label()}</strong></td>
+                    <td>{f.evidence.clone()}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="card section" id="behaviour" data-testid="unusual-behaviour">
+            <h2>
+                "Unusual behaviour in the last 30 days: " <span class="num">{total}</span> " findings"
+            </h2>
+            <ul class="inline-counts">{counts}</ul>
+            <table class="data compact">
+                <tbody>{rows}</tbody>
+            </table>
+        </section>
+    }
+    .into_any()
 }
 
 #[component]
