@@ -65,7 +65,9 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct ImportArgs {
     /// The reports' kind: `gitleaks` (its JSON report), `trufflehog` (its
-    /// JSON lines) or `cloudtrail` (log files, plain or `.json.gz`).
+    /// JSON lines), `cloudtrail` (log files, plain or `.json.gz`), `aws_iam`
+    /// (`aws iam get-account-authorization-details`) or
+    /// `aws_credential_report` (`aws iam get-credential-report`, as CSV).
     pub kind: String,
     /// The report files, read in order in one import; a folder stands for
     /// its `.json`, `.jsonl` and `.gz` files, oldest (by name) first.
@@ -484,6 +486,18 @@ async fn import(args: ImportArgs) -> anyhow::Result<ExitCode> {
                 },
                 s.behaviour_findings,
                 s.id
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Ok(s)
+            if matches!(
+                kind,
+                model::api::ImportKind::AwsIam | model::api::ImportKind::AwsCredentialReport
+            ) =>
+        {
+            println!(
+                "Imported {} IAM users and roles: {} new credentials, {} changed, {} reach edges written (import {}).",
+                s.principals, s.credentials_created, s.credentials_updated, s.reach_edges, s.id
             );
             Ok(ExitCode::SUCCESS)
         }

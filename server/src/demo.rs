@@ -150,7 +150,7 @@ pub async fn generate(
         summary.rows.push((table, count));
         progress(table, count, started.elapsed());
     }
-    credentials::refresh_reach_environments(&mut tx).await?;
+    credentials::refresh_reach_environments(&mut tx, &crate::db::sql::Scope::All).await?;
     let rows: serde_json::Map<String, serde_json::Value> = summary
         .rows
         .iter()

@@ -267,6 +267,9 @@ pub struct CredentialFacts {
     pub human_use: Option<HumanUse>,
     /// Its behaviour findings, oldest first.
     pub findings: Vec<Finding>,
+    /// Whether (in words) a person can sign in with the identity behind it:
+    /// an IAM user with a console password.
+    pub console_access: Option<String>,
     /// Agents using it.
     pub agents: Vec<Consumer>,
     /// Tools authenticating with it.
@@ -610,6 +613,8 @@ pub fn assess_credential(facts: &CredentialFacts, now: DateTime<Utc>) -> Assessm
         let people = recent(BehaviourFindingKind::HumanUse);
         if !people.is_empty() {
             factors.push(fired(HUMAN_USE, 15, latest(&people)));
+        } else if let Some(console) = &facts.console_access {
+            factors.push(fired(HUMAN_USE, 15, console.clone()));
         }
     }
 
@@ -775,6 +780,7 @@ mod tests {
             has_activity: false,
             human_use: None,
             findings: Vec::new(),
+            console_access: None,
             agents: Vec::new(),
             tools: 1,
         }

@@ -118,3 +118,29 @@ fn report_holds(secret: &str) -> bool {
         .unwrap()
         .contains(secret)
 }
+
+#[test]
+fn iam_reports_are_imported_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let details = import(dir.path(), "aws_iam", &fixture("aws/authorization-details.json"));
+    let out = String::from_utf8_lossy(&details.stdout);
+    assert!(
+        details.status.success(),
+        "{out} {}",
+        String::from_utf8_lossy(&details.stderr)
+    );
+    assert!(
+        out.contains("Imported 4 IAM users and roles: 2 new credentials, 0 changed"),
+        "{out}"
+    );
+    let report = import(
+        dir.path(),
+        "aws_credential_report",
+        &fixture("aws/credential-report.csv"),
+    );
+    let out = String::from_utf8_lossy(&report.stdout);
+    assert!(
+        out.contains("Imported 3 IAM users and roles: 4 new credentials, 0 changed"),
+        "{out}"
+    );
+}

@@ -498,6 +498,10 @@ wire_enum! {
         Trufflehog = "trufflehog", "trufflehog";
         /// CloudTrail log files (`{"Records":[...]}`, plain or gzip).
         Cloudtrail = "cloudtrail", "CloudTrail";
+        /// `aws iam get-account-authorization-details` (JSON).
+        AwsIam = "aws_iam", "AWS IAM authorization details";
+        /// `aws iam get-credential-report` (CSV).
+        AwsCredentialReport = "aws_credential_report", "AWS IAM credential report";
     }
 }
 

@@ -66,6 +66,15 @@ pub struct ImportSummary {
     /// Behaviour findings raised (new networks, resources, spikes, human use...).
     #[serde(default)]
     pub behaviour_findings: i64,
+    /// IAM users and roles read (authorization details), or users (credential report).
+    #[serde(default)]
+    pub principals: i64,
+    /// Known credentials an IAM report changed (scopes, dates, status).
+    #[serde(default)]
+    pub credentials_updated: i64,
+    /// Reach edges the IAM policies gave (to resources of the inventory).
+    #[serde(default)]
+    pub reach_edges: i64,
     /// When it started.
     pub started_at: DateTime<Utc>,
     /// When it ended.

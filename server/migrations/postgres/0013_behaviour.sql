@@ -46,3 +46,18 @@ CREATE INDEX behaviour_finding_time ON behaviour_finding (occurred_at);
 -- The whole summary of an import as the API answered it (JSON), so that
 -- the list of past imports shows what each one did, whatever its kind.
 ALTER TABLE import_run ADD COLUMN summary TEXT NOT NULL DEFAULT '';
+
+-- An IAM user's policies, as the last authorization-details import read
+-- them: its scopes, and the resources they name (JSON: ARN → permission),
+-- for its access keys, which the credential report names by slot only.
+CREATE TABLE iam_user (
+    arn       TEXT PRIMARY KEY,
+    name      TEXT NOT NULL,
+    scopes    TEXT NOT NULL,
+    resources TEXT NOT NULL,
+    import_id BIGINT
+);
+
+-- Whether a person can sign in with the identity behind a credential (an
+-- IAM user with a console password, from the credential report), in words.
+ALTER TABLE credential ADD COLUMN console_access TEXT;

@@ -4,7 +4,9 @@ use model::api as json;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::sql::{self, Paging, Params, Sort, get_enum, get_opt_time, get_ref, get_required_ref, get_time};
+use super::sql::{
+    self, Paging, Params, Scope, Sort, get_enum, get_opt_time, get_ref, get_required_ref, get_time,
+};
 use super::{Db, resources, revocations, risk};
 use crate::ApiError;
 
@@ -158,20 +160,29 @@ pub fn environment_bit(environment: json::Environment) -> i64 {
     }
 }
 
-/// Recomputes `reach_environments` of every credential from `reach`, after
-/// reach edges were written in bulk.
-pub async fn refresh_reach_environments(conn: &mut sqlx::AnyConnection) -> Result<(), sqlx::Error> {
-    sqlx::query(
+/// Recomputes `reach_environments` of the credentials in `scope` from
+/// `reach`, after reach edges were written.
+pub async fn refresh_reach_environments(
+    conn: &mut sqlx::AnyConnection,
+    scope: &Scope<'_>,
+) -> Result<(), sqlx::Error> {
+    let mut params = Params::default();
+    let filter = scope.condition("credential.id", &mut params);
+    let reaches = |environment: &str| {
+        format!(
+            "EXISTS (SELECT 1 FROM reach r JOIN resource res ON res.id = r.resource_id \
+             WHERE r.credential_id = credential.id AND res.environment = '{environment}')"
+        )
+    };
+    let sql = format!(
         "UPDATE credential SET reach_environments = \
-         (CASE WHEN EXISTS (SELECT 1 FROM reach r JOIN resource res ON res.id = r.resource_id \
-             WHERE r.credential_id = credential.id AND res.environment = 'prod') THEN 1 ELSE 0 END) + \
-         (CASE WHEN EXISTS (SELECT 1 FROM reach r JOIN resource res ON res.id = r.resource_id \
-             WHERE r.credential_id = credential.id AND res.environment = 'staging') THEN 2 ELSE 0 END) + \
-         (CASE WHEN EXISTS (SELECT 1 FROM reach r JOIN resource res ON res.id = r.resource_id \
-             WHERE r.credential_id = credential.id AND res.environment = 'dev') THEN 4 ELSE 0 END)",
-    )
-    .execute(conn)
-    .await?;
+         (CASE WHEN {} THEN 1 ELSE 0 END) + (CASE WHEN {} THEN 2 ELSE 0 END) + (CASE WHEN {} THEN 4 ELSE 0 END) \
+         WHERE {filter}",
+        reaches("prod"),
+        reaches("staging"),
+        reaches("dev")
+    );
+    sqlx::query_with(&sql, params.args()).execute(conn).await?;
     Ok(())
 }
 

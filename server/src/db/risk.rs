@@ -34,7 +34,8 @@ async fn credential_rows(conn: &mut AnyConnection, scope: &Scope<'_>) -> Result<
     let rows = sqlx::query_with(
         &format!(
             "SELECT c.id, c.name, c.kind, c.provider, c.status, c.scopes, c.third_party, c.created_at, \
-             c.expires_at, c.last_rotated_at, c.last_used_at, p.name AS owner_name, p.status AS owner_status \
+             c.expires_at, c.last_rotated_at, c.last_used_at, c.console_access, p.name AS owner_name, \
+             p.status AS owner_status \
              FROM credential c LEFT JOIN person p ON p.id = c.owner_id WHERE {filter}"
         ),
         params.args(),
@@ -59,6 +60,7 @@ async fn credential_rows(conn: &mut AnyConnection, scope: &Scope<'_>) -> Result<
             has_activity: false,
             human_use: None,
             findings: Vec::new(),
+            console_access: row.try_get("console_access")?,
             agents: Vec::new(),
             tools: 0,
         };

@@ -23,6 +23,7 @@ use sqlx::AnyConnection;
 use super::cloudtrail::Event;
 use crate::db::Backend;
 use crate::db::behaviour::{self, NamedResource, NewFinding, Observed};
+use crate::db::iam;
 use crate::db::sql::{Value, timestamp};
 
 /// Days a credential is watched before what it does differently is a finding.
@@ -222,6 +223,22 @@ impl Recorder {
                 None => {
                     let found = behaviour::aws_credential(conn, name).await?;
                     self.credentials.insert(name.clone(), found);
+                    found
+                }
+            };
+            if found.is_some() {
+                return Ok(found);
+            }
+        }
+        // A key the inventory knows only by its slot in a credential report:
+        // the user's one active key, if it has one.
+        for arn in event.principals.iter().filter(|a| a.contains(":user/")) {
+            let key = format!("user-key {arn}");
+            let found = match self.credentials.get(&key) {
+                Some(found) => *found,
+                None => {
+                    let found = iam::only_active_key(conn, arn).await?;
+                    self.credentials.insert(key, found);
                     found
                 }
             };

@@ -13,7 +13,9 @@
 //! a full import of a source marks removed the copies it no longer finds.
 
 pub mod activity;
+pub mod aws;
 pub mod cloudtrail;
+pub mod iam;
 pub mod scanners;
 
 use std::collections::HashSet;
@@ -146,6 +148,9 @@ pub async fn run(
         events_unmatched: 0,
         unmatched_principals: Vec::new(),
         behaviour_findings: 0,
+        principals: 0,
+        credentials_updated: 0,
+        reach_edges: 0,
         started_at,
         finished_at: started_at,
     };
@@ -153,7 +158,7 @@ pub async fn run(
     let mut recorder = activity::Recorder::new(db.backend(), id, started_at);
     for file in files {
         let (sender, mut receiver) = tokio::sync::mpsc::channel::<Item>(1024);
-        let (kind, path, keys, label) = (
+        let (kind, path, parser_keys, label) = (
             request.kind,
             file.path.clone(),
             keys.clone(),
@@ -163,10 +168,25 @@ pub async fn run(
             let reader = open(&path).map_err(ReadError::Io)?;
             let send = |record| sender.blocking_send(Item::Scanner(record)).is_ok();
             match kind {
-                ImportKind::Gitleaks => scanners::gitleaks(reader, &label, &keys, send),
-                ImportKind::Trufflehog => scanners::trufflehog(reader, &label, &keys, send),
+                ImportKind::Gitleaks => scanners::gitleaks(reader, &label, &parser_keys, send),
+                ImportKind::Trufflehog => scanners::trufflehog(reader, &label, &parser_keys, send),
                 ImportKind::Cloudtrail => cloudtrail::read(reader, |event| {
                     sender.blocking_send(Item::Event(Box::new(event))).is_ok()
+                }),
+                ImportKind::AwsIam => aws::authorization_details(reader).map(|principals| {
+                    let read = principals.len() as u64;
+                    for principal in principals {
+                        if sender
+                            .blocking_send(Item::Principal(Box::new(principal)))
+                            .is_err()
+                        {
+                            break;
+                        }
+                    }
+                    read
+                }),
+                ImportKind::AwsCredentialReport => aws::credential_report(reader, |slot| {
+                    sender.blocking_send(Item::KeySlot(Box::new(slot))).is_ok()
                 }),
             }
             .map_err(ReadError::Parse)
@@ -175,6 +195,18 @@ pub async fn run(
             let record = match item {
                 Item::Event(event) => {
                     recorder.add(&mut tx, *event).await?;
+                    continue;
+                }
+                Item::Principal(principal) => {
+                    touched.extend(
+                        iam::record_principal(&mut tx, keys, &principal, id, &mut summary, started_at)
+                            .await?,
+                    );
+                    continue;
+                }
+                Item::KeySlot(slot) => {
+                    touched
+                        .insert(iam::record_key_slot(&mut tx, keys, &slot, &mut summary, started_at).await?);
                     continue;
                 }
                 Item::Scanner(record) => record,
@@ -198,6 +230,10 @@ pub async fn run(
             }
         }
         match parser.await {
+            // The credential report's users are counted by its parser: one a row, with keys or not.
+            Ok(Ok(users)) if request.kind == ImportKind::AwsCredentialReport => {
+                summary.principals += users as i64
+            }
             Ok(Ok(_)) => {}
             Ok(Err(ReadError::Parse(error))) => {
                 return Err(ImportError::Invalid {
@@ -221,12 +257,12 @@ pub async fn run(
     summary.unmatched_principals = counts.unmatched_principals;
     summary.behaviour_findings = counts.findings;
     touched.extend(active);
-    if request.full && request.kind != ImportKind::Cloudtrail {
+    if request.full && matches!(request.kind, ImportKind::Gitleaks | ImportKind::Trufflehog) {
         let removed = imports::remove_unseen(&mut tx, &found_by, id).await?;
         summary.copies_removed = removed.len() as i64;
         touched.extend(removed);
     }
-    if request.kind != ImportKind::Cloudtrail {
+    if matches!(request.kind, ImportKind::Gitleaks | ImportKind::Trufflehog) {
         summary.secrets = touched.len() as i64;
     }
     summary.finished_at = Utc::now();
@@ -256,6 +292,10 @@ enum Item {
     Scanner(Record),
     /// An activity event.
     Event(Box<cloudtrail::Event>),
+    /// An IAM user or role.
+    Principal(Box<aws::Principal>),
+    /// An access key of the credential report.
+    KeySlot(Box<aws::KeySlot>),
 }
 
 /// Opens a report, unpacking it on the fly if it is gzip (as CloudTrail

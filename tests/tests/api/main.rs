@@ -10,6 +10,7 @@ mod coverage;
 mod errors;
 mod headers;
 mod health;
+mod iam;
 mod import;
 mod inventory;
 mod lineage;

@@ -25,6 +25,12 @@ enum Progress {
     Done(Result<json::ImportSummary, String>),
 }
 
+/// Whether reports of this kind are a secret scanner's (attributed to a
+/// source, and possibly covering all of it).
+fn is_scanner(kind: ImportKind) -> bool {
+    matches!(kind, ImportKind::Gitleaks | ImportKind::Trufflehog)
+}
+
 /// What each kind of report is, and how to make one.
 fn help(kind: ImportKind) -> &'static str {
     match kind {
@@ -37,8 +43,16 @@ fn help(kind: ImportKind) -> &'static str {
         }
         ImportKind::Cloudtrail => {
             "A CloudTrail log file as AWS delivers it (.json or .json.gz): each event becomes activity on the key \
-             or role that made it, and teaches its behaviour baseline. For a whole folder, use muster import \
+             or role that made it, and teaches its behaviour baseline. For a whole folder, run muster import \
              cloudtrail FOLDER on the server."
+        }
+        ImportKind::AwsIam => {
+            "aws iam get-account-authorization-details > iam.json: roles become credentials; users' and roles' \
+             policies become their scopes (wildcards flagged) and what they reach."
+        }
+        ImportKind::AwsCredentialReport => {
+            "aws iam get-credential-report (its Content, base64-decoded, as CSV): each user's access keys, with when \
+             they were rotated and last used, and whether the user can also sign in with a password."
         }
     }
 }
@@ -96,8 +110,8 @@ fn UploadForm(progress: RwSignal<Progress>) -> impl IntoView {
         let kind = kind.get_untracked();
         let source = Some(source.get_untracked().trim().to_owned()).filter(|s| !s.is_empty());
         let query = json::ImportQuery {
-            source: source.filter(|_| kind != ImportKind::Cloudtrail),
-            full: (kind != ImportKind::Cloudtrail && !full.get_untracked()).then_some(false),
+            source: source.filter(|_| is_scanner(kind)),
+            full: (is_scanner(kind) && !full.get_untracked()).then_some(false),
         };
         progress.set(Progress::Sending(0.0, chosen.size()));
         api::upload_report(
@@ -114,7 +128,7 @@ fn UploadForm(progress: RwSignal<Progress>) -> impl IntoView {
             move |result| progress.set(Progress::Done(result.map_err(|e| e.message))),
         );
     };
-    let scanner = move || kind.get() != ImportKind::Cloudtrail;
+    let scanner = move || is_scanner(kind.get());
     view! {
         <form class="card section import-form" data-testid="import-form" on:submit=submit>
             <fieldset class="kind-picker">
@@ -199,14 +213,34 @@ fn ProgressView(progress: RwSignal<Progress>) -> impl IntoView {
 #[component]
 fn Summary(summary: json::ImportSummary) -> impl IntoView {
     let unowned = routes::inventory_path("credentials", &[("has_no_owner", "true")]);
-    let figures: Vec<(String, &'static str, Option<String>)> = if summary.kind == ImportKind::Cloudtrail {
-        let mut figures = vec![
+    let already = summary.events - summary.events_recorded - summary.events_unmatched;
+    let figures: Vec<(String, &'static str, Option<String>)> = match summary.kind {
+        ImportKind::AwsIam | ImportKind::AwsCredentialReport => vec![
+            (summary.principals.to_string(), "IAM users and roles read", None),
+            (
+                summary.credentials_created.to_string(),
+                "new credentials, without an owner",
+                Some(unowned),
+            ),
+            (
+                summary.credentials_updated.to_string(),
+                "credentials changed",
+                None,
+            ),
+            (
+                summary.reach_edges.to_string(),
+                "reach edges to the inventory's resources",
+                None,
+            ),
+        ],
+        ImportKind::Cloudtrail => vec![
             (summary.events.to_string(), "events read", None),
             (
                 summary.events_recorded.to_string(),
                 "recorded for the first time",
                 None,
             ),
+            (already.to_string(), "already recorded", None),
             (
                 summary.events_unmatched.to_string(),
                 "of keys and roles not in the inventory",
@@ -217,17 +251,8 @@ fn Summary(summary: json::ImportSummary) -> impl IntoView {
                 "behaviour findings raised",
                 Some(format!("{}#behaviour", Screen::Overview.path())),
             ),
-        ];
-        if summary.events - summary.events_recorded - summary.events_unmatched > 0 {
-            figures.push((
-                (summary.events - summary.events_recorded - summary.events_unmatched).to_string(),
-                "already recorded",
-                None,
-            ));
-        }
-        figures
-    } else {
-        vec![
+        ],
+        ImportKind::Gitleaks | ImportKind::Trufflehog => vec![
             (summary.findings.to_string(), "findings read", None),
             (summary.secrets.to_string(), "distinct secrets", None),
             (
@@ -243,7 +268,7 @@ fn Summary(summary: json::ImportSummary) -> impl IntoView {
                 "revocations reopened",
                 None,
             ),
-        ]
+        ],
     };
     let figures = figures
         .into_iter()
@@ -298,21 +323,28 @@ fn History(list: Vec<json::ImportSummary>) -> impl IntoView {
     let rows = list
         .into_iter()
         .map(|s| {
-            let read = if s.kind == ImportKind::Cloudtrail {
-                format!("{} events", s.events)
-            } else {
-                format!("{} findings", s.findings)
-            };
-            let changed = if s.kind == ImportKind::Cloudtrail {
-                format!(
-                    "{} recorded, {} unmatched, {} behaviour findings",
-                    s.events_recorded, s.events_unmatched, s.behaviour_findings
-                )
-            } else {
-                format!(
-                    "{} new credentials, {} new copies, {} removed",
-                    s.credentials_created, s.copies_created, s.copies_removed
-                )
+            let (read, changed) = match s.kind {
+                ImportKind::Cloudtrail => (
+                    format!("{} events", s.events),
+                    format!(
+                        "{} recorded, {} unmatched, {} behaviour findings",
+                        s.events_recorded, s.events_unmatched, s.behaviour_findings
+                    ),
+                ),
+                ImportKind::AwsIam | ImportKind::AwsCredentialReport => (
+                    format!("{} principals", s.principals),
+                    format!(
+                        "{} new credentials, {} changed, {} reach edges",
+                        s.credentials_created, s.credentials_updated, s.reach_edges
+                    ),
+                ),
+                ImportKind::Gitleaks | ImportKind::Trufflehog => (
+                    format!("{} findings", s.findings),
+                    format!(
+                        "{} new credentials, {} new copies, {} removed",
+                        s.credentials_created, s.copies_created, s.copies_removed
+                    ),
+                ),
             };
             let seconds = (s.finished_at - s.started_at).num_milliseconds() as f64 / 1000.0;
             view! {
