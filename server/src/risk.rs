@@ -71,6 +71,7 @@ catalogue! {
     WIDE_BLAST_RADIUS = "wide_blast_radius", 5, "Wide blast radius";
     UNUSUAL_RESOURCE = "unusual_resource", 5, "Acted on a resource outside its baseline";
     STATIC_SECRET_IN_CI = "static_secret_in_ci", 6, "Static secret in a CI pipeline";
+    UNCHECKED_FEDERATION = "unchecked_federation", 6, "Federated trust without claim checks";
     NO_EXPIRY = "no_expiry", 7, "Never expires";
     NOT_ROTATED = "not_rotated", 7, "Not rotated in 90 days";
     PROD_AND_NONPROD = "prod_and_nonprod", 8, "Reaches production and non-production";
@@ -270,6 +271,9 @@ pub struct CredentialFacts {
     /// Whether (in words) a person can sign in with the identity behind it:
     /// an IAM user with a console password.
     pub console_access: Option<String>,
+    /// Who may assume it (a role's trust policy), in words; a federated
+    /// principal trusted without conditions is marked `(no conditions)`.
+    pub trusted_by: Option<String>,
     /// Agents using it.
     pub agents: Vec<Consumer>,
     /// Tools authenticating with it.
@@ -517,6 +521,24 @@ pub fn assess_credential(facts: &CredentialFacts, now: DateTime<Utc>) -> Assessm
                 STATIC_SECRET_IN_CI,
                 10,
                 format!("stored in CI: {}", list(ci.iter().map(|c| c.locator.as_str()), 3)),
+            ));
+        }
+    }
+
+    if let Some(trusted) = &facts.trusted_by {
+        let unchecked: Vec<&str> = trusted
+            .split(", ")
+            .filter_map(|t| t.strip_suffix(" (no conditions)"))
+            .filter_map(|t| t.strip_prefix("Federated:"))
+            .collect();
+        if !unchecked.is_empty() {
+            factors.push(fired(
+                UNCHECKED_FEDERATION,
+                12,
+                format!(
+                    "anyone {} vouches for may assume it: its trust policy checks no claim (sub, aud)",
+                    list(unchecked, 2)
+                ),
             ));
         }
     }
@@ -781,6 +803,7 @@ mod tests {
             human_use: None,
             findings: Vec::new(),
             console_access: None,
+            trusted_by: None,
             agents: Vec::new(),
             tools: 1,
         }

@@ -61,3 +61,6 @@ CREATE TABLE iam_user (
 -- Whether a person can sign in with the identity behind a credential (an
 -- IAM user with a console password, from the credential report), in words.
 ALTER TABLE credential ADD COLUMN console_access TEXT;
+
+-- Who may assume a role, from its trust policy (an IAM import), in words.
+ALTER TABLE credential ADD COLUMN trusted_by TEXT;

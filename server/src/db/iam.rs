@@ -34,6 +34,8 @@ pub struct Described {
     /// Active or disabled, when the report says (a revoked or expired
     /// credential keeps its status).
     pub status: Option<CredentialStatus>,
+    /// Who may assume a role, when its trust policy is known.
+    pub trusted_by: Option<String>,
 }
 
 /// What [`upsert`] did.
@@ -68,7 +70,8 @@ pub async fn upsert(conn: &mut AnyConnection, described: &Described) -> Result<U
     let Some(id) = known else {
         let id = sqlx::query_scalar(
             "INSERT INTO credential (name, kind, provider, external_id, scopes, created_at, last_rotated_at, \
-             last_used_at, status, fingerprint) VALUES ($1, $2, 'aws', $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+             last_used_at, status, fingerprint, trusted_by) VALUES ($1, $2, 'aws', $3, $4, $5, $6, $7, $8, $9, $10) \
+             RETURNING id",
         )
         .bind(&described.name)
         .bind(described.kind.as_str())
@@ -79,6 +82,7 @@ pub async fn upsert(conn: &mut AnyConnection, described: &Described) -> Result<U
         .bind(described.last_used_at.map(timestamp))
         .bind(described.status.unwrap_or(CredentialStatus::Active).as_str())
         .bind(&described.fingerprint)
+        .bind(described.trusted_by.clone())
         .fetch_one(&mut *conn)
         .await?;
         return Ok(Upserted::Created(id));
@@ -91,18 +95,21 @@ pub async fn upsert(conn: &mut AnyConnection, described: &Described) -> Result<U
            last_rotated_at = COALESCE($2, last_rotated_at), \
            last_used_at = CASE WHEN $3 IS NOT NULL AND (last_used_at IS NULL OR last_used_at < $3) \
              THEN $3 ELSE last_used_at END, \
-           status = CASE WHEN $4 IS NOT NULL AND status IN ('active', 'disabled') THEN $4 ELSE status END \
+           status = CASE WHEN $4 IS NOT NULL AND status IN ('active', 'disabled') THEN $4 ELSE status END, \
+           trusted_by = COALESCE($6, trusted_by) \
          WHERE id = $5 AND ( \
            ($1 IS NOT NULL AND scopes <> $1) \
            OR ($2 IS NOT NULL AND (last_rotated_at IS NULL OR last_rotated_at <> $2)) \
            OR ($3 IS NOT NULL AND (last_used_at IS NULL OR last_used_at < $3)) \
-           OR ($4 IS NOT NULL AND status IN ('active', 'disabled') AND status <> $4))",
+           OR ($4 IS NOT NULL AND status IN ('active', 'disabled') AND status <> $4) \
+           OR ($6 IS NOT NULL AND (trusted_by IS NULL OR trusted_by <> $6)))",
     )
     .bind(described.scopes.clone())
     .bind(described.last_rotated_at.map(timestamp))
     .bind(described.last_used_at.map(timestamp))
     .bind(described.status.map(|s| s.as_str()))
     .bind(id)
+    .bind(described.trusted_by.clone())
     .execute(&mut *conn)
     .await?
     .rows_affected();

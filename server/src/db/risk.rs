@@ -34,7 +34,7 @@ async fn credential_rows(conn: &mut AnyConnection, scope: &Scope<'_>) -> Result<
     let rows = sqlx::query_with(
         &format!(
             "SELECT c.id, c.name, c.kind, c.provider, c.status, c.scopes, c.third_party, c.created_at, \
-             c.expires_at, c.last_rotated_at, c.last_used_at, c.console_access, p.name AS owner_name, \
+             c.expires_at, c.last_rotated_at, c.last_used_at, c.console_access, c.trusted_by, p.name AS owner_name, \
              p.status AS owner_status \
              FROM credential c LEFT JOIN person p ON p.id = c.owner_id WHERE {filter}"
         ),
@@ -61,6 +61,7 @@ async fn credential_rows(conn: &mut AnyConnection, scope: &Scope<'_>) -> Result<
             human_use: None,
             findings: Vec::new(),
             console_access: row.try_get("console_access")?,
+            trusted_by: row.try_get("trusted_by")?,
             agents: Vec::new(),
             tools: 0,
         };

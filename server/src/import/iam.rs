@@ -47,6 +47,7 @@ pub async fn record_principal(
                 last_rotated_at: None,
                 last_used_at: principal.last_used_at,
                 status: None,
+                trusted_by: Some(principal.trusted.iter().cloned().collect::<Vec<_>>().join(", ")),
             },
         )
         .await?;
@@ -110,6 +111,7 @@ pub async fn record_key_slot(
             } else {
                 CredentialStatus::Disabled
             }),
+            trusted_by: None,
         },
     )
     .await?;
