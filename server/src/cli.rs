@@ -66,8 +66,9 @@ pub enum Command {
 pub struct ImportArgs {
     /// The reports' kind: `gitleaks` (its JSON report), `trufflehog` (its
     /// JSON lines), `cloudtrail` (log files, plain or `.json.gz`), `aws_iam`
-    /// (`aws iam get-account-authorization-details`) or
-    /// `aws_credential_report` (`aws iam get-credential-report`, as CSV).
+    /// (`aws iam get-account-authorization-details`),
+    /// `aws_credential_report` (`aws iam get-credential-report`, as CSV) or
+    /// `inventory` (Muster's inventory file, YAML or JSON).
     pub kind: String,
     /// The report files, read in order in one import; a folder stands for
     /// its `.json`, `.jsonl` and `.gz` files, oldest (by name) first.
@@ -498,6 +499,14 @@ async fn import(args: ImportArgs) -> anyhow::Result<ExitCode> {
             println!(
                 "Imported {} IAM users and roles: {} new credentials, {} changed, {} reach edges written (import {}).",
                 s.principals, s.credentials_created, s.credentials_updated, s.reach_edges, s.id
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Ok(s) if kind == model::api::ImportKind::Inventory => {
+            println!(
+                "Imported the inventory file: {} entities declared, {} new, {} changed; {} links and {} reach edges \
+                 added (import {}).",
+                s.entities_read, s.entities_created, s.entities_updated, s.links_created, s.reach_edges, s.id
             );
             Ok(ExitCode::SUCCESS)
         }

@@ -502,6 +502,8 @@ wire_enum! {
         AwsIam = "aws_iam", "AWS IAM authorization details";
         /// `aws iam get-credential-report` (CSV).
         AwsCredentialReport = "aws_credential_report", "AWS IAM credential report";
+        /// Muster's inventory file (YAML or JSON): agents, tools, owners, credentials a team declares.
+        Inventory = "inventory", "Inventory file";
     }
 }
 

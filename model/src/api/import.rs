@@ -72,9 +72,21 @@ pub struct ImportSummary {
     /// Known credentials an IAM report changed (scopes, dates, status).
     #[serde(default)]
     pub credentials_updated: i64,
-    /// Reach edges the IAM policies gave (to resources of the inventory).
+    /// Reach edges the IAM policies gave, or the inventory file declared (to resources of the inventory).
     #[serde(default)]
     pub reach_edges: i64,
+    /// Entities an inventory file declared (teams, people, resources, credentials, agents, tools).
+    #[serde(default)]
+    pub entities_read: i64,
+    /// Of those, new ones.
+    #[serde(default)]
+    pub entities_created: i64,
+    /// Of those, known ones the file changed.
+    #[serde(default)]
+    pub entities_updated: i64,
+    /// Agent → tool and tool → credential links the file added.
+    #[serde(default)]
+    pub links_created: i64,
     /// When it started.
     pub started_at: DateTime<Utc>,
     /// When it ended.

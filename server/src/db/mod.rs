@@ -14,6 +14,7 @@ pub mod behaviour;
 pub mod bulk;
 pub mod coverage;
 pub mod credentials;
+pub mod declared;
 pub mod iam;
 pub mod imports;
 pub mod lineage;

@@ -15,6 +15,7 @@
 pub mod activity;
 pub mod aws;
 pub mod cloudtrail;
+pub mod declared;
 pub mod iam;
 pub mod scanners;
 
@@ -151,10 +152,15 @@ pub async fn run(
         principals: 0,
         credentials_updated: 0,
         reach_edges: 0,
+        entities_read: 0,
+        entities_created: 0,
+        entities_updated: 0,
+        links_created: 0,
         started_at,
         finished_at: started_at,
     };
     let mut touched: HashSet<i64> = HashSet::new();
+    let mut touched_agents: HashSet<i64> = HashSet::new();
     let mut recorder = activity::Recorder::new(db.backend(), id, started_at);
     for file in files {
         let (sender, mut receiver) = tokio::sync::mpsc::channel::<Item>(1024);
@@ -188,6 +194,10 @@ pub async fn run(
                 ImportKind::AwsCredentialReport => aws::credential_report(reader, |slot| {
                     sender.blocking_send(Item::KeySlot(Box::new(slot))).is_ok()
                 }),
+                ImportKind::Inventory => declared::read(reader).map(|file| {
+                    let _ = sender.blocking_send(Item::Declared(Box::new(file)));
+                    1
+                }),
             }
             .map_err(ReadError::Parse)
         });
@@ -202,6 +212,20 @@ pub async fn run(
                         iam::record_principal(&mut tx, keys, &principal, id, &mut summary, started_at)
                             .await?,
                     );
+                    continue;
+                }
+                Item::Declared(declared) => {
+                    let done = declared::record(&mut tx, keys, &declared, &mut summary, started_at)
+                        .await
+                        .map_err(|error| match error {
+                            declared::RecordError::Invalid(message) => ImportError::Invalid {
+                                file: file.name.clone(),
+                                message,
+                            },
+                            declared::RecordError::Db(error) => error.into(),
+                        })?;
+                    touched.extend(done.credentials);
+                    touched_agents.extend(done.agents);
                     continue;
                 }
                 Item::KeySlot(slot) => {
@@ -268,10 +292,14 @@ pub async fn run(
     summary.finished_at = Utc::now();
     imports::finish_run(&mut tx, &summary).await?;
     let touched: Vec<i64> = touched.into_iter().collect();
-    let refresh_here = touched.len() <= REFRESH_LIMIT;
+    let touched_agents: Vec<i64> = touched_agents.into_iter().collect();
+    let refresh_here = touched.len() + touched_agents.len() <= REFRESH_LIMIT;
     if refresh_here {
         for chunk in touched.chunks(1000) {
             risk::refresh(&mut tx, chunk, &[], summary.finished_at).await?;
+        }
+        for chunk in touched_agents.chunks(1000) {
+            risk::refresh(&mut tx, &[], chunk, summary.finished_at).await?;
         }
     }
     let entry = Entry::new(request.actor.clone(), "import.run")
@@ -296,6 +324,8 @@ enum Item {
     Principal(Box<aws::Principal>),
     /// An access key of the credential report.
     KeySlot(Box<aws::KeySlot>),
+    /// An inventory file, read whole.
+    Declared(Box<declared::InventoryFile>),
 }
 
 /// Opens a report, unpacking it on the fly if it is gzip (as CloudTrail

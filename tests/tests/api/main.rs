@@ -7,6 +7,7 @@ mod agent_tokens;
 mod approval;
 mod audit;
 mod coverage;
+mod declared;
 mod errors;
 mod headers;
 mod health;

@@ -50,6 +50,10 @@ fn help(kind: ImportKind) -> &'static str {
             "aws iam get-account-authorization-details > iam.json: roles become credentials; users' and roles' \
              policies become their scopes (wildcards flagged) and what they reach."
         }
+        ImportKind::Inventory => {
+            "Muster's inventory file (YAML or JSON, see docs/imports.md): the agents, tools, owners and \
+             credentials a team declares for what no scanner sees. It adds and updates; it never deletes."
+        }
         ImportKind::AwsCredentialReport => {
             "aws iam get-credential-report (its Content, base64-decoded, as CSV): each user's access keys, with when \
              they were rotated and last used, and whether the user can also sign in with a password."
@@ -167,7 +171,7 @@ fn UploadForm(progress: RwSignal<Progress>) -> impl IntoView {
             </Show>
             <label class="field">
                 <span class="field-label">"File (plain or gzip)"</span>
-                <input type="file" name="file" node_ref=file accept=".json,.jsonl,.gz,application/json" />
+                <input type="file" name="file" node_ref=file accept=".json,.jsonl,.gz,.csv,.yaml,.yml,application/json" />
             </label>
             <div class="form-actions">
                 <button type="submit" class="primary" disabled=busy>"Import"</button>
@@ -251,6 +255,13 @@ fn Summary(summary: json::ImportSummary) -> impl IntoView {
                 "behaviour findings raised",
                 Some(format!("{}#behaviour", Screen::Overview.path())),
             ),
+        ],
+        ImportKind::Inventory => vec![
+            (summary.entities_read.to_string(), "entities declared", None),
+            (summary.entities_created.to_string(), "new", None),
+            (summary.entities_updated.to_string(), "changed", None),
+            (summary.links_created.to_string(), "links added", None),
+            (summary.reach_edges.to_string(), "reach edges", None),
         ],
         ImportKind::Gitleaks | ImportKind::Trufflehog => vec![
             (summary.findings.to_string(), "findings read", None),
@@ -336,6 +347,13 @@ fn History(list: Vec<json::ImportSummary>) -> impl IntoView {
                     format!(
                         "{} new credentials, {} changed, {} reach edges",
                         s.credentials_created, s.credentials_updated, s.reach_edges
+                    ),
+                ),
+                ImportKind::Inventory => (
+                    format!("{} entities", s.entities_read),
+                    format!(
+                        "{} new, {} changed, {} links added",
+                        s.entities_created, s.entities_updated, s.links_created
                     ),
                 ),
                 ImportKind::Gitleaks | ImportKind::Trufflehog => (
