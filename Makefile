@@ -18,12 +18,13 @@ BIND ?= 127.0.0.1:8080
 RUN_ARGS ?= --demo
 APP_SOURCES := $(shell find app model style public -type f) Trunk.toml Cargo.toml Cargo.lock .cargo/config.toml
 
-.PHONY: help run test bench tools browser-tools lint dist build clean
+.PHONY: help run test bench bench-import tools browser-tools lint dist build clean
 
 help:
 	@echo "make run    build everything and start Muster at http://$(BIND)/"
 	@echo "make test   run every check: format, lints, unit, API and browser tests"
 	@echo "make bench  generate the large demo organisation (once) and time the inventory API on it"
+	@echo "make bench-import  import 1,000,000 trufflehog findings and CloudTrail events against a raw bulk insert"
 
 ## The dashboard, built in release mode.
 run: tools dist build
@@ -44,6 +45,11 @@ bench: tools browser-tools dist
 	./target/release/bench-inventory $(BENCH_DB)
 	./target/release/bench-risk $(BENCH_DB)
 	./target/release/bench-overview $(BENCH_DB)
+
+## Imports at scale against a raw bulk insert of the same rows (docs/benchmarks.md).
+bench-import:
+	cargo build --release -p muster-tests --bin bench-import
+	./target/release/bench-import
 
 build:
 	cargo build --release -p muster-server

@@ -135,6 +135,7 @@ pub async fn generate(
         fingerprinter,
     };
     let mut tx = db.begin().await?;
+    bulk::bulk_cache(&mut tx, db.backend(), true).await?;
     if db.backend() == Backend::Sqlite {
         // Foreign keys are checked row by row otherwise; the generator's ids
         // are consistent by construction (and the consistency test checks).
@@ -177,9 +178,7 @@ pub async fn generate(
         ],
     )
     .await?;
-    if db.backend() == Backend::Sqlite {
-        sqlx::query("PRAGMA cache_size = -2000").execute(&mut *tx).await?;
-    }
+    bulk::bulk_cache(&mut tx, db.backend(), false).await?;
     tx.commit().await?;
     // Fresh statistics, so the query planner knows the new tables' shapes.
     sqlx::query("ANALYZE").execute(db.pool()).await?;

@@ -6,7 +6,9 @@
 -- is kept rolled up (one row a credential × dimension × value, one a
 -- credential × action × hour), so raw events can be pruned without losing
 -- the baseline. Behaviour findings are raised once per credential, kind and
--- value (the new network, the new resource, the hour of a spike).
+-- value (the new network, the new resource, the hour of a spike). The two
+-- roll-ups are stored in their key's order (SQLite's WITHOUT ROWID, one
+-- B-tree instead of a table and its key's index); PostgreSQL's are heaps.
 ALTER TABLE activity_event ADD COLUMN event_id TEXT;
 CREATE UNIQUE INDEX activity_event_event_id ON activity_event (event_id);
 
@@ -18,7 +20,7 @@ CREATE TABLE behaviour_baseline (
     last_seen     TEXT NOT NULL,
     events        BIGINT NOT NULL,
     PRIMARY KEY (credential_id, dimension, value)
-);
+) WITHOUT ROWID;
 
 CREATE TABLE activity_hourly (
     credential_id BIGINT NOT NULL REFERENCES credential (id),
@@ -27,7 +29,7 @@ CREATE TABLE activity_hourly (
     events        BIGINT NOT NULL,
     failures      BIGINT NOT NULL,
     PRIMARY KEY (credential_id, action, hour)
-);
+) WITHOUT ROWID;
 
 CREATE TABLE behaviour_finding (
     id            INTEGER PRIMARY KEY,

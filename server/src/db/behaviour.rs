@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use model::api::{self as json, BehaviourFindingKind, Environment};
 use sqlx::{AnyConnection, Row};
 
-use super::sql::{Value, get_enum, get_required_ref, get_time, timestamp};
+use super::sql::{Params, Scope, Value, get_enum, get_required_ref, get_time, timestamp};
 use super::{Backend, Db, bulk};
 
 /// The AWS credential whose provider id (an access key id or a role ARN) is `external_id`.
@@ -66,46 +66,80 @@ pub const EVENT_COLUMNS: &[&str] = &[
     "event_id",
 ];
 
-/// Inserts events (rows of [`EVENT_COLUMNS`]) not recorded before, and
-/// answers the provider ids of those it inserted.
+/// Which of these provider ids of events are recorded already.
+pub async fn recorded_events(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    event_ids: &[&str],
+) -> Result<Vec<String>, sqlx::Error> {
+    let mut recorded = Vec::new();
+    for chunk in event_ids.chunks(2000) {
+        let mut params = Params::in_order(backend);
+        let list: Vec<String> = chunk.iter().map(|id| params.bind(*id)).collect();
+        recorded.extend(
+            sqlx::query_scalar_with::<_, String, _>(
+                &format!(
+                    "SELECT event_id FROM activity_event WHERE event_id IN ({})",
+                    list.join(", ")
+                ),
+                params.args(),
+            )
+            .fetch_all(&mut *conn)
+            .await?,
+        );
+    }
+    Ok(recorded)
+}
+
+/// Inserts events (rows of [`EVENT_COLUMNS`]) found not recorded by
+/// [`recorded_events`]; one a concurrent import recorded meanwhile (on
+/// PostgreSQL) is left as it is.
 pub async fn insert_events(
     conn: &mut AnyConnection,
     backend: Backend,
     rows: &[Value],
-) -> Result<Vec<String>, sqlx::Error> {
+) -> Result<(), sqlx::Error> {
     bulk::insert_returning(
         conn,
         backend,
         "activity_event",
         EVENT_COLUMNS,
         rows,
-        "ON CONFLICT (event_id) DO NOTHING RETURNING event_id",
+        "ON CONFLICT (event_id) DO NOTHING",
     )
-    .await?
-    .iter()
-    .map(|row| row.try_get("event_id"))
-    .collect()
+    .await?;
+    Ok(())
 }
 
-/// What a credential's baseline holds: the values it used, by dimension,
-/// and when it was first seen at all.
-pub async fn baseline(
+/// What these credentials' baselines hold: (credential, dimension, value,
+/// first seen) of each value they used.
+pub async fn baselines(
     conn: &mut AnyConnection,
-    credential: i64,
-) -> Result<Vec<(String, String, DateTime<Utc>)>, sqlx::Error> {
-    sqlx::query("SELECT dimension, value, first_seen FROM behaviour_baseline WHERE credential_id = $1")
-        .bind(credential)
-        .fetch_all(conn)
-        .await?
-        .iter()
-        .map(|row| {
-            Ok((
+    backend: Backend,
+    credentials: &[i64],
+) -> Result<Vec<(i64, String, String, DateTime<Utc>)>, sqlx::Error> {
+    let mut found = Vec::new();
+    for chunk in credentials.chunks(500) {
+        let mut params = Params::in_order(backend);
+        let filter = Scope::Ids(chunk).condition("credential_id", &mut params);
+        let rows = sqlx::query_with(
+            &format!(
+                "SELECT credential_id, dimension, value, first_seen FROM behaviour_baseline WHERE {filter}"
+            ),
+            params.args(),
+        )
+        .fetch_all(&mut *conn)
+        .await?;
+        for row in &rows {
+            found.push((
+                row.try_get("credential_id")?,
                 row.try_get("dimension")?,
                 row.try_get("value")?,
                 get_time(row, "first_seen")?,
-            ))
-        })
-        .collect()
+            ));
+        }
+    }
+    Ok(found)
 }
 
 /// One value a credential used, rolled up over an import.
@@ -191,17 +225,67 @@ pub async fn add_to_hourly(
     Ok(())
 }
 
-/// A credential's events per active hour (`hour` as stored → events).
-pub async fn hours(conn: &mut AnyConnection, credential: i64) -> Result<HashMap<String, i64>, sqlx::Error> {
-    sqlx::query(
-        "SELECT hour, CAST(SUM(events) AS BIGINT) AS events FROM activity_hourly WHERE credential_id = $1 GROUP BY hour",
-    )
-    .bind(credential)
-    .fetch_all(conn)
-    .await?
-    .iter()
-    .map(|row| Ok((row.try_get("hour")?, row.try_get("events")?)))
-    .collect()
+/// A credential's activity per hour, as spikes are judged against it.
+#[derive(Debug, Clone, Default)]
+pub struct Rate {
+    /// Hours in which it was active.
+    pub active_hours: i64,
+    /// Its events in all.
+    pub events: i64,
+    /// Its busy hours (`hour` as stored → events): those with at least the
+    /// minimum asked for, the only ones that can be spikes.
+    pub busy: HashMap<String, i64>,
+}
+
+/// These credentials' rates, with their hours of at least `busy` events,
+/// summed up inside the database (only a row a credential and a row a busy
+/// hour come out).
+pub async fn rates(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    credentials: &[i64],
+    busy: i64,
+) -> Result<HashMap<i64, Rate>, sqlx::Error> {
+    let mut rates: HashMap<i64, Rate> = HashMap::new();
+    for chunk in credentials.chunks(500) {
+        let mut params = Params::in_order(backend);
+        let filter = Scope::Ids(chunk).condition("credential_id", &mut params);
+        let totals = sqlx::query_with(
+            &format!(
+                "SELECT credential_id, COUNT(*) AS hours, CAST(SUM(events) AS BIGINT) AS events FROM \
+                 (SELECT credential_id, hour, SUM(events) AS events FROM activity_hourly \
+                  WHERE {filter} GROUP BY credential_id, hour) h GROUP BY credential_id"
+            ),
+            params.args(),
+        )
+        .fetch_all(&mut *conn)
+        .await?;
+        for row in &totals {
+            let rate = rates.entry(row.try_get("credential_id")?).or_default();
+            rate.active_hours = row.try_get("hours")?;
+            rate.events = row.try_get("events")?;
+        }
+        let mut params = Params::in_order(backend);
+        let filter = Scope::Ids(chunk).condition("credential_id", &mut params);
+        let minimum = params.bind(busy);
+        let hours = sqlx::query_with(
+            &format!(
+                "SELECT credential_id, hour, CAST(SUM(events) AS BIGINT) AS events FROM activity_hourly \
+                 WHERE {filter} GROUP BY credential_id, hour HAVING SUM(events) >= {minimum}"
+            ),
+            params.args(),
+        )
+        .fetch_all(&mut *conn)
+        .await?;
+        for row in &hours {
+            rates
+                .entry(row.try_get("credential_id")?)
+                .or_default()
+                .busy
+                .insert(row.try_get("hour")?, row.try_get("events")?);
+        }
+    }
+    Ok(rates)
 }
 
 /// A behaviour finding to record.
@@ -259,19 +343,30 @@ pub async fn insert_findings(
     .len() as i64)
 }
 
-/// Moves a credential's last use forward to `used` (never back).
+/// Moves credentials' last use forward (never back): (credential, used).
 pub async fn mark_used(
     conn: &mut AnyConnection,
-    credential: i64,
-    used: DateTime<Utc>,
+    backend: Backend,
+    used: &[(i64, DateTime<Utc>)],
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE credential SET last_used_at = $1 WHERE id = $2 AND (last_used_at IS NULL OR last_used_at < $1)",
-    )
-    .bind(timestamp(used))
-    .bind(credential)
-    .execute(conn)
-    .await?;
+    for chunk in used.chunks(2000) {
+        let mut params = Params::in_order(backend);
+        let values: Vec<String> = chunk
+            .iter()
+            .map(|(id, at)| format!("({}, {})", params.bind(*id), params.bind(timestamp(*at))))
+            .collect();
+        sqlx::query_with(
+            &format!(
+                "UPDATE credential SET last_used_at = v.column2 FROM (VALUES {}) AS v \
+                 WHERE credential.id = v.column1 \
+                 AND (credential.last_used_at IS NULL OR credential.last_used_at < v.column2)",
+                values.join(", ")
+            ),
+            params.args(),
+        )
+        .execute(&mut *conn)
+        .await?;
+    }
     Ok(())
 }
 

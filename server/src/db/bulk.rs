@@ -10,6 +10,19 @@ use super::{Backend, Db};
 /// Bind parameters per statement: under SQLite's limit (32,766) and PostgreSQL's (65,535).
 const PARAMS_PER_STATEMENT: usize = 30_000;
 
+/// SQLite's page cache of a connection while it writes in bulk (`true`:
+/// 128 MiB, so that the indexes of large tables stay in memory) or
+/// otherwise (`false`: SQLite's default, 2 MB). PostgreSQL sizes its own.
+pub async fn bulk_cache(conn: &mut AnyConnection, backend: Backend, bulk: bool) -> Result<(), sqlx::Error> {
+    if backend == Backend::Sqlite {
+        let size = if bulk { -131_072 } else { -2_000 };
+        sqlx::query(&format!("PRAGMA cache_size = {size}"))
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
+}
+
 /// Inserts `rows` (a flat list, `columns.len()` values per row) into `table`.
 pub async fn insert(
     conn: &mut AnyConnection,

@@ -1,14 +1,15 @@
-//! Queries of imports: the run's row, finding or creating the credential a
-//! found secret belongs to, and removing the copies a full import no longer
-//! finds.
+//! Queries of imports: the run's row, finding or creating (in batches) the
+//! credentials found secrets belong to and their copies, and removing the
+//! copies a full import no longer finds.
 
 use chrono::{DateTime, Utc};
 use model::api as json;
 use sqlx::AnyConnection;
 
-use super::Db;
-use super::sql::timestamp;
+use super::sql::{Params, Value, timestamp};
+use super::{Backend, Db, bulk};
 use crate::import::scanners::Finding;
+use sqlx::Row;
 
 /// Starts an import's row; its counts are written by [`finish_run`].
 pub async fn start_run(
@@ -52,65 +53,6 @@ pub async fn finish_run(conn: &mut AnyConnection, summary: &json::ImportSummary)
     Ok(())
 }
 
-/// The credential a found secret belongs to: by its provider's identifier
-/// when the finding has one (an AWS key id), else by the secret's keyed
-/// fingerprint. `None` when it is not in the inventory yet.
-pub async fn find_credential(
-    conn: &mut AnyConnection,
-    finding: &Finding,
-) -> Result<Option<i64>, sqlx::Error> {
-    if let Some(external_id) = &finding.external_id {
-        let known: Option<i64> = sqlx::query_scalar(
-            "SELECT id FROM credential WHERE provider = $1 AND external_id = $2 ORDER BY id LIMIT 1",
-        )
-        .bind(&finding.provider)
-        .bind(external_id)
-        .fetch_optional(&mut *conn)
-        .await?;
-        if known.is_some() {
-            return Ok(known);
-        }
-    }
-    sqlx::query_scalar("SELECT id FROM credential WHERE fingerprint = $1 ORDER BY id LIMIT 1")
-        .bind(&finding.fingerprint)
-        .fetch_optional(conn)
-        .await
-}
-
-/// Adds the credential of a secret found for the first time: active, with
-/// no owner yet (it shows among the ownership gaps).
-pub async fn create_credential(
-    conn: &mut AnyConnection,
-    finding: &Finding,
-    first_seen: DateTime<Utc>,
-) -> Result<i64, sqlx::Error> {
-    let short = finding.fingerprint.get(..12).unwrap_or(&finding.fingerprint);
-    let external_id = finding
-        .external_id
-        .clone()
-        .unwrap_or_else(|| format!("fp:{short}"));
-    let mut name = format!(
-        "{} {}",
-        finding.rule,
-        finding.external_id.as_deref().unwrap_or(short)
-    );
-    if let Some(principal) = &finding.principal {
-        name.push_str(&format!(" ({principal})"));
-    }
-    sqlx::query_scalar(
-        "INSERT INTO credential (name, kind, provider, external_id, created_at, status, fingerprint) \
-         VALUES ($1, $2, $3, $4, $5, 'active', $6) RETURNING id",
-    )
-    .bind(name)
-    .bind(finding.kind.as_str())
-    .bind(&finding.provider)
-    .bind(external_id)
-    .bind(timestamp(first_seen))
-    .bind(&finding.fingerprint)
-    .fetch_one(conn)
-    .await
-}
-
 /// Marks removed the present copies attributed to `found_by` that the
 /// import `import` did not see; returns the credentials they belonged to.
 pub async fn remove_unseen(
@@ -138,4 +80,238 @@ pub async fn recent(db: &Db, limit: i64) -> Result<Vec<json::ImportSummary>, sql
     rows.iter()
         .map(|text| serde_json::from_str(text).map_err(|e| sqlx::Error::Decode(e.into())))
         .collect()
+}
+
+/// `column IN ($1, …)` over `values`, with its parameters.
+fn in_list<T: Clone + Into<Value>>(column: &str, values: &[T], params: &mut Params) -> String {
+    let list: Vec<String> = values.iter().map(|v| params.bind(v.clone())).collect();
+    format!("{column} IN ({})", list.join(", "))
+}
+
+/// Credentials by their provider id (an AWS key id): (id, provider, external id), oldest first.
+pub async fn credentials_by_external_id(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    external_ids: &[String],
+) -> Result<Vec<(i64, String, String)>, sqlx::Error> {
+    if external_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut params = Params::in_order(backend);
+    let filter = in_list("external_id", external_ids, &mut params);
+    sqlx::query_as_with(
+        &format!("SELECT id, provider, external_id FROM credential WHERE {filter} ORDER BY id"),
+        params.args(),
+    )
+    .fetch_all(conn)
+    .await
+}
+
+/// Credentials by the keyed fingerprint of their secret: (id, fingerprint), oldest first.
+pub async fn credentials_by_fingerprint(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    fingerprints: &[String],
+) -> Result<Vec<(i64, String)>, sqlx::Error> {
+    if fingerprints.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut params = Params::in_order(backend);
+    let filter = in_list("fingerprint", fingerprints, &mut params);
+    sqlx::query_as_with(
+        &format!("SELECT id, fingerprint FROM credential WHERE {filter} ORDER BY id"),
+        params.args(),
+    )
+    .fetch_all(conn)
+    .await
+}
+
+/// Adds the credentials of secrets found for the first time (active, with
+/// no owner yet: they show among the ownership gaps), each with when it was
+/// first seen; answers (id, fingerprint) of each.
+pub async fn create_credentials(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    found: &[(&Finding, DateTime<Utc>)],
+) -> Result<Vec<(i64, String)>, sqlx::Error> {
+    let mut rows = Vec::with_capacity(found.len() * 7);
+    for (finding, first_seen) in found {
+        let short = finding.fingerprint.get(..12).unwrap_or(&finding.fingerprint);
+        let external_id = finding
+            .external_id
+            .clone()
+            .unwrap_or_else(|| format!("fp:{short}"));
+        let mut name = format!(
+            "{} {}",
+            finding.rule,
+            finding.external_id.as_deref().unwrap_or(short)
+        );
+        if let Some(principal) = &finding.principal {
+            name.push_str(&format!(" ({principal})"));
+        }
+        rows.extend([
+            name.into(),
+            finding.kind.as_str().into(),
+            finding.provider.clone().into(),
+            external_id.into(),
+            timestamp(*first_seen).into(),
+            "active".into(),
+            finding.fingerprint.clone().into(),
+        ]);
+    }
+    bulk::insert_returning(
+        conn,
+        backend,
+        "credential",
+        &[
+            "name",
+            "kind",
+            "provider",
+            "external_id",
+            "created_at",
+            "status",
+            "fingerprint",
+        ],
+        &rows,
+        "RETURNING id, fingerprint",
+    )
+    .await?
+    .iter()
+    .map(|row| Ok((row.try_get("id")?, row.try_get("fingerprint")?)))
+    .collect()
+}
+
+/// A stored copy, as an import matches it: (id, credential, kind, locator, status).
+pub type StoredCopy = (i64, i64, String, String, String);
+
+/// The copies of these credentials at these places (and, rarely, a few
+/// more: each credential's copies at any of the places), found through the
+/// index on the credential, so that only candidates leave the database.
+pub async fn copies_at(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    credentials: &[i64],
+    locators: &[String],
+) -> Result<Vec<StoredCopy>, sqlx::Error> {
+    if credentials.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut params = Params::in_order(backend);
+    let by_credential = in_list("credential_id", credentials, &mut params);
+    let by_place = in_list("locator", locators, &mut params);
+    sqlx::query_as_with(
+        &format!(
+            "SELECT id, credential_id, kind, locator, status FROM credential_copy \
+             WHERE {by_credential} AND {by_place}"
+        ),
+        params.args(),
+    )
+    .fetch_all(conn)
+    .await
+}
+
+/// Adds copies (rows of credential, kind, locator, found by, author,
+/// seen); answers (id, credential, kind, locator) of each.
+pub async fn insert_copies(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    import: i64,
+    copies: &[json::CopySighting],
+) -> Result<Vec<(i64, i64, String, String)>, sqlx::Error> {
+    let mut rows = Vec::with_capacity(copies.len() * 9);
+    for copy in copies {
+        let seen = copy.seen_at.map(timestamp).unwrap_or_default();
+        rows.extend([
+            Value::Int(copy.credential),
+            copy.kind.as_str().into(),
+            copy.locator.clone().into(),
+            copy.found_by.clone().into(),
+            copy.author_email.clone().into(),
+            seen.clone().into(),
+            seen.into(),
+            "present".into(),
+            Value::Int(import),
+        ]);
+    }
+    bulk::insert_returning(
+        conn,
+        backend,
+        "credential_copy",
+        &[
+            "credential_id",
+            "kind",
+            "locator",
+            "found_by",
+            "author_email",
+            "first_seen",
+            "last_seen",
+            "status",
+            "import_id",
+        ],
+        &rows,
+        "RETURNING id, credential_id, kind, locator",
+    )
+    .await?
+    .iter()
+    .map(|row| {
+        Ok((
+            row.try_get("id")?,
+            row.try_get("credential_id")?,
+            row.try_get("kind")?,
+            row.try_get("locator")?,
+        ))
+    })
+    .collect()
+}
+
+/// Marks known copies found again by import `import`: present, and seen
+/// at the given time if that is later than they were.
+pub async fn copies_seen_again(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    import: i64,
+    seen: &[(i64, DateTime<Utc>)],
+) -> Result<(), sqlx::Error> {
+    for chunk in seen.chunks(2000) {
+        let mut params = Params::in_order(backend);
+        let import = params.bind(import);
+        let values: Vec<String> = chunk
+            .iter()
+            .map(|(id, at)| format!("({}, {})", params.bind(*id), params.bind(timestamp(*at))))
+            .collect();
+        // `UPDATE … FROM (VALUES …)`: one statement for the whole chunk, on
+        // both engines (whose VALUES columns are named column1, column2).
+        sqlx::query_with(
+            &format!(
+                "UPDATE credential_copy SET status = 'present', import_id = {import}, \
+                 last_seen = CASE WHEN credential_copy.last_seen < v.column2 THEN v.column2 \
+                 ELSE credential_copy.last_seen END \
+                 FROM (VALUES {}) AS v WHERE credential_copy.id = v.column1",
+                values.join(", ")
+            ),
+            params.args(),
+        )
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Those of these credentials that are being (or were) revoked.
+pub async fn with_revocation(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    credentials: &[i64],
+) -> Result<Vec<i64>, sqlx::Error> {
+    if credentials.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut params = Params::in_order(backend);
+    let filter = in_list("credential_id", credentials, &mut params);
+    sqlx::query_scalar_with(
+        &format!("SELECT credential_id FROM revocation WHERE {filter}"),
+        params.args(),
+    )
+    .fetch_all(conn)
+    .await
 }

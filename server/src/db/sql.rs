@@ -79,13 +79,29 @@ impl From<&str> for Value {
 #[derive(Debug, Clone, Default)]
 pub struct Params {
     values: Vec<Value>,
+    anonymous: bool,
 }
 
 impl Params {
-    /// Adds a value and returns its placeholder (`$n`).
+    /// Arguments whose placeholders are anonymous (`?`) on SQLite, for long
+    /// value lists whose placeholders appear in the statement in the order
+    /// they are bound: SQLite looks a numbered placeholder up by name,
+    /// walking every name, which makes binding thousands of them quadratic.
+    pub fn in_order(backend: super::Backend) -> Self {
+        Self {
+            values: Vec::new(),
+            anonymous: backend == super::Backend::Sqlite,
+        }
+    }
+
+    /// Adds a value and returns its placeholder (`$n`, or `?`).
     pub fn bind(&mut self, value: impl Into<Value>) -> String {
         self.values.push(value.into());
-        format!("${}", self.values.len())
+        if self.anonymous {
+            "?".to_owned()
+        } else {
+            format!("${}", self.values.len())
+        }
     }
 
     /// The arguments, for `sqlx::query_with`.

@@ -12,7 +12,6 @@
 //! from the first event. Each finding is raised once per credential, kind
 //! and value (the network, the resource, the hour).
 
-use std::collections::hash_map::Entry;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::net::IpAddr;
 
@@ -34,8 +33,8 @@ pub const SPIKE_HISTORY_HOURS: usize = 24;
 pub const SPIKE_FACTOR: i64 = 5;
 /// ...and at least this many events.
 pub const SPIKE_MIN_EVENTS: i64 = 20;
-/// Events written per statement.
-const BATCH: usize = 500;
+/// Events written per batch (a few statements).
+const BATCH: usize = 2000;
 /// Distinct unknown keys and roles named in an import's summary.
 const UNMATCHED_SHOWN: usize = 10;
 
@@ -249,16 +248,20 @@ impl Recorder {
         Ok(None)
     }
 
+    /// The inventory's resource an ARN names, looked up once per resource:
+    /// by its [`resource_key`] (an S3 object's bucket), so that a million
+    /// objects of one bucket cost one query, not a million.
     async fn resource(
         &mut self,
         conn: &mut AnyConnection,
         arn: &str,
     ) -> Result<Option<NamedResource>, sqlx::Error> {
-        if let Some(found) = self.resources.get(arn) {
+        let key = resource_key(arn);
+        if let Some(found) = self.resources.get(&key) {
             return Ok(found.clone());
         }
-        let found = behaviour::resource_named(conn, &resource_names(arn)).await?;
-        self.resources.insert(arn.to_owned(), found.clone());
+        let found = behaviour::resource_named(conn, &resource_names(&key)).await?;
+        self.resources.insert(key, found.clone());
         Ok(found)
     }
 
@@ -297,6 +300,16 @@ impl Recorder {
             return Ok(());
         }
         pending.sort_by_key(|p| p.event.occurred_at);
+        // Only events not recorded before (by an earlier import, or earlier
+        // in this batch: CloudTrail may deliver an event twice) are new. Asking
+        // first keeps the insert a plain bulk insert in the usual case, where
+        // every event is new.
+        let ids: Vec<&str> = pending.iter().map(|p| p.event.event_id.as_str()).collect();
+        let mut seen: HashSet<String> = behaviour::recorded_events(conn, self.backend, &ids)
+            .await?
+            .into_iter()
+            .collect();
+        pending.retain(|p| seen.insert(p.event.event_id.clone()));
         let mut rows = Vec::with_capacity(pending.len() * behaviour::EVENT_COLUMNS.len());
         for p in &pending {
             let e = &p.event;
@@ -311,41 +324,49 @@ impl Recorder {
                 e.event_id.clone().into(),
             ]);
         }
-        let mut inserted: HashSet<String> = behaviour::insert_events(conn, self.backend, &rows)
-            .await?
-            .into_iter()
+        behaviour::insert_events(conn, self.backend, &rows).await?;
+        // The baselines of credentials not seen yet in this import, in one read.
+        let mut unseen: Vec<i64> = pending
+            .iter()
+            .map(|p| p.credential)
+            .filter(|c| !self.baselines.contains_key(c))
             .collect();
-        for p in pending {
-            // Taken out once: an event delivered twice in one batch is one row.
-            if inserted.remove(&p.event.event_id) {
-                self.counts.recorded += 1;
-                self.observe(conn, p).await?;
+        unseen.sort_unstable();
+        unseen.dedup();
+        for credential in &unseen {
+            self.baselines.insert(
+                *credential,
+                Baseline {
+                    since: None,
+                    known: HashSet::new(),
+                },
+            );
+        }
+        for (credential, dimension, value, first_seen) in
+            behaviour::baselines(conn, self.backend, &unseen).await?
+        {
+            let baseline = self.baselines.get_mut(&credential).expect("added above");
+            if let Ok(dimension) = dimension.parse() {
+                baseline.known.insert((dimension, value));
             }
+            baseline.since = Some(baseline.since.map_or(first_seen, |s| s.min(first_seen)));
+        }
+        self.counts.recorded += pending.len() as i64;
+        for p in pending {
+            self.observe(p);
         }
         Ok(())
     }
 
-    /// Learns from one new event, raising what falls outside the baseline.
-    async fn observe(&mut self, conn: &mut AnyConnection, p: Pending) -> Result<(), sqlx::Error> {
+    /// Learns from one new event (its credential's baseline loaded),
+    /// raising what falls outside the baseline.
+    fn observe(&mut self, p: Pending) {
         let Pending {
             credential,
             resource,
             event,
         } = p;
         let at = event.occurred_at;
-        if let Entry::Vacant(slot) = self.baselines.entry(credential) {
-            let mut baseline = Baseline {
-                since: None,
-                known: HashSet::new(),
-            };
-            for (dimension, value, first_seen) in behaviour::baseline(conn, credential).await? {
-                if let Ok(dimension) = dimension.parse() {
-                    baseline.known.insert((dimension, value));
-                }
-                baseline.since = Some(baseline.since.map_or(first_seen, |s| s.min(first_seen)));
-            }
-            slot.insert(baseline);
-        }
         let resource_name = resource
             .as_ref()
             .map(|r| r.name.clone())
@@ -463,7 +484,6 @@ impl Recorder {
             let used = self.last_used.entry(credential).or_insert(at);
             *used = (*used).max(at);
         }
-        Ok(())
     }
 
     fn raise(
@@ -493,17 +513,30 @@ impl Recorder {
         behaviour::add_to_baselines(conn, self.backend, &self.seen).await?;
         behaviour::add_to_hourly(conn, self.backend, &self.hourly).await?;
         let touched_hours = std::mem::take(&mut self.touched_hours);
-        for (credential, touched) in &touched_hours {
+        // Only a credential whose baseline is established by its latest hour can spike.
+        let judged: Vec<i64> = touched_hours
+            .iter()
+            .filter(|(credential, touched)| {
+                let since = self.baselines.get(*credential).and_then(|b| b.since);
+                let last = touched.iter().next_back().and_then(|h| DateTime::parse_from_rfc3339(h).ok());
+                matches!((since, last), (Some(since), Some(last)) if last.with_timezone(&Utc) - since >= Duration::days(LEARNING_DAYS))
+            })
+            .map(|(credential, _)| *credential)
+            .collect();
+        let mut rates = behaviour::rates(conn, self.backend, &judged, SPIKE_MIN_EVENTS).await?;
+        for credential in &judged {
+            let touched = &touched_hours[credential];
             let Some(since) = self.baselines.get(credential).and_then(|b| b.since) else {
                 continue;
             };
-            let hours = behaviour::hours(conn, *credential).await?;
-            if hours.len() <= SPIKE_HISTORY_HOURS {
+            let rate = rates.remove(credential).unwrap_or_default();
+            if rate.active_hours <= SPIKE_HISTORY_HOURS as i64 {
                 continue;
             }
-            let total: i64 = hours.values().sum();
-            for hour in touched {
-                let Some(&events) = hours.get(hour) else { continue };
+            for (hour, &events) in &rate.busy {
+                if !touched.contains(hour) {
+                    continue;
+                }
                 let Ok(start) = DateTime::parse_from_rfc3339(hour) else {
                     continue;
                 };
@@ -511,9 +544,9 @@ impl Recorder {
                 if start - since < Duration::days(LEARNING_DAYS) {
                     continue;
                 }
-                let others = (hours.len() - 1) as i64;
-                let usual = (total - events) as f64 / others as f64;
-                if events >= SPIKE_MIN_EVENTS && events as f64 >= SPIKE_FACTOR as f64 * usual {
+                let others = rate.active_hours - 1;
+                let usual = (rate.events - events) as f64 / others as f64;
+                if events as f64 >= SPIKE_FACTOR as f64 * usual {
                     self.raise(
                         *credential,
                         BehaviourFindingKind::RateSpike,
@@ -531,9 +564,8 @@ impl Recorder {
         }
         self.counts.findings =
             behaviour::insert_findings(conn, self.backend, &self.findings, self.import, self.now).await?;
-        for (credential, used) in &self.last_used {
-            behaviour::mark_used(conn, *credential, *used).await?;
-        }
+        let used: Vec<(i64, DateTime<Utc>)> = self.last_used.iter().map(|(c, t)| (*c, *t)).collect();
+        behaviour::mark_used(conn, self.backend, &used).await?;
         self.counts.unmatched_principals = self.unmatched.into_iter().collect();
         Ok((self.counts, touched_hours.into_keys().collect()))
     }

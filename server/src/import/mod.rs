@@ -18,20 +18,20 @@ pub mod cloudtrail;
 pub mod declared;
 pub mod iam;
 pub mod scanners;
+pub mod sightings;
 
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, Utc};
-use model::api::{self as json, CopyStatus, ImportKind};
-use sqlx::AnyConnection;
+use chrono::Utc;
+use model::api::{self as json, ImportKind};
 
+use crate::ApiError;
 use crate::audit::{self, Actor, Entry, Source};
-use crate::db::{Db, imports, revocations, risk};
+use crate::db::{Db, bulk, imports, risk};
 use crate::fingerprint::Fingerprinter;
-use crate::{ApiError, revocation};
-use scanners::{Finding, ParseError, Record};
+use scanners::{ParseError, Record};
 
 /// Above this many touched credentials, risk is recomputed in full after the
 /// import rather than credential by credential inside it.
@@ -119,10 +119,12 @@ pub async fn run(
     files: &[ReportFile],
 ) -> Result<json::ImportSummary, ImportError> {
     let started_at = Utc::now();
+    let clock = std::time::Instant::now();
     let found_by = request.found_by();
     // Places are named under the source when one is named.
     let source_label = request.source.clone().unwrap_or_default();
     let mut tx = db.begin().await?;
+    bulk::bulk_cache(&mut tx, db.backend(), true).await?;
     let id = imports::start_run(
         &mut tx,
         request.kind,
@@ -162,8 +164,11 @@ pub async fn run(
     let mut touched: HashSet<i64> = HashSet::new();
     let mut touched_agents: HashSet<i64> = HashSet::new();
     let mut recorder = activity::Recorder::new(db.backend(), id, started_at);
+    let mut sightings = sightings::Sightings::new(db.backend(), id, found_by.clone());
     for file in files {
-        let (sender, mut receiver) = tokio::sync::mpsc::channel::<Item>(1024);
+        // Records cross in batches: one hand-over (and wake-up) per batch, not per record.
+        let mut received = Vec::new().into_iter();
+        let (sender, mut receiver) = tokio::sync::mpsc::channel::<Vec<Item>>(16);
         let (kind, path, parser_keys, label) = (
             request.kind,
             file.path.clone(),
@@ -172,36 +177,48 @@ pub async fn run(
         );
         let parser = tokio::task::spawn_blocking(move || -> Result<u64, ReadError> {
             let reader = open(&path).map_err(ReadError::Io)?;
-            let send = |record| sender.blocking_send(Item::Scanner(record)).is_ok();
-            match kind {
-                ImportKind::Gitleaks => scanners::gitleaks(reader, &label, &parser_keys, send),
-                ImportKind::Trufflehog => scanners::trufflehog(reader, &label, &parser_keys, send),
-                ImportKind::Cloudtrail => cloudtrail::read(reader, |event| {
-                    sender.blocking_send(Item::Event(Box::new(event))).is_ok()
-                }),
+            let mut batch = Vec::with_capacity(HAND_OVER);
+            let mut push = |item: Item| -> bool {
+                batch.push(item);
+                batch.len() < HAND_OVER
+                    || sender
+                        .blocking_send(std::mem::replace(&mut batch, Vec::with_capacity(HAND_OVER)))
+                        .is_ok()
+            };
+            let read = match kind {
+                ImportKind::Gitleaks => {
+                    scanners::gitleaks(reader, &label, &parser_keys, |r| push(Item::Scanner(r)))
+                }
+                ImportKind::Trufflehog => {
+                    scanners::trufflehog(reader, &label, &parser_keys, |r| push(Item::Scanner(r)))
+                }
+                ImportKind::Cloudtrail => {
+                    cloudtrail::read(reader, |event| push(Item::Event(Box::new(event))))
+                }
                 ImportKind::AwsIam => aws::authorization_details(reader).map(|principals| {
                     let read = principals.len() as u64;
                     for principal in principals {
-                        if sender
-                            .blocking_send(Item::Principal(Box::new(principal)))
-                            .is_err()
-                        {
+                        if !push(Item::Principal(Box::new(principal))) {
                             break;
                         }
                     }
                     read
                 }),
-                ImportKind::AwsCredentialReport => aws::credential_report(reader, |slot| {
-                    sender.blocking_send(Item::KeySlot(Box::new(slot))).is_ok()
-                }),
+                ImportKind::AwsCredentialReport => {
+                    aws::credential_report(reader, |slot| push(Item::KeySlot(Box::new(slot))))
+                }
                 ImportKind::Inventory => declared::read(reader).map(|file| {
-                    let _ = sender.blocking_send(Item::Declared(Box::new(file)));
+                    push(Item::Declared(Box::new(file)));
                     1
                 }),
             }
-            .map_err(ReadError::Parse)
+            .map_err(ReadError::Parse)?;
+            if !batch.is_empty() {
+                let _ = sender.blocking_send(batch);
+            }
+            Ok(read)
         });
-        while let Some(item) = receiver.recv().await {
+        while let Some(item) = next(&mut receiver, &mut received).await {
             let record = match item {
                 Item::Event(event) => {
                     recorder.add(&mut tx, *event).await?;
@@ -239,17 +256,9 @@ pub async fn run(
             match record {
                 Record::Redacted => summary.skipped += 1,
                 Record::Finding(finding) => {
-                    let credential = record_finding(
-                        &mut tx,
-                        &finding,
-                        id,
-                        &found_by,
-                        request,
-                        &mut summary,
-                        started_at,
-                    )
-                    .await?;
-                    touched.insert(credential);
+                    sightings
+                        .add(&mut tx, finding, request, &mut summary, &mut touched, started_at)
+                        .await?;
                 }
             }
         }
@@ -274,6 +283,10 @@ pub async fn run(
             Err(join) => return Err(ImportError::Api(ApiError::Internal(join.into()))),
         }
     }
+    sightings
+        .flush(&mut tx, request, &mut summary, &mut touched, started_at)
+        .await?;
+    let reading = clock.elapsed();
     let (counts, active) = recorder.finish(&mut tx).await?;
     summary.events = counts.events;
     summary.events_recorded = counts.recorded;
@@ -291,6 +304,7 @@ pub async fn run(
     }
     summary.finished_at = Utc::now();
     imports::finish_run(&mut tx, &summary).await?;
+    let finishing = clock.elapsed() - reading;
     let touched: Vec<i64> = touched.into_iter().collect();
     let touched_agents: Vec<i64> = touched_agents.into_iter().collect();
     let refresh_here = touched.len() + touched_agents.len() <= REFRESH_LIMIT;
@@ -307,11 +321,37 @@ pub async fn run(
         .details(serde_json::to_value(&summary).unwrap_or_default())
         .from(&request.origin);
     audit::record(&mut tx, &entry, summary.finished_at).await?;
+    bulk::bulk_cache(&mut tx, db.backend(), false).await?;
     tx.commit().await?;
     if !refresh_here {
         risk::recompute(db, summary.finished_at, request.actor.name()).await?;
     }
+    tracing::info!(
+        import = id,
+        kind = request.kind.as_str(),
+        read_and_recorded_ms = reading.as_millis() as u64,
+        finished_ms = finishing.as_millis() as u64,
+        scored_ms = (clock.elapsed() - reading - finishing).as_millis() as u64,
+        "import done"
+    );
     Ok(summary)
+}
+
+/// Records handed from the parsing thread to the writer at a time.
+const HAND_OVER: usize = 256;
+
+/// The next record the parsing thread handed over, from the batch at hand
+/// or the next one; `None` once the parser is done.
+async fn next(
+    receiver: &mut tokio::sync::mpsc::Receiver<Vec<Item>>,
+    received: &mut std::vec::IntoIter<Item>,
+) -> Option<Item> {
+    loop {
+        if let Some(item) = received.next() {
+            return Some(item);
+        }
+        *received = receiver.recv().await?.into_iter();
+    }
 }
 
 /// What the parsing thread hands the writer.
@@ -372,53 +412,4 @@ pub fn files_under(path: &Path) -> std::io::Result<Vec<PathBuf>> {
 enum ReadError {
     Io(std::io::Error),
     Parse(ParseError),
-}
-
-/// Joins one finding to the inventory: its credential (found or created)
-/// and its copy (found again or new); a copy of a revoked secret found
-/// again goes back on the revocation's checklist. Returns the credential.
-async fn record_finding(
-    conn: &mut AnyConnection,
-    finding: &Finding,
-    import: i64,
-    found_by: &str,
-    request: &Request,
-    summary: &mut json::ImportSummary,
-    now: DateTime<Utc>,
-) -> Result<i64, ImportError> {
-    let seen_at = finding.seen_at.filter(|t| *t <= now).unwrap_or(now);
-    let credential = match imports::find_credential(&mut *conn, finding).await? {
-        Some(id) => id,
-        None => {
-            summary.credentials_created += 1;
-            imports::create_credential(&mut *conn, finding, seen_at).await?
-        }
-    };
-    let sighting = json::CopySighting {
-        credential,
-        kind: finding.copy_kind,
-        locator: finding.locator.chars().take(1000).collect(),
-        found_by: found_by.to_owned(),
-        author_email: finding.author_email.clone(),
-        seen_at: Some(seen_at),
-    };
-    let (copy, before) = revocations::sight_copy(&mut *conn, &sighting, seen_at, Some(import)).await?;
-    if before.is_none() {
-        summary.copies_created += 1;
-    }
-    if before != Some(CopyStatus::Present)
-        && revocation::copy_found(
-            &mut *conn,
-            credential,
-            copy,
-            &request.actor,
-            Some(&request.origin),
-            now,
-        )
-        .await?
-        .is_some()
-    {
-        summary.revocations_reopened += 1;
-    }
-    Ok(credential)
 }

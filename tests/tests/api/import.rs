@@ -341,7 +341,88 @@ async fn bad_reports_are_refused_whole_saying_where(backend: Backend) {
     assert_eq!(refused.status(), 403);
 }
 
+async fn a_revoked_secret_found_again_by_an_import_reopens_its_revocation(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.signed_in_as("admin@muster.test", &[Role::Admin]).await;
+    import(
+        &app,
+        &admin,
+        "gitleaks",
+        "?source=acme/app",
+        "gitleaks/report.json",
+    )
+    .await;
+    let github = credential_with(&app, "github").await;
+    let post = |path: String, body: Value| {
+        let admin = admin.clone();
+        async move {
+            let response = admin.post(path).json(&body).send().await.unwrap();
+            let status = response.status().as_u16();
+            (status, response.json::<Value>().await.unwrap())
+        }
+    };
+    let (status, revocation) = post(
+        app.url(&format!("/api/v1/credentials/{github}/revocation")),
+        serde_json::json!({ "reason": "leaked in five places" }),
+    )
+    .await;
+    assert_eq!(status, 201, "{revocation}");
+    let id = revocation["id"].as_i64().unwrap();
+    let (status, _) = post(
+        app.url(&format!("/api/v1/revocations/{id}/transitions")),
+        serde_json::json!({ "to": "revoked", "note": "deleted at GitHub" }),
+    )
+    .await;
+    assert_eq!(status, 200);
+    for (copy, _, _) in sqlx::query_as::<_, (i64, String, String)>(&format!(
+        "SELECT id, kind, status FROM credential_copy WHERE credential_id = {github}"
+    ))
+    .fetch_all(app.db.pool())
+    .await
+    .unwrap()
+    {
+        let (status, body) = post(
+            app.url(&format!("/api/v1/revocations/{id}/checklist")),
+            serde_json::json!({ "copy": copy, "state": "removed" }),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+    }
+    let state = |app: &TestApp| {
+        let pool = app.db.pool().clone();
+        async move {
+            sqlx::query_scalar::<_, String>(&format!("SELECT state FROM revocation WHERE id = {id}"))
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(state(&app).await, "complete");
+
+    // The same report again: the copies are still there, so the revocation is not over.
+    let (status, again) = import(
+        &app,
+        &admin,
+        "gitleaks",
+        "?source=acme/app",
+        "gitleaks/report.json",
+    )
+    .await;
+    assert_eq!(status, 200, "{again}");
+    assert_eq!(again["revocations_reopened"], 1, "{again}");
+    assert_eq!(state(&app).await, "revoked");
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM revocation_copy WHERE revocation_id = {id} AND state = 'pending'"
+        ))
+        .await,
+        5,
+        "every place is back on the checklist"
+    );
+}
+
 on_every_backend!(
+    a_revoked_secret_found_again_by_an_import_reopens_its_revocation,
     a_gitleaks_report_joins_copies_of_one_secret_and_never_keeps_it,
     the_same_report_twice_changes_nothing_the_second_time,
     a_later_full_import_marks_vanished_copies_removed_and_a_partial_one_does_not,
