@@ -6,7 +6,9 @@
 -- is kept rolled up (one row a credential × dimension × value, one a
 -- credential × action × hour), so raw events can be pruned without losing
 -- the baseline. Behaviour findings are raised once per credential, kind and
--- value (the new network, the new resource, the hour of a spike).
+-- value (the new network, the new resource, the hour of a spike). The two
+-- roll-ups are stored in their key's order (SQLite's WITHOUT ROWID, one
+-- B-tree instead of a table and its key's index); PostgreSQL's are heaps.
 ALTER TABLE activity_event ADD COLUMN event_id TEXT;
 CREATE UNIQUE INDEX activity_event_event_id ON activity_event (event_id);
 
