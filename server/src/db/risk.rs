@@ -108,34 +108,41 @@ struct Activity {
 }
 
 async fn activity(conn: &mut AnyConnection, scope: &Scope<'_>) -> Result<Activity, sqlx::Error> {
+    // Summed up inside the database: a row per (credential, resource) pair
+    // and per credential used by a person, not a row per event (the driver
+    // hands rows over one by one, and events are the largest table).
     let mut params = Params::default();
     let filter = scope.condition("credential_id", &mut params);
     let sql = format!(
-        "SELECT credential_id, resource_id, CASE WHEN outcome = 'success' THEN 1 ELSE 0 END AS succeeded, \
-         CASE WHEN action = 'signin:ConsoleLogin' THEN 2 WHEN user_agent LIKE 'Mozilla/%' THEN 1 ELSE 0 END AS human, \
-         CASE WHEN action = 'signin:ConsoleLogin' OR user_agent LIKE 'Mozilla/%' THEN occurred_at END AS human_at \
-         FROM activity_event WHERE {filter}"
+        "SELECT DISTINCT credential_id, resource_id FROM activity_event \
+         WHERE outcome = 'success' AND resource_id IS NOT NULL AND {filter}"
     );
     let mut rows = sqlx::query_with(&sql, params.args()).fetch(&mut *conn);
     let mut activity = Activity::default();
     while let Some(row) = rows.try_next().await? {
-        let credential: i64 = row.try_get("credential_id")?;
-        let resource: Option<i64> = row.try_get("resource_id")?;
-        if let (Some(resource), 1) = (resource, row.try_get::<i64, _>("succeeded")?) {
-            activity.used.insert((credential, resource));
-        }
-        let human: i64 = row.try_get("human")?;
-        if human > 0 {
-            let at = get_time(&row, "human_at")?;
-            let seen = activity.human.entry(credential).or_insert(risk::HumanUse {
-                events: 0,
-                console: false,
-                last: at,
-            });
-            seen.events += 1;
-            seen.console |= human == 2;
-            seen.last = seen.last.max(at);
-        }
+        activity
+            .used
+            .insert((row.try_get("credential_id")?, row.try_get("resource_id")?));
+    }
+    drop(rows);
+    let mut params = Params::default();
+    let filter = scope.condition("credential_id", &mut params);
+    let sql = format!(
+        "SELECT credential_id, COUNT(*) AS events, \
+         MAX(CASE WHEN action = 'signin:ConsoleLogin' THEN 1 ELSE 0 END) AS console, MAX(occurred_at) AS last \
+         FROM activity_event WHERE (action = 'signin:ConsoleLogin' OR user_agent LIKE 'Mozilla/%') AND {filter} \
+         GROUP BY credential_id"
+    );
+    let mut rows = sqlx::query_with(&sql, params.args()).fetch(&mut *conn);
+    while let Some(row) = rows.try_next().await? {
+        activity.human.insert(
+            row.try_get("credential_id")?,
+            risk::HumanUse {
+                events: row.try_get("events")?,
+                console: row.try_get::<i64, _>("console")? == 1,
+                last: get_time(&row, "last")?,
+            },
+        );
     }
     Ok(activity)
 }

@@ -323,6 +323,16 @@ async fn trufflehog(dir: &Path, keys: &Fingerprinter, n: usize) {
 async fn cloudtrail(dir: &Path, keys: &Fingerprinter, n: usize) {
     let start = Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap();
     let files = write_events(&dir.join("cloudtrail"), n, start);
+    // How long reading the files alone takes (unpacking and parsing, no database).
+    let started = Instant::now();
+    let mut parsed = 0;
+    for file in &files {
+        parsed += import::cloudtrail::read(import::open(file).unwrap(), |_| true).unwrap();
+    }
+    println!(
+        "cloudtrail reading alone: {parsed} events unpacked and parsed in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
     let rows = event_rows(n, start);
     let raw = fresh(dir, "raw-events.sqlite").await;
     add_keys(&raw, keys).await;
