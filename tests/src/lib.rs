@@ -398,7 +398,47 @@ impl TestApp {
     }
 }
 
+/// A fixture file's bytes (`tests/fixtures/<path>`): reports in the tools' own formats.
+pub fn fixture(path: &str) -> Vec<u8> {
+    std::fs::read(workspace_root().join("tests/fixtures").join(path))
+        .unwrap_or_else(|e| panic!("tests/fixtures/{path}: {e}"))
+}
+
 impl TestApp {
+    /// `POST /api/v1/imports/{kind_and_query}` with `report` as the body,
+    /// as `client`; answers the status and the JSON answer.
+    pub async fn import(
+        &self,
+        client: &reqwest::Client,
+        kind_and_query: &str,
+        report: Vec<u8>,
+    ) -> (u16, serde_json::Value) {
+        let response = client
+            .post(self.url(&format!("/api/v1/imports/{kind_and_query}")))
+            .body(report)
+            .send()
+            .await
+            .expect("the server answers");
+        (response.status().as_u16(), response.json().await.unwrap())
+    }
+
+    /// `GET path` as `client`, expecting 200 and a JSON body.
+    pub async fn get_json_as<T: serde::de::DeserializeOwned>(
+        &self,
+        client: &reqwest::Client,
+        path: &str,
+    ) -> T {
+        let response = client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("the server answers");
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        assert_eq!(status, 200, "GET {path}: {text}");
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("GET {path}: {e}: {text}"))
+    }
+
     /// `GET path`, expecting 200 and a JSON body.
     pub async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> T {
         let response = self.get(path).await;

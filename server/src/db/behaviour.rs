@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use model::api::{self as json, BehaviourFindingKind, Environment};
 use sqlx::{AnyConnection, Row};
 
-use super::sql::{Params, Scope, Value, get_enum, get_required_ref, get_time, timestamp};
+use super::sql::{Params, Scope, Value, get_enum, get_required_ref, get_time, id_time_values, timestamp};
 use super::{Backend, Db, bulk};
 
 /// The AWS credential whose provider id (an access key id or a role ARN) is `external_id`.
@@ -351,16 +351,12 @@ pub async fn mark_used(
 ) -> Result<(), sqlx::Error> {
     for chunk in used.chunks(2000) {
         let mut params = Params::in_order(backend);
-        let values: Vec<String> = chunk
-            .iter()
-            .map(|(id, at)| format!("({}, {})", params.bind(*id), params.bind(timestamp(*at))))
-            .collect();
+        let values = id_time_values(&mut params, chunk);
         sqlx::query_with(
             &format!(
-                "UPDATE credential SET last_used_at = v.column2 FROM (VALUES {}) AS v \
+                "UPDATE credential SET last_used_at = v.column2 FROM (VALUES {values}) AS v \
                  WHERE credential.id = v.column1 \
-                 AND (credential.last_used_at IS NULL OR credential.last_used_at < v.column2)",
-                values.join(", ")
+                 AND (credential.last_used_at IS NULL OR credential.last_used_at < v.column2)"
             ),
             params.args(),
         )

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use model::api as json;
 use sqlx::AnyConnection;
 
-use super::sql::{Params, Value, timestamp};
+use super::sql::{Params, Value, id_time_values, timestamp};
 use super::{Backend, Db, bulk};
 use crate::import::scanners::Finding;
 use sqlx::Row;
@@ -275,19 +275,13 @@ pub async fn copies_seen_again(
     for chunk in seen.chunks(2000) {
         let mut params = Params::in_order(backend);
         let import = params.bind(import);
-        let values: Vec<String> = chunk
-            .iter()
-            .map(|(id, at)| format!("({}, {})", params.bind(*id), params.bind(timestamp(*at))))
-            .collect();
-        // `UPDATE … FROM (VALUES …)`: one statement for the whole chunk, on
-        // both engines (whose VALUES columns are named column1, column2).
+        let values = id_time_values(&mut params, chunk);
         sqlx::query_with(
             &format!(
                 "UPDATE credential_copy SET status = 'present', import_id = {import}, \
                  last_seen = CASE WHEN credential_copy.last_seen < v.column2 THEN v.column2 \
                  ELSE credential_copy.last_seen END \
-                 FROM (VALUES {}) AS v WHERE credential_copy.id = v.column1",
-                values.join(", ")
+                 FROM (VALUES {values}) AS v WHERE credential_copy.id = v.column1"
             ),
             params.args(),
         )

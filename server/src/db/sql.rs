@@ -267,6 +267,16 @@ impl Paging {
     }
 }
 
+/// `(…, …), (…, …)`: (id, time) pairs as a `VALUES` list, for one
+/// `UPDATE … FROM (VALUES …) AS v` over many rows; both engines name its
+/// columns `column1` and `column2`.
+pub fn id_time_values(params: &mut Params, rows: &[(i64, DateTime<Utc>)]) -> String {
+    rows.iter()
+        .map(|(id, at)| format!("({}, {})", params.bind(*id), params.bind(timestamp(*at))))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// A timestamp as stored: RFC 3339, UTC, whole seconds (`2026-11-22T13:02:00Z`),
 /// which sorts chronologically as text.
 pub fn timestamp(time: DateTime<Utc>) -> String {

@@ -6,7 +6,7 @@
 
 use chrono::{Duration, Utc};
 use model::api::{self as json, BaselineDimension, BehaviourFindingKind, Role};
-use muster_tests::{Backend, TestApp, on_every_backend, spawn_app, spawn_demo_app, workspace_root};
+use muster_tests::{Backend, TestApp, fixture, on_every_backend, spawn_app, spawn_demo_app, workspace_root};
 use serde_json::{Value, json};
 
 /// The CloudTrail fixture's files, oldest first (as CloudTrail names them).
@@ -14,22 +14,14 @@ fn log_files() -> Vec<std::path::PathBuf> {
     muster_server::import::files_under(&workspace_root().join("tests/fixtures/cloudtrail/AWSLogs")).unwrap()
 }
 
-async fn post(admin: &reqwest::Client, app: &TestApp, kind: &str, body: Vec<u8>) -> (u16, Value) {
-    let response = admin
-        .post(app.url(&format!("/api/v1/imports/{kind}")))
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    (response.status().as_u16(), response.json().await.unwrap())
-}
-
 /// Imports every file of the fixture, one import each; answers the summaries summed up:
 /// (events, recorded, unmatched, findings).
 async fn import_logs(app: &TestApp, admin: &reqwest::Client) -> (i64, i64, i64, i64) {
     let mut sums = (0, 0, 0, 0);
     for file in log_files() {
-        let (status, summary) = post(admin, app, "cloudtrail", std::fs::read(&file).unwrap()).await;
+        let (status, summary) = app
+            .import(admin, "cloudtrail", std::fs::read(&file).unwrap())
+            .await;
         assert_eq!(status, 200, "{}: {summary}", file.display());
         let summary: json::ImportSummary = serde_json::from_value(summary).unwrap();
         sums.0 += summary.events;
@@ -48,8 +40,8 @@ async fn aws_key(app: &TestApp) -> i64 {
 async fn cloudtrail_logs_become_activity_with_a_baseline_and_findings_once(backend: Backend) {
     let app = spawn_app(backend).await;
     let admin = app.signed_in_as("admin@muster.test", &[Role::Admin]).await;
-    let report = std::fs::read(workspace_root().join("tests/fixtures/gitleaks/report.json")).unwrap();
-    assert_eq!(post(&admin, &app, "gitleaks", report).await.0, 200);
+    let report = fixture("gitleaks/report.json");
+    assert_eq!(app.import(&admin, "gitleaks", report).await.0, 200);
     let key = aws_key(&app).await;
 
     assert_eq!(
@@ -134,13 +126,15 @@ async fn cloudtrail_logs_become_activity_with_a_baseline_and_findings_once(backe
         ("wrong-type.json", "record 2"),
         ("truncated.json.gz", "uploaded cloudtrail report"),
     ] {
-        let (status, body) = post(&admin, &app, "cloudtrail", std::fs::read(bad.join(file)).unwrap()).await;
+        let (status, body) = app
+            .import(&admin, "cloudtrail", std::fs::read(bad.join(file)).unwrap())
+            .await;
         assert_eq!(status, 422, "{file}: {body}");
         let message = body["error"]["message"].as_str().unwrap();
         assert!(message.contains(expected), "{file}: {message}");
     }
-    let report = std::fs::read(workspace_root().join("tests/fixtures/gitleaks/report.json")).unwrap();
-    let (status, body) = post(&admin, &app, "cloudtrail", report).await;
+    let report = fixture("gitleaks/report.json");
+    let (status, body) = app.import(&admin, "cloudtrail", report).await;
     assert_eq!(status, 422);
     assert!(
         body["error"]["message"]
@@ -156,14 +150,7 @@ async fn cloudtrail_logs_become_activity_with_a_baseline_and_findings_once(backe
     );
 
     // The imports are listed, newest first, for admins only.
-    let imports: Vec<json::ImportSummary> = admin
-        .get(app.url("/api/v1/imports"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let imports: Vec<json::ImportSummary> = app.get_json_as(&admin, "/api/v1/imports").await;
     assert_eq!(imports.len(), 1 + 2 * log_files().len());
     assert_eq!(imports[0].kind, json::ImportKind::Cloudtrail);
     assert_eq!(imports.last().unwrap().kind, json::ImportKind::Gitleaks);
@@ -237,7 +224,7 @@ async fn recent_findings_weigh_in_the_score_and_roles_match_by_their_arn(backend
         Some(&format!("arn:aws:s3:::{bucket}/exports/all.csv")),
     ));
     let log = serde_json::to_vec(&json!({ "Records": records })).unwrap();
-    let (status, summary) = post(&admin, &app, "cloudtrail", log).await;
+    let (status, summary) = app.import(&admin, "cloudtrail", log).await;
     assert_eq!(status, 200, "{summary}");
     assert_eq!(
         (

@@ -4,22 +4,8 @@
 //! declared is refused whole, saying where.
 
 use model::api::{self as json, Role};
-use muster_tests::{Backend, TestApp, on_every_backend, spawn_app, workspace_root};
+use muster_tests::{Backend, fixture, on_every_backend, spawn_app};
 use serde_json::Value;
-
-async fn post(app: &TestApp, admin: &reqwest::Client, body: Vec<u8>) -> (u16, Value) {
-    let response = admin
-        .post(app.url("/api/v1/imports/inventory"))
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    (response.status().as_u16(), response.json().await.unwrap())
-}
-
-fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(workspace_root().join("tests/fixtures/inventory").join(name)).unwrap()
-}
 
 /// (read, created, updated, links, reach edges) of an import.
 fn counts(summary: &Value) -> [i64; 5] {
@@ -36,7 +22,9 @@ fn counts(summary: &Value) -> [i64; 5] {
 async fn an_inventory_file_declares_agents_tools_owners_and_credentials(backend: Backend) {
     let app = spawn_app(backend).await;
     let admin = app.signed_in_as("admin@muster.test", &[Role::Admin]).await;
-    let (status, summary) = post(&app, &admin, fixture("acme.yaml")).await;
+    let (status, summary) = app
+        .import(&admin, "inventory", fixture("inventory/acme.yaml"))
+        .await;
     assert_eq!(status, 200, "{summary}");
     assert_eq!(
         counts(&summary),
@@ -99,11 +87,15 @@ async fn an_inventory_file_declares_agents_tools_owners_and_credentials(backend:
     );
 
     // The same file again changes nothing.
-    let (_, again) = post(&app, &admin, fixture("acme.yaml")).await;
+    let (_, again) = app
+        .import(&admin, "inventory", fixture("inventory/acme.yaml"))
+        .await;
     assert_eq!(counts(&again), [9, 0, 0, 0, 0], "{again}");
 
     // A file naming a credential nobody declared is refused whole.
-    let (status, refused) = post(&app, &admin, fixture("dangling.json")).await;
+    let (status, refused) = app
+        .import(&admin, "inventory", fixture("inventory/dangling.json"))
+        .await;
     assert_eq!(status, 422, "{refused}");
     let message = refused["error"]["message"].as_str().unwrap();
     assert!(
@@ -115,10 +107,7 @@ async fn an_inventory_file_declares_agents_tools_owners_and_credentials(backend:
             .await,
         0
     );
-    let (status, wrong) = post(
-        &app,
-        &admin,
-        b"version: 1\nagents:\n  - name: x\n    category: robot\n    platform: y\n    environment: prod\n"
+    let (status, wrong) = app.import(&admin, "inventory", b"version: 1\nagents:\n  - name: x\n    category: robot\n    platform: y\n    environment: prod\n"
             .to_vec(),
     )
     .await;

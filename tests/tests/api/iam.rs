@@ -5,22 +5,8 @@
 //! event signed by a user's only active key finds it.
 
 use model::api::{self as json, Role};
-use muster_tests::{Backend, TestApp, on_every_backend, spawn_app, workspace_root};
+use muster_tests::{Backend, TestApp, fixture, on_every_backend, spawn_app};
 use serde_json::{Value, json};
-
-async fn post(app: &TestApp, admin: &reqwest::Client, kind: &str, body: Vec<u8>) -> (u16, Value) {
-    let response = admin
-        .post(app.url(&format!("/api/v1/imports/{kind}")))
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    (response.status().as_u16(), response.json().await.unwrap())
-}
-
-fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(workspace_root().join("tests/fixtures/aws").join(name)).unwrap()
-}
 
 /// (created, updated, principals, reach edges, behaviour findings) of an import.
 fn counts(summary: &Value) -> [i64; 5] {
@@ -60,7 +46,9 @@ async fn iam_reports_become_credentials_with_scopes_reach_and_dates(backend: Bac
         .unwrap();
     }
 
-    let (status, details) = post(&app, &admin, "aws_iam", fixture("authorization-details.json")).await;
+    let (status, details) = app
+        .import(&admin, "aws_iam", fixture("aws/authorization-details.json"))
+        .await;
     assert_eq!(status, 200, "{details}");
     assert_eq!(
         counts(&details),
@@ -93,13 +81,13 @@ async fn iam_reports_become_credentials_with_scopes_reach_and_dates(backend: Bac
         github.risk.factors
     );
 
-    let (status, report) = post(
-        &app,
-        &admin,
-        "aws_credential_report",
-        fixture("credential-report.csv"),
-    )
-    .await;
+    let (status, report) = app
+        .import(
+            &admin,
+            "aws_credential_report",
+            fixture("aws/credential-report.csv"),
+        )
+        .await;
     assert_eq!(status, 200, "{report}");
     assert_eq!(
         counts(&report),
@@ -141,15 +129,17 @@ async fn iam_reports_become_credentials_with_scopes_reach_and_dates(backend: Bac
     assert_eq!(ci.credential.last_used_at, None, "no_information");
 
     // The same reports again: nothing changes.
-    let (_, again) = post(&app, &admin, "aws_iam", fixture("authorization-details.json")).await;
+    let (_, again) = app
+        .import(&admin, "aws_iam", fixture("aws/authorization-details.json"))
+        .await;
     assert_eq!(counts(&again)[..2], [0, 0], "{again}");
-    let (_, again) = post(
-        &app,
-        &admin,
-        "aws_credential_report",
-        fixture("credential-report.csv"),
-    )
-    .await;
+    let (_, again) = app
+        .import(
+            &admin,
+            "aws_credential_report",
+            fixture("aws/credential-report.csv"),
+        )
+        .await;
     assert_eq!(counts(&again), [0, 0, 3, 0, 0], "{again}");
 
     // An event signed by a key the inventory knows only by slot: the user's one active key.
@@ -161,7 +151,7 @@ async fn iam_reports_become_credentials_with_scopes_reach_and_dates(backend: Bac
     };
     let log =
         serde_json::to_vec(&json!({"Records": [event("a", "deploy-bot"), event("b", "ci-runner")]})).unwrap();
-    let (status, trail) = post(&app, &admin, "cloudtrail", log).await;
+    let (status, trail) = app.import(&admin, "cloudtrail", log).await;
     assert_eq!(status, 200, "{trail}");
     assert_eq!(
         (
@@ -176,13 +166,13 @@ async fn iam_reports_become_credentials_with_scopes_reach_and_dates(backend: Bac
 
     // Bad reports are refused whole, saying where.
     let before = app.count("SELECT COUNT(*) FROM credential").await;
-    let (status, bad) = post(
-        &app,
-        &admin,
-        "aws_credential_report",
-        fixture("credential-report-bad.csv"),
-    )
-    .await;
+    let (status, bad) = app
+        .import(
+            &admin,
+            "aws_credential_report",
+            fixture("aws/credential-report-bad.csv"),
+        )
+        .await;
     assert_eq!(status, 422);
     assert!(
         bad["error"]["message"]
@@ -191,15 +181,17 @@ async fn iam_reports_become_credentials_with_scopes_reach_and_dates(backend: Bac
             .contains("line 5: access_key_1_active is \"maybe\""),
         "{bad}"
     );
-    let (status, bad) = post(&app, &admin, "aws_iam", fixture("credential-report.csv")).await;
+    let (status, bad) = app
+        .import(&admin, "aws_iam", fixture("aws/credential-report.csv"))
+        .await;
     assert_eq!(status, 422, "{bad}");
-    let (status, bad) = post(
-        &app,
-        &admin,
-        "aws_credential_report",
-        fixture("authorization-details.json"),
-    )
-    .await;
+    let (status, bad) = app
+        .import(
+            &admin,
+            "aws_credential_report",
+            fixture("aws/authorization-details.json"),
+        )
+        .await;
     assert_eq!(status, 422, "{bad}");
     assert!(
         bad["error"]["message"]

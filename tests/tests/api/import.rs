@@ -5,7 +5,7 @@
 //! removed, and bad reports are refused whole.
 
 use model::api::{self as json, Role};
-use muster_tests::{Backend, TestApp, on_every_backend, spawn_app, workspace_root};
+use muster_tests::{Backend, TestApp, fixture, on_every_backend, spawn_app};
 use serde_json::Value;
 
 /// The secrets in the fixtures (the AWS key id is not one: it is stored as
@@ -17,19 +17,9 @@ const SECRETS: &[&str] = &[
     "sk-muster-fixture-openai-secret-four",
 ];
 
-fn fixture(path: &str) -> Vec<u8> {
-    std::fs::read(workspace_root().join("tests/fixtures").join(path)).unwrap()
-}
-
+/// Imports a fixture, checking that the answer holds no secret.
 async fn import(app: &TestApp, admin: &reqwest::Client, kind: &str, query: &str, file: &str) -> (u16, Value) {
-    let response = admin
-        .post(app.url(&format!("/api/v1/imports/{kind}{query}")))
-        .body(fixture(file))
-        .send()
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    let body: Value = response.json().await.unwrap();
+    let (status, body) = app.import(admin, &format!("{kind}{query}"), fixture(file)).await;
     assert_no_secret(&body.to_string(), "the import's answer");
     (status, body)
 }
