@@ -183,6 +183,8 @@ const ROUTES: &[(&str, &str, &[&str])] = &[
     ("get", "/credentials", READ_ROLES),
     ("get", "/credentials/{id}", READ_ROLES),
     ("get", "/credentials/{id}/blast-radius", READ_ROLES),
+    ("get", "/credentials/{id}/behaviour", READ_ROLES),
+    ("get", "/behaviour/findings", READ_ROLES),
     ("get", "/copies", READ_ROLES),
     ("post", "/copies", ADMIN),
     ("get", "/credentials/{id}/revocation-plan", READ_ROLES),
@@ -227,6 +229,7 @@ const ROUTES: &[(&str, &str, &[&str])] = &[
     ("put", "/approval-rules/{id}", ADMIN),
     ("delete", "/approval-rules/{id}", ADMIN),
     ("post", "/imports/{kind}", ADMIN),
+    ("get", "/imports", ADMIN),
 ];
 
 async fn every_route_answers_each_role_as_the_table_says(backend: Backend) {
