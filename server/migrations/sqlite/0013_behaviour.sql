@@ -10,6 +10,9 @@
 -- roll-ups are stored in their key's order (SQLite's WITHOUT ROWID, one
 -- B-tree instead of a table and its key's index); PostgreSQL's are heaps.
 ALTER TABLE activity_event ADD COLUMN event_id TEXT;
+-- The import that recorded an event, so that its events are rolled up by hour
+-- in one statement at its end (found among the ids it added).
+ALTER TABLE activity_event ADD COLUMN import_id BIGINT;
 CREATE UNIQUE INDEX activity_event_event_id ON activity_event (event_id);
 
 CREATE TABLE behaviour_baseline (

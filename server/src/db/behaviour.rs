@@ -64,6 +64,7 @@ pub const EVENT_COLUMNS: &[&str] = &[
     "user_agent",
     "outcome",
     "event_id",
+    "import_id",
 ];
 
 /// Which of these provider ids of events are recorded already.
@@ -194,33 +195,31 @@ pub async fn add_to_baselines(
     Ok(())
 }
 
-/// Adds an import's events to the hourly roll-up: (credential, action,
-/// hour) → (events, failures).
-pub async fn add_to_hourly(
-    conn: &mut AnyConnection,
-    backend: Backend,
-    hourly: &HashMap<(i64, String, String), (i64, i64)>,
-) -> Result<(), sqlx::Error> {
-    let mut rows = Vec::with_capacity(hourly.len() * 5);
-    for ((credential, action, hour), (events, failures)) in hourly {
-        rows.extend([
-            Value::Int(*credential),
-            action.clone().into(),
-            hour.clone().into(),
-            Value::Int(*events),
-            Value::Int(*failures),
-        ]);
-    }
-    bulk::insert_returning(
-        conn,
-        backend,
-        "activity_hourly",
-        &["credential_id", "action", "hour", "events", "failures"],
-        &rows,
-        "ON CONFLICT (credential_id, action, hour) DO UPDATE SET \
+/// The last activity event's id, before an import adds its own.
+pub async fn last_event_id(conn: &mut AnyConnection) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM activity_event")
+        .fetch_one(conn)
+        .await
+}
+
+/// Adds the events import `import` recorded (all with ids above `after`)
+/// to the hourly roll-up (credential × action × hour: events, failures),
+/// summed up by the database itself in one statement.
+pub async fn roll_up_hourly(conn: &mut AnyConnection, import: i64, after: i64) -> Result<(), sqlx::Error> {
+    // `WHERE` comes before `ON CONFLICT`, which SQLite needs to tell the two apart.
+    sqlx::query(
+        "INSERT INTO activity_hourly (credential_id, action, hour, events, failures) \
+         SELECT credential_id, action, substr(occurred_at, 1, 13) || ':00:00Z', COUNT(*), \
+           SUM(CASE WHEN outcome = 'failure' THEN 1 ELSE 0 END) \
+         FROM activity_event WHERE id > $1 AND import_id = $2 \
+         GROUP BY credential_id, action, substr(occurred_at, 1, 13) \
+         ON CONFLICT (credential_id, action, hour) DO UPDATE SET \
          events = activity_hourly.events + excluded.events, \
          failures = activity_hourly.failures + excluded.failures",
     )
+    .bind(after)
+    .bind(import)
+    .execute(conn)
     .await?;
     Ok(())
 }

@@ -180,7 +180,8 @@ pub struct Recorder {
     resources: HashMap<String, Option<NamedResource>>,
     baselines: HashMap<i64, Baseline>,
     seen: HashMap<(i64, &'static str, String), Observed>,
-    hourly: HashMap<(i64, String, String), (i64, i64)>,
+    /// The last event id before this import's (its events come after).
+    after: Option<i64>,
     touched_hours: HashMap<i64, BTreeSet<String>>,
     last_used: HashMap<i64, DateTime<Utc>>,
     findings: Vec<NewFinding>,
@@ -201,7 +202,7 @@ impl Recorder {
             resources: HashMap::new(),
             baselines: HashMap::new(),
             seen: HashMap::new(),
-            hourly: HashMap::new(),
+            after: None,
             touched_hours: HashMap::new(),
             last_used: HashMap::new(),
             findings: Vec::new(),
@@ -300,6 +301,9 @@ impl Recorder {
             return Ok(());
         }
         pending.sort_by_key(|p| p.event.occurred_at);
+        if self.after.is_none() {
+            self.after = Some(behaviour::last_event_id(conn).await?);
+        }
         // Only events not recorded before (by an earlier import, or earlier
         // in this batch: CloudTrail may deliver an event twice) are new. Asking
         // first keeps the insert a plain bulk insert in the usual case, where
@@ -322,6 +326,7 @@ impl Recorder {
                 e.user_agent.clone().into(),
                 if e.failed { "failure" } else { "success" }.into(),
                 e.event_id.clone().into(),
+                Value::Int(self.import),
             ]);
         }
         behaviour::insert_events(conn, self.backend, &rows).await?;
@@ -472,14 +477,10 @@ impl Recorder {
                     });
             }
         }
-        let hour = hour_of(at);
-        let counts = self
-            .hourly
-            .entry((credential, event.action.clone(), hour.clone()))
-            .or_default();
-        counts.0 += 1;
-        counts.1 += i64::from(event.failed);
-        self.touched_hours.entry(credential).or_default().insert(hour);
+        self.touched_hours
+            .entry(credential)
+            .or_default()
+            .insert(hour_of(at));
         if !event.failed {
             let used = self.last_used.entry(credential).or_insert(at);
             *used = (*used).max(at);
@@ -511,7 +512,9 @@ impl Recorder {
     pub async fn finish(mut self, conn: &mut AnyConnection) -> Result<(Counts, Vec<i64>), sqlx::Error> {
         self.flush(conn).await?;
         behaviour::add_to_baselines(conn, self.backend, &self.seen).await?;
-        behaviour::add_to_hourly(conn, self.backend, &self.hourly).await?;
+        if let Some(after) = self.after {
+            behaviour::roll_up_hourly(conn, self.import, after).await?;
+        }
         let touched_hours = std::mem::take(&mut self.touched_hours);
         // Only a credential whose baseline is established by its latest hour can spike.
         let judged: Vec<i64> = touched_hours

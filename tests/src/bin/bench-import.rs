@@ -191,7 +191,7 @@ fn write_events(dir: &Path, n: usize, start: chrono::DateTime<Utc>) -> Vec<PathB
 
 /// The raw activity rows of the same events.
 fn event_rows(n: usize, start: chrono::DateTime<Utc>) -> Vec<Value> {
-    let mut rows = Vec::with_capacity(n * 8);
+    let mut rows = Vec::with_capacity(n * 9);
     for i in 0..n {
         let (key, at, action, address, agent) = event(i, start);
         rows.extend([
@@ -203,6 +203,7 @@ fn event_rows(n: usize, start: chrono::DateTime<Utc>) -> Vec<Value> {
             agent.into(),
             "success".into(),
             format!("bench-{i:012}").into(),
+            Value::NullInt,
         ]);
     }
     rows
