@@ -8,6 +8,8 @@ SHELL := /bin/bash
 
 TRUNK_VERSION    := 0.21.14
 BINARYEN_VERSION := 132
+# wasm-split-cli splits the web app at its lazy routes (app/split-wasm.sh, a Trunk hook).
+WASM_SPLIT_VERSION := 0.2.4
 # Trunk needs the wasm-bindgen CLI at exactly the version of the crate in Cargo.lock.
 WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/ { getline; gsub(/"/, "", $$3); print $$3; exit }' Cargo.lock)
 TOOLS_DIR := $(HOME)/.local/share/muster-tools
@@ -18,13 +20,14 @@ BIND ?= 127.0.0.1:8080
 RUN_ARGS ?= --demo
 APP_SOURCES := $(shell find app model style public -type f) Trunk.toml Cargo.toml Cargo.lock .cargo/config.toml
 
-.PHONY: help run test bench bench-import tools browser-tools lint dist build clean
+.PHONY: help run test bench bench-import bundle-size tools browser-tools lint dist build clean
 
 help:
 	@echo "make run    build everything and start Muster at http://$(BIND)/"
 	@echo "make test   run every check: format, lints, unit, API and browser tests"
 	@echo "make bench  generate the large demo organisation (once) and time the inventory API on it"
 	@echo "make bench-import  import 1,000,000 trufflehog findings and CloudTrail events against a raw bulk insert"
+	@echo "make bundle-size   what the built web app makes a browser download, gzipped"
 
 ## The dashboard, built in release mode.
 run: tools dist build
@@ -51,6 +54,10 @@ bench-import:
 	cargo build --release -p muster-tests --bin bench-import
 	./target/release/bench-import
 
+## What the built web app makes a browser download, gzipped (docs/benchmarks.md).
+bundle-size: tools dist
+	cargo run -q -p muster-tests --bin bundle-size
+
 build:
 	cargo build --release -p muster-server
 
@@ -72,6 +79,8 @@ tools:
 	  || cargo install --locked trunk@$(TRUNK_VERSION)
 	@[ "$$(wasm-bindgen --version 2>/dev/null)" = "wasm-bindgen $(WASM_BINDGEN_VERSION)" ] \
 	  || cargo install --force wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
+	@cargo install --list | grep -qx "wasm_split_cli_support v$(WASM_SPLIT_VERSION):" \
+	  || cargo install --locked wasm_split_cli_support@$(WASM_SPLIT_VERSION) --features build-binary
 	@wasm-opt --version 2>/dev/null | grep -q "version $(BINARYEN_VERSION)" \
 	  || npm install --no-audit --no-fund --prefix "$(TOOLS_DIR)" binaryen@$(BINARYEN_VERSION)
 

@@ -42,9 +42,13 @@ impl WebApp {
     }
 
     /// Serves the files of `dist/`, and `index.html` for any other path so
-    /// that the app's own router can resolve client-side URLs.
+    /// that the app's own router can resolve client-side URLs. A file's
+    /// gzipped copy (`<file>.gz`, made by the build) is sent instead of it
+    /// to a browser that accepts gzip.
     pub fn service(&self) -> ServeDir<ServeFile> {
-        ServeDir::new(&self.dist).fallback(ServeFile::new(self.dist.join("index.html")))
+        ServeDir::new(&self.dist)
+            .precompressed_gzip()
+            .fallback(ServeFile::new(self.dist.join("index.html")))
     }
 
     /// The security headers to put on every response.

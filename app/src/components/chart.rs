@@ -1,6 +1,9 @@
 //! Charts drawn by plotters into an SVG string, then put in the page. The SVG
 //! uses presentation attributes (`fill`, `stroke`), never `style`, so the
 //! strict CSP holds. Each chart also carries a text alternative.
+//!
+//! Drawing is a split point ([`draw`]): plotters and this module's drawing
+//! code load with the first chart, beside the data it shows, not with the app.
 
 use chrono::{Duration, NaiveDate};
 use leptos::prelude::*;
@@ -31,13 +34,7 @@ const GRID: &str = "#e2e5ea";
 
 /// Lines over `days` (in order, gaps allowed: the x axis is time), y from 0
 /// to `y_max`, as SVG.
-pub fn daily_svg(
-    days: &[NaiveDate],
-    series: &[Series],
-    y_max: f64,
-    y_suffix: &str,
-    size: (u32, u32),
-) -> String {
+fn daily_svg(days: &[NaiveDate], series: &[Series], y_max: f64, y_suffix: &str, size: (u32, u32)) -> String {
     let (Some(&first), Some(&last)) = (days.first(), days.last()) else {
         return String::new();
     };
@@ -90,7 +87,7 @@ pub fn daily_svg(
 }
 
 /// Horizontal bars from 0 to 100 %, one per label, the first on top.
-pub fn bars_svg(labels: &[String], percents: &[f64], color: &str, size: (u32, u32)) -> String {
+fn bars_svg(labels: &[String], percents: &[f64], color: &str, size: (u32, u32)) -> String {
     let n = labels.len() as u32;
     if n == 0 {
         return String::new();
@@ -140,11 +137,11 @@ pub fn bars_svg(labels: &[String], percents: &[f64], color: &str, size: (u32, u3
 
 /// Vertical bars, one per bin of `width` points from 0, each coloured by
 /// `color_of(bin)`, with an x label every `label_every` bins.
-pub fn histogram_svg(
+fn histogram_svg(
     counts: &[i64],
     width: u32,
     label_every: u32,
-    color_of: impl Fn(u32) -> &'static str,
+    color_of: fn(u32) -> &'static str,
     size: (u32, u32),
 ) -> String {
     let n = counts.len() as u32;
@@ -197,21 +194,90 @@ pub fn histogram_svg(
     svg
 }
 
+/// A chart to draw: the arguments of one of this module's drawing functions.
+#[derive(Debug, Clone)]
+pub enum Drawing {
+    /// Lines over days, y from 0 to `y_max` ([`daily_svg`]).
+    Daily {
+        /// The days, oldest first.
+        days: Vec<NaiveDate>,
+        /// The lines.
+        series: Vec<Series>,
+        /// The top of the y axis.
+        y_max: f64,
+        /// After each y label, e.g. `%`.
+        y_suffix: &'static str,
+    },
+    /// Horizontal bars from 0 to 100 %, one per label ([`bars_svg`]).
+    Bars {
+        /// The bars' labels, the first on top.
+        labels: Vec<String>,
+        /// Their percentages.
+        percents: Vec<f64>,
+        /// Their colour.
+        color: &'static str,
+    },
+    /// Vertical bars, one per bin of `width` points ([`histogram_svg`]).
+    Histogram {
+        /// Each bin's count.
+        counts: Vec<i64>,
+        /// Points a bin.
+        width: u32,
+        /// An x label every so many bins.
+        label_every: u32,
+        /// A bin's colour.
+        color_of: fn(u32) -> &'static str,
+    },
+}
+
+/// `drawing` as SVG of `size` pixels. The one way in to plotters: the
+/// code behind it is a chunk of its own, fetched when the first chart is drawn.
+#[lazy]
+pub fn draw(drawing: Drawing, size: (u32, u32)) -> String {
+    match drawing {
+        Drawing::Daily {
+            days,
+            series,
+            y_max,
+            y_suffix,
+        } => daily_svg(&days, &series, y_max, y_suffix, size),
+        Drawing::Bars {
+            labels,
+            percents,
+            color,
+        } => bars_svg(&labels, &percents, color, size),
+        Drawing::Histogram {
+            counts,
+            width,
+            label_every,
+            color_of,
+        } => histogram_svg(&counts, width, label_every, color_of, size),
+    }
+}
+
 /// An SVG chart with its legend and a text alternative for screen readers.
 #[component]
 pub fn Chart(
     /// What the chart shows, in words (its accessible name).
     #[prop(into)]
     description: String,
-    /// The SVG, from one of this module's functions.
-    svg: String,
+    /// What to draw.
+    drawing: Drawing,
+    /// Its size in pixels.
+    size: (u32, u32),
     /// `(name, colour)` per legend entry.
     #[prop(optional)]
     legend: Vec<(&'static str, &'static str)>,
 ) -> impl IntoView {
+    let svg = LocalResource::new(move || draw(drawing.clone(), size));
     view! {
         <figure class="chart">
-            <div class="chart-canvas" role="img" aria-label=description inner_html=svg></div>
+            <div
+                class="chart-canvas"
+                role="img"
+                aria-label=description
+                inner_html=move || svg.get().unwrap_or_default()
+            ></div>
             {(!legend.is_empty())
                 .then(|| {
                     view! {
@@ -250,9 +316,14 @@ pub fn DailyChart(
     #[prop(default = "")]
     y_suffix: &'static str,
 ) -> impl IntoView {
-    let svg = daily_svg(&days, &series, y_max, y_suffix, (560, 230));
     let legend = series.iter().map(|line| (line.name, line.color)).collect();
-    view! { <Chart description svg legend /> }
+    let drawing = Drawing::Daily {
+        days,
+        series,
+        y_max,
+        y_suffix,
+    };
+    view! { <Chart description drawing size=(560, 230) legend /> }
 }
 
 /// Owner coverage of agents and credentials, one point per day of

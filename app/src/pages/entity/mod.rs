@@ -19,28 +19,17 @@ use crate::pages::revocations::RevocationLink;
 use crate::routes::{self, Screen};
 use crate::{api, format};
 
-/// `/inventory/:list/:id`.
-#[component]
-pub fn Entity() -> impl IntoView {
+/// `/inventory/<list>/:id`: the page `page` draws for the id in the path
+/// (each kind of entity is its own lazy route, see `app.rs`), or Not found
+/// for an id that is not a number.
+pub fn entity_page(page: fn(i64) -> AnyView) -> AnyView {
     let params = use_params_map();
-    let target = Memo::new(move |_| {
-        params.with(|p| {
-            (
-                p.get("list").unwrap_or_default(),
-                p.get("id").and_then(|id| id.parse::<i64>().ok()),
-            )
-        })
-    });
-    move || match target.get() {
-        (list, Some(id)) if list == "credentials" => view! { <CredentialPage id /> }.into_any(),
-        (list, Some(id)) if list == "agents" => view! { <AgentPage id /> }.into_any(),
-        (list, Some(id)) if list == "people" => view! { <PersonPage id /> }.into_any(),
-        (list, Some(id)) if list == "teams" => view! { <TeamPage id /> }.into_any(),
-        (list, Some(id)) if list == "resources" => view! { <ResourcePage id /> }.into_any(),
-        (list, Some(id)) if list == "tools" => view! { <ToolPage id /> }.into_any(),
-        (list, Some(id)) if list == "copies" => view! { <CopyPage id /> }.into_any(),
-        _ => view! { <NotFound /> }.into_any(),
-    }
+    let id = Memo::new(move |_| params.with(|p| p.get("id").and_then(|id| id.parse::<i64>().ok())));
+    (move || match id.get() {
+        Some(id) => page(id),
+        None => view! { <NotFound /> }.into_any(),
+    })
+    .into_any()
 }
 
 /// The loading and error states around a detail.
@@ -58,8 +47,9 @@ fn loaded<T: Clone + 'static>(
     }
 }
 
+/// The page of credential `id`.
 #[component]
-fn CredentialPage(id: i64) -> impl IntoView {
+pub fn CredentialPage(id: i64) -> impl IntoView {
     let detail = api::Fetched::new(move || api::credential(id));
     let outcome = RwSignal::new(None);
     move || {
@@ -125,8 +115,9 @@ fn CredentialPage(id: i64) -> impl IntoView {
     }
 }
 
+/// The page of agent `id`.
 #[component]
-fn AgentPage(id: i64) -> impl IntoView {
+pub fn AgentPage(id: i64) -> impl IntoView {
     let detail = api::Fetched::new(move || api::agent(id));
     let outcome = RwSignal::new(None);
     move || {
@@ -172,8 +163,9 @@ fn AgentPage(id: i64) -> impl IntoView {
     }
 }
 
+/// The page of person `id`.
 #[component]
-fn PersonPage(id: i64) -> impl IntoView {
+pub fn PersonPage(id: i64) -> impl IntoView {
     let detail = api::Fetched::new(move || api::person(id));
     move || {
         loaded(detail.get(), |d: json::PersonDetail| {
@@ -214,8 +206,9 @@ fn PersonPage(id: i64) -> impl IntoView {
     }
 }
 
+/// The page of team `id`.
 #[component]
-fn TeamPage(id: i64) -> impl IntoView {
+pub fn TeamPage(id: i64) -> impl IntoView {
     let detail = api::Fetched::new(move || api::team(id));
     move || {
         loaded(detail.get(), |d: json::TeamDetail| {
@@ -260,8 +253,9 @@ fn TeamPage(id: i64) -> impl IntoView {
     }
 }
 
+/// The page of resource `id`.
 #[component]
-fn ResourcePage(id: i64) -> impl IntoView {
+pub fn ResourcePage(id: i64) -> impl IntoView {
     let detail = api::Fetched::new(move || api::resource(id));
     move || {
         loaded(detail.get(), |d: json::ResourceDetail| {
@@ -315,8 +309,9 @@ fn GraphLinks(kind: NodeKind, id: i64) -> impl IntoView {
     }
 }
 
+/// The page of tool `id`.
 #[component]
-fn ToolPage(id: i64) -> impl IntoView {
+pub fn ToolPage(id: i64) -> impl IntoView {
     let detail = api::Fetched::new(move || api::tool(id));
     move || {
         loaded(detail.get(), |d: json::ToolDetail| {
@@ -345,8 +340,9 @@ fn ToolPage(id: i64) -> impl IntoView {
     }
 }
 
+/// The page of copy `id`.
 #[component]
-fn CopyPage(id: i64) -> impl IntoView {
+pub fn CopyPage(id: i64) -> impl IntoView {
     let detail = api::Fetched::new(move || api::copy(id));
     move || {
         loaded(detail.get(), |c: json::CopySummary| {

@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use leptos::prelude::*;
 use model::api::{self as json, RiskBand};
 
-use crate::components::chart::{self, Chart, CoverageTrend, DailyChart, Series};
+use crate::components::chart::{Chart, CoverageTrend, DailyChart, Drawing, Series};
 use crate::components::form::Alert;
 use crate::components::page::ScreenPage;
 use crate::components::risk::RiskCell;
@@ -263,18 +263,17 @@ fn Charts(summary: json::RiskSummary, coverage: json::Coverage) -> impl IntoView
 #[component]
 fn Histogram(summary: json::RiskSummary) -> impl IntoView {
     let total: i64 = summary.histogram.iter().sum();
-    let svg = chart::histogram_svg(
-        &summary.histogram,
-        5,
-        5,
-        |bin| match RiskBand::of(i64::from(bin) * 5) {
+    let drawing = Drawing::Histogram {
+        counts: summary.histogram.clone(),
+        width: 5,
+        label_every: 5,
+        color_of: |bin| match RiskBand::of(i64::from(bin) * 5) {
             RiskBand::Critical => "#b42318",
             RiskBand::High => "#c2410c",
             RiskBand::Medium => "#a16207",
             RiskBand::Low => "#2f7d4f",
         },
-        (560, 230),
-    );
+    };
     view! {
         <section class="card section" data-testid="histogram">
             <h2>"Risk scores of active credentials"</h2>
@@ -286,7 +285,8 @@ fn Histogram(summary: json::RiskSummary) -> impl IntoView {
                     summary.credentials.medium,
                     summary.credentials.low,
                 )
-                svg
+                drawing
+                size=(560, 230)
             />
         </section>
     }
@@ -303,7 +303,6 @@ fn TeamCoverage(coverage: json::Coverage) -> impl IntoView {
         .collect();
     let percents: Vec<f64> = coverage.teams.iter().map(|t| t.agents.percent() as f64).collect();
     let height = 40 + 30 * names.len().max(1) as u32;
-    let svg = chart::bars_svg(&names, &percents, "#0e7490", (560, height));
     let described: Vec<String> = names
         .iter()
         .zip(&percents)
@@ -312,7 +311,15 @@ fn TeamCoverage(coverage: json::Coverage) -> impl IntoView {
     view! {
         <section class="card section" data-testid="team-coverage">
             <h2>"Agent owner coverage by team"</h2>
-            <Chart description=format!("Agent owner coverage by team: {}", described.join(", ")) svg />
+            <Chart
+                description=format!("Agent owner coverage by team: {}", described.join(", "))
+                drawing=Drawing::Bars {
+                    labels: names,
+                    percents,
+                    color: "#0e7490",
+                }
+                size=(560, height)
+            />
         </section>
     }
 }
