@@ -92,15 +92,16 @@ pub async fn recorded_events(
     Ok(recorded)
 }
 
-/// Inserts events (rows of [`EVENT_COLUMNS`]) found not recorded by
-/// [`recorded_events`]; one a concurrent import recorded meanwhile (on
-/// PostgreSQL) is left as it is.
+/// Inserts events (rows of [`EVENT_COLUMNS`]) believed new, and answers
+/// how many went in: one recorded already (by a concurrent import on
+/// PostgreSQL, or under another credential before the inventory changed) is
+/// left as it is.
 pub async fn insert_events(
     conn: &mut AnyConnection,
     backend: Backend,
     rows: &[Value],
-) -> Result<(), sqlx::Error> {
-    bulk::insert_returning(
+) -> Result<u64, sqlx::Error> {
+    bulk::insert_counting(
         conn,
         backend,
         "activity_event",
@@ -108,36 +109,50 @@ pub async fn insert_events(
         rows,
         "ON CONFLICT (event_id) DO NOTHING",
     )
-    .await?;
-    Ok(())
+    .await
 }
 
-/// What these credentials' baselines hold: (credential, dimension, value,
-/// first seen) of each value they used.
+/// One value of a credential's baseline.
+pub struct BaselineValue {
+    /// The credential.
+    pub credential: i64,
+    /// The dimension (`action`, `resource`, ...).
+    pub dimension: String,
+    /// The value used.
+    pub value: String,
+    /// Its first use.
+    pub first_seen: DateTime<Utc>,
+    /// Its last use.
+    pub last_seen: DateTime<Utc>,
+}
+
+/// What these credentials' baselines hold: each value they used.
 pub async fn baselines(
     conn: &mut AnyConnection,
     backend: Backend,
     credentials: &[i64],
-) -> Result<Vec<(i64, String, String, DateTime<Utc>)>, sqlx::Error> {
+) -> Result<Vec<BaselineValue>, sqlx::Error> {
     let mut found = Vec::new();
     for chunk in credentials.chunks(500) {
         let mut params = Params::in_order(backend);
         let filter = Scope::Ids(chunk).condition("credential_id", &mut params);
         let rows = sqlx::query_with(
             &format!(
-                "SELECT credential_id, dimension, value, first_seen FROM behaviour_baseline WHERE {filter}"
+                "SELECT credential_id, dimension, value, first_seen, last_seen \
+                 FROM behaviour_baseline WHERE {filter}"
             ),
             params.args(),
         )
         .fetch_all(&mut *conn)
         .await?;
         for row in &rows {
-            found.push((
-                row.try_get("credential_id")?,
-                row.try_get("dimension")?,
-                row.try_get("value")?,
-                get_time(row, "first_seen")?,
-            ));
+            found.push(BaselineValue {
+                credential: row.try_get("credential_id")?,
+                dimension: row.try_get("dimension")?,
+                value: row.try_get("value")?,
+                first_seen: get_time(row, "first_seen")?,
+                last_seen: get_time(row, "last_seen")?,
+            });
         }
     }
     Ok(found)

@@ -31,10 +31,28 @@ pub async fn insert(
     columns: &[&str],
     rows: &[Value],
 ) -> Result<(), sqlx::Error> {
-    for (sql, args) in statements(backend, table, columns, rows, "") {
-        sqlx::query_with(&sql, args).execute(&mut *conn).await?;
-    }
+    insert_counting(conn, backend, table, columns, rows, "").await?;
     Ok(())
+}
+
+/// Inserts `rows` like [`insert`], with `tail` after each statement's
+/// values (`ON CONFLICT … DO NOTHING`), and answers how many rows went in.
+pub async fn insert_counting(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    table: &str,
+    columns: &[&str],
+    rows: &[Value],
+    tail: &str,
+) -> Result<u64, sqlx::Error> {
+    let mut inserted = 0;
+    for (sql, args) in statements(backend, table, columns, rows, tail) {
+        inserted += sqlx::query_with(&sql, args)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+    }
+    Ok(inserted)
 }
 
 /// Inserts `rows` like [`insert`], with `tail` after each statement's

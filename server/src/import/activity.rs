@@ -135,6 +135,9 @@ fn hour_of(time: DateTime<Utc>) -> String {
 struct Baseline {
     /// When it was first seen (none before its first event).
     since: Option<DateTime<Utc>>,
+    /// Its latest event recorded so far (by earlier imports or this one's
+    /// earlier batches): only an event at or before it may be recorded already.
+    until: Option<DateTime<Utc>>,
     /// The values it has used.
     known: HashSet<(BaselineDimension, String)>,
 }
@@ -304,12 +307,22 @@ impl Recorder {
         if self.after.is_none() {
             self.after = Some(behaviour::last_event_id(conn).await?);
         }
+        self.load_baselines(conn, &pending).await?;
         // Only events not recorded before (by an earlier import, or earlier
-        // in this batch: CloudTrail may deliver an event twice) are new. Asking
-        // first keeps the insert a plain bulk insert in the usual case, where
-        // every event is new.
-        let ids: Vec<&str> = pending.iter().map(|p| p.event.event_id.as_str()).collect();
-        let mut seen: HashSet<String> = behaviour::recorded_events(conn, self.backend, &ids)
+        // in this one: CloudTrail may deliver an event twice) are new. An
+        // event after its credential's latest recorded one cannot be, so only
+        // the others are looked up: a log read for the first time, in time
+        // order, costs no lookup at all.
+        let doubtful: Vec<&str> = pending
+            .iter()
+            .filter(|p| {
+                self.baselines[&p.credential]
+                    .until
+                    .is_some_and(|until| p.event.occurred_at <= until)
+            })
+            .map(|p| p.event.event_id.as_str())
+            .collect();
+        let mut seen: HashSet<String> = behaviour::recorded_events(conn, self.backend, &doubtful)
             .await?
             .into_iter()
             .collect();
@@ -329,8 +342,25 @@ impl Recorder {
                 Value::Int(self.import),
             ]);
         }
-        behaviour::insert_events(conn, self.backend, &rows).await?;
-        // The baselines of credentials not seen yet in this import, in one read.
+        // The database writes the batch (on its own thread, for SQLite) while
+        // this one learns from it: learning does not depend on the write.
+        let backend = self.backend;
+        let (inserted, ()) = futures::join!(behaviour::insert_events(conn, backend, &rows), async {
+            for p in pending {
+                self.observe(p);
+            }
+        });
+        self.counts.recorded += inserted? as i64;
+        Ok(())
+    }
+
+    /// Reads the baselines of the credentials of `pending` not seen yet in
+    /// this import, in one query.
+    async fn load_baselines(
+        &mut self,
+        conn: &mut AnyConnection,
+        pending: &[Pending],
+    ) -> Result<(), sqlx::Error> {
         let mut unseen: Vec<i64> = pending
             .iter()
             .map(|p| p.credential)
@@ -343,22 +373,22 @@ impl Recorder {
                 *credential,
                 Baseline {
                     since: None,
+                    until: None,
                     known: HashSet::new(),
                 },
             );
         }
-        for (credential, dimension, value, first_seen) in
-            behaviour::baselines(conn, self.backend, &unseen).await?
-        {
-            let baseline = self.baselines.get_mut(&credential).expect("added above");
-            if let Ok(dimension) = dimension.parse() {
-                baseline.known.insert((dimension, value));
+        for value in behaviour::baselines(conn, self.backend, &unseen).await? {
+            let baseline = self.baselines.get_mut(&value.credential).expect("added above");
+            if let Ok(dimension) = value.dimension.parse() {
+                baseline.known.insert((dimension, value.value));
             }
-            baseline.since = Some(baseline.since.map_or(first_seen, |s| s.min(first_seen)));
-        }
-        self.counts.recorded += pending.len() as i64;
-        for p in pending {
-            self.observe(p);
+            baseline.since = Some(
+                baseline
+                    .since
+                    .map_or(value.first_seen, |s| s.min(value.first_seen)),
+            );
+            baseline.until = Some(baseline.until.map_or(value.last_seen, |u| u.max(value.last_seen)));
         }
         Ok(())
     }
@@ -428,6 +458,7 @@ impl Recorder {
                 let _ = learn(BaselineDimension::UserAgent, ua);
             }
             baseline.since = Some(baseline.since.map_or(at, |s| s.min(at)));
+            baseline.until = Some(baseline.until.map_or(at, |u| u.max(at)));
         }
         if let Some(what) = human(&event.action, event.user_agent.as_deref()) {
             let client = event.user_agent.as_deref().unwrap_or("no user agent");

@@ -132,9 +132,33 @@ impl RawEvent {
     }
 }
 
+/// A log up to this size (unpacked) is parsed from memory, a few times
+/// faster than from a stream; a larger one is streamed, so that memory stays
+/// bounded whatever the file. CloudTrail's own files are far smaller.
+const IN_MEMORY: u64 = 64 << 20;
+
 /// Reads a CloudTrail log file (`{"Records":[...]}`), one record at a time;
 /// `each` returns false to stop early. Answers the records read.
-pub fn read(reader: impl Read, mut each: impl FnMut(Event) -> bool) -> Result<u64, ParseError> {
+pub fn read(mut reader: impl Read, mut each: impl FnMut(Event) -> bool) -> Result<u64, ParseError> {
+    let mut head = Vec::new();
+    reader
+        .by_ref()
+        .take(IN_MEMORY + 1)
+        .read_to_end(&mut head)
+        .map_err(|e| ParseError(scrub(&e.to_string())))?;
+    if head.len() as u64 <= IN_MEMORY {
+        parse(serde_json::Deserializer::from_slice(&head), &mut each)
+    } else {
+        let rest = std::io::BufReader::new(std::io::Cursor::new(head).chain(reader));
+        parse(serde_json::Deserializer::from_reader(rest), &mut each)
+    }
+}
+
+/// Reads a log from `deserializer`, handing each record to `each`.
+fn parse<'de, R: serde_json::de::Read<'de>>(
+    mut deserializer: serde_json::Deserializer<R>,
+    mut each: impl FnMut(Event) -> bool,
+) -> Result<u64, ParseError> {
     struct Log<'a, F>(&'a mut F);
     impl<'de, F: FnMut(Event) -> bool> Visitor<'de> for Log<'_, F> {
         type Value = u64;
@@ -191,7 +215,6 @@ pub fn read(reader: impl Read, mut each: impl FnMut(Event) -> bool) -> Result<u6
         }
     }
 
-    let mut deserializer = serde_json::Deserializer::from_reader(std::io::BufReader::new(reader));
     let count = serde::Deserializer::deserialize_map(&mut deserializer, Log(&mut each))
         .map_err(|e| ParseError(scrub(&e.to_string())))?;
     deserializer

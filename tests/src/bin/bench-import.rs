@@ -7,8 +7,10 @@
 //! target (an import at 25% of the raw rate or better).
 //!
 //! `make bench-import` runs it; the files and databases go to
-//! `target/bench/import/` and are made anew each run. `--scale N` takes N
-//! findings and N events instead (for a quick look).
+//! `target/bench/import/` and are made anew each run. Each import and its
+//! baseline are measured `--rounds N` times (3), one after the other, and
+//! the medians compared. `--scale N` takes N findings and N events instead
+//! (for a quick look).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -223,6 +225,30 @@ fn report(ratio: f64) -> &'static str {
     if ratio >= 0.25 { "met" } else { "missed" }
 }
 
+/// The median of `times`.
+fn median(times: &[f64]) -> f64 {
+    let mut sorted = times.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    sorted[sorted.len() / 2]
+}
+
+/// Prints the rounds' medians and their ratio: this machine is shared, and a
+/// single round's ratio moves by a fifth either way.
+fn conclude(what: &str, baselines: &[f64], imports: &[f64]) {
+    let ratios: Vec<f64> = baselines.iter().zip(imports).map(|(b, i)| b / i).collect();
+    let ratio = median(baselines) / median(imports);
+    println!(
+        "{what}: median of {} rounds: baseline {:.1} s, import {:.1} s; ratio to baseline {ratio:.2} \
+         (rounds {:.2}–{:.2}; target 0.25: {})",
+        ratios.len(),
+        median(baselines),
+        median(imports),
+        ratios.iter().copied().fold(f64::INFINITY, f64::min),
+        ratios.iter().copied().fold(0.0, f64::max),
+        report(ratio)
+    );
+}
+
 #[tokio::main]
 async fn main() {
     // The import logs how long it read, finished and scored.
@@ -232,12 +258,14 @@ async fn main() {
         .init();
     let mut args = std::env::args().skip(1);
     let mut n = 1_000_000;
+    let mut rounds = 3;
     let mut only = None;
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--scale" => n = args.next().and_then(|v| v.parse().ok()).expect("--scale N"),
+            "--rounds" => rounds = args.next().and_then(|v| v.parse().ok()).expect("--rounds N"),
             "--only" => only = Some(args.next().expect("--only trufflehog|cloudtrail")),
-            other => panic!("unknown argument {other}: --scale N, --only trufflehog|cloudtrail"),
+            other => panic!("unknown argument {other}: --scale N, --rounds N, --only trufflehog|cloudtrail"),
         }
     }
     let dir = PathBuf::from("target/bench/import");
@@ -245,83 +273,87 @@ async fn main() {
     let keys = Fingerprinter::new([7; 32]);
 
     if only.as_deref() != Some("cloudtrail") {
-        trufflehog(&dir, &keys, n).await;
+        trufflehog(&dir, &keys, n, rounds).await;
     }
     if only.as_deref() != Some("trufflehog") {
-        cloudtrail(&dir, &keys, n).await;
+        cloudtrail(&dir, &keys, n, rounds).await;
     }
 }
 
-async fn trufflehog(dir: &Path, keys: &Fingerprinter, n: usize) {
+async fn trufflehog(dir: &Path, keys: &Fingerprinter, n: usize, rounds: usize) {
     let findings = dir.join("findings.jsonl");
     write_findings(&findings, n);
     let size = std::fs::metadata(&findings).unwrap().len();
     let (credentials, copies) = finding_rows(keys, n);
-    let raw = fresh(dir, "raw-findings.sqlite").await;
-    let started = Instant::now();
-    let mut tx = raw.begin().await.unwrap();
-    bulk::insert(
-        &mut tx,
-        raw.backend(),
-        "credential",
-        CREDENTIAL_COLUMNS,
-        &credentials,
-    )
-    .await
-    .unwrap();
-    bulk::insert(
-        &mut tx,
-        raw.backend(),
-        "credential_copy",
-        &[
-            "credential_id",
-            "kind",
-            "locator",
-            "found_by",
-            "author_email",
-            "first_seen",
-            "last_seen",
-            "status",
-        ],
-        &copies,
-    )
-    .await
-    .unwrap();
-    tx.commit().await.unwrap();
-    let baseline = started.elapsed().as_secs_f64();
-    drop((credentials, copies));
-    println!(
-        "trufflehog baseline: raw bulk insert of {} credentials and {n} copies in {baseline:.1} s: {:.0} findings/s",
-        SECRETS.min(n),
-        n as f64 / baseline
-    );
-    let db = fresh(dir, "findings.sqlite").await;
-    let started = Instant::now();
-    let summary = import::run(
-        &db,
-        keys,
-        &request(ImportKind::Trufflehog, Some("bench")),
-        &[ReportFile {
-            name: "findings.jsonl".into(),
-            path: findings.clone(),
-        }],
-    )
-    .await
-    .expect("the findings import");
-    let took = started.elapsed().as_secs_f64();
-    let ratio = baseline / took;
-    println!(
-        "trufflehog import: {} findings ({:.0} MB) of {} secrets in {took:.1} s: {:.0} findings/s; \
-         ratio to baseline {ratio:.2} (target 0.25: {})",
-        summary.findings,
-        size as f64 / 1e6,
-        summary.secrets,
-        n as f64 / took,
-        report(ratio)
-    );
+    let (mut baselines, mut imports) = (Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        let raw = fresh(dir, "raw-findings.sqlite").await;
+        let started = Instant::now();
+        let mut tx = raw.begin().await.unwrap();
+        bulk::insert(
+            &mut tx,
+            raw.backend(),
+            "credential",
+            CREDENTIAL_COLUMNS,
+            &credentials,
+        )
+        .await
+        .unwrap();
+        bulk::insert(
+            &mut tx,
+            raw.backend(),
+            "credential_copy",
+            &[
+                "credential_id",
+                "kind",
+                "locator",
+                "found_by",
+                "author_email",
+                "first_seen",
+                "last_seen",
+                "status",
+            ],
+            &copies,
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        let baseline = started.elapsed().as_secs_f64();
+        println!(
+            "trufflehog baseline: raw bulk insert of {} credentials and {n} copies in {baseline:.1} s: {:.0} findings/s",
+            SECRETS.min(n),
+            n as f64 / baseline
+        );
+        let db = fresh(dir, "findings.sqlite").await;
+        let started = Instant::now();
+        let summary = import::run(
+            &db,
+            keys,
+            &request(ImportKind::Trufflehog, Some("bench")),
+            &[ReportFile {
+                name: "findings.jsonl".into(),
+                path: findings.clone(),
+            }],
+        )
+        .await
+        .expect("the findings import");
+        let took = started.elapsed().as_secs_f64();
+        println!(
+            "trufflehog import: {} findings ({:.0} MB) of {} secrets in {took:.1} s: {:.0} findings/s; \
+             ratio to baseline {:.2}",
+            summary.findings,
+            size as f64 / 1e6,
+            summary.secrets,
+            n as f64 / took,
+            baseline / took,
+        );
+        baselines.push(baseline);
+        imports.push(took);
+    }
+    conclude("trufflehog", &baselines, &imports);
 }
 
-async fn cloudtrail(dir: &Path, keys: &Fingerprinter, n: usize) {
+async fn cloudtrail(dir: &Path, keys: &Fingerprinter, n: usize, rounds: usize) {
     let start = Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap();
     let files = write_events(&dir.join("cloudtrail"), n, start);
     // How long reading the files alone takes (unpacking and parsing, no database).
@@ -335,29 +367,6 @@ async fn cloudtrail(dir: &Path, keys: &Fingerprinter, n: usize) {
         started.elapsed().as_secs_f64()
     );
     let rows = event_rows(n, start);
-    let raw = fresh(dir, "raw-events.sqlite").await;
-    add_keys(&raw, keys).await;
-    let started = Instant::now();
-    let mut tx = raw.begin().await.unwrap();
-    bulk::bulk_cache(&mut tx, raw.backend(), true).await.unwrap();
-    bulk::insert(
-        &mut tx,
-        raw.backend(),
-        "activity_event",
-        muster_server::db::behaviour::EVENT_COLUMNS,
-        &rows,
-    )
-    .await
-    .unwrap();
-    tx.commit().await.unwrap();
-    let baseline = started.elapsed().as_secs_f64();
-    drop(rows);
-    println!(
-        "cloudtrail baseline: raw bulk insert of {n} activity events in {baseline:.1} s: {:.0} events/s",
-        n as f64 / baseline
-    );
-    let db = fresh(dir, "events.sqlite").await;
-    add_keys(&db, keys).await;
     let reports: Vec<ReportFile> = files
         .iter()
         .map(|path| ReportFile {
@@ -365,19 +374,46 @@ async fn cloudtrail(dir: &Path, keys: &Fingerprinter, n: usize) {
             path: path.clone(),
         })
         .collect();
-    let started = Instant::now();
-    let summary = import::run(&db, keys, &request(ImportKind::Cloudtrail, None), &reports)
+    let (mut baselines, mut imports) = (Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        let raw = fresh(dir, "raw-events.sqlite").await;
+        add_keys(&raw, keys).await;
+        let started = Instant::now();
+        let mut tx = raw.begin().await.unwrap();
+        bulk::bulk_cache(&mut tx, raw.backend(), true).await.unwrap();
+        bulk::insert(
+            &mut tx,
+            raw.backend(),
+            "activity_event",
+            muster_server::db::behaviour::EVENT_COLUMNS,
+            &rows,
+        )
         .await
-        .expect("the events import");
-    let took = started.elapsed().as_secs_f64();
-    let ratio = baseline / took;
-    println!(
-        "cloudtrail import: {} events ({} gzipped files) in {took:.1} s: {:.0} events/s, {} behaviour findings; \
-         ratio to baseline {ratio:.2} (target 0.25: {})",
-        summary.events_recorded,
-        files.len(),
-        n as f64 / took,
-        summary.behaviour_findings,
-        report(ratio)
-    );
+        .unwrap();
+        tx.commit().await.unwrap();
+        let baseline = started.elapsed().as_secs_f64();
+        println!(
+            "cloudtrail baseline: raw bulk insert of {n} activity events in {baseline:.1} s: {:.0} events/s",
+            n as f64 / baseline
+        );
+        let db = fresh(dir, "events.sqlite").await;
+        add_keys(&db, keys).await;
+        let started = Instant::now();
+        let summary = import::run(&db, keys, &request(ImportKind::Cloudtrail, None), &reports)
+            .await
+            .expect("the events import");
+        let took = started.elapsed().as_secs_f64();
+        println!(
+            "cloudtrail import: {} events ({} gzipped files) in {took:.1} s: {:.0} events/s, {} behaviour findings; \
+             ratio to baseline {:.2}",
+            summary.events_recorded,
+            files.len(),
+            n as f64 / took,
+            summary.behaviour_findings,
+            baseline / took,
+        );
+        baselines.push(baseline);
+        imports.push(took);
+    }
+    conclude("cloudtrail", &baselines, &imports);
 }
