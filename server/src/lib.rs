@@ -112,7 +112,8 @@ pub fn app(state: AppState) -> Router {
         .layer(axum::middleware::map_response_with_state(
             web.security_headers(),
             web::add_security_headers,
-        ));
+        ))
+        .layer(axum::middleware::from_fn(web::cache_built_files));
     Router::new()
         .nest("/api", http::router(&state))
         .fallback_service(web.service())

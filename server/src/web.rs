@@ -90,6 +90,33 @@ pub async fn add_security_headers(
     response
 }
 
+/// Middleware: the build names every code and style file after its content
+/// (Trunk's hash in the name, or in the name of the folder of the app's
+/// chunks), so a browser may keep those for good and not ask again on every
+/// visit (the split app is a few hundred files). Everything else, `index.html`
+/// above all, is asked for again as usual.
+pub async fn cache_built_files(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let immutable = content_named(request.uri().path());
+    let mut response = next.run(request).await;
+    if immutable && response.status().is_success() {
+        response.headers_mut().insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("public, max-age=31536000, immutable"),
+        );
+    }
+    response
+}
+
+/// Whether a path's first part carries a build hash: `name-<16 hex digits>…`
+/// (`/muster-app-0123456789abcdef_bg.wasm`, `/main-0123456789abcdef.css`,
+/// `/muster-app-0123456789abcdef/chunk_1.wasm`).
+fn content_named(path: &str) -> bool {
+    let first = path.trim_start_matches('/').split('/').next().unwrap_or_default();
+    first
+        .rsplit_once('-')
+        .is_some_and(|(_, hash)| hash.len() >= 16 && hash.bytes().take(16).all(|b| b.is_ascii_hexdigit()))
+}
+
 /// The Content-Security-Policy for the app. Scripts come only from our own
 /// origin, plus the inline loader that Trunk writes into `index.html`, which
 /// is allowed by its SHA-256 hash (not by `'unsafe-inline'`). WebAssembly
@@ -144,6 +171,23 @@ mod tests {
         assert!(policy.contains(&format!("'sha256-{expected}'")), "{policy}");
         assert_eq!(policy.matches("'sha256-").count(), 1, "{policy}");
         assert!(!policy.contains("unsafe-inline") && !policy.contains("'unsafe-eval'"));
+    }
+
+    #[test]
+    fn only_files_named_after_their_content_are_kept_for_good() {
+        assert!(content_named("/muster-app-bc6ac878f1bc50f1_bg.wasm"));
+        assert!(content_named("/muster-app-bc6ac878f1bc50f1/chunk_12.wasm"));
+        assert!(content_named("/main-12eaf427dd9ade38.css"));
+        for path in [
+            "/",
+            "/index.html",
+            "/favicon.svg",
+            "/inventory/credentials/5",
+            "/api/v1/overview",
+            "/revocations/new",
+        ] {
+            assert!(!content_named(path), "{path}");
+        }
     }
 
     #[test]

@@ -255,6 +255,12 @@ pub fn draw(drawing: Drawing, size: (u32, u32)) -> String {
     }
 }
 
+/// Starts fetching the charts' code, for a screen that will draw charts once
+/// its data arrive: the code then loads beside the data, not after them.
+pub fn preload() {
+    leptos::task::spawn_local(__preload_draw());
+}
+
 /// An SVG chart with its legend and a text alternative for screen readers.
 #[component]
 pub fn Chart(

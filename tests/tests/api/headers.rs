@@ -77,7 +77,47 @@ async fn the_web_app_is_served_for_client_routes_with_its_inline_loader_allowed_
     );
 }
 
+async fn built_files_go_gzipped_and_those_named_after_their_content_are_kept_for_good(backend: Backend) {
+    let dist = tempfile::tempdir().unwrap();
+    std::fs::write(dist.path().join("index.html"), "<html><body></body></html>").unwrap();
+    std::fs::write(dist.path().join("favicon.svg"), "<svg></svg>").unwrap();
+    let code = "export default async function init() {}".repeat(20);
+    let hashed = "muster-app-0123456789abcdef.js";
+    std::fs::write(dist.path().join(hashed), &code).unwrap();
+    let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    std::io::Write::write_all(&mut gzip, code.as_bytes()).unwrap();
+    let gzipped = gzip.finish().unwrap();
+    std::fs::write(dist.path().join(format!("{hashed}.gz")), &gzipped).unwrap();
+    let app = spawn_app_with_dist(backend, dist.path().to_owned()).await;
+    let get = |path: String| {
+        app.client
+            .get(app.url(&path))
+            .header("accept-encoding", "gzip")
+            .send()
+    };
+
+    let script = get(format!("/{hashed}")).await.unwrap();
+    assert_eq!(script.status(), 200);
+    assert_security_headers(&script);
+    assert_eq!(script.headers()["content-encoding"], "gzip");
+    assert_eq!(
+        script.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    assert_eq!(script.bytes().await.unwrap(), gzipped);
+    for path in ["/", "/favicon.svg", "/inventory/credentials/1"] {
+        let response = get(path.to_owned()).await.unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        assert!(
+            response.headers().get("cache-control").is_none(),
+            "{path} is asked for again: {:?}",
+            response.headers().get("cache-control")
+        );
+    }
+}
+
 on_every_backend!(
     api_answers_carry_the_security_headers_and_are_not_cached,
     the_web_app_is_served_for_client_routes_with_its_inline_loader_allowed_by_hash,
+    built_files_go_gzipped_and_those_named_after_their_content_are_kept_for_good,
 );

@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use leptos::prelude::*;
 use model::api::{self as json, RiskBand};
 
-use crate::components::chart::{Chart, CoverageTrend, DailyChart, Drawing, Series};
+use crate::components::chart::{self, Chart, CoverageTrend, DailyChart, Drawing, Series};
 use crate::components::form::Alert;
 use crate::components::page::ScreenPage;
 use crate::components::risk::RiskCell;
@@ -22,6 +22,7 @@ pub fn Overview() -> impl IntoView {
     let summary = api::Fetched::new(api::risk_summary);
     let coverage = api::Fetched::new(|| api::coverage(None));
     let findings = api::Fetched::new(api::recent_findings);
+    chart::preload();
     view! {
         <ScreenPage screen=Screen::Overview>
             <Suspense fallback=|| view! { <p class="loading">"Reading the inventory…"</p> }>

@@ -35,6 +35,7 @@ struct View {
 /// Coverage, trend, sub-teams, inbox and transfer.
 #[component]
 pub fn Teams() -> impl IntoView {
+    crate::components::chart::preload();
     let auth = Auth::get();
     let query = use_query_map();
     let team = Memo::new(move |_| {
