@@ -94,11 +94,17 @@ pub async fn add_security_headers(
 /// (Trunk's hash in the name, or in the name of the folder of the app's
 /// chunks), so a browser may keep those for good and not ask again on every
 /// visit (the split app is a few hundred files). Everything else, `index.html`
-/// above all, is asked for again as usual.
+/// above all, is asked for again as usual, and so is the `index.html` sent in
+/// place of a hashed file that is not there (one of an earlier build's): it
+/// must not stay in the browser under that name.
 pub async fn cache_built_files(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
     let immutable = content_named(request.uri().path());
     let mut response = next.run(request).await;
-    if immutable && response.status().is_success() {
+    let page = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|t| t.as_bytes().starts_with(b"text/html"));
+    if immutable && !page && response.status().is_success() {
         response.headers_mut().insert(
             header::CACHE_CONTROL,
             HeaderValue::from_static("public, max-age=31536000, immutable"),
