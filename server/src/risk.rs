@@ -4,6 +4,8 @@
 //! `db::risk` loads the facts and stores the results. `docs/risk-model.md`
 //! documents every factor; a test keeps the two in step.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Duration, Utc};
 use model::api::{
     self as json, AgentCategory, BehaviourFindingKind, CopyKind, CredentialKind, CredentialStatus,
@@ -13,7 +15,7 @@ use model::api::{
 /// The model's version, in every response that carries a score. Change it
 /// whenever a factor, weight or threshold changes: the server then recomputes
 /// every score at its next start.
-pub const MODEL_VERSION: &str = "2026-12.1";
+pub const MODEL_VERSION: &str = "2026-12.2";
 
 /// Days after which a key counts as not rotated, and an identity as dormant.
 pub const STALE_DAYS: i64 = 90;
@@ -183,10 +185,73 @@ pub struct Person {
 /// A present copy of a credential's secret.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Copy {
-    /// Where kind of place.
+    /// What kind of place.
     pub kind: CopyKind,
     /// The place.
     pub locator: String,
+}
+
+/// The present copies of a credential's secret as the model reads them: how
+/// many of each kind, and the first and the last place of each kind by name.
+/// The database sums them up, so that a secret found in thousands of places
+/// costs a row per kind, not a row per place.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Copies(BTreeMap<CopyKind, Places>);
+
+/// Copies of one kind: how many, and the first and the last place by name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Places {
+    count: usize,
+    first: String,
+    last: String,
+}
+
+impl Copies {
+    /// Adds `count` copies of `kind`, whose places run from `first` to `last` by name.
+    pub fn add(&mut self, kind: CopyKind, count: usize, first: String, last: String) {
+        if count == 0 {
+            return;
+        }
+        let places = self.0.entry(kind).or_insert(Places {
+            count: 0,
+            first: first.clone(),
+            last: last.clone(),
+        });
+        places.count += count;
+        places.first = places.first.clone().min(first);
+        places.last = places.last.clone().max(last);
+    }
+
+    /// How many copies there are of the kinds `of`.
+    fn count(&self, of: impl Fn(CopyKind) -> bool) -> usize {
+        self.0
+            .iter()
+            .filter(|(kind, _)| of(**kind))
+            .map(|(_, places)| places.count)
+            .sum()
+    }
+
+    /// The places named of the kinds `of`, by kind, then by name.
+    fn named(&self, of: impl Fn(CopyKind) -> bool) -> Vec<(CopyKind, &str)> {
+        let mut named = Vec::new();
+        for (kind, places) in self.0.iter().filter(|(kind, _)| of(**kind)) {
+            named.push((*kind, places.first.as_str()));
+            if places.last != places.first {
+                named.push((*kind, places.last.as_str()));
+            }
+        }
+        named
+    }
+}
+
+impl FromIterator<Copy> for Copies {
+    fn from_iter<I: IntoIterator<Item = Copy>>(copies: I) -> Self {
+        let mut summed = Copies::default();
+        for copy in copies {
+            summed.add(copy.kind, 1, copy.locator.clone(), copy.locator);
+        }
+        summed
+    }
 }
 
 /// A resource a credential reaches.
@@ -259,7 +324,7 @@ pub struct CredentialFacts {
     /// Its owner.
     pub owner: Option<Person>,
     /// Present copies of its secret.
-    pub copies: Vec<Copy>,
+    pub copies: Copies,
     /// What it reaches.
     pub reach: Vec<Reach>,
     /// Whether any successful activity on a resource is recorded.
@@ -314,9 +379,16 @@ pub fn blast_radius(reach: &[Reach]) -> i64 {
 /// "a, b, c (+4 more)".
 fn list<'a>(names: impl IntoIterator<Item = &'a str>, shown: usize) -> String {
     let names: Vec<&str> = names.into_iter().collect();
-    let mut text = names.iter().take(shown).copied().collect::<Vec<_>>().join(", ");
-    if names.len() > shown {
-        text.push_str(&format!(" (+{} more)", names.len() - shown));
+    list_of(&names, names.len(), shown)
+}
+
+/// The first `shown` of `names` out of `total` things, counting the rest:
+/// "a, b, c (+4 more)".
+fn list_of(names: &[&str], total: usize, shown: usize) -> String {
+    let shown = shown.min(names.len());
+    let mut text = names[..shown].join(", ");
+    if total > shown {
+        text.push_str(&format!(" (+{} more)", total - shown));
     }
     text
 }
@@ -375,20 +447,23 @@ pub fn assess_credential(facts: &CredentialFacts, now: DateTime<Utc>) -> Assessm
     }
 
     // NHI2: secret leakage.
-    let plaintext: Vec<&Copy> = facts.copies.iter().filter(|c| c.kind.is_plaintext()).collect();
-    if !plaintext.is_empty() {
-        let weight = (12 + 4 * (plaintext.len() as i64 - 1)).min(24);
-        let places = plaintext
-            .iter()
-            .map(|c| format!("{} {}", c.kind.label(), c.locator))
+    let plaintext = facts.copies.count(CopyKind::is_plaintext);
+    if plaintext > 0 {
+        let weight = (12 + 4 * (plaintext as i64 - 1)).min(24);
+        let places = facts
+            .copies
+            .named(CopyKind::is_plaintext)
+            .into_iter()
+            .map(|(kind, locator)| format!("{} {locator}", kind.label()))
             .collect::<Vec<_>>();
+        let places: Vec<&str> = places.iter().map(String::as_str).collect();
         factors.push(fired(
             PLAINTEXT_COPIES,
             weight,
             format!(
                 "{}: {}",
-                plural(plaintext.len(), "plaintext copy", "plaintext copies"),
-                list(places.iter().map(String::as_str), 3)
+                plural(plaintext, "plaintext copy", "plaintext copies"),
+                list_of(&places, plaintext, 3)
             ),
         ));
     }
@@ -414,14 +489,12 @@ pub fn assess_credential(facts: &CredentialFacts, now: DateTime<Utc>) -> Assessm
     if !spikes.is_empty() {
         factors.push(fired(RATE_SPIKE, 8, latest(&spikes)));
     }
-    if facts.copies.len() > 1 {
+    let copies = facts.copies.count(|_| true);
+    if copies > 1 {
         factors.push(fired(
             MANY_COPIES,
             6,
-            format!(
-                "{} of the same secret",
-                plural(facts.copies.len(), "copy", "copies")
-            ),
+            format!("{} of the same secret", plural(copies, "copy", "copies")),
         ));
     }
 
@@ -511,16 +584,14 @@ pub fn assess_credential(facts: &CredentialFacts, now: DateTime<Utc>) -> Assessm
 
     // NHI6: insecure deployment configuration.
     if facts.kind.is_static() {
-        let ci: Vec<&Copy> = facts
-            .copies
-            .iter()
-            .filter(|c| c.kind == CopyKind::CiConfig)
-            .collect();
-        if !ci.is_empty() {
+        let in_ci = |kind| kind == CopyKind::CiConfig;
+        let ci = facts.copies.count(in_ci);
+        if ci > 0 {
+            let places: Vec<&str> = facts.copies.named(in_ci).into_iter().map(|(_, l)| l).collect();
             factors.push(fired(
                 STATIC_SECRET_IN_CI,
                 10,
-                format!("stored in CI: {}", list(ci.iter().map(|c| c.locator.as_str()), 3)),
+                format!("stored in CI: {}", list_of(&places, ci, 3)),
             ));
         }
     }
@@ -797,7 +868,7 @@ mod tests {
                 name: "Ada".into(),
                 departed: false,
             }),
-            copies: Vec::new(),
+            copies: Copies::default(),
             reach: Vec::new(),
             has_activity: false,
             human_use: None,
@@ -937,7 +1008,7 @@ mod tests {
     #[test]
     fn plaintext_copies_fire_for_plaintext_places_and_weigh_more_with_each() {
         let one = CredentialFacts {
-            copies: vec![copy(CopyKind::EnvFile, "laptop-42:~/app/.env")],
+            copies: Copies::from_iter([copy(CopyKind::EnvFile, "laptop-42:~/app/.env")]),
             ..quiet()
         };
         let factor = fires(&one, PLAINTEXT_COPIES).unwrap();
@@ -950,28 +1021,65 @@ mod tests {
             factor.evidence
         );
         let three = CredentialFacts {
-            copies: vec![
+            copies: Copies::from_iter([
                 copy(CopyKind::EnvFile, "a/.env"),
                 copy(CopyKind::ChatMessage, "#deploy"),
                 copy(CopyKind::RepositoryFile, "acme/api:config.py"),
-            ],
+            ]),
             ..quiet()
         };
         assert_eq!(fires(&three, PLAINTEXT_COPIES).unwrap().weight, 20);
         let vaulted = CredentialFacts {
-            copies: vec![copy(CopyKind::SecretsManager, "vault:kv/app")],
+            copies: Copies::from_iter([copy(CopyKind::SecretsManager, "vault:kv/app")]),
             ..quiet()
         };
         assert!(fires(&vaulted, PLAINTEXT_COPIES).is_none());
     }
 
     #[test]
+    fn copies_summed_up_count_every_place_and_name_the_first_and_last_of_each_kind() {
+        let mut copies = Copies::default();
+        copies.add(CopyKind::EnvFile, 40, "a/.env".into(), "z/.env".into());
+        copies.add(CopyKind::CiConfig, 1, "ci:KEY".into(), "ci:KEY".into());
+        let facts = CredentialFacts {
+            copies,
+            ..quiet_static()
+        };
+        let factor = fires(&facts, PLAINTEXT_COPIES).unwrap();
+        assert_eq!(factor.weight, 24, "capped");
+        assert_eq!(
+            factor.evidence,
+            "41 plaintext copies: .env file a/.env, .env file z/.env, CI configuration ci:KEY (+38 more)"
+        );
+        assert_eq!(
+            fires(&facts, MANY_COPIES).unwrap().evidence,
+            "41 copies of the same secret"
+        );
+        assert_eq!(
+            fires(&facts, STATIC_SECRET_IN_CI).unwrap().evidence,
+            "stored in CI: ci:KEY"
+        );
+        // The same places one by one read the same.
+        let one_by_one = CredentialFacts {
+            copies: Copies::from_iter([
+                copy(CopyKind::EnvFile, "z/.env"),
+                copy(CopyKind::EnvFile, "a/.env"),
+            ]),
+            ..quiet()
+        };
+        assert_eq!(
+            fires(&one_by_one, PLAINTEXT_COPIES).unwrap().evidence,
+            "2 plaintext copies: .env file a/.env, .env file z/.env"
+        );
+    }
+
+    #[test]
     fn many_copies_fire_for_more_than_one_copy() {
         let two = CredentialFacts {
-            copies: vec![
+            copies: Copies::from_iter([
                 copy(CopyKind::SecretsManager, "vault:a"),
                 copy(CopyKind::SecretsManager, "vault:b"),
-            ],
+            ]),
             ..quiet()
         };
         assert_eq!(
@@ -979,7 +1087,7 @@ mod tests {
             "2 copies of the same secret"
         );
         let one = CredentialFacts {
-            copies: vec![copy(CopyKind::SecretsManager, "vault:a")],
+            copies: Copies::from_iter([copy(CopyKind::SecretsManager, "vault:a")]),
             ..quiet()
         };
         assert!(fires(&one, MANY_COPIES).is_none());
@@ -1146,7 +1254,7 @@ mod tests {
 
     #[test]
     fn static_secret_in_ci_fires_for_a_static_secret_in_a_pipeline() {
-        let ci = vec![copy(CopyKind::CiConfig, "github-actions://acme/api/secrets/KEY")];
+        let ci = Copies::from_iter([copy(CopyKind::CiConfig, "github-actions://acme/api/secrets/KEY")]);
         let facts = CredentialFacts {
             copies: ci.clone(),
             ..quiet_static()
@@ -1314,7 +1422,7 @@ mod tests {
             expires_at: None,
             last_used_at: Some(days_ago(200)),
             owner: None,
-            copies: vec![copy(CopyKind::EnvFile, "a"), copy(CopyKind::CiConfig, "b")],
+            copies: Copies::from_iter([copy(CopyKind::EnvFile, "a"), copy(CopyKind::CiConfig, "b")]),
             human_use: Some(HumanUse {
                 events: 1,
                 console: true,

@@ -210,15 +210,22 @@ pub async fn copies_at(
     .await
 }
 
-/// Adds copies (rows of credential, kind, locator, found by, author,
-/// seen); answers (id, credential, kind, locator) of each.
-pub async fn insert_copies(
-    conn: &mut AnyConnection,
-    backend: Backend,
-    import: i64,
-    copies: &[json::CopySighting],
-) -> Result<Vec<(i64, i64, String, String)>, sqlx::Error> {
-    let mut rows = Vec::with_capacity(copies.len() * 9);
+/// The columns of a copy an import adds.
+const COPY_COLUMNS: &[&str] = &[
+    "credential_id",
+    "kind",
+    "locator",
+    "found_by",
+    "author_email",
+    "first_seen",
+    "last_seen",
+    "status",
+    "import_id",
+];
+
+/// The rows adding `copies` (found by import `import`), in [`COPY_COLUMNS`].
+fn copy_rows(import: i64, copies: &[json::CopySighting]) -> Vec<Value> {
+    let mut rows = Vec::with_capacity(copies.len() * COPY_COLUMNS.len());
     for copy in copies {
         let seen = copy.seen_at.map(timestamp).unwrap_or_default();
         rows.extend([
@@ -233,34 +240,49 @@ pub async fn insert_copies(
             Value::Int(import),
         ]);
     }
+    rows
+}
+
+/// Adds copies (of credential, kind, locator, found by, author, seen);
+/// answers how many went in.
+pub async fn insert_copies(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    import: i64,
+    copies: &[json::CopySighting],
+) -> Result<u64, sqlx::Error> {
+    bulk::insert_counting(
+        conn,
+        backend,
+        "credential_copy",
+        COPY_COLUMNS,
+        &copy_rows(import, copies),
+        "",
+    )
+    .await
+}
+
+/// Adds copies like [`insert_copies`]; answers (id, credential) of each,
+/// for the copies a revocation must hear of. Every other copy is added
+/// without: the driver hands rows back one by one, and a report may add a
+/// million copies.
+pub async fn insert_copies_returning(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    import: i64,
+    copies: &[json::CopySighting],
+) -> Result<Vec<(i64, i64)>, sqlx::Error> {
     bulk::insert_returning(
         conn,
         backend,
         "credential_copy",
-        &[
-            "credential_id",
-            "kind",
-            "locator",
-            "found_by",
-            "author_email",
-            "first_seen",
-            "last_seen",
-            "status",
-            "import_id",
-        ],
-        &rows,
-        "RETURNING id, credential_id, kind, locator",
+        COPY_COLUMNS,
+        &copy_rows(import, copies),
+        "RETURNING id, credential_id",
     )
     .await?
     .iter()
-    .map(|row| {
-        Ok((
-            row.try_get("id")?,
-            row.try_get("credential_id")?,
-            row.try_get("kind")?,
-            row.try_get("locator")?,
-        ))
-    })
+    .map(|row| Ok((row.try_get("id")?, row.try_get("credential_id")?)))
     .collect()
 }
 

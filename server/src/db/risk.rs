@@ -55,7 +55,7 @@ async fn credential_rows(conn: &mut AnyConnection, scope: &Scope<'_>) -> Result<
             last_rotated_at: get_opt_time(row, "last_rotated_at")?,
             last_used_at: get_opt_time(row, "last_used_at")?,
             owner: person(row.try_get("owner_name")?, row.try_get("owner_status")?),
-            copies: Vec::new(),
+            copies: risk::Copies::default(),
             reach: Vec::new(),
             has_activity: false,
             human_use: None,
@@ -74,26 +74,29 @@ async fn credential_rows(conn: &mut AnyConnection, scope: &Scope<'_>) -> Result<
 // sort) and joined in memory: ordering by credential would walk an index and
 // fetch each row at random, several times slower on a large inventory.
 
-/// Present copies, by credential.
+/// Present copies, by credential: summed up per kind inside the database, a
+/// row per (credential, kind) instead of one per copy (the driver hands rows
+/// over one by one, and a scanner's report may find a secret in thousands of
+/// places).
 async fn copies(
     conn: &mut AnyConnection,
     scope: &Scope<'_>,
-) -> Result<HashMap<i64, Vec<risk::Copy>>, sqlx::Error> {
+) -> Result<HashMap<i64, risk::Copies>, sqlx::Error> {
     let mut params = Params::default();
     let filter = scope.condition("credential_id", &mut params);
     let sql = format!(
-        "SELECT credential_id, kind, locator FROM credential_copy WHERE status = 'present' AND {filter}"
+        "SELECT credential_id, kind, COUNT(*) AS copies, MIN(locator) AS first, MAX(locator) AS last \
+         FROM credential_copy WHERE status = 'present' AND {filter} GROUP BY credential_id, kind"
     );
     let mut rows = sqlx::query_with(&sql, params.args()).fetch(&mut *conn);
-    let mut copies: HashMap<i64, Vec<risk::Copy>> = HashMap::new();
+    let mut copies: HashMap<i64, risk::Copies> = HashMap::new();
     while let Some(row) = rows.try_next().await? {
-        copies
-            .entry(row.try_get("credential_id")?)
-            .or_default()
-            .push(risk::Copy {
-                kind: get_enum(&row, "kind")?,
-                locator: row.try_get("locator")?,
-            });
+        copies.entry(row.try_get("credential_id")?).or_default().add(
+            get_enum(&row, "kind")?,
+            row.try_get::<i64, _>("copies")? as usize,
+            row.try_get("first")?,
+            row.try_get("last")?,
+        );
     }
     Ok(copies)
 }
@@ -260,16 +263,13 @@ async fn consumers(conn: &mut AnyConnection, scope: &Scope<'_>) -> Result<Consum
 /// Joins the parts into each credential's facts, in a stable order.
 fn assemble(
     mut credentials: Credentials,
-    mut copies: HashMap<i64, Vec<risk::Copy>>,
+    mut copies: HashMap<i64, risk::Copies>,
     activity: Activity,
     mut reaches: Reaches,
     consumers: Consumers,
 ) -> Credentials {
     for (id, (_, facts)) in credentials.iter_mut() {
         facts.copies = copies.remove(id).unwrap_or_default();
-        facts
-            .copies
-            .sort_by(|a, b| (a.kind, &a.locator).cmp(&(b.kind, &b.locator)));
         facts.reach = reaches
             .remove(id)
             .unwrap_or_default()

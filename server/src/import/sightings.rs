@@ -184,12 +184,17 @@ impl Sightings {
         let mut ids: Vec<i64> = credentials;
         ids.sort_unstable();
         ids.dedup();
+        // Copies of a secret being revoked that are new or back: the
+        // revocation puts them (back) on its checklist.
+        let revoked: HashSet<i64> = imports::with_revocation(conn, self.backend, &ids)
+            .await?
+            .into_iter()
+            .collect();
         let mut places: Vec<String> = sightings.keys().map(|(_, _, locator)| locator.clone()).collect();
         places.sort_unstable();
         places.dedup();
         let stored = imports::copies_at(conn, self.backend, &ids, &places).await?;
         let mut again = Vec::new();
-        // Copies that were not present before: a revocation may need them back on its checklist.
         let mut reappeared: Vec<(i64, i64)> = Vec::new();
         for (id, credential, kind, locator, status) in stored {
             let Ok(kind) = kind.parse::<json::CopyKind>() else {
@@ -197,30 +202,28 @@ impl Sightings {
             };
             if let Some(sighting) = sightings.remove(&(credential, kind, locator)) {
                 again.push((id, sighting.seen_at.unwrap_or(now)));
-                if status != CopyStatus::Present.as_str() {
+                if status != CopyStatus::Present.as_str() && revoked.contains(&credential) {
                     reappeared.push((credential, id));
                 }
             }
         }
         imports::copies_seen_again(conn, self.backend, self.import, &again).await?;
-        let new: Vec<json::CopySighting> = sightings.into_values().collect();
+        let (watched, new): (Vec<json::CopySighting>, Vec<json::CopySighting>) = sightings
+            .into_values()
+            .partition(|s| revoked.contains(&s.credential));
         if !new.is_empty() {
-            let created = imports::insert_copies(conn, self.backend, self.import, &new).await?;
-            summary.copies_created += created.len() as i64;
-            reappeared.extend(created.iter().map(|(id, credential, _, _)| (*credential, *id)));
+            summary.copies_created +=
+                imports::insert_copies(conn, self.backend, self.import, &new).await? as i64;
         }
-        let mut revoked: Vec<i64> = reappeared.iter().map(|(credential, _)| *credential).collect();
-        revoked.sort_unstable();
-        revoked.dedup();
-        let revoked: HashSet<i64> = imports::with_revocation(conn, self.backend, &revoked)
-            .await?
-            .into_iter()
-            .collect();
+        if !watched.is_empty() {
+            let created = imports::insert_copies_returning(conn, self.backend, self.import, &watched).await?;
+            summary.copies_created += created.len() as i64;
+            reappeared.extend(created.into_iter().map(|(id, credential)| (credential, id)));
+        }
         for (credential, copy) in reappeared {
-            if revoked.contains(&credential)
-                && let Some(reopened) =
-                    revocation::copy_found(conn, credential, copy, &request.actor, Some(&request.origin), now)
-                        .await?
+            if let Some(reopened) =
+                revocation::copy_found(conn, credential, copy, &request.actor, Some(&request.origin), now)
+                    .await?
             {
                 self.reopened.insert(reopened.id);
             }

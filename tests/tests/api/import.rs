@@ -409,6 +409,34 @@ async fn a_revoked_secret_found_again_by_an_import_reopens_its_revocation(backen
         5,
         "every place is back on the checklist"
     );
+
+    // A place not seen before joins the checklist too.
+    let mut report: Vec<Value> = serde_json::from_slice(&fixture("gitleaks/report.json")).unwrap();
+    report.truncate(1);
+    report[0]["File"] = "infra/new-place.env".into();
+    let (status, later) = app
+        .import(
+            &admin,
+            "gitleaks?source=acme/app&full=false",
+            serde_json::to_vec(&report).unwrap(),
+        )
+        .await;
+    assert_eq!(status, 200, "{later}");
+    assert_eq!(later["copies_created"], 1, "{later}");
+    let pending: Vec<String> = sqlx::query_scalar(&format!(
+        "SELECT c.locator FROM revocation_copy r JOIN credential_copy c ON c.id = r.copy_id \
+         WHERE r.revocation_id = {id} AND r.state = 'pending' ORDER BY c.locator"
+    ))
+    .fetch_all(app.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(pending.len(), 6, "{pending:?}");
+    assert!(
+        pending
+            .iter()
+            .any(|locator| locator.contains("infra/new-place.env")),
+        "{pending:?}"
+    );
 }
 
 on_every_backend!(
