@@ -5,6 +5,7 @@
 //! documents every factor; a test keeps the two in step.
 
 use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
 
 use chrono::{DateTime, Duration, Utc};
 use model::api::{
@@ -212,14 +213,21 @@ impl Copies {
         if count == 0 {
             return;
         }
-        let places = self.0.entry(kind).or_insert(Places {
-            count: 0,
-            first: first.clone(),
-            last: last.clone(),
-        });
-        places.count += count;
-        places.first = places.first.clone().min(first);
-        places.last = places.last.clone().max(last);
+        match self.0.entry(kind) {
+            Entry::Vacant(entry) => {
+                entry.insert(Places { count, first, last });
+            }
+            Entry::Occupied(mut entry) => {
+                let places = entry.get_mut();
+                places.count += count;
+                if first < places.first {
+                    places.first = first;
+                }
+                if last > places.last {
+                    places.last = last;
+                }
+            }
+        }
     }
 
     /// How many copies there are of the kinds `of`.
