@@ -290,6 +290,8 @@ async fn trufflehog(dir: &Path, keys: &Fingerprinter, n: usize, rounds: usize) {
         let raw = fresh(dir, "raw-findings.sqlite").await;
         let started = Instant::now();
         let mut tx = raw.begin().await.unwrap();
+        // The same page cache as the import's transaction.
+        bulk::bulk_cache(&mut tx, raw.backend(), true).await.unwrap();
         bulk::insert(
             &mut tx,
             raw.backend(),
