@@ -143,6 +143,12 @@ struct Baseline {
 }
 
 impl Baseline {
+    /// Widens the span of its use to take in `first` to `last`.
+    fn seen(&mut self, first: DateTime<Utc>, last: DateTime<Utc>) {
+        self.since = Some(self.since.map_or(first, |s| s.min(first)));
+        self.until = Some(self.until.map_or(last, |u| u.max(last)));
+    }
+
     fn established_at(&self, time: DateTime<Utc>) -> bool {
         self.since
             .is_some_and(|since| time - since >= Duration::days(LEARNING_DAYS))
@@ -383,12 +389,7 @@ impl Recorder {
             if let Ok(dimension) = value.dimension.parse() {
                 baseline.known.insert((dimension, value.value));
             }
-            baseline.since = Some(
-                baseline
-                    .since
-                    .map_or(value.first_seen, |s| s.min(value.first_seen)),
-            );
-            baseline.until = Some(baseline.until.map_or(value.last_seen, |u| u.max(value.last_seen)));
+            baseline.seen(value.first_seen, value.last_seen);
         }
         Ok(())
     }
@@ -457,8 +458,7 @@ impl Recorder {
             if let Some(ua) = &event.user_agent {
                 let _ = learn(BaselineDimension::UserAgent, ua);
             }
-            baseline.since = Some(baseline.since.map_or(at, |s| s.min(at)));
-            baseline.until = Some(baseline.until.map_or(at, |u| u.max(at)));
+            baseline.seen(at, at);
         }
         if let Some(what) = human(&event.action, event.user_agent.as_deref()) {
             let client = event.user_agent.as_deref().unwrap_or("no user agent");
