@@ -325,9 +325,14 @@ pub fn audit(query: &json::AuditQuery) -> Get<json::Page<json::AuditEntry>> {
     Get::new(format!("/api/v1/audit{}", query_string(query)))
 }
 
-/// `GET /api/v1/audit/chain` (CISOs and admins).
+/// `GET /api/v1/audit/chain` (CISOs and admins): the last verification.
 pub fn audit_chain() -> Get<json::AuditChain> {
     Get::new("/api/v1/audit/chain".to_owned())
+}
+
+/// `POST /api/v1/audit/chain` (CISOs and admins): walks the chain now.
+pub async fn verify_audit_chain() -> Result<json::AuditChain, ApiError> {
+    send(Request::post("/api/v1/audit/chain"), &serde_json::json!({})).await
 }
 
 /// `GET /api/v1/imports`: the last imports, newest first (admins).

@@ -268,29 +268,45 @@ pub fn callback_backoff(attempts: i64) -> chrono::Duration {
     chrono::Duration::seconds((5 * factor).min(600))
 }
 
+/// How long one callback attempt may take.
+pub const CALLBACK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+/// Callbacks sent at once, in all.
+const CALLBACK_SLOTS: usize = 16;
+/// Callbacks sent at once to one host and port: a slow destination holds
+/// these, not everyone's slots.
+const CALLBACK_SLOTS_PER_HOST: usize = 2;
+
+/// What the callback sender shares with the deliveries it starts.
+#[derive(Clone)]
+struct Sender {
+    clients: crate::outbound::Clients,
+    slots: std::sync::Arc<tokio::sync::Semaphore>,
+    busy_hosts: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, usize>>>,
+}
+
 /// Starts the approvals worker of `muster serve`: it records requests that
 /// expired undecided (audited, with their callback) and sends decision
-/// callbacks, retrying with back-off. Expiry does not wait for it: every
-/// decision checks the time itself.
+/// callbacks, each in a task of its own, retrying with back-off. Expiry does
+/// not wait for it: every decision checks the time itself.
 pub fn spawn_worker(state: crate::AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let client = reqwest::Client::builder()
-            .timeout(std::time::Duration::from_secs(10))
-            .user_agent(concat!("Muster/", env!("CARGO_PKG_VERSION")))
-            .redirect(reqwest::redirect::Policy::none())
-            .build();
-        let client = match client {
-            Ok(client) => client,
+        let clients = match crate::outbound::Clients::new(CALLBACK_TIMEOUT) {
+            Ok(clients) => clients,
             Err(error) => {
                 tracing::error!(error = ?error, "cannot build the callbacks' HTTP client; approvals worker stopped");
                 return;
             }
         };
+        let sender = Sender {
+            clients,
+            slots: std::sync::Arc::new(tokio::sync::Semaphore::new(CALLBACK_SLOTS)),
+            busy_hosts: std::sync::Arc::default(),
+        };
         loop {
             if let Err(error) = sweep(&state).await {
                 tracing::error!(error = ?error, "recording expired approval requests failed");
             }
-            if let Err(error) = send_callbacks(&state, &client).await {
+            if let Err(error) = send_callbacks(&state, &sender).await {
                 tracing::error!(error = ?error, "sending approval callbacks failed");
             }
             let wait = match crate::db::approvals::next_callback(&state.db).await {
@@ -325,51 +341,129 @@ async fn sweep(state: &crate::AppState) -> Result<(), crate::ApiError> {
     Ok(())
 }
 
-async fn send_callbacks(state: &crate::AppState, client: &reqwest::Client) -> Result<(), crate::ApiError> {
+/// Starts a delivery for each callback due, as slots allow: each claimed
+/// (leased for one attempt's time, from the moment of its claim, so that no
+/// other replica sends it meanwhile) and sent in a task of its own.
+async fn send_callbacks(state: &crate::AppState, sender: &Sender) -> Result<(), crate::ApiError> {
     use crate::db::approvals as db;
-    let now = chrono::Utc::now();
-    for due in db::due_callbacks(&state.db, now, 20).await? {
-        if !db::claim_callback(&state.db, &due, now + chrono::Duration::seconds(20)).await? {
+    for due in db::due_callbacks(&state.db, chrono::Utc::now(), 100).await? {
+        // Host and port: two services on one host are two destinations.
+        let host = reqwest::Url::parse(&due.url)
+            .ok()
+            .and_then(|url| Some((crate::outbound::url_host(&url)?.0, url.port_or_known_default())))
+            .map(|(host, port)| format!("{host}:{}", port.unwrap_or_default()))
+            .unwrap_or_default();
+        if sender.busy_hosts.lock().expect("not poisoned").get(&host).copied().unwrap_or(0)
+            >= CALLBACK_SLOTS_PER_HOST
+        {
             continue;
         }
-        let id = format!("msg_approval_{}", due.id);
-        let timestamp = chrono::Utc::now().timestamp();
-        let signature = state
-            .settings
-            .approval_key
-            .webhook_signature(&id, timestamp, &due.body);
-        let sent = client
-            .post(&due.url)
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .header("webhook-id", &id)
-            .header("webhook-timestamp", timestamp.to_string())
-            .header("webhook-signature", signature)
-            .body(due.body.clone())
-            .send()
-            .await;
-        let (delivered, status, error) = match sent {
-            Ok(response) => (
-                response.status().is_success(),
-                Some(response.status().as_u16()),
-                None,
-            ),
-            Err(error) => (false, None, Some(error.without_url().to_string())),
+        let Ok(slot) = sender.slots.clone().try_acquire_owned() else {
+            break;
         };
-        let attempts = due.attempts + 1;
-        let retry_at = (!delivered && attempts < CALLBACK_ATTEMPTS)
-            .then(|| chrono::Utc::now() + callback_backoff(attempts));
-        db::record_callback(
-            &state.db,
-            due.id,
-            delivered,
-            status,
-            error.as_deref(),
-            retry_at,
-            chrono::Utc::now(),
-        )
-        .await?;
+        let lease = chrono::Utc::now() + CALLBACK_TIMEOUT + chrono::Duration::seconds(5);
+        if !db::claim_callback(&state.db, &due, lease).await? {
+            continue;
+        }
+        *sender.busy_hosts.lock().expect("not poisoned").entry(host.clone()).or_default() += 1;
+        let (state, sender) = (state.clone(), sender.clone());
+        tokio::spawn(async move {
+            if let Err(error) = deliver(&state, &sender.clients, &due).await {
+                tracing::error!(error = ?error, callback = due.id, "recording an approval callback failed");
+            }
+            let mut busy = sender.busy_hosts.lock().expect("not poisoned");
+            if let Some(count) = busy.get_mut(&host) {
+                *count -= 1;
+                if *count == 0 {
+                    busy.remove(&host);
+                }
+            }
+            drop(busy);
+            drop(slot);
+            // What waited for this slot or host may go now.
+            state.callbacks.notify_one();
+        });
     }
     Ok(())
+}
+
+/// One attempt of one callback, recorded: only to a destination still
+/// allowed, through the client its `allow_private` calls for.
+async fn deliver(
+    state: &crate::AppState,
+    clients: &crate::outbound::Clients,
+    due: &crate::db::approvals::DueCallback,
+) -> Result<(), crate::ApiError> {
+    use crate::db::approvals as db;
+    let allowed = crate::db::destinations::for_agent(&mut *state.db.pool().acquire().await?, due.agent).await?;
+    let checked = reqwest::Url::parse(&due.url)
+        .map_err(|e| e.to_string())
+        .and_then(|url| crate::outbound::destination(&allowed, &url).map(|d| d.allow_private));
+    let (delivered, status, error, final_) = match checked {
+        // No longer allowed: never sent, and not retried.
+        Err(why) => (false, None, Some(why), true),
+        Ok(allow_private) => {
+            let client = if allow_private {
+                &clients.private
+            } else {
+                &clients.public
+            };
+            let id = format!("msg_approval_{}", due.id);
+            let timestamp = chrono::Utc::now().timestamp();
+            let signature = state
+                .settings
+                .approval_key
+                .webhook_signature(&id, timestamp, &due.body);
+            let sent = client
+                .post(&due.url)
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .header("webhook-id", &id)
+                .header("webhook-timestamp", timestamp.to_string())
+                .header("webhook-signature", signature)
+                .body(due.body.clone())
+                .send()
+                .await;
+            match sent {
+                Ok(response) => (
+                    response.status().is_success(),
+                    Some(response.status().as_u16()),
+                    None,
+                    false,
+                ),
+                Err(error) => (false, None, Some(error_text(&error)), false),
+            }
+        }
+    };
+    let attempts = due.attempts + 1;
+    let retry_at = (!delivered && !final_ && attempts < CALLBACK_ATTEMPTS)
+        .then(|| chrono::Utc::now() + callback_backoff(attempts));
+    db::record_callback(
+        &state.db,
+        due.id,
+        delivered,
+        status,
+        error.as_deref(),
+        retry_at,
+        chrono::Utc::now(),
+    )
+    .await?;
+    Ok(())
+}
+
+/// An error of a request, with its causes (the refusal of a private address
+/// is a cause of reqwest's connection error), without the URL.
+fn error_text(error: &reqwest::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = std::error::Error::source(error);
+    while let Some(inner) = cause {
+        text = format!("{text}: {inner}");
+        cause = inner.source();
+    }
+    let url = error.url().map(|u| u.as_str().to_owned());
+    match url {
+        Some(url) => text.replace(&url, "the callback URL"),
+        None => text,
+    }
 }
 
 #[cfg(test)]

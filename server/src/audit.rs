@@ -303,6 +303,8 @@ impl Verification {
     /// The outcome as the API shows it.
     pub fn to_wire(&self, checked_at: DateTime<Utc>) -> json::AuditChain {
         json::AuditChain {
+            checked_by: String::new(),
+            took_ms: 0,
             entries: self.entries,
             valid: self.valid,
             intact: self.problem.is_none(),
@@ -320,72 +322,241 @@ fn parse_details(text: &str) -> JsonValue {
     serde_json::from_str(text).unwrap_or_else(|_| JsonValue::String(text.to_owned()))
 }
 
-/// Walks the whole chain.
+/// Entries read at a time while verifying: memory stays bounded whatever
+/// the log's size.
+const VERIFY_PAGE: i64 = 5_000;
+
+/// Where a walk of the chain stands.
+#[derive(Debug, Clone)]
+struct Walk {
+    /// Entries walked, all valid.
+    valid: i64,
+    /// The last valid entry's hash.
+    previous_hash: String,
+    /// The hash of the entry before it, and that entry's number.
+    two_back: Option<(i64, String)>,
+    /// The last valid entry's number.
+    previous_seq: i64,
+}
+
+/// An entry that does not follow on from the walk, with what the walk can
+/// tell of it without looking further.
+#[derive(Debug, Clone)]
+struct Suspect {
+    entry: Stored,
+    hash_ok: bool,
+    linked: bool,
+    skips_previous: bool,
+}
+
+impl Walk {
+    fn new() -> Self {
+        Self {
+            valid: 0,
+            previous_hash: GENESIS.to_owned(),
+            two_back: None,
+            previous_seq: 0,
+        }
+    }
+
+    /// Takes `entry` as valid.
+    fn advance(&mut self, entry: &Stored) {
+        self.two_back = Some((self.previous_seq, std::mem::take(&mut self.previous_hash)));
+        self.previous_hash = entry.hash.clone();
+        self.previous_seq = entry.seq;
+        self.valid += 1;
+    }
+
+    /// Walks `page` (hashing is CPU work: callers run this off the async
+    /// runtime) until an entry does not follow on; answers its place in the
+    /// page with what is known of it.
+    fn scan(&mut self, page: &[Stored]) -> Option<(usize, Suspect)> {
+        for (i, entry) in page.iter().enumerate() {
+            let hash_ok = entry.hash == entry.expected_hash();
+            let linked = entry.prev_hash == self.previous_hash && entry.seq == self.valid + 1;
+            let skips_previous = self
+                .two_back
+                .as_ref()
+                .is_some_and(|(_, hash)| self.valid >= 2 && entry.prev_hash == *hash);
+            if !hash_ok || !linked || skips_previous {
+                return Some((
+                    i,
+                    Suspect {
+                        entry: entry.clone(),
+                        hash_ok,
+                        linked,
+                        skips_previous,
+                    },
+                ));
+            }
+            self.advance(entry);
+        }
+        None
+    }
+}
+
+/// What happened to a suspect entry, if anything: an entry linking to a
+/// *later* entry's hash was moved before it; one linking to the entry two
+/// back had an entry slipped in before it; the number is hashed too, so a
+/// renumbered entry shows a bad hash. `None`: it follows on after all.
+async fn classify(db: &Db, walk: &Walk, suspect: &Suspect) -> Result<Option<(i64, Tampering, i64)>, sqlx::Error> {
+    let entry = &suspect.entry;
+    let later: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_event WHERE seq > $1 AND hash = $2")
+        .bind(entry.seq)
+        .bind(&entry.prev_hash)
+        .fetch_one(db.pool())
+        .await?;
+    let links_later = later > 0;
+    if suspect.skips_previous && !links_later {
+        return Ok(Some((walk.previous_seq, Tampering::Inserted, walk.valid - 1)));
+    }
+    let found = if !suspect.hash_ok {
+        Some(if links_later {
+            Tampering::Reordered
+        } else {
+            Tampering::Modified
+        })
+    } else if suspect.linked {
+        None
+    } else if entry.seq > walk.valid + 1 {
+        Some(Tampering::Deleted)
+    } else if links_later {
+        Some(Tampering::Reordered)
+    } else {
+        Some(Tampering::Inserted)
+    };
+    Ok(found.map(|tampering| (entry.seq, tampering, walk.valid)))
+}
+
+/// Walks the whole chain in one pass, a page at a time, hashing off the
+/// async runtime; only at a suspect entry does it look further (one query)
+/// to tell what happened.
 pub async fn verify(db: &Db) -> Result<Verification, sqlx::Error> {
     let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
         .fetch_one(db.pool())
         .await?;
     let (head_seq, head_hash): (i64, String) = (head.try_get("seq")?, head.try_get("hash")?);
-    let rows = sqlx::query("SELECT * FROM audit_event ORDER BY seq")
-        .fetch_all(db.pool())
-        .await?;
-    let entries: Vec<Stored> = rows.iter().map(Stored::from_row).collect::<Result<_, _>>()?;
-    let hashes: Vec<&str> = entries.iter().map(|e| e.hash.as_str()).collect();
+    let mut walk = Walk::new();
     let mut problem = None;
-    let mut previous_hash = GENESIS.to_owned();
-    let mut valid = 0;
-    for (i, entry) in entries.iter().enumerate() {
-        let expected_seq = i as i64 + 1;
-        // An entry linking to a *later* entry's hash was moved before it; one
-        // linking to the entry two back had an entry slipped in before it.
-        let links_later = hashes[i + 1..].contains(&entry.prev_hash.as_str());
-        let skips_previous = i >= 2 && entry.prev_hash == hashes[i - 2];
-        if skips_previous && !links_later {
-            problem = Some((entries[i - 1].seq, Tampering::Inserted));
-            valid = i as i64 - 1;
-            break;
-        }
-        let found = if entry.hash != entry.expected_hash() {
-            // The number is hashed too, so renumbered entries show a bad hash.
-            Some(if links_later {
-                Tampering::Reordered
-            } else {
-                Tampering::Modified
+    let mut last: Option<(i64, String)> = None;
+    let mut after = 0_i64;
+    'pages: loop {
+        let rows = sqlx::query("SELECT * FROM audit_event WHERE seq > $1 ORDER BY seq LIMIT $2")
+            .bind(after)
+            .bind(VERIFY_PAGE)
+            .fetch_all(db.pool())
+            .await?;
+        let Some(final_row) = rows.last() else { break };
+        after = final_row.try_get("seq")?;
+        let mut page: Vec<Stored> = rows.iter().map(Stored::from_row).collect::<Result<_, _>>()?;
+        drop(rows);
+        last = page.last().map(|e| (e.seq, e.hash.clone()));
+        loop {
+            let (scanned, suspect, rest) = tokio::task::spawn_blocking(move || {
+                let found = walk.scan(&page);
+                (walk, found, page)
             })
-        } else if entry.prev_hash == previous_hash && entry.seq == expected_seq {
-            None
-        } else if entry.seq > expected_seq {
-            Some(Tampering::Deleted)
-        } else if links_later {
-            Some(Tampering::Reordered)
-        } else {
-            Some(Tampering::Inserted)
-        };
-        if let Some(tampering) = found {
-            problem = Some((entry.seq, tampering));
-            break;
+            .await
+            .map_err(|e| sqlx::Error::Protocol(format!("the verification stopped: {e}")))?;
+            walk = scanned;
+            let Some((at, suspect)) = suspect else { break };
+            if let Some((seq, tampering, valid)) = classify(db, &walk, &suspect).await? {
+                problem = Some((seq, tampering));
+                walk.valid = valid;
+                break 'pages;
+            }
+            walk.advance(&suspect.entry);
+            page = rest;
+            page.drain(..=at);
         }
-        previous_hash = entry.hash.clone();
-        valid += 1;
     }
+    let entries: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_event")
+        .fetch_one(db.pool())
+        .await?;
+    let mut valid = walk.valid;
     if problem.is_none() {
-        let last = entries.last();
-        if last.map_or(0, |e| e.seq) < head_seq {
-            problem = Some((last.map_or(0, |e| e.seq) + 1, Tampering::Truncated));
-        } else if last.map_or(0, |e| e.seq) > head_seq {
+        let last_seq = last.as_ref().map_or(0, |(seq, _)| *seq);
+        if last_seq < head_seq {
+            problem = Some((last_seq + 1, Tampering::Truncated));
+        } else if last_seq > head_seq {
             problem = Some((head_seq + 1, Tampering::Inserted));
             valid = head_seq;
-        } else if last.is_some_and(|e| e.hash != head_hash) {
+        } else if last.is_some_and(|(_, hash)| hash != head_hash) {
             problem = Some((head_seq, Tampering::Modified));
             valid = head_seq - 1;
         }
     }
     Ok(Verification {
-        entries: entries.len() as i64,
+        entries,
         valid,
         problem,
         head_hash,
     })
+}
+
+/// Walks the chain (one walk at a time: a second caller waits for the one
+/// under way, then walks again) and records the outcome, who asked and how
+/// long it took.
+pub async fn verify_and_record(
+    db: &Db,
+    running: &tokio::sync::Mutex<()>,
+    by: &str,
+) -> Result<json::AuditChain, sqlx::Error> {
+    let _one_at_a_time = running.lock().await;
+    let started = std::time::Instant::now();
+    let verification = verify(db).await?;
+    let mut chain = verification.to_wire(Utc::now());
+    chain.checked_by = by.to_owned();
+    chain.took_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
+    sqlx::query(
+        "INSERT INTO audit_verification (checked_at, checked_by, entries, valid, first_bad, tampering, head_hash, \
+         took_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(&chain.checked_at)
+    .bind(&chain.checked_by)
+    .bind(chain.entries)
+    .bind(chain.valid)
+    .bind(chain.first_bad)
+    .bind(&chain.tampering)
+    .bind(&chain.head_hash)
+    .bind(chain.took_ms)
+    .execute(db.pool())
+    .await?;
+    Ok(chain)
+}
+
+/// A recorded verification's row.
+#[derive(Debug, sqlx::FromRow)]
+struct VerificationRow {
+    checked_at: String,
+    checked_by: String,
+    entries: i64,
+    valid: i64,
+    first_bad: Option<i64>,
+    tampering: Option<String>,
+    head_hash: String,
+    took_ms: i64,
+}
+
+/// The last recorded verification, if any.
+pub async fn last_verification(db: &Db) -> Result<Option<json::AuditChain>, sqlx::Error> {
+    let row: Option<VerificationRow> = sqlx::query_as(
+        "SELECT checked_at, checked_by, entries, valid, first_bad, tampering, head_hash, took_ms \
+         FROM audit_verification ORDER BY id DESC LIMIT 1",
+    )
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(row.map(|row| json::AuditChain {
+        intact: row.first_bad.is_none(),
+        entries: row.entries,
+        valid: row.valid,
+        first_bad: row.first_bad,
+        tampering: row.tampering,
+        head_hash: row.head_hash,
+        checked_at: row.checked_at,
+        checked_by: row.checked_by,
+        took_ms: row.took_ms,
+    }))
 }
 
 /// How the audit list may be sorted: by number only, newest first by default

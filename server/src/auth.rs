@@ -14,6 +14,7 @@ use model::api as json;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
+use crate::client::Client;
 use crate::db::accounts;
 use crate::{ApiError, AppState};
 
@@ -97,30 +98,9 @@ pub fn session_hash(id: &str) -> String {
     hex::encode(Sha256::digest(id.as_bytes()))
 }
 
-/// Whether the browser will keep a `Secure`, `__Host-` cookie: over TLS
-/// (directly or behind a proxy saying so), or on localhost.
-pub fn secure_context(headers: &HeaderMap) -> bool {
-    let forwarded_https = headers
-        .get("x-forwarded-proto")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|proto| proto.eq_ignore_ascii_case("https"));
-    let host = headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    let hostname = host.rsplit_once(':').map_or(host, |(name, port)| {
-        if port.chars().all(|c| c.is_ascii_digit()) {
-            name
-        } else {
-            host
-        }
-    });
-    forwarded_https || matches!(hostname, "localhost" | "127.0.0.1" | "[::1]")
-}
-
 /// The `Set-Cookie` value that stores a session id (or, with `None`, clears it).
-pub fn session_cookie(headers: &HeaderMap, id: Option<&str>) -> String {
-    let secure = secure_context(headers);
+pub fn session_cookie(client: &Client, id: Option<&str>) -> String {
+    let secure = client.secure;
     let name = if secure { SECURE_COOKIE } else { PLAIN_COOKIE };
     let mut cookie = match id {
         Some(id) => format!(
@@ -136,14 +116,18 @@ pub fn session_cookie(headers: &HeaderMap, id: Option<&str>) -> String {
 }
 
 /// The session id a request carries, if any.
-pub fn session_id(headers: &HeaderMap) -> Option<String> {
+pub fn session_id(headers: &HeaderMap, client: &Client) -> Option<String> {
+    // Only the name this context sets: in a secure context, a cookie without
+    // the `__Host-` prefix may have been planted by a sibling host or over
+    // plain HTTP, and would fix the session of whoever planted it.
+    let wanted = if client.secure { SECURE_COOKIE } else { PLAIN_COOKIE };
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|value| value.to_str().ok())
         .flat_map(|value| value.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SECURE_COOKIE || *name == PLAIN_COOKIE)
+        .find(|(name, _)| *name == wanted)
         .map(|(_, value)| value.to_owned())
         .filter(|value| !value.is_empty())
 }
@@ -215,9 +199,15 @@ role_extractor!(
     &[json::Role::Approver, json::Role::Ciso, json::Role::Admin]
 );
 
-/// The caller of a request, from its session cookie.
-pub async fn caller(state: &AppState, headers: &HeaderMap) -> Result<Caller, ApiError> {
-    let id = session_id(headers).ok_or(ApiError::Unauthorized)?;
+/// The session id of a request, by the [`Client`] the request came from.
+pub fn session_of(request: &Request) -> Option<String> {
+    let client = request.extensions().get::<Client>().copied().unwrap_or_default();
+    session_id(request.headers(), &client)
+}
+
+/// The caller of a request, from its session cookie's id.
+pub async fn caller(state: &AppState, session: Option<String>) -> Result<Caller, ApiError> {
+    let id = session.ok_or(ApiError::Unauthorized)?;
     let now = Utc::now();
     accounts::session_account(&state.db, &session_hash(&id), now, now - IDLE_TIMEOUT)
         .await?
@@ -257,7 +247,7 @@ pub async fn require_person(
     mut request: Request,
     next: Next,
 ) -> Result<Response, ApiError> {
-    if session_id(request.headers()).is_none()
+    if session_of(&request).is_none()
         && let Some(token) = bearer_token(request.headers())
     {
         agent_caller(&state, token).await?;
@@ -265,7 +255,8 @@ pub async fn require_person(
             "an agent token cannot be used for this; it is for people".into(),
         ));
     }
-    let caller = caller(&state, request.headers()).await?;
+    let session = session_of(&request);
+    let caller = caller(&state, session).await?;
     request.extensions_mut().insert(caller);
     Ok(next.run(request).await)
 }
@@ -278,8 +269,9 @@ pub async fn require_agent(
     next: Next,
 ) -> Result<Response, ApiError> {
     let Some(token) = bearer_token(request.headers()) else {
-        if session_id(request.headers()).is_some() {
-            caller(&state, request.headers()).await?;
+        if session_of(&request).is_some() {
+            let session = session_of(&request);
+            caller(&state, session).await?;
             return Err(ApiError::Forbidden(
                 "this is for agents, with their own token".into(),
             ));
@@ -297,12 +289,12 @@ pub async fn same_origin(request: Request, next: Next) -> Result<Response, ApiEr
     if matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return Ok(next.run(request).await);
     }
-    let headers = request.headers();
     // A browser never sends a bearer token by itself: such a request without
     // a session cookie cannot be forged cross-site.
-    if bearer_token(headers).is_some() && session_id(headers).is_none() {
+    if bearer_token(request.headers()).is_some() && session_of(&request).is_none() {
         return Ok(next.run(request).await);
     }
+    let headers = request.headers();
     let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
     if text(CLIENT_HEADER).as_deref() != Some("web") {
         return Err(ApiError::Forbidden(format!(
@@ -343,19 +335,24 @@ mod tests {
     }
 
     #[test]
-    fn localhost_and_tls_get_the_secure_host_cookie_and_plain_http_elsewhere_does_not() {
+    fn a_secure_context_sets_and_accepts_only_the_host_cookie() {
+        let secure = Client {
+            secure: true,
+            ..Client::default()
+        };
+        let plain = Client::default();
+        let cookie = session_cookie(&secure, Some("x"));
+        assert!(cookie.starts_with("__Host-muster_session=x; Path=/; HttpOnly; SameSite=Strict"));
+        assert!(cookie.ends_with("; Secure"));
+        assert!(session_cookie(&plain, Some("x")).starts_with("muster_session=x;"));
+        assert!(!session_cookie(&plain, Some("x")).contains("Secure"));
         let mut headers = HeaderMap::new();
-        headers.insert(header::HOST, "127.0.0.1:8080".parse().unwrap());
-        assert!(
-            session_cookie(&headers, Some("x"))
-                .starts_with("__Host-muster_session=x; Path=/; HttpOnly; SameSite=Strict")
-        );
-        assert!(session_cookie(&headers, Some("x")).ends_with("; Secure"));
-        headers.insert(header::HOST, "muster.internal:8080".parse().unwrap());
-        assert!(session_cookie(&headers, Some("x")).starts_with("muster_session=x;"));
-        assert!(!session_cookie(&headers, Some("x")).contains("Secure"));
-        headers.insert("x-forwarded-proto", "https".parse().unwrap());
-        assert!(session_cookie(&headers, Some("x")).starts_with("__Host-"));
+        headers.insert(header::COOKIE, "muster_session=planted".parse().unwrap());
+        assert_eq!(session_id(&headers, &secure), None);
+        assert_eq!(session_id(&headers, &plain).as_deref(), Some("planted"));
+        headers.insert(header::COOKIE, "__Host-muster_session=mine".parse().unwrap());
+        assert_eq!(session_id(&headers, &secure).as_deref(), Some("mine"));
+        assert_eq!(session_id(&headers, &plain), None);
     }
 }
 
@@ -379,8 +376,9 @@ pub async fn require_enrolment(
 ) -> Result<Response, ApiError> {
     let refused = || ApiError::Forbidden("this is for endpoint collectors, with an enrolment token".into());
     let Some(token) = bearer_token(request.headers()) else {
-        if session_id(request.headers()).is_some() {
-            caller(&state, request.headers()).await?;
+        if session_of(&request).is_some() {
+            let session = session_of(&request);
+            caller(&state, session).await?;
             return Err(refused());
         }
         return Err(ApiError::Unauthorized);

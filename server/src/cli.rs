@@ -291,6 +291,17 @@ pub struct ServeArgs {
     /// start, so a crash leaves no report (and none of its secrets) behind.
     #[arg(long, env = "MUSTER_SPOOL", default_value = "data/spool")]
     pub spool: PathBuf,
+    /// Reverse proxies whose `X-Forwarded-For` and `X-Forwarded-Proto` are
+    /// believed: addresses or networks, comma-separated (`10.0.0.0/8`).
+    /// Nobody's by default; behind a proxy without this, every client has
+    /// the proxy's address (one sign-in throttle for all) and no HSTS.
+    #[arg(long = "trusted-proxy", env = "MUSTER_TRUSTED_PROXIES", value_delimiter = ',',
+        value_parser = crate::client::parse_proxy)]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// API requests under way at most; more are refused with 503 and
+    /// `Retry-After: 1` until one ends.
+    #[arg(long, env = "MUSTER_MAX_REQUESTS", default_value_t = crate::serve::MAX_REQUESTS)]
+    pub max_requests: usize,
 }
 
 /// Where revocations are sent (see `docs/revocation.md`).
@@ -600,6 +611,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             clock: crate::clock::Clock::default(),
             fingerprinter: args.key.fingerprinter()?,
             spool: Some(args.spool),
+            trusted_proxies: args.trusted_proxies,
+            max_requests: Some(args.max_requests),
+            body_idle_timeout: None,
         },
     );
     if args.demo {
@@ -613,13 +627,13 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let address = listener.local_addr()?;
     tracing::info!(%address, "listening");
     println!("Muster is running at http://{address}/  (Ctrl-C to stop)");
-    axum::serve(
+    crate::serve::run(
         listener,
-        crate::app(state).into_make_service_with_connect_info::<SocketAddr>(),
+        crate::app(state),
+        crate::serve::Limits::default(),
+        shutdown_signal(),
     )
-    .with_graceful_shutdown(shutdown_signal())
-    .await
-    .context("the server stopped with an error")?;
+    .await;
     db.close().await;
     tracing::info!("stopped");
     Ok(())

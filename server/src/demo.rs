@@ -1158,6 +1158,7 @@ async fn demo_manager(conn: &mut sqlx::AnyConnection) -> Result<(), sqlx::Error>
         .bind(team)
         .execute(&mut *conn)
         .await?;
+        accounts::link_people(conn).await?;
     }
     Ok(())
 }

@@ -49,6 +49,10 @@ pub enum ApiError {
     /// log, so it was rolled back.
     #[error("the change could not be audited, so it was not made; try again shortly")]
     AuditFailed(#[source] sqlx::Error),
+    /// 503 Service Unavailable: the server has as many requests under way as
+    /// it takes; `Retry-After` says to try again in a second.
+    #[error("{0}")]
+    Busy(String),
     /// 503 Service Unavailable: the database did not answer in time.
     #[error("the database is unavailable; try again shortly")]
     Unavailable(#[source] sqlx::Error),
@@ -72,7 +76,7 @@ impl ApiError {
             Self::TooManyRequests(_) | Self::PolledTooFast(_) | Self::QuotaExceeded(_) => {
                 StatusCode::TOO_MANY_REQUESTS
             }
-            Self::AuditFailed(_) | Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::AuditFailed(_) | Self::Unavailable(_) | Self::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -91,6 +95,7 @@ impl ApiError {
             Self::TooManyRequests(_) | Self::PolledTooFast(_) | Self::QuotaExceeded(_) => "too_many_requests",
             Self::AuditFailed(_) => "audit_unavailable",
             Self::Unavailable(_) => "unavailable",
+            Self::Busy(_) => "busy",
             Self::Internal(_) => "internal",
         }
     }
@@ -130,6 +135,11 @@ impl IntoResponse for ApiError {
             response
                 .headers_mut()
                 .insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+        if let Self::Busy(_) = self {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, 1.into());
         }
         response
     }

@@ -7,6 +7,7 @@ pub mod approval;
 pub mod audit;
 pub mod auth;
 pub mod cli;
+pub mod client;
 pub mod clock;
 pub mod db;
 pub mod demo;
@@ -14,9 +15,11 @@ pub mod error;
 pub mod fingerprint;
 pub mod http;
 pub mod import;
+pub mod outbound;
 pub mod revocation;
 pub mod risk;
 pub mod scan;
+pub mod serve;
 pub mod web;
 pub mod webhook;
 
@@ -46,11 +49,18 @@ pub struct AppState {
     pub callbacks: Arc<tokio::sync::Notify>,
     /// When each approval request was last polled (to refuse polling too fast).
     pub polls: Arc<std::sync::Mutex<std::collections::HashMap<i64, std::time::Instant>>>,
+    /// Slots for API requests under way ([`serve::limit_in_flight`]).
+    pub in_flight: Arc<tokio::sync::Semaphore>,
+    /// How many long-polls each agent has waiting.
+    pub long_polls: Arc<std::sync::Mutex<std::collections::HashMap<i64, usize>>>,
+    /// Held while the audit chain is walked: one walk at a time.
+    pub verifying: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl AppState {
     /// The state of a server on `db` with `settings`.
     pub fn new(db: db::Db, settings: Settings) -> Self {
+        let slots = settings.max_requests.unwrap_or(serve::MAX_REQUESTS);
         Self {
             db,
             settings: Arc::new(settings),
@@ -58,6 +68,9 @@ impl AppState {
             decided: Arc::default(),
             callbacks: Arc::default(),
             polls: Arc::default(),
+            in_flight: Arc::new(tokio::sync::Semaphore::new(slots)),
+            long_polls: Arc::default(),
+            verifying: Arc::default(),
         }
     }
 
@@ -97,6 +110,28 @@ pub struct Settings {
     /// so that a crash leaves none behind for long. `None`: the system's
     /// temporary folder (tests).
     pub spool: Option<PathBuf>,
+    /// The reverse proxies whose `X-Forwarded-For` and `X-Forwarded-Proto`
+    /// are believed ([`client`]); nobody's by default.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// API requests under way at most; more are refused (503) until one
+    /// ends. `None`: [`serve::MAX_REQUESTS`].
+    pub max_requests: Option<usize>,
+    /// How long a request body may stall between two pieces. `None`:
+    /// [`serve::BODY_IDLE_TIMEOUT`].
+    pub body_idle_timeout: Option<std::time::Duration>,
+}
+
+/// Ends a request whose body stalls for [`Settings::body_idle_timeout`]
+/// between two pieces: a slow upload cannot hold a connection for ever.
+async fn bound_body_stalls(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: Request<axum::body::Body>,
+) -> Request<axum::body::Body> {
+    let timeout = state
+        .settings
+        .body_idle_timeout
+        .unwrap_or(serve::BODY_IDLE_TIMEOUT);
+    request.map(|body| axum::body::Body::new(tower_http::timeout::TimeoutBody::new(timeout, body)))
 }
 
 /// Removes a request id the client sent, so that the server makes its own.
@@ -114,6 +149,11 @@ pub fn app(state: AppState) -> Router {
         // The audit log records each change's request id: the server's own,
         // never one a client chose (which could forge or collide with another's).
         .layer(axum::middleware::map_request(drop_client_request_id))
+        .layer(axum::middleware::map_request_with_state(
+            state.clone(),
+            bound_body_stalls,
+        ))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), client::identify))
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
             let id = request

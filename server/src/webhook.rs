@@ -155,7 +155,10 @@ pub fn spawn(db: Db, config: Option<WebhookConfig>, wake: Arc<Notify>) -> Option
     }))
 }
 
-/// Sends every delivery due now, one after the other.
+/// Sends every delivery due now, one after the other. Each is leased when
+/// it is claimed, for as long as one attempt may take: a lease reckoned
+/// from the batch's start would have run out by the time a slow batch
+/// reached its last deliveries, and another replica would send them again.
 async fn send_due(db: &Db, config: &WebhookConfig, client: &reqwest::Client) -> Result<(), crate::ApiError> {
     loop {
         let now = Utc::now();
@@ -164,7 +167,7 @@ async fn send_due(db: &Db, config: &WebhookConfig, client: &reqwest::Client) -> 
             return Ok(());
         }
         for delivery in due {
-            let lease = now + config.timeout + Duration::from_secs(5);
+            let lease = Utc::now() + config.timeout + Duration::from_secs(5);
             if revocations::claim(db, &delivery, lease).await? {
                 let outcome = send(config, client, &delivery).await;
                 record(db, config, &delivery, outcome).await?;

@@ -101,6 +101,11 @@ impl TestApp {
                 .await
                 .unwrap();
         }
+        // Tests insert people with SQL, not through an import that would link
+        // them to their accounts: link them as an import does.
+        let mut conn = self.db.pool().acquire().await.unwrap();
+        muster_server::db::accounts::link_people(&mut conn).await.unwrap();
+        drop(conn);
         let response = self.sign_in(email, TEST_PASSWORD).await;
         assert_eq!(response.status(), 200, "signing in as {email}");
         let cookie = response.headers()["set-cookie"].to_str().unwrap();
@@ -185,6 +190,17 @@ impl TestApp {
         self.tasks = tasks;
     }
 
+    /// Starts a second server on this app's database, as another replica
+    /// would run: its own workers and port, with `settings`. It stops when
+    /// the answer is dropped.
+    pub async fn replica(&self, settings: Settings) -> Replica {
+        let db = Db::open(&self._database.target)
+            .await
+            .expect("the test database opens for a replica");
+        let (address, tasks) = start(db, settings).await;
+        Replica { address, tasks }
+    }
+
     /// The absolute URL of `path`.
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
@@ -197,6 +213,21 @@ impl TestApp {
             .send()
             .await
             .expect("the server answers")
+    }
+}
+
+/// A second server on a test app's database (see [`TestApp::replica`]).
+pub struct Replica {
+    /// Its base URL.
+    pub address: String,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Drop for Replica {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
     }
 }
 
@@ -264,8 +295,15 @@ async fn start(db: Db, settings: Settings) -> (String, Vec<tokio::task::JoinHand
         .expect("a free port");
     let address: SocketAddr = listener.local_addr().unwrap();
     tasks.push(tokio::spawn(async move {
-        let app = muster_server::app(state).into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(listener, app).await.expect("the server runs");
+        // The server loop of `muster serve`, with its timeouts; it stops
+        // when the test aborts this task.
+        muster_server::serve::run(
+            listener,
+            muster_server::app(state),
+            muster_server::serve::Limits::default(),
+            std::future::pending(),
+        )
+        .await;
     }));
     (format!("http://{address}"), tasks)
 }

@@ -48,6 +48,7 @@ pub struct Receiver {
     pub url: String,
     received: Arc<Mutex<Vec<Received>>>,
     answers: Arc<Mutex<Vec<(u16, String)>>>,
+    delay: Arc<Mutex<Duration>>,
 }
 
 impl Receiver {
@@ -57,6 +58,7 @@ impl Receiver {
             url: String::new(),
             received: Arc::default(),
             answers: Arc::default(),
+            delay: Arc::default(),
         };
         receiver.answer(answers);
         let shared = receiver.clone();
@@ -72,11 +74,15 @@ impl Receiver {
                         signature: header("webhook-signature"),
                         body,
                     });
-                    let mut answers = shared.answers.lock().unwrap();
-                    let (status, body) = if answers.len() > 1 {
-                        answers.remove(0)
-                    } else {
-                        answers[0].clone()
+                    let delay = *shared.delay.lock().unwrap();
+                    tokio::time::sleep(delay).await;
+                    let (status, body) = {
+                        let mut answers = shared.answers.lock().unwrap();
+                        if answers.len() > 1 {
+                            answers.remove(0)
+                        } else {
+                            answers[0].clone()
+                        }
                     };
                     (axum::http::StatusCode::from_u16(status).unwrap(), body)
                 }
@@ -86,6 +92,11 @@ impl Receiver {
         let url = format!("http://{}/hooks/muster", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
         Receiver { url, ..receiver }
+    }
+
+    /// From now on, takes `delay` before each answer (a slow receiver).
+    pub fn delay(&self, delay: Duration) {
+        *self.delay.lock().unwrap() = delay;
     }
 
     /// From now on, answers `answers` in turn (the last one repeats).

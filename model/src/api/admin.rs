@@ -97,7 +97,8 @@ pub struct AuditEntry {
     pub request_id: Option<String>,
 }
 
-/// `GET /api/v1/audit/chain`: whether the log is intact.
+/// `GET /api/v1/audit/chain`: whether the log was intact at its last
+/// verification; `POST` walks it again.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditChain {
@@ -115,6 +116,12 @@ pub struct AuditChain {
     pub head_hash: String,
     /// When the chain was walked (RFC 3339).
     pub checked_at: String,
+    /// Who asked for the walk (an email, or `muster` for the server itself).
+    #[serde(default)]
+    pub checked_by: String,
+    /// How long the walk took, in milliseconds.
+    #[serde(default)]
+    pub took_ms: i64,
 }
 
 /// `PATCH /api/v1/agent/self`: what an agent reports about itself with its

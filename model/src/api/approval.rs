@@ -352,3 +352,49 @@ fn approver() -> Role {
 fn hour() -> i64 {
     3600
 }
+
+/// A destination approval callbacks may go to: an admin allows a host (or
+/// every host under a domain, `*.example.com`), for one agent or for all.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CallbackDestination {
+    /// Its id.
+    pub id: i64,
+    /// The agent it is for; none: every agent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent: Option<super::Ref>,
+    /// A host name, an IP address, or `*.` and a domain (lowercase).
+    pub host: String,
+    /// The one port allowed; none: any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
+    /// Whether the host may be, or resolve to, a private or local address
+    /// (loopback, link-local, private ranges): refused otherwise.
+    pub allow_private: bool,
+    /// Why it is allowed.
+    pub note: String,
+    /// Who allowed it.
+    pub created_by: String,
+    /// When.
+    pub created_at: DateTime<Utc>,
+}
+
+/// `POST /api/v1/callback-destinations`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewCallbackDestination {
+    /// The agent it is for; none: every agent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent: Option<i64>,
+    /// A host name, an IP address, or `*.` and a domain.
+    pub host: String,
+    /// The one port allowed; none: any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
+    /// Whether the host may be a private or local address.
+    #[serde(default)]
+    pub allow_private: bool,
+    /// Why it is allowed (1 to 500 characters).
+    pub note: String,
+}

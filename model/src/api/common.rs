@@ -87,8 +87,12 @@ pub struct Session {
     pub email: String,
     /// What the account may do.
     pub roles: Vec<super::Role>,
-    /// The team of the person in the inventory with the account's email, if
-    /// any: a manager changes ownership in it and its sub-teams.
+    /// The person of the inventory this account is (linked by email once,
+    /// then by id), if any: nobody decides for an agent this person owns.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub person: Option<Ref>,
+    /// The team of that person, if any: a manager changes ownership in it
+    /// and its sub-teams.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub team: Option<Ref>,
 }

@@ -76,7 +76,24 @@ pub async fn create(
         .bind(&email)
         .fetch_one(&mut *conn)
         .await?;
+    link_people(conn).await?;
     Ok(id)
+}
+
+/// Links each account that is no person yet to the person of the inventory
+/// with its email, once: from then on the link is by id, so that who an
+/// account is (for self-approval, for the teams a manager manages) does not
+/// hang on two emails compared at every read. Run after an account or people
+/// are created.
+pub async fn link_people(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE account SET person_id = (SELECT min(p.id) FROM person p WHERE lower(p.email) = account.email \
+           AND NOT EXISTS (SELECT 1 FROM account b WHERE b.person_id = p.id)) \
+         WHERE person_id IS NULL",
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// Replaces an account's password hash and ends its sessions.
@@ -230,6 +247,45 @@ pub async fn create_session(
     Ok(())
 }
 
+/// The person an account is linked to, and that person's team.
+pub async fn identity(
+    conn: &mut AnyConnection,
+    account: i64,
+) -> Result<(Option<json::Ref>, Option<json::Ref>), sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT p.id AS person_id, p.name AS person_name, t.id AS team_id, t.name AS team_name \
+         FROM account a JOIN person p ON p.id = a.person_id LEFT JOIN team t ON t.id = p.team_id \
+         WHERE a.id = $1",
+    )
+    .bind(account)
+    .fetch_optional(conn)
+    .await?;
+    match row {
+        Some(row) => Ok((
+            get_ref(&row, "person_id", "person_name")?,
+            get_ref(&row, "team_id", "team_name")?,
+        )),
+        None => Ok((None, None)),
+    }
+}
+
+/// What an enabled account may do now, as a session would carry it: for
+/// re-checking, when it is decided, what a person asked for earlier.
+pub async fn standing(conn: &mut AnyConnection, email: &str) -> Result<Option<json::Session>, sqlx::Error> {
+    let row = sqlx::query("SELECT id, email, roles FROM account WHERE email = $1 AND disabled = 0")
+        .bind(email)
+        .fetch_optional(&mut *conn)
+        .await?;
+    let Some(row) = row else { return Ok(None) };
+    let (person, team) = identity(conn, row.try_get("id")?).await?;
+    Ok(Some(json::Session {
+        email: row.try_get("email")?,
+        roles: parse_roles(&row.try_get::<String, _>("roles")?),
+        person,
+        team,
+    }))
+}
+
 /// Ends a session.
 pub async fn revoke_session(
     conn: &mut AnyConnection,
@@ -253,9 +309,10 @@ pub async fn session_account(
     idle_since: DateTime<Utc>,
 ) -> Result<Option<json::Session>, sqlx::Error> {
     let row = sqlx::query(
-        "SELECT a.email, a.roles, s.last_seen_at, t.id AS team_id, t.name AS team_name \
+        "SELECT a.email, a.roles, s.last_seen_at, p.id AS person_id, p.name AS person_name, \
+           t.id AS team_id, t.name AS team_name \
          FROM session s JOIN account a ON a.id = s.account_id \
-           LEFT JOIN person p ON p.email = a.email LEFT JOIN team t ON t.id = p.team_id \
+           LEFT JOIN person p ON p.id = a.person_id LEFT JOIN team t ON t.id = p.team_id \
          WHERE s.id_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2 AND s.last_seen_at > $3 \
          AND a.disabled = 0",
     )
@@ -277,6 +334,7 @@ pub async fn session_account(
     Ok(Some(json::Session {
         email: row.try_get("email")?,
         roles: parse_roles(&row.try_get::<String, _>("roles")?),
+        person: get_ref(&row, "person_id", "person_name")?,
         team: get_ref(&row, "team_id", "team_name")?,
     }))
 }

@@ -151,10 +151,10 @@ pub struct AgentFacts {
     pub category: AgentCategory,
     /// Where it runs.
     pub environment: Environment,
-    /// Its owner's email.
-    pub owner_email: Option<String>,
-    /// The email of who deployed it.
-    pub deployer_email: Option<String>,
+    /// Its owner (a person's id).
+    pub owner: Option<i64>,
+    /// Who deployed it (a person's id).
+    pub deployer: Option<i64>,
     /// Its risk score.
     pub risk: i64,
 }
@@ -162,9 +162,8 @@ pub struct AgentFacts {
 /// The facts of an agent, if it exists.
 pub async fn agent_facts(conn: &mut AnyConnection, agent: i64) -> Result<Option<AgentFacts>, sqlx::Error> {
     sqlx::query(
-        "SELECT a.id, a.name, a.category, a.environment, a.risk_score, o.email AS owner_email, \
-         d.email AS deployer_email FROM agent a LEFT JOIN person o ON o.id = a.owner_id \
-         LEFT JOIN person d ON d.id = a.deployed_by_id WHERE a.id = $1",
+        "SELECT a.id, a.name, a.category, a.environment, a.risk_score, a.owner_id, a.deployed_by_id \
+         FROM agent a WHERE a.id = $1",
     )
     .bind(agent)
     .fetch_optional(conn)
@@ -175,8 +174,8 @@ pub async fn agent_facts(conn: &mut AnyConnection, agent: i64) -> Result<Option<
             name: row.try_get("name")?,
             category: get_enum(&row, "category")?,
             environment: get_enum(&row, "environment")?,
-            owner_email: row.try_get("owner_email")?,
-            deployer_email: row.try_get("deployer_email")?,
+            owner: row.try_get("owner_id")?,
+            deployer: row.try_get("deployed_by_id")?,
             risk: row.try_get("risk_score")?,
         })
     })
@@ -443,9 +442,10 @@ pub async fn create(conn: &mut AnyConnection, new: &NewRequest<'_>) -> Result<Op
         "INSERT INTO approval_request (kind, agent_id, requested_by, idempotency_key, body_hash, operation, \
          resource_name, resource_id, credential_id, parameters, parameters_hash, justification, callback_url, \
          rule_id, rule_name, required_approvals, approver_role, approvals, risk_score, state, created_at, \
-         expires_at, decided_at) \
+         expires_at, decided_at, owner_id, deployer_id) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, 0, $18, $19, $20, \
-         $21, $22) ON CONFLICT (requested_by, idempotency_key) DO NOTHING RETURNING id",
+         $21, $22, (SELECT owner_id FROM agent WHERE id = $2), (SELECT deployed_by_id FROM agent WHERE id = $2)) \
+         ON CONFLICT (requested_by, idempotency_key) DO NOTHING RETURNING id",
     )
     .bind(new.kind.as_str())
     .bind(new.agent)
@@ -527,6 +527,11 @@ pub struct Stored {
     pub decided_at: Option<DateTime<Utc>>,
     /// When used.
     pub consumed_at: Option<DateTime<Utc>>,
+    /// The agent's owner when the request was made (a person's id): they
+    /// may not decide it, wherever ownership has moved since.
+    pub owner: Option<i64>,
+    /// Who had deployed the agent when the request was made.
+    pub deployer: Option<i64>,
 }
 
 impl Stored {
@@ -546,8 +551,8 @@ pub async fn stored(conn: &mut AnyConnection, id: i64) -> Result<Option<Stored>,
     sqlx::query(
         "SELECT q.id, q.agent_id, a.name AS agent_name, q.requested_by, q.operation, q.resource_name, \
          q.parameters, q.parameters_hash, q.callback_url, q.rule_name, q.required_approvals, q.approver_role, \
-         q.approvals, q.state, q.created_at, q.expires_at, q.decided_at, q.consumed_at \
-         FROM approval_request q JOIN agent a ON a.id = q.agent_id WHERE q.id = $1",
+         q.approvals, q.state, q.created_at, q.expires_at, q.decided_at, q.consumed_at, q.owner_id, \
+         q.deployer_id FROM approval_request q JOIN agent a ON a.id = q.agent_id WHERE q.id = $1",
     )
     .bind(id)
     .fetch_optional(conn)
@@ -572,6 +577,8 @@ pub async fn stored(conn: &mut AnyConnection, id: i64) -> Result<Option<Stored>,
             expires_at: get_time(&row, "expires_at")?,
             decided_at: get_opt_time(&row, "decided_at")?,
             consumed_at: get_opt_time(&row, "consumed_at")?,
+            owner: row.try_get("owner_id")?,
+            deployer: row.try_get("deployer_id")?,
         })
     })
     .transpose()
@@ -907,6 +914,8 @@ pub async fn enqueue_callback(
 pub struct DueCallback {
     /// Its id.
     pub id: i64,
+    /// The agent whose request it answers (its destinations apply).
+    pub agent: i64,
     /// Where to send it.
     pub url: String,
     /// The exact JSON to send.
@@ -920,8 +929,9 @@ pub struct DueCallback {
 /// Callbacks due at `now` (at most `limit`).
 pub async fn due_callbacks(db: &Db, now: DateTime<Utc>, limit: i64) -> Result<Vec<DueCallback>, sqlx::Error> {
     sqlx::query(
-        "SELECT id, url, body, attempts, next_attempt_at FROM approval_callback \
-         WHERE state = 'pending' AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $2",
+        "SELECT c.id, q.agent_id, c.url, c.body, c.attempts, c.next_attempt_at FROM approval_callback c \
+         JOIN approval_request q ON q.id = c.request_id \
+         WHERE c.state = 'pending' AND c.next_attempt_at <= $1 ORDER BY c.next_attempt_at, c.id LIMIT $2",
     )
     .bind(timestamp(now))
     .bind(limit)
@@ -931,6 +941,7 @@ pub async fn due_callbacks(db: &Db, now: DateTime<Utc>, limit: i64) -> Result<Ve
     .map(|row| {
         Ok(DueCallback {
             id: row.try_get("id")?,
+            agent: row.try_get("agent_id")?,
             url: row.try_get("url")?,
             body: row.try_get("body")?,
             attempts: row.try_get("attempts")?,

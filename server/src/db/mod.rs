@@ -15,6 +15,7 @@ pub mod bulk;
 pub mod coverage;
 pub mod credentials;
 pub mod declared;
+pub mod destinations;
 pub mod endpoint;
 pub mod iam;
 pub mod imports;

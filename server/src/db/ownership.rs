@@ -98,24 +98,9 @@ pub async fn set_owner(
     Ok(())
 }
 
-/// The team of the person whose email is `email`, if any.
-pub async fn team_of(conn: &mut AnyConnection, email: &str) -> Result<Option<json::Ref>, sqlx::Error> {
-    let row =
-        sqlx::query("SELECT t.id, t.name FROM person p JOIN team t ON t.id = p.team_id WHERE p.email = $1")
-            .bind(email)
-            .fetch_optional(conn)
-            .await?;
-    row.map(|row| get_required_ref(&row, "id", "name")).transpose()
-}
-
-/// The teams a manager may change ownership in: the team of the person whose
-/// email is the account's, and every team under it. Empty when the account
-/// matches no person with a team.
-pub async fn managed_teams(conn: &mut AnyConnection, email: &str) -> Result<HashSet<i64>, sqlx::Error> {
-    let Some(team) = team_of(&mut *conn, email).await? else {
-        return Ok(HashSet::new());
-    };
-    let team = team.id;
+/// The teams a manager may change ownership in: `team` (the team of the
+/// person their account is linked to) and every team under it.
+pub async fn managed_teams(conn: &mut AnyConnection, team: i64) -> Result<HashSet<i64>, sqlx::Error> {
     let mut params = Params::default();
     let subtree = sql::team_subtree(&mut params, team);
     let teams: Vec<i64> =
@@ -123,6 +108,22 @@ pub async fn managed_teams(conn: &mut AnyConnection, email: &str) -> Result<Hash
             .fetch_all(conn)
             .await?;
     Ok(teams.into_iter().collect())
+}
+
+/// The agents that use a credential through their tools, by name, each with
+/// the team of its owner (none when it has no owner or the owner no team).
+pub async fn credential_users(
+    conn: &mut AnyConnection,
+    credential: i64,
+) -> Result<Vec<(String, Option<i64>)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT DISTINCT a.name, p.team_id FROM tool_credential tc \
+         JOIN agent_tool at ON at.tool_id = tc.tool_id JOIN agent a ON a.id = at.agent_id \
+         LEFT JOIN person p ON p.id = a.owner_id WHERE tc.credential_id = $1 ORDER BY a.name",
+    )
+    .bind(credential)
+    .fetch_all(conn)
+    .await
 }
 
 /// Every agent or credential (whatever its state) this person owns, by id.

@@ -312,7 +312,8 @@ pub fn get_opt_time(row: &AnyRow, column: &str) -> Result<Option<DateTime<Utc>>,
     text.map(|text| parse_time(column, &text)).transpose()
 }
 
-fn parse_time(column: &str, text: &str) -> Result<DateTime<Utc>, sqlx::Error> {
+/// Parses a timestamp read from `column`.
+pub fn parse_time(column: &str, text: &str) -> Result<DateTime<Utc>, sqlx::Error> {
     DateTime::parse_from_rfc3339(text)
         .map(|t| t.with_timezone(&Utc))
         .map_err(|e| decode_error(column, format!("{text:?}: {e}")))

@@ -21,10 +21,11 @@ pub struct Key {
 
 /// The keys of a sign-in: the account from this address is slowed first;
 /// the account from anywhere only briefly (so that an attacker cannot lock a
-/// victim out); the address for every account it tries.
-pub fn keys(email: &str, source: Option<&str>) -> Vec<Key> {
+/// victim out); the address for every account it tries. An address is its
+/// throttle group ([`crate::client::throttle_group`]: an IPv6 address's /64).
+pub fn keys(email: &str, source: Option<std::net::IpAddr>) -> Vec<Key> {
     let email = email.trim().to_lowercase();
-    let source = source.unwrap_or("unknown");
+    let source = source.map_or_else(|| "unknown".to_owned(), crate::client::throttle_group);
     vec![
         Key {
             key: format!("pair:{email}|{source}"),
@@ -44,61 +45,83 @@ pub fn keys(email: &str, source: Option<&str>) -> Vec<Key> {
     ]
 }
 
-/// How long until the first of `keys` that is blocked lets a sign-in through.
-pub async fn blocked_for(db: &Db, keys: &[Key], now: DateTime<Utc>) -> Result<Option<Duration>, sqlx::Error> {
-    let mut longest: Option<Duration> = None;
+/// How long a key is remembered after its last failure.
+pub const FORGET_AFTER: Duration = Duration::days(1);
+
+/// The delay after a key's `failures`-th failure.
+fn delay(key: &Key, failures: i64) -> Duration {
+    let over = failures - key.free;
+    if over <= 0 {
+        Duration::zero()
+    } else {
+        Duration::seconds(1_i64 << over.min(20)).min(key.cap)
+    }
+}
+
+/// Counts this attempt as a failure of every key before the password is
+/// checked, so that parallel attempts cannot all pass a check made before
+/// any of them failed: each key's count moves by compare-and-set, one
+/// attempt at a time, and a key that is blocked now refuses the attempt
+/// (`Err` with the wait). A correct password takes the count back
+/// ([`record_success`]). Keys not touched for [`FORGET_AFTER`] are deleted.
+pub async fn reserve(db: &Db, keys: &[Key], now: DateTime<Utc>) -> Result<Result<(), Duration>, sqlx::Error> {
+    sqlx::query("DELETE FROM sign_in_throttle WHERE blocked_until < $1")
+        .bind(timestamp(now - FORGET_AFTER))
+        .execute(db.pool())
+        .await?;
     for key in keys {
-        let until: Option<String> =
-            sqlx::query_scalar("SELECT blocked_until FROM sign_in_throttle WHERE key = $1")
+        loop {
+            let row: Option<(i64, String)> =
+                sqlx::query_as("SELECT failures, blocked_until FROM sign_in_throttle WHERE key = $1")
+                    .bind(&key.key)
+                    .fetch_optional(db.pool())
+                    .await?;
+            let Some((failures, until)) = row else {
+                sqlx::query(
+                    "INSERT INTO sign_in_throttle (key, failures, blocked_until) VALUES ($1, 0, $2) \
+                     ON CONFLICT (key) DO NOTHING",
+                )
                 .bind(&key.key)
-                .fetch_optional(db.pool())
+                .bind(timestamp(now))
+                .execute(db.pool())
                 .await?;
-        if let Some(until) = until.and_then(|u| DateTime::parse_from_rfc3339(&u).ok()) {
-            let wait = until.with_timezone(&Utc) - now;
-            if wait > Duration::zero() && longest.is_none_or(|l| wait > l) {
-                longest = Some(wait);
+                continue;
+            };
+            if let Ok(until) = DateTime::parse_from_rfc3339(&until) {
+                let wait = until.with_timezone(&Utc) - now;
+                if wait > Duration::zero() {
+                    return Ok(Err(wait));
+                }
+            }
+            let claimed = sqlx::query(
+                "UPDATE sign_in_throttle SET failures = $1, blocked_until = $2 WHERE key = $3 AND failures = $4",
+            )
+            .bind(failures + 1)
+            .bind(timestamp(now + delay(key, failures + 1)))
+            .bind(&key.key)
+            .bind(failures)
+            .execute(db.pool())
+            .await?;
+            if claimed.rows_affected() == 1 {
+                break;
             }
         }
     }
-    Ok(longest)
+    Ok(Ok(()))
 }
 
-/// Counts a failure against every key.
-pub async fn record_failure(
-    conn: &mut AnyConnection,
-    keys: &[Key],
-    now: DateTime<Utc>,
-) -> Result<(), sqlx::Error> {
-    for key in keys {
-        let failures: i64 = sqlx::query_scalar("SELECT failures FROM sign_in_throttle WHERE key = $1")
-            .bind(&key.key)
-            .fetch_optional(&mut *conn)
-            .await?
-            .unwrap_or(0)
-            + 1;
-        let over = failures - key.free;
-        let delay = if over <= 0 {
-            Duration::zero()
-        } else {
-            Duration::seconds(1_i64 << over.min(20)).min(key.cap)
-        };
-        sqlx::query(
-            "INSERT INTO sign_in_throttle (key, failures, blocked_until) VALUES ($1, $2, $3) \
-             ON CONFLICT (key) DO UPDATE SET failures = $2, blocked_until = $3",
-        )
-        .bind(&key.key)
-        .bind(failures)
-        .bind(timestamp(now + delay))
-        .execute(&mut *conn)
-        .await?;
-    }
-    Ok(())
-}
-
-/// Forgets the failures of the keys naming the account (a correct password).
+/// After a correct password: forgets the failures of the keys naming the
+/// account, and takes back this attempt's count from the address's key.
 pub async fn record_success(conn: &mut AnyConnection, keys: &[Key]) -> Result<(), sqlx::Error> {
-    for key in keys.iter().filter(|k| !k.key.starts_with("source:")) {
-        sqlx::query("DELETE FROM sign_in_throttle WHERE key = $1")
+    for key in keys {
+        if key.key.starts_with("source:") {
+            sqlx::query("UPDATE sign_in_throttle SET failures = failures - 1 WHERE key = $1 AND failures > 0")
+                .bind(&key.key)
+                .execute(&mut *conn)
+                .await?;
+        }
+        // An address with no failure left is forgotten like the others.
+        sqlx::query("DELETE FROM sign_in_throttle WHERE key = $1 AND (failures <= 0 OR key NOT LIKE 'source:%')")
             .bind(&key.key)
             .execute(&mut *conn)
             .await?;

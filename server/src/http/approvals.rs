@@ -23,18 +23,19 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use chrono::{DateTime, Utc};
-use model::api::{self as json, ApprovalKind, ApprovalState, Role, RuleDecision, Verdict};
+use model::api::{self as json, ApprovalKind, ApprovalState, OwnedKind, Role, RuleDecision, Verdict};
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::extract::{ApiJson, ApiQuery, Id};
+use super::ownership::require_in_teams;
 use crate::approval::{self, Change, Facts};
 use crate::audit::{self, Actor, Entry, Source};
 use crate::auth::{Admin, AgentCaller, Caller, InboxReader, OwnershipEditor};
 use crate::db::approvals::{self, AgentFacts, Stored};
-use crate::db::risk;
-use crate::{ApiError, AppState};
+use crate::db::{accounts, destinations, risk};
+use crate::{ApiError, AppState, outbound};
 
 /// Routes for agents with a token.
 pub fn agent_router() -> OpenApiRouter<AppState> {
@@ -120,10 +121,15 @@ fn check_asked(asked: &Asked<'_>) -> Result<(), ApiError> {
         let parsed = reqwest::Url::parse(url)
             .ok()
             .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some() && url.len() <= 2000);
-        if parsed.is_none() {
+        let Some(parsed) = parsed else {
             return Err(ApiError::BadRequest(format!(
                 "callback_url {url:?} is not an http:// or https:// URL"
             )));
+        };
+        if !parsed.username().is_empty() || parsed.password().is_some() {
+            return Err(ApiError::BadRequest(
+                "callback_url must not carry a user name or password".into(),
+            ));
         }
     }
     Ok(())
@@ -173,6 +179,11 @@ async fn submit(
     }
     if let Some(change) = &change {
         approvals::check_change(&mut conn, agent.id, change).await?;
+    }
+    if let Some(url) = asked.callback_url.and_then(|url| reqwest::Url::parse(url).ok()) {
+        let allowed = destinations::for_agent(&mut conn, agent.id).await?;
+        outbound::destination(&allowed, &url)
+            .map_err(|why| ApiError::Unprocessable(format!("callback_url: {why}")))?;
     }
     let target = match asked.resource {
         Some(name) => match approvals::targets(&mut conn, name.trim()).await?.as_slice() {
@@ -597,6 +608,11 @@ async fn get_approval_request(
 ) -> Result<Response, ApiError> {
     let wait = parse_wait(query.wait.as_deref())?;
     check_poll_rate(&state, id)?;
+    let _slot = if wait.is_zero() {
+        None
+    } else {
+        Some(crate::serve::long_poll_slot(&state, caller.agent_id)?)
+    };
     let started = tokio::time::Instant::now();
     let deadline = started + wait;
     loop {
@@ -718,22 +734,8 @@ async fn cannot_decide(
                 ),
             },
         ))
-    } else if agent.owner_email.as_deref() == Some(me) {
-        Some((
-            StatusCode::FORBIDDEN,
-            format!(
-                "you own agent {}: nobody approves for their own agent",
-                agent.name
-            ),
-        ))
-    } else if agent.deployer_email.as_deref() == Some(me) {
-        Some((
-            StatusCode::FORBIDDEN,
-            format!(
-                "you deployed agent {}: nobody approves for an agent they deployed",
-                agent.name
-            ),
-        ))
+    } else if let Some(why) = party(caller, stored, agent) {
+        Some((StatusCode::FORBIDDEN, why))
     } else if stored.requested_by == me {
         Some((
             StatusCode::FORBIDDEN,
@@ -755,6 +757,61 @@ async fn cannot_decide(
     } else {
         None
     })
+}
+
+/// Why the caller is a party to this request who may not decide it, if they
+/// are: the agent's owner or deployer, when the request was made or now. The
+/// parties are people of the inventory, matched by the account's link to its
+/// person, so moving ownership away and back around a decision changes
+/// nothing.
+fn party(caller: &Caller, stored: &Stored, agent: &AgentFacts) -> Option<String> {
+    let me = caller.0.person.as_ref()?.id;
+    let name = &agent.name;
+    if agent.owner == Some(me) {
+        Some(format!("you own agent {name}: nobody approves for their own agent"))
+    } else if stored.owner == Some(me) {
+        Some(format!(
+            "you owned agent {name} when this was asked: nobody approves for their own agent"
+        ))
+    } else if agent.deployer == Some(me) || stored.deployer == Some(me) {
+        Some(format!(
+            "you deployed agent {name}: nobody approves for an agent they deployed"
+        ))
+    } else {
+        None
+    }
+}
+
+/// Why a person's change request can no longer be approved, if it cannot:
+/// since they asked, their account was disabled, lost the manager and admin
+/// roles, or the agent left their teams. An agent's own request, or a
+/// request that changes nothing in the inventory, is not re-checked.
+async fn requester_cannot_change(
+    conn: &mut sqlx::AnyConnection,
+    stored: &Stored,
+) -> Result<Option<String>, ApiError> {
+    let parameters = serde_json::from_str(&stored.parameters).unwrap_or_default();
+    if stored.requested_by.starts_with("agent:") || Change::parse(&stored.operation, &parameters).is_none() {
+        return Ok(None);
+    }
+    let who = &stored.requested_by;
+    let Some(session) = accounts::standing(conn, who).await? else {
+        return Ok(Some(format!(
+            "{who}, who asked for this change, can no longer sign in: it cannot be approved"
+        )));
+    };
+    if !session.roles.iter().any(|r| matches!(r, Role::Admin | Role::Manager)) {
+        return Ok(Some(format!(
+            "{who}, who asked for this change, is no longer a manager or an admin: it cannot be approved"
+        )));
+    }
+    match require_in_teams(conn, &Caller(session), OwnedKind::Agent, stored.agent, "change").await {
+        Ok(_) => Ok(None),
+        Err(ApiError::Forbidden(why)) => Ok(Some(format!(
+            "{who}, who asked for this change, may no longer ask for it ({why}): it cannot be approved"
+        ))),
+        Err(other) => Err(other),
+    }
 }
 
 async fn stored_with_agent(
@@ -832,6 +889,11 @@ async fn decide_approval(
             ApiError::Conflict(why)
         });
     }
+    if vote.verdict == Verdict::Approve
+        && let Some(why) = requester_cannot_change(&mut tx, &stored).await?
+    {
+        return Err(ApiError::Conflict(why));
+    }
     let me = caller.0.email.as_str();
     let Some(new_state) = approvals::vote(&mut tx, id, me, vote.verdict, comment, now).await? else {
         // Decided by someone else between the read and the update (PostgreSQL
@@ -902,7 +964,8 @@ pub(crate) async fn expire_in(
 
 /// Asks for a change to an agent's capabilities (a new tool, credential or
 /// scope): the same machinery as an agent's request; approved, the change is
-/// recorded in the inventory. Managers and admins may ask.
+/// recorded in the inventory. Admins may ask for any agent, managers for
+/// the agents their teams own; both are checked again at each approval.
 #[utoipa::path(post, path = "/change-requests", tag = "approvals",
     params(("Idempotency-Key" = String, Header, description = "The requester's key for this request")),
     request_body = json::NewChangeRequest,
@@ -928,6 +991,7 @@ async fn create_change_request(
     let agent = approvals::agent_facts(&mut conn, request.agent)
         .await?
         .ok_or_else(|| ApiError::Unprocessable(format!("no agent with id {}", request.agent)))?;
+    require_in_teams(&mut conn, &caller, OwnedKind::Agent, agent.id, "change").await?;
     drop(conn);
     let asked = Asked {
         operation: &request.operation,

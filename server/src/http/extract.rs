@@ -61,18 +61,17 @@ impl<T: DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<S> for ApiJ
     }
 }
 
-/// Where a request came from, for the audit log: the caller's address (known
-/// when served by `muster serve`) and the request id the server assigned.
+/// Where a request came from, for the audit log: the caller's address (the
+/// peer's, or the one a trusted proxy names: [`crate::client`]) and the
+/// request id the server assigned.
 impl<S: Send + Sync> FromRequestParts<S> for crate::audit::Source {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let address = parts
-            .extensions
-            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>();
+        let client = parts.extensions.get::<crate::client::Client>();
         let request_id = parts.headers.get("x-request-id").and_then(|v| v.to_str().ok());
         Ok(crate::audit::Source {
-            address: address.map(|info| info.0.ip().to_string()),
+            address: client.and_then(|c| c.address).map(|ip| ip.to_string()),
             request_id: request_id.map(str::to_owned),
         })
     }

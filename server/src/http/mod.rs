@@ -7,6 +7,7 @@ pub mod agents;
 pub mod approvals;
 pub mod audit;
 pub mod credentials;
+pub mod destinations;
 pub mod enrolment;
 pub mod extract;
 pub mod graph;
@@ -44,6 +45,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(credentials::router())
         .merge(revocations::router())
         .merge(approvals::router())
+        .merge(destinations::router())
         .merge(imports::router())
         .merge(resources::router())
         .merge(graph::router())
@@ -89,7 +91,12 @@ pub fn router(state: &AppState) -> Router<AppState> {
             v1.route(
                 "/openapi.json",
                 get(move || async move { ([(header::CONTENT_TYPE, "application/json")], openapi.clone()) }),
-            ),
+            )
+            // Not health: a load balancer must see a busy server as alive.
+            .layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                crate::serve::limit_in_flight,
+            )),
         )
         .layer(axum::middleware::from_fn(auth::same_origin))
         .fallback(no_such_route)

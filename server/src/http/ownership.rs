@@ -38,7 +38,10 @@ pub(super) async fn editable_teams(
     if caller.0.roles.contains(&Role::Admin) {
         return Ok(None);
     }
-    let teams = ownership::managed_teams(conn, &caller.0.email).await?;
+    let teams = match &caller.0.team {
+        Some(team) => ownership::managed_teams(conn, team.id).await?,
+        None => HashSet::new(),
+    };
     if teams.is_empty() {
         return Err(ApiError::Forbidden(format!(
             "{} is not a person with a team in the inventory, so it manages no team",
@@ -57,6 +60,60 @@ pub(super) fn require_team(
     match teams {
         Some(teams) if !team.is_some_and(|team| teams.contains(&team)) => Err(ApiError::Forbidden(refusal())),
         _ => Ok(()),
+    }
+}
+
+/// Refuses (403) unless `caller` may act on this agent or credential: an
+/// admin, or a manager of its owner's team (or a team above); what nobody
+/// owns is an admin's to `verb`. 404 when it does not exist. Answers it and
+/// the caller's teams (`None`: everywhere).
+pub(super) async fn require_in_teams(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    kind: OwnedKind,
+    id: i64,
+    verb: &str,
+) -> Result<(json::Ref, Option<HashSet<i64>>), ApiError> {
+    let owned = ownership::owned(&mut *conn, kind, &[id])
+        .await?
+        .pop()
+        .ok_or_else(|| ApiError::NotFound(format!("no {kind} with id {id}")))?;
+    let teams = editable_teams(conn, caller).await?;
+    let label = kind.label().to_lowercase();
+    require_team(&teams, owned.owner_team, || match &owned.owner {
+        Some(owner) => format!(
+            "{label} {} is owned by {}, outside your teams",
+            owned.entity.name, owner.name
+        ),
+        None => format!(
+            "{label} {} has no owner, so only an admin may {verb} it",
+            owned.entity.name
+        ),
+    })?;
+    Ok((owned.entity, teams))
+}
+
+/// Refuses a manager (403) when an agent outside their teams, or an agent
+/// nobody owns, uses the credential: claiming it or revoking it would reach
+/// beyond their teams, so that is an admin's call. `verb` says which.
+pub(super) async fn require_users_within(
+    conn: &mut AnyConnection,
+    teams: &Option<HashSet<i64>>,
+    credential: &json::Ref,
+    verb: &str,
+) -> Result<(), ApiError> {
+    let Some(teams) = teams else { return Ok(()) };
+    let users = ownership::credential_users(conn, credential.id).await?;
+    match users
+        .into_iter()
+        .find(|(_, team)| !team.is_some_and(|team| teams.contains(&team)))
+    {
+        Some((agent, team)) => Err(ApiError::Forbidden(format!(
+            "credential {} is used by agent {agent}, {}, so only an admin may {verb} it",
+            credential.name,
+            if team.is_some() { "outside your teams" } else { "which no team owns" }
+        ))),
+        None => Ok(()),
     }
 }
 
@@ -134,14 +191,20 @@ async fn assign_owner(
     require_team(&teams, owner.team, || {
         format!("{} is not in your teams", owner.person.name)
     })?;
-    for entity in entities.iter().filter(|e| e.owner.is_some()) {
-        require_team(&teams, entity.owner_team, || {
-            format!(
-                "{} {} is owned outside your teams",
-                kind.label().to_lowercase(),
-                entity.entity.name
-            )
-        })?;
+    for entity in &entities {
+        if entity.owner.is_some() {
+            require_team(&teams, entity.owner_team, || {
+                format!(
+                    "{} {} is owned outside your teams",
+                    kind.label().to_lowercase(),
+                    entity.entity.name
+                )
+            })?;
+        } else if kind == OwnedKind::Credential {
+            // A claim: what no team owns becomes the manager's team's to
+            // revoke, so it must not be another team's agents' credential.
+            require_users_within(&mut tx, &teams, &entity.entity, "claim").await?;
+        }
     }
     let changed: Vec<&ownership::Owned> = entities
         .iter()

@@ -14,10 +14,10 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::extract::{ApiJson, ApiQuery, Id};
-use super::ownership::{editable_teams, reason, require_team};
+use super::ownership::{reason, require_in_teams, require_users_within};
 use crate::audit::{self, Actor, Entry, Source};
 use crate::auth::{Caller, OwnershipEditor};
-use crate::db::{ownership, revocations, risk};
+use crate::db::{revocations, risk};
 use crate::revocation;
 use crate::{ApiError, AppState};
 
@@ -33,28 +33,15 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// Refuses (403) unless the caller may revoke this credential: an admin, or
-/// a manager of the team of its owner (or of a team above). 404 when there
-/// is no such credential.
+/// a manager of the team of its owner (or of a team above) when every agent
+/// that uses it is in their teams too. 404 when there is no such credential.
 pub(super) async fn require_steward(
     conn: &mut AnyConnection,
     caller: &Caller,
     credential: i64,
 ) -> Result<(), ApiError> {
-    let owned = ownership::owned(&mut *conn, OwnedKind::Credential, &[credential])
-        .await?
-        .pop()
-        .ok_or_else(|| ApiError::NotFound(format!("no credential with id {credential}")))?;
-    let teams = editable_teams(conn, caller).await?;
-    require_team(&teams, owned.owner_team, || match &owned.owner {
-        Some(owner) => format!(
-            "credential {} is owned by {}, outside your teams",
-            owned.entity.name, owner.name
-        ),
-        None => format!(
-            "credential {} has no owner, so only an admin may revoke it",
-            owned.entity.name
-        ),
-    })
+    let (owned, teams) = require_in_teams(conn, caller, OwnedKind::Credential, credential, "revoke").await?;
+    require_users_within(conn, &teams, &owned, "revoke").await
 }
 
 /// A note of at most 500 characters, trimmed; empty is none.

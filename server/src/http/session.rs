@@ -13,7 +13,8 @@ use utoipa_axum::routes;
 use super::extract::ApiJson;
 use crate::audit::{self, Actor, Entry, Source};
 use crate::auth::{self, Caller};
-use crate::db::{accounts, ownership, throttle};
+use crate::client::Client;
+use crate::db::{accounts, throttle};
 use crate::{ApiError, AppState};
 
 /// Routes open to anonymous callers.
@@ -33,6 +34,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 async fn create_session(
     State(state): State<AppState>,
     source: Source,
+    Extension(client): Extension<Client>,
     headers: HeaderMap,
     ApiJson(sign_in): ApiJson<json::SignIn>,
 ) -> Result<Response, ApiError> {
@@ -45,8 +47,8 @@ async fn create_session(
         ));
     }
     let now = Utc::now();
-    let keys = throttle::keys(&sign_in.email, source.address.as_deref());
-    if let Some(wait) = throttle::blocked_for(&state.db, &keys, now).await? {
+    let keys = throttle::keys(&sign_in.email, client.address);
+    if let Err(wait) = throttle::reserve(&state.db, &keys, now).await? {
         return Err(ApiError::TooManyRequests(wait.num_seconds() + 1));
     }
     let account = accounts::by_email(&state.db, &sign_in.email).await?;
@@ -61,7 +63,7 @@ async fn create_session(
         .map_err(|e| ApiError::Internal(e.into()))?;
     let mut tx = state.db.begin().await?;
     let Some(account) = account.filter(|a| matches && !a.disabled) else {
-        throttle::record_failure(&mut tx, &keys, now).await?;
+        // The failure was counted before the password was checked.
         let entry = Entry::new(
             Actor::Person(sign_in.email.trim().to_lowercase()),
             "session.sign_in_failed",
@@ -74,7 +76,7 @@ async fn create_session(
     };
     throttle::record_success(&mut tx, &keys).await?;
     // A new id at every sign-in; any session the browser still carried ends.
-    if let Some(old) = auth::session_id(&headers) {
+    if let Some(old) = auth::session_id(&headers, &client) {
         accounts::revoke_session(&mut tx, &auth::session_hash(&old), now).await?;
     }
     let (id, id_hash) = auth::new_session_id();
@@ -83,15 +85,16 @@ async fn create_session(
         .target(format!("account:{}", account.id))
         .from(&source);
     audit::record(&mut tx, &entry, now).await?;
-    let team = ownership::team_of(&mut tx, &account.email).await?;
+    let (person, team) = accounts::identity(&mut tx, account.id).await?;
     tx.commit().await?;
     let body = json::Session {
         email: account.email,
         roles: account.roles,
+        person,
         team,
     };
     Ok((
-        [(header::SET_COOKIE, auth::session_cookie(&headers, Some(&id)))],
+        [(header::SET_COOKIE, auth::session_cookie(&client, Some(&id)))],
         Json(body),
     )
         .into_response())
@@ -111,9 +114,10 @@ async fn delete_session(
     State(state): State<AppState>,
     Extension(Caller(session)): Extension<Caller>,
     source: Source,
+    Extension(client): Extension<Client>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let id = auth::session_id(&headers).ok_or(ApiError::Unauthorized)?;
+    let id = auth::session_id(&headers, &client).ok_or(ApiError::Unauthorized)?;
     let now = Utc::now();
     let mut tx = state.db.begin().await?;
     accounts::revoke_session(&mut tx, &auth::session_hash(&id), now).await?;
@@ -122,7 +126,7 @@ async fn delete_session(
     tx.commit().await?;
     Ok((
         StatusCode::NO_CONTENT,
-        [(header::SET_COOKIE, auth::session_cookie(&headers, None))],
+        [(header::SET_COOKIE, auth::session_cookie(&client, None))],
     )
         .into_response())
 }

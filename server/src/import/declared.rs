@@ -183,11 +183,89 @@ pub struct CredentialRef {
     pub external_id: String,
 }
 
+/// How many times its own size a YAML file's aliases may add to it (at
+/// least 1 MiB): anchors save repetition, an alias bomb multiplies memory.
+pub const MAX_ALIAS_EXPANSION: usize = 10;
+
+/// Counts what a YAML document's aliases add when they are expanded: each
+/// alias adds the size of the node it names (its scalars' bytes and one per
+/// node), nodes holding aliases count them in their own size.
+#[derive(Debug, Default)]
+struct Expansion {
+    /// The size of each anchored node, by anchor id.
+    sizes: std::collections::HashMap<usize, usize>,
+    /// The nodes open now: anchor id and size so far.
+    open: Vec<(usize, usize)>,
+    /// What aliases added so far.
+    added: usize,
+}
+
+impl Expansion {
+    fn add(&mut self, size: usize) {
+        if let Some((_, open)) = self.open.last_mut() {
+            *open = open.saturating_add(size);
+        }
+    }
+}
+
+impl yaml_rust2::parser::MarkedEventReceiver for Expansion {
+    fn on_event(&mut self, event: yaml_rust2::Event, _: yaml_rust2::scanner::Marker) {
+        use yaml_rust2::Event;
+        match event {
+            Event::Scalar(value, _, anchor, _) => {
+                let size = value.len() + 1;
+                if anchor > 0 {
+                    self.sizes.insert(anchor, size);
+                }
+                self.add(size);
+            }
+            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => self.open.push((anchor, 1)),
+            Event::SequenceEnd | Event::MappingEnd => {
+                if let Some((anchor, size)) = self.open.pop() {
+                    if anchor > 0 {
+                        self.sizes.insert(anchor, size);
+                    }
+                    self.add(size);
+                }
+            }
+            Event::Alias(anchor) => {
+                let size = self.sizes.get(&anchor).copied().unwrap_or(1);
+                self.added = self.added.saturating_add(size);
+                self.add(size);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Refuses a YAML document whose aliases would expand it past
+/// [`MAX_ALIAS_EXPANSION`] times its size, before it is deserialised (which
+/// would copy each alias's node). A document the scan cannot read is left
+/// to the deserialiser, which says where it is wrong.
+fn check_aliases(text: &str) -> Result<(), ParseError> {
+    let limit = text.len().saturating_mul(MAX_ALIAS_EXPANSION).max(1024 * 1024);
+    let mut expansion = Expansion::default();
+    let _ = yaml_rust2::parser::Parser::new_from_str(text).load(&mut expansion, true);
+    if expansion.added > limit {
+        return Err(ParseError(format!(
+            "its aliases expand to more than {} MiB ({MAX_ALIAS_EXPANSION} times the file): refused as a possible \
+             alias bomb",
+            limit.div_ceil(1024 * 1024)
+        )));
+    }
+    Ok(())
+}
+
 /// Reads and checks an inventory file (YAML or JSON); a value of the wrong
 /// type or an unknown field is refused with its line and column.
-pub fn read(reader: impl Read) -> Result<InventoryFile, ParseError> {
+pub fn read(mut reader: impl Read) -> Result<InventoryFile, ParseError> {
+    let mut text = String::new();
+    reader
+        .read_to_string(&mut text)
+        .map_err(|e| ParseError(format!("cannot read it: {e}")))?;
+    check_aliases(&text)?;
     let file: InventoryFile =
-        serde_norway::from_reader(reader).map_err(|e| ParseError(scrub(&e.to_string())))?;
+        serde_norway::from_str(&text).map_err(|e| ParseError(scrub(&e.to_string())))?;
     if file.version != 1 {
         return Err(ParseError(format!(
             "version {} is not one this Muster reads: write version: 1",

@@ -17,6 +17,7 @@ pub mod aws;
 pub mod cloudtrail;
 pub mod declared;
 pub mod endpoint;
+pub mod guard;
 pub mod iam;
 pub mod scanners;
 pub mod sightings;
@@ -30,7 +31,7 @@ use model::api::{self as json, ImportKind};
 
 use crate::ApiError;
 use crate::audit::{self, Actor, Entry, Source};
-use crate::db::{Db, bulk, imports, risk};
+use crate::db::{Db, accounts, bulk, imports, risk};
 use crate::fingerprint::Fingerprinter;
 use scanners::{ParseError, Record};
 
@@ -127,7 +128,7 @@ pub async fn run(
                 message: "import one endpoint scan report at a time".into(),
             });
         };
-        let reader = open(&file.path).map_err(|error| ImportError::Io {
+        let reader = open(&file.path, guard::Shape::Json).map_err(|error| ImportError::Io {
             file: file.name.clone(),
             error,
         })?;
@@ -161,7 +162,11 @@ pub async fn run(
             source_label.clone(),
         );
         let parser = tokio::task::spawn_blocking(move || -> Result<u64, ReadError> {
-            let reader = open(&path).map_err(ReadError::Io)?;
+            let shape = match kind {
+                ImportKind::AwsCredentialReport | ImportKind::Inventory => guard::Shape::Lines,
+                _ => guard::Shape::Json,
+            };
+            let reader = open(&path, shape).map_err(ReadError::Io)?;
             let mut batch = Vec::with_capacity(HAND_OVER);
             let mut push = |item: Item| -> bool {
                 batch.push(item);
@@ -337,6 +342,8 @@ pub(crate) async fn record_run(
     summary: &json::ImportSummary,
 ) -> Result<(), ImportError> {
     imports::finish_run(conn, summary).await?;
+    // People an import created may be the people of existing accounts.
+    accounts::link_people(conn).await?;
     let entry = Entry::new(request.actor.clone(), "import.run")
         .target(format!("import:{}", summary.id))
         .details(serde_json::to_value(summary).unwrap_or_default())
@@ -455,21 +462,25 @@ pub const MAX_UNPACK_RATIO: u64 = 100;
 /// Opens a report, unpacking it on the fly if it is gzip (as CloudTrail
 /// writes its logs), whatever its name. Unpacking stops with an error past
 /// [`MAX_UNPACK_RATIO`] times the file's size (at least 64 MiB), so that a
-/// small bomb cannot make the parser read terabytes.
-pub fn open(path: &Path) -> std::io::Result<Box<dyn Read + Send>> {
+/// small bomb cannot make the parser read terabytes; and a single value
+/// longer than [`guard::MAX_FIELD`] (cut as `shape`) stops it too.
+pub fn open(path: &Path, shape: guard::Shape) -> std::io::Result<Box<dyn Read + Send>> {
     let file = std::fs::File::open(path)?;
     let packed = file.metadata()?.len();
     let mut reader = BufReader::new(file);
     let gzip = reader.fill_buf()?.starts_with(&[0x1f, 0x8b]);
     Ok(if gzip {
         let limit = packed.saturating_mul(MAX_UNPACK_RATIO).max(64 * 1024 * 1024);
-        Box::new(Unpacked {
-            inner: flate2::read::MultiGzDecoder::new(reader),
-            left: limit,
-            limit,
-        })
+        Box::new(guard::Guarded::new(
+            Unpacked {
+                inner: flate2::read::MultiGzDecoder::new(reader),
+                left: limit,
+                limit,
+            },
+            shape,
+        ))
     } else {
-        Box::new(reader)
+        Box::new(guard::Guarded::new(reader, shape))
     })
 }
 

@@ -404,6 +404,111 @@ async fn nobody_approves_their_own_agent_or_request_and_roles_are_checked(backen
     assert_eq!(audit_count(&app, "approval.approve").await, 0);
 }
 
+async fn the_parties_of_a_request_are_fixed_when_it_is_made(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let f = fixture(&app).await;
+    let request = id(&ask(&app, &f.bot, "k", &deploy()).await.1);
+    // The owner hands the agent over for the moment of deciding...
+    let mia = app
+        .count("SELECT id FROM person WHERE email = 'mia@muster.test'")
+        .await;
+    let response = f
+        .admin
+        .post(app.url("/api/v1/ownership/assign"))
+        .json(&json!({ "kind": "agent", "ids": [f.agent], "owner": mia, "reason": "holiday cover" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let (status, body) = decide(&app, &f.olga, request, "approve", "").await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(
+        body["error"]["message"],
+        "you owned agent release-bot when this was asked: nobody approves for their own agent"
+    );
+    // ...and the deployer's email changes in the inventory: the account stays
+    // linked to its person.
+    sqlx::query("UPDATE person SET email = 'daniel@muster.test' WHERE email = 'dan@muster.test'")
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    let (status, body) = decide(&app, &f.dan, request, "approve", "").await;
+    assert_eq!(status, 403, "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("you deployed"));
+    // The new owner was not a party when it was asked, but owns it now.
+    let (status, _) = decide(&app, &f.mia, request, "approve", "").await;
+    assert_eq!(status, 403);
+    assert_eq!(app.count("SELECT COUNT(*) FROM approval_vote").await, 0);
+    let session: Value = f.dan.get(app.url("/api/v1/session")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(session["person"]["name"], "Dan Deployer");
+}
+
+async fn a_manager_asks_changes_only_for_their_teams_agents_and_is_checked_again_at_approval(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let f = fixture(&app).await;
+    let search = exec(&app, "INSERT INTO team (name) VALUES ('Search')").await;
+    let otto = exec(
+        &app,
+        &format!(
+            "INSERT INTO person (name, email, team_id, status) VALUES ('Otto Outsider', 'otto@muster.test', {search}, 'active')"
+        ),
+    )
+    .await;
+    let other = exec(
+        &app,
+        &format!(
+            "INSERT INTO agent (name, category, platform, environment, sanctioned, owner_id, first_seen) \
+             VALUES ('search-bot', 'self_hosted', 'LangChain', 'prod', 1, {otto}, '2026-01-01T00:00:00Z')"
+        ),
+    )
+    .await;
+    let change = |agent: i64| {
+        json!({
+            "agent": agent, "operation": "muster:grant_tool", "parameters": { "tool": f.spare_tool },
+            "justification": "needs to open pull requests",
+        })
+    };
+    let (status, body) = ask_change(&app, &f.mia, "c1", &change(other)).await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(
+        body["error"]["message"],
+        "agent search-bot is owned by Otto Outsider, outside your teams"
+    );
+    // Asked inside her teams; the agent then moves to another team.
+    let (status, asked) = ask_change(&app, &f.mia, "c2", &change(f.agent)).await;
+    assert_eq!(status, 201, "{asked}");
+    let response = f
+        .admin
+        .post(app.url("/api/v1/ownership/assign"))
+        .json(&json!({ "kind": "agent", "ids": [f.agent], "owner": otto, "reason": "team change" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let (status, body) = decide(&app, &f.ann, id(&asked), "approve", "").await;
+    assert_eq!(status, 409, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("mia@muster.test, who asked for this change, may no longer ask for it"),
+        "{body}"
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM approval_vote").await, 0);
+    let granted = app
+        .count(&format!(
+            "SELECT COUNT(*) FROM agent_tool WHERE tool_id = {}",
+            f.spare_tool
+        ))
+        .await;
+    assert_eq!(granted, 0);
+    // A denial needs no standing: the request can still be closed.
+    let (status, _) = decide(&app, &f.ann, id(&asked), "deny", "moved teams").await;
+    assert_eq!(status, 200);
+}
+
 async fn a_decided_request_keeps_its_decision(backend: Backend) {
     let app = spawn_app(backend).await;
     let f = fixture(&app).await;
@@ -867,6 +972,7 @@ async fn a_decision_callback_is_signed_with_the_published_key(backend: Backend) 
     let app = spawn_app(backend).await;
     let f = fixture(&app).await;
     let receiver = Receiver::start(&[(204, "")]).await;
+    allow(&app, &f.admin, json!({ "host": "127.0.0.1", "allow_private": true, "note": "tests" })).await;
     let mut body = deploy();
     body["callback_url"] = json!(receiver.url);
     let request = id(&ask(&app, &f.bot, "cb", &body).await.1);
@@ -890,6 +996,127 @@ async fn a_decision_callback_is_signed_with_the_published_key(backend: Backend) 
         &body["parameters"],
     )
     .unwrap();
+}
+
+/// `POST /api/v1/callback-destinations` as `admin`; answers the status and body.
+async fn allow(app: &TestApp, admin: &reqwest::Client, destination: Value) -> (u16, Value) {
+    let response = admin
+        .post(app.url("/api/v1/callback-destinations"))
+        .json(&destination)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap())
+}
+
+async fn callbacks_go_only_to_destinations_an_admin_allowed_checked_after_resolution(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let f = fixture(&app).await;
+    let receiver = Receiver::start(&[(204, "")]).await;
+    let with_callback = |url: &str| {
+        let mut body = deploy();
+        body["callback_url"] = json!(url);
+        body
+    };
+    let message = |body: &Value| body["error"]["message"].as_str().unwrap_or_default().to_owned();
+    // Nothing allowed yet: refused, whatever the address.
+    for (key, url) in [
+        ("a1", receiver.url.clone()),
+        ("a2", "http://169.254.169.254/latest/meta-data/".to_owned()),
+        ("a3", "http://metadata.google.internal/".to_owned()),
+    ] {
+        let (status, body) = ask(&app, &f.bot, key, &with_callback(&url)).await;
+        assert_eq!(status, 422, "{url}: {body}");
+        assert!(message(&body).contains("is not an allowed callback destination"), "{body}");
+    }
+    let (status, body) = ask(&app, &f.bot, "a4", &with_callback("http://user:pw@example.com/")).await;
+    assert_eq!(status, 400, "{body}");
+    // Allowed without private addresses: the loopback address is refused...
+    let (status, body) = allow(&app, &f.admin, json!({ "host": "127.0.0.1", "note": "tests", "agent": f.agent })).await;
+    assert_eq!(status, 201, "{body}");
+    let (status, body) = ask(&app, &f.bot, "b", &with_callback(&receiver.url)).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(message(&body).contains("is a private or local address"), "{body}");
+    // ...and so is a name that resolves to it, when the callback is sent.
+    let (status, body) = allow(&app, &f.admin, json!({ "host": "localhost", "note": "looks harmless" })).await;
+    assert_eq!(status, 201, "{body}");
+    let by_name = receiver.url.replace("127.0.0.1", "localhost");
+    let (status, asked) = ask(&app, &f.bot, "c", &with_callback(&by_name)).await;
+    assert_eq!(status, 201, "{asked}");
+    assert_eq!(decide(&app, &f.ann, id(&asked), "approve", "").await.0, 200);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let error = loop {
+        let error: Option<String> =
+            sqlx::query_scalar("SELECT last_error FROM approval_callback WHERE attempts > 0")
+                .fetch_optional(app.db.pool())
+                .await
+                .unwrap()
+                .flatten();
+        if let Some(error) = error {
+            break error;
+        }
+        assert!(Instant::now() < deadline, "the callback is attempted");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(error.contains("resolves only to private or local addresses"), "{error}");
+    assert!(receiver.received().is_empty(), "nothing reached the receiver");
+    // Allowed with private addresses, for this agent only.
+    let (status, body) = allow(
+        &app,
+        &f.admin,
+        json!({ "host": "127.0.0.1", "port": reqwest::Url::parse(&receiver.url).unwrap().port(),
+                "allow_private": true, "note": "the test receiver", "agent": f.agent }),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let (status, body) = ask(&app, &f.laptop_bot, "d", &with_callback(&receiver.url)).await;
+    assert_eq!(status, 422, "another agent: {body}");
+    let (status, asked) = ask(&app, &f.bot, "e", &with_callback(&receiver.url)).await;
+    assert_eq!(status, 201, "{asked}");
+    assert_eq!(decide(&app, &f.ann, id(&asked), "approve", "").await.0, 200);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while receiver.received().is_empty() {
+        assert!(Instant::now() < deadline, "the allowed callback arrives");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Hostile or careless patterns are refused, and nothing is recorded.
+    let before = app.count("SELECT COUNT(*) FROM callback_destination").await;
+    for host in ["*.com", "http://x.example.com", "", "a b.example.com", "*", "x.example.com:443"] {
+        let (status, body) = allow(&app, &f.admin, json!({ "host": host, "note": "x" })).await;
+        assert_eq!(status, 400, "{host:?}: {body}");
+    }
+    assert_eq!(app.count("SELECT COUNT(*) FROM callback_destination").await, before);
+    assert_eq!(audit_count(&app, "callback_destination.create").await, 3);
+}
+
+async fn a_slow_callback_destination_does_not_delay_the_others(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let f = fixture(&app).await;
+    allow(&app, &f.admin, json!({ "host": "127.0.0.1", "allow_private": true, "note": "tests" })).await;
+    let slow = Receiver::start(&[(204, "")]).await;
+    slow.delay(Duration::from_secs(8));
+    let fast = Receiver::start(&[(204, "")]).await;
+    for i in 0..3 {
+        let mut body = deploy();
+        body["parameters"]["v"] = json!(i);
+        body["callback_url"] = json!(slow.url);
+        let asked = ask(&app, &f.bot, &format!("slow-{i}"), &body).await.1;
+        assert_eq!(decide(&app, &f.ann, id(&asked), "approve", "").await.0, 200);
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let mut body = deploy();
+    body["callback_url"] = json!(fast.url);
+    let asked = ask(&app, &f.bot, "fast", &body).await.1;
+    let started = Instant::now();
+    assert_eq!(decide(&app, &f.ann, id(&asked), "approve", "").await.0, 200);
+    while fast.received().is_empty() {
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "the fast destination waited behind the slow one"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 async fn a_thousand_requests_decided_by_two_approvers_at_once_are_each_decided_once(backend: Backend) {
@@ -1073,6 +1300,8 @@ on_every_backend!(
     two_approvers_approve_and_the_decision_verifies_offline,
     the_policy_decides_at_once_and_unmatched_requests_need_one_approver,
     nobody_approves_their_own_agent_or_request_and_roles_are_checked,
+    the_parties_of_a_request_are_fixed_when_it_is_made,
+    a_manager_asks_changes_only_for_their_teams_agents_and_is_checked_again_at_approval,
     a_decided_request_keeps_its_decision,
     expiry_is_checked_at_decision_time_to_the_second,
     an_approval_is_consumed_once_by_its_own_agent,
@@ -1083,6 +1312,8 @@ on_every_backend!(
     a_change_request_once_approved_is_recorded_in_the_inventory,
     admins_manage_the_policy_and_it_applies_to_new_requests,
     a_decision_callback_is_signed_with_the_published_key,
+    callbacks_go_only_to_destinations_an_admin_allowed_checked_after_resolution,
+    a_slow_callback_destination_does_not_delay_the_others,
     a_thousand_requests_decided_by_two_approvers_at_once_are_each_decided_once,
     a_thousand_mutations_of_approved_parameters_all_fail_verification,
 );

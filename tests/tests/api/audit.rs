@@ -93,7 +93,14 @@ async fn the_chain_status_says_intact_until_an_entry_is_altered_and_then_names_i
         .execute(app.db.pool())
         .await
         .unwrap();
+    // The screen shows the last walk; a new one is asked for.
+    assert!(chain().await.intact, "the last walk, not a new one");
+    let response = admin.post(app.url("/api/v1/audit/chain")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let walked: json::AuditChain = response.json().await.unwrap();
+    assert_eq!(walked.checked_by, "admin@muster.test");
     let broken = chain().await;
+    assert_eq!(broken, walked);
     assert!(!broken.intact);
     assert_eq!(broken.first_bad, Some(1));
     assert_eq!(broken.tampering.as_deref(), Some("modified"));
@@ -101,7 +108,72 @@ async fn the_chain_status_says_intact_until_an_entry_is_altered_and_then_names_i
     app.get_error("/api/v1/audit/chain", 403, "forbidden").await;
 }
 
+const COLUMNS: &str =
+    "seq, occurred_at, actor_kind, actor, action, target, details, source_address, request_id, prev_hash, hash";
+
+async fn one_streaming_walk_names_each_kind_of_tampering_past_its_first_page(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.signed_in_as("admin@muster.test", &[Role::Admin]).await;
+    // A log longer than the walk's page (5,000 entries).
+    let mut tx = app.db.begin().await.unwrap();
+    let now = chrono::Utc::now();
+    for n in 0..6_000 {
+        let entry = muster_server::audit::Entry::new(
+            muster_server::audit::Actor::System("test".into()),
+            "test.entry",
+        )
+        .details(serde_json::json!({ "n": n }));
+        muster_server::audit::append(&mut tx, &entry, now).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    let entries = app.count("SELECT COUNT(*) FROM audit_event").await;
+    let run = |sql: String| {
+        let pool = app.db.pool().clone();
+        async move {
+            for statement in sql.split(';').filter(|s| !s.trim().is_empty()) {
+                sqlx::query(statement).execute(&pool).await.unwrap();
+            }
+        }
+    };
+    run(format!("CREATE TABLE audit_backup AS SELECT {COLUMNS} FROM audit_event")).await;
+    let restore = format!("DELETE FROM audit_event; INSERT INTO audit_event ({COLUMNS}) SELECT {COLUMNS} FROM audit_backup");
+    let walk = || async {
+        let response = admin.post(app.url("/api/v1/audit/chain")).send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        response.json::<json::AuditChain>().await.unwrap()
+    };
+    let intact = walk().await;
+    assert!(intact.intact, "{intact:?}");
+    assert_eq!((intact.entries, intact.valid), (entries, entries));
+    for (tampering, sql, first_bad, valid) in [
+        ("modified", "UPDATE audit_event SET actor = 'x' WHERE seq = 5500".to_owned(), 5500, 5499),
+        ("deleted", "DELETE FROM audit_event WHERE seq = 5500".to_owned(), 5501, 5499),
+        (
+            "reordered",
+            format!(
+                "DELETE FROM audit_event WHERE seq IN (5500, 5501); INSERT INTO audit_event ({COLUMNS}) \
+                 SELECT CASE seq WHEN 5500 THEN 5501 ELSE 5500 END, occurred_at, actor_kind, actor, action, \
+                 target, details, source_address, request_id, prev_hash, hash FROM audit_backup \
+                 WHERE seq IN (5500, 5501)"
+            ),
+            5500,
+            5499,
+        ),
+        ("truncated", format!("DELETE FROM audit_event WHERE seq > {}", entries - 100), entries - 99, entries - 100),
+    ] {
+        run(restore.clone()).await;
+        run(sql).await;
+        let broken = walk().await;
+        assert_eq!(
+            (broken.tampering.as_deref(), broken.first_bad, broken.valid),
+            (Some(tampering), Some(first_bad), valid),
+            "{broken:?}"
+        );
+    }
+}
+
 on_every_backend!(
+    one_streaming_walk_names_each_kind_of_tampering_past_its_first_page,
     the_audit_list_filters_by_actor_action_target_and_time_newest_first,
     the_chain_status_says_intact_until_an_entry_is_altered_and_then_names_it,
 );

@@ -15,6 +15,7 @@ mod health;
 mod iam;
 mod import;
 mod inventory;
+mod limits;
 mod lineage;
 mod ownership;
 mod revocation;

@@ -453,6 +453,58 @@ async fn managers_revoke_only_credentials_their_teams_own(backend: Backend) {
     assert_eq!(status, 201, "an admin revokes anything: {body}");
 }
 
+async fn a_manager_cannot_claim_or_revoke_a_credential_another_teams_agent_uses(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let f = fixture(&app).await;
+    let manager = app.signed_in_as(MANAGER, &[Role::Manager]).await;
+    let admin = app.signed_in_as("admin@muster.test", &[Role::Admin]).await;
+    let person = |email: &str| format!("SELECT id FROM person WHERE email = '{email}'");
+    let mia = app.count(&person(MANAGER)).await;
+    let otto = app.count(&person(OUTSIDER)).await;
+    // The unowned credential is used by an agent of the Search team.
+    let agent = exec(
+        &app,
+        &format!(
+            "INSERT INTO agent (name, category, platform, environment, sanctioned, owner_id, first_seen) \
+             VALUES ('search-bot', 'self_hosted', 'LangChain', 'prod', 1, {otto}, '2026-01-01T00:00:00Z')"
+        ),
+    )
+    .await;
+    let tool = exec(&app, "INSERT INTO tool (name, kind) VALUES ('search-mcp', 'mcp_server')").await;
+    for sql in [
+        format!("INSERT INTO agent_tool (agent_id, tool_id) VALUES ({agent}, {tool})"),
+        format!("INSERT INTO tool_credential (tool_id, credential_id) VALUES ({tool}, {})", f.unowned),
+    ] {
+        sqlx::query(&sql).execute(app.db.pool()).await.unwrap();
+    }
+    let claim = |owner: i64| json!({ "kind": "credential", "ids": [f.unowned], "owner": owner, "reason": "ours now" });
+    let (status, body) = post(&manager, app.url("/api/v1/ownership/assign"), claim(mia)).await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(
+        body["error"]["message"],
+        "credential orphan-key is used by agent search-bot, outside your teams, so only an admin may claim it"
+    );
+    // Even once it is owned in the manager's team, revoking it breaks Search.
+    let (status, body) = post(&admin, app.url("/api/v1/ownership/assign"), claim(mia)).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = revoke(&app, &manager, f.unowned, json!({ "reason": "leaked" })).await;
+    assert_eq!(status, 403, "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("only an admin may revoke it"));
+    assert_eq!(app.count("SELECT COUNT(*) FROM revocation").await, 0);
+    assert_eq!(credential_status(&app, f.unowned).await, "active");
+    // A credential only the manager's teams use is theirs to claim and revoke.
+    let own = new_credential(&app, "payments-orphan", None, "active").await;
+    let (status, body) = post(
+        &manager,
+        app.url("/api/v1/ownership/assign"),
+        json!({ "kind": "credential", "ids": [own], "owner": mia, "reason": "ours" }),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = revoke(&app, &manager, own, json!({ "reason": "unused" })).await;
+    assert_eq!(status, 201, "{body}");
+}
+
 async fn ten_concurrent_revocations_of_one_credential_record_one(backend: Backend) {
     let app = spawn_app(backend).await;
     let f = fixture(&app).await;
@@ -620,11 +672,13 @@ on_every_backend!(
     the_state_machine_allows_exactly_its_transitions,
     a_revoked_credential_without_copies_completes_at_once_and_scores_nothing,
     managers_revoke_only_credentials_their_teams_own,
+    a_manager_cannot_claim_or_revoke_a_credential_another_teams_agent_uses,
     ten_concurrent_revocations_of_one_credential_record_one,
     resolving_every_copy_completes_the_revocation_and_a_copy_found_again_reopens_it,
     the_webhook_is_signed_and_its_answer_revokes_the_credential,
     a_failing_receiver_is_retried_with_back_off_until_it_accepts,
     a_restart_in_the_middle_loses_no_delivery,
+    two_replicas_and_a_slow_receiver_send_each_delivery_once,
     a_receiver_that_never_accepts_fails_the_revocation_which_can_be_asked_again,
 );
 
@@ -782,6 +836,38 @@ async fn a_restart_in_the_middle_loses_no_delivery(backend: Backend) {
     let received = receiver.received();
     assert!(received.len() >= 2);
     assert!(received.iter().all(|r| r.id == received[0].id));
+}
+
+async fn two_replicas_and_a_slow_receiver_send_each_delivery_once(backend: Backend) {
+    let receiver = Receiver::start(&[(202, "")]).await;
+    // Each answer takes 1.2 s of the 2 s timeout: a batch of a dozen takes
+    // longer than a lease reckoned from the batch's start (timeout + 5 s).
+    receiver.delay(Duration::from_millis(1200));
+    let app = spawn_app_with_settings(backend, receiver.settings(3, NO_DIST.into())).await;
+    let _replica = app.replica(receiver.settings(3, NO_DIST.into())).await;
+    let admin = app.signed_in_as("admin@muster.test", &[Role::Admin]).await;
+    const DELIVERIES: usize = 16;
+    for i in 0..DELIVERIES {
+        let credential = new_credential(&app, &format!("key-{i}"), None, "active").await;
+        let (status, body) = revoke(&app, &admin, credential, json!({ "reason": "rotation" })).await;
+        assert_eq!(status, 201, "{body}");
+    }
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(40);
+    while app
+        .count("SELECT COUNT(*) FROM webhook_delivery WHERE state = 'delivered'")
+        .await
+        < DELIVERIES as i64
+    {
+        assert!(tokio::time::Instant::now() < deadline, "every delivery goes out");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // A duplicate would still be on its way: give it the time to arrive.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let mut ids: Vec<String> = receiver.received().into_iter().map(|r| r.id).collect();
+    ids.sort();
+    let sent = ids.len();
+    ids.dedup();
+    assert_eq!((sent, ids.len()), (DELIVERIES, DELIVERIES), "each sent once");
 }
 
 async fn a_receiver_that_never_accepts_fails_the_revocation_which_can_be_asked_again(backend: Backend) {

@@ -1,7 +1,8 @@
 //! Signing in and out, the session cookie, CSRF, and who may call which route.
 
 use model::api::{self as json, Role};
-use muster_tests::{Backend, TEST_PASSWORD, on_every_backend, spawn_app};
+use muster_server::Settings;
+use muster_tests::{Backend, TEST_PASSWORD, on_every_backend, spawn_app, spawn_app_with_settings};
 
 async fn signing_in_sets_a_hardened_cookie_and_the_session_says_who_and_which_roles(backend: Backend) {
     let app = spawn_app(backend).await;
@@ -207,6 +208,7 @@ const ROUTES: &[(&str, &str, &[&str])] = &[
     ("post", "/people/{id}/depart", &["manager", "admin"]),
     ("get", "/audit", &["ciso", "admin"]),
     ("get", "/audit/chain", &["ciso", "admin"]),
+    ("post", "/audit/chain", &["ciso", "admin"]),
     ("get", "/audit/export", &["ciso", "admin"]),
     ("get", "/accounts", ADMIN),
     ("post", "/accounts", ADMIN),
@@ -233,6 +235,9 @@ const ROUTES: &[(&str, &str, &[&str])] = &[
     ("post", "/enrolment-tokens", ADMIN),
     ("get", "/enrolment-tokens", ADMIN),
     ("delete", "/enrolment-tokens/{id}", ADMIN),
+    ("get", "/callback-destinations", ADMIN),
+    ("post", "/callback-destinations", ADMIN),
+    ("delete", "/callback-destinations/{id}", ADMIN),
     ("get", "/sanction-rules", ADMIN),
     ("post", "/sanction-rules", ADMIN),
     ("delete", "/sanction-rules/{id}", ADMIN),
@@ -369,7 +374,112 @@ on_every_backend!(
     a_sign_in_that_cannot_be_audited_is_refused_with_503_and_leaves_no_session,
     the_audit_export_gives_a_ciso_json_lines_within_the_time_range,
     repeated_failures_slow_an_account_down_with_429_but_never_lock_it_or_others_out,
+    parallel_wrong_passwords_are_each_counted_before_any_is_checked,
+    forwarded_headers_count_only_from_a_trusted_proxy_and_ipv6_is_grouped_by_64,
+    in_a_secure_context_only_the_host_cookie_opens_a_session,
 );
+
+async fn parallel_wrong_passwords_are_each_counted_before_any_is_checked(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let attempts = (0..20).map(|_| app.sign_in("viewer@muster.test", "wrong password"));
+    let statuses: Vec<u16> = futures::future::join_all(attempts)
+        .await
+        .iter()
+        .map(|r| r.status().as_u16())
+        .collect();
+    let answered = statuses.iter().filter(|s| **s == 401).count();
+    let slowed = statuses.iter().filter(|s| **s == 429).count();
+    // Five free failures, and the sixth, which starts the delay.
+    assert_eq!((answered, slowed), (6, 14), "{statuses:?}");
+    let failed = app
+        .count("SELECT COUNT(*) FROM audit_event WHERE action = 'session.sign_in_failed'")
+        .await;
+    assert_eq!(failed, 6);
+}
+
+async fn forwarded_headers_count_only_from_a_trusted_proxy_and_ipv6_is_grouped_by_64(backend: Backend) {
+    let proxied = spawn_app_with_settings(
+        backend,
+        Settings {
+            dist: "/nonexistent-dist".into(),
+            trusted_proxies: vec![muster_server::client::parse_proxy("127.0.0.1").unwrap()],
+            ..Settings::default()
+        },
+    )
+    .await;
+    let direct = spawn_app(backend).await;
+    let wrong = |app: &muster_tests::TestApp, forwarded: &str| {
+        app.anonymous
+            .post(app.url("/api/v1/session"))
+            .header("x-muster-client", "web")
+            .header("x-forwarded-for", format!("198.51.100.66, {forwarded}"))
+            .header("x-forwarded-proto", "https")
+            .json(&serde_json::json!({ "email": "viewer@muster.test", "password": "wrong" }))
+            .send()
+    };
+    for forwarded in ["2001:db8:1:2::1", "2001:db8:1:2:ffff::9", "203.0.113.9"] {
+        assert_eq!(wrong(&proxied, forwarded).await.unwrap().status(), 401);
+        assert_eq!(wrong(&direct, forwarded).await.unwrap().status(), 401);
+    }
+    // Behind the trusted proxy: the address it names (not the one the
+    // client wrote on the left), an IPv6 client by its /64.
+    assert_eq!(failures(&proxied, "2001:db8:1:2::/64").await, 2);
+    assert_eq!(failures(&proxied, "203.0.113.9").await, 1);
+    assert_eq!(failures(&proxied, "198.51.100.66").await, 0);
+    let audited = proxied
+        .count("SELECT COUNT(*) FROM audit_event WHERE source_address = '203.0.113.9'")
+        .await;
+    assert_eq!(audited, 1);
+    // Anyone else's forwarded headers are ignored.
+    assert_eq!(failures(&direct, "127.0.0.1").await, 3);
+    assert_eq!(failures(&direct, "203.0.113.9").await, 0);
+    // HSTS when the trusted proxy says the request came over TLS, only then.
+    for (app, expected) in [(&proxied, true), (&direct, false)] {
+        let response = app
+            .anonymous
+            .get(app.url("/api/health"))
+            .header("x-forwarded-proto", "https")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.headers().get("strict-transport-security").map(|v| v.to_str().unwrap().to_owned()),
+            expected.then(|| "max-age=31536000".to_owned())
+        );
+    }
+}
+
+/// The failures counted against an address's throttle key.
+async fn failures(app: &muster_tests::TestApp, key: &str) -> i64 {
+    app.count(&format!(
+        "SELECT COALESCE(MAX(failures), 0) FROM sign_in_throttle WHERE key = 'source:{key}'"
+    ))
+    .await
+}
+
+async fn in_a_secure_context_only_the_host_cookie_opens_a_session(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let response = app.sign_in("viewer@muster.test", TEST_PASSWORD).await;
+    let cookie = response.headers()["set-cookie"].to_str().unwrap().to_owned();
+    let id = cookie
+        .split(';')
+        .next()
+        .unwrap()
+        .strip_prefix("__Host-muster_session=")
+        .expect("127.0.0.1 is a secure context")
+        .to_owned();
+    let with_cookie = |cookie: String| {
+        app.anonymous
+            .get(app.url("/api/v1/session"))
+            .header("cookie", cookie)
+            .send()
+    };
+    // A cookie without the prefix could have been planted by a sibling host.
+    let planted = with_cookie(format!("muster_session={id}")).await.unwrap();
+    assert_eq!(planted.status(), 401);
+    let own = with_cookie(format!("__Host-muster_session={id}")).await.unwrap();
+    assert_eq!(own.status(), 200);
+}
 
 async fn a_sign_in_that_cannot_be_audited_is_refused_with_503_and_leaves_no_session(backend: Backend) {
     let app = spawn_app(backend).await;

@@ -38,6 +38,7 @@ pub fn Audit() -> impl IntoView {
             <Suspense fallback=|| view! { <p class="loading">"Walking the chain…"</p> }>
                 {move || chain.get().map(|result| view! { <ChainStatus result /> })}
             </Suspense>
+            <VerifyNow chain />
             <Filters query />
             <Suspense fallback=|| view! { <p class="loading">"Loading entries…"</p> }>
                 {move || {
@@ -67,7 +68,7 @@ fn ChainStatus(result: Result<json::AuditChain, api::ApiError>) -> impl IntoView
                     " " <span class="num">{chain.valid}</span> "/" <span class="num">{chain.entries}</span>
                     " entries valid, each holding the hash of the one before. Head "
                     <code title=chain.head_hash.clone()>{format::short_hash(&chain.head_hash).to_owned()}</code>
-                    ", checked " {format::second(&chain.checked_at)} "."
+                    ", checked " {format::second(&chain.checked_at)} <Checker chain=chain.clone() /> "."
                 </div>
             </div>
         }
@@ -80,13 +81,52 @@ fn ChainStatus(result: Result<json::AuditChain, api::ApiError>) -> impl IntoView
                     " Entry #" {chain.first_bad.unwrap_or_default()} " was "
                     {chain.tampering.unwrap_or_default()} "; " <span class="num">{chain.valid}</span> "/"
                     <span class="num">{chain.entries}</span>
-                    " entries are valid before it. Run " <code>"muster audit verify"</code>
+                    " entries are valid before it (checked " {format::second(&chain.checked_at)}
+                    <Checker chain=chain.clone() /> "). Run " <code>"muster audit verify"</code>
                     " on the server and compare with an exported copy."
                 </div>
             </div>
         }
         .into_any(),
         Err(error) => view! { <Alert message=error.message /> }.into_any(),
+    }
+}
+
+/// Who asked for the walk and how long it took.
+#[component]
+fn Checker(chain: json::AuditChain) -> impl IntoView {
+    (!chain.checked_by.is_empty()).then(|| {
+        view! {
+            " by " {chain.checked_by} " in " <span class="num">{chain.took_ms}</span> " ms"
+        }
+    })
+}
+
+/// Walks the chain again now; the banner then shows the new walk.
+#[component]
+fn VerifyNow(chain: api::Fetched<json::AuditChain>) -> impl IntoView {
+    let busy = RwSignal::new(false);
+    let failure = RwSignal::new(None::<String>);
+    let verify = move |_| {
+        busy.set(true);
+        failure.set(None);
+        leptos::task::spawn_local(async move {
+            if let Err(error) = api::verify_audit_chain().await {
+                failure.set(Some(error.message));
+            }
+            busy.set(false);
+            chain.refetch();
+        });
+    };
+    view! {
+        <p class="actions">
+            <button type="button" class="secondary" data-testid="verify-chain" on:click=verify
+                disabled=move || busy.get()>
+                {move || if busy.get() { "Walking the whole chain…" } else { "Verify the chain now" }}
+            </button>
+            " " <span class="subtle">"Walks every entry; the banner shows the last walk."</span>
+        </p>
+        {move || failure.get().map(|message| view! { <Alert message /> })}
     }
 }
 
