@@ -20,11 +20,12 @@ BIND ?= 127.0.0.1:8080
 RUN_ARGS ?= --demo
 APP_SOURCES := $(shell find app model style public -type f) Trunk.toml Cargo.toml Cargo.lock .cargo/config.toml
 
-.PHONY: help run test bench bench-import bench-scan bundle-size tools browser-tools lint dist build clean
+.PHONY: help run test fuzz bench bench-import bench-scan bundle-size tools browser-tools lint dist build clean
 
 help:
 	@echo "make run    build everything and start Muster at http://$(BIND)/"
 	@echo "make test   run every check: format, lints, unit, API and browser tests"
+	@echo "make fuzz   the fuzz targets with many more cases than make test runs (MUSTER_FUZZ_CASES)"
 	@echo "make bench  generate the large demo organisation (once) and time the inventory API on it"
 	@echo "make bench-import  import 1,000,000 trufflehog findings and CloudTrail events against a raw bulk insert"
 	@echo "make bench-scan    muster scan on a home of 100,000 files in 50 projects, against find"
@@ -39,6 +40,12 @@ run: tools dist build
 test: tools browser-tools lint dist
 	cargo test --workspace --exclude muster-app
 	cargo test -p muster-app
+
+## The fuzz targets (tests/fuzz): every parser on mutated fixtures, every write
+## route on random bodies. `make test` runs 48 cases per target; this, many more.
+FUZZ_CASES ?= 2000
+fuzz:
+	MUSTER_FUZZ_CASES=$(FUZZ_CASES) cargo test --release -p muster-tests --test fuzz -- --nocapture
 
 ## Benchmarks (not tests): results go in docs/benchmarks.md.
 BENCH_DB := target/bench/large.sqlite

@@ -353,7 +353,13 @@ async fn send_callbacks(state: &crate::AppState, sender: &Sender) -> Result<(), 
             .and_then(|url| Some((crate::outbound::url_host(&url)?.0, url.port_or_known_default())))
             .map(|(host, port)| format!("{host}:{}", port.unwrap_or_default()))
             .unwrap_or_default();
-        if sender.busy_hosts.lock().expect("not poisoned").get(&host).copied().unwrap_or(0)
+        if sender
+            .busy_hosts
+            .lock()
+            .expect("not poisoned")
+            .get(&host)
+            .copied()
+            .unwrap_or(0)
             >= CALLBACK_SLOTS_PER_HOST
         {
             continue;
@@ -365,7 +371,12 @@ async fn send_callbacks(state: &crate::AppState, sender: &Sender) -> Result<(), 
         if !db::claim_callback(&state.db, &due, lease).await? {
             continue;
         }
-        *sender.busy_hosts.lock().expect("not poisoned").entry(host.clone()).or_default() += 1;
+        *sender
+            .busy_hosts
+            .lock()
+            .expect("not poisoned")
+            .entry(host.clone())
+            .or_default() += 1;
         let (state, sender) = (state.clone(), sender.clone());
         tokio::spawn(async move {
             if let Err(error) = deliver(&state, &sender.clients, &due).await {
@@ -395,7 +406,8 @@ async fn deliver(
     due: &crate::db::approvals::DueCallback,
 ) -> Result<(), crate::ApiError> {
     use crate::db::approvals as db;
-    let allowed = crate::db::destinations::for_agent(&mut *state.db.pool().acquire().await?, due.agent).await?;
+    let allowed =
+        crate::db::destinations::for_agent(&mut *state.db.pool().acquire().await?, due.agent).await?;
     let checked = reqwest::Url::parse(&due.url)
         .map_err(|e| e.to_string())
         .and_then(|url| crate::outbound::destination(&allowed, &url).map(|d| d.allow_private));

@@ -399,7 +399,11 @@ impl Walk {
 /// *later* entry's hash was moved before it; one linking to the entry two
 /// back had an entry slipped in before it; the number is hashed too, so a
 /// renumbered entry shows a bad hash. `None`: it follows on after all.
-async fn classify(db: &Db, walk: &Walk, suspect: &Suspect) -> Result<Option<(i64, Tampering, i64)>, sqlx::Error> {
+async fn classify(
+    db: &Db,
+    walk: &Walk,
+    suspect: &Suspect,
+) -> Result<Option<(i64, Tampering, i64)>, sqlx::Error> {
     let entry = &suspect.entry;
     let later: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_event WHERE seq > $1 AND hash = $2")
         .bind(entry.seq)

@@ -120,7 +120,11 @@ pub fn session_id(headers: &HeaderMap, client: &Client) -> Option<String> {
     // Only the name this context sets: in a secure context, a cookie without
     // the `__Host-` prefix may have been planted by a sibling host or over
     // plain HTTP, and would fix the session of whoever planted it.
-    let wanted = if client.secure { SECURE_COOKIE } else { PLAIN_COOKIE };
+    let wanted = if client.secure {
+        SECURE_COOKIE
+    } else {
+        PLAIN_COOKIE
+    };
     headers
         .get_all(header::COOKIE)
         .iter()

@@ -153,7 +153,10 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             bound_body_stalls,
         ))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), client::identify))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            client::identify,
+        ))
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
             let id = request

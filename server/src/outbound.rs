@@ -255,10 +255,22 @@ mod tests {
 
     #[test]
     fn patterns_are_normalised_and_match_whole_labels() {
-        assert_eq!(normalise_pattern(" Hooks.Example.COM. ").unwrap(), "hooks.example.com");
+        assert_eq!(
+            normalise_pattern(" Hooks.Example.COM. ").unwrap(),
+            "hooks.example.com"
+        );
         assert_eq!(normalise_pattern("[::1]").unwrap(), "::1");
         assert_eq!(normalise_pattern("*.example.com").unwrap(), "*.example.com");
-        for bad in ["", "*.com", "exa mple.com", "-x.com", "a..b", "*", "http://x.com", "x.com:443"] {
+        for bad in [
+            "",
+            "*.com",
+            "exa mple.com",
+            "-x.com",
+            "a..b",
+            "*",
+            "http://x.com",
+            "x.com:443",
+        ] {
             assert!(normalise_pattern(bad).is_err(), "{bad:?}");
         }
         assert!(host_matches("*.example.com", "a.example.com"));

@@ -39,13 +39,15 @@ pub async fn limit_in_flight(
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Result<axum::response::Response, crate::ApiError> {
-    let long_poll = request.method() == axum::http::Method::GET
-        && request.uri().path().contains("/approval-requests/");
+    let long_poll =
+        request.method() == axum::http::Method::GET && request.uri().path().contains("/approval-requests/");
     let _slot = if long_poll {
         None
     } else {
         Some(state.in_flight.clone().try_acquire_owned().map_err(|_| {
-            crate::ApiError::Busy("the server has as many requests under way as it takes; try again in a second".into())
+            crate::ApiError::Busy(
+                "the server has as many requests under way as it takes; try again in a second".into(),
+            )
         })?)
     };
     Ok(next.run(request).await)
@@ -139,10 +141,11 @@ pub async fn run(
             () = shutdown.as_mut() => break,
         };
         let app = app.clone();
-        let service = hyper::service::service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
-            request.extensions_mut().insert(ConnectInfo::<SocketAddr>(peer));
-            app.clone().oneshot(request.map(axum::body::Body::new))
-        });
+        let service =
+            hyper::service::service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
+                request.extensions_mut().insert(ConnectInfo::<SocketAddr>(peer));
+                app.clone().oneshot(request.map(axum::body::Body::new))
+            });
         let connection = builder
             .serve_connection_with_upgrades(TokioIo::new(stream), service)
             .into_owned();

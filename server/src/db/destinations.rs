@@ -75,7 +75,10 @@ pub async fn for_agent(
 }
 
 /// One destination.
-pub async fn get(conn: &mut AnyConnection, id: i64) -> Result<Option<json::CallbackDestination>, sqlx::Error> {
+pub async fn get(
+    conn: &mut AnyConnection,
+    id: i64,
+) -> Result<Option<json::CallbackDestination>, sqlx::Error> {
     sqlx::query_as::<_, DestinationRow>(&format!("{SELECT} WHERE d.id = $1"))
         .bind(id)
         .fetch_optional(conn)

@@ -115,16 +115,20 @@ pub async fn reserve(db: &Db, keys: &[Key], now: DateTime<Utc>) -> Result<Result
 pub async fn record_success(conn: &mut AnyConnection, keys: &[Key]) -> Result<(), sqlx::Error> {
     for key in keys {
         if key.key.starts_with("source:") {
-            sqlx::query("UPDATE sign_in_throttle SET failures = failures - 1 WHERE key = $1 AND failures > 0")
-                .bind(&key.key)
-                .execute(&mut *conn)
-                .await?;
-        }
-        // An address with no failure left is forgotten like the others.
-        sqlx::query("DELETE FROM sign_in_throttle WHERE key = $1 AND (failures <= 0 OR key NOT LIKE 'source:%')")
+            sqlx::query(
+                "UPDATE sign_in_throttle SET failures = failures - 1 WHERE key = $1 AND failures > 0",
+            )
             .bind(&key.key)
             .execute(&mut *conn)
             .await?;
+        }
+        // An address with no failure left is forgotten like the others.
+        sqlx::query(
+            "DELETE FROM sign_in_throttle WHERE key = $1 AND (failures <= 0 OR key NOT LIKE 'source:%')",
+        )
+        .bind(&key.key)
+        .execute(&mut *conn)
+        .await?;
     }
     Ok(())
 }

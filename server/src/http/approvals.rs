@@ -768,7 +768,9 @@ fn party(caller: &Caller, stored: &Stored, agent: &AgentFacts) -> Option<String>
     let me = caller.0.person.as_ref()?.id;
     let name = &agent.name;
     if agent.owner == Some(me) {
-        Some(format!("you own agent {name}: nobody approves for their own agent"))
+        Some(format!(
+            "you own agent {name}: nobody approves for their own agent"
+        ))
     } else if stored.owner == Some(me) {
         Some(format!(
             "you owned agent {name} when this was asked: nobody approves for their own agent"
@@ -800,7 +802,11 @@ async fn requester_cannot_change(
             "{who}, who asked for this change, can no longer sign in: it cannot be approved"
         )));
     };
-    if !session.roles.iter().any(|r| matches!(r, Role::Admin | Role::Manager)) {
+    if !session
+        .roles
+        .iter()
+        .any(|r| matches!(r, Role::Admin | Role::Manager))
+    {
         return Ok(Some(format!(
             "{who}, who asked for this change, is no longer a manager or an admin: it cannot be approved"
         )));

@@ -66,13 +66,16 @@ async fn create_callback_destination(
     }
     let id = destinations::create(&mut tx, &request, &host, &caller.0.email, now).await?;
     let destination = destinations::get(&mut tx, id).await?.expect("written above");
-    let entry = Entry::new(Actor::Person(caller.0.email.clone()), "callback_destination.create")
-        .target(format!("callback_destination:{id}"))
-        .details(serde_json::json!({
-            "agent": request.agent, "host": host, "port": request.port,
-            "allow_private": request.allow_private, "note": note,
-        }))
-        .from(&source);
+    let entry = Entry::new(
+        Actor::Person(caller.0.email.clone()),
+        "callback_destination.create",
+    )
+    .target(format!("callback_destination:{id}"))
+    .details(serde_json::json!({
+        "agent": request.agent, "host": host, "port": request.port,
+        "allow_private": request.allow_private, "note": note,
+    }))
+    .from(&source);
     audit::record(&mut tx, &entry, now).await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(destination)))
@@ -95,10 +98,13 @@ async fn delete_callback_destination(
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no callback destination with id {id}")))?;
     destinations::delete(&mut tx, id).await?;
-    let entry = Entry::new(Actor::Person(caller.0.email.clone()), "callback_destination.delete")
-        .target(format!("callback_destination:{id}"))
-        .details(serde_json::json!({ "host": destination.host, "agent": destination.agent }))
-        .from(&source);
+    let entry = Entry::new(
+        Actor::Person(caller.0.email.clone()),
+        "callback_destination.delete",
+    )
+    .target(format!("callback_destination:{id}"))
+    .details(serde_json::json!({ "host": destination.host, "agent": destination.agent }))
+    .from(&source);
     audit::record(&mut tx, &entry, now).await?;
     tx.commit().await?;
     Ok(Json(destination))

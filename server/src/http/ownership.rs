@@ -111,7 +111,11 @@ pub(super) async fn require_users_within(
         Some((agent, team)) => Err(ApiError::Forbidden(format!(
             "credential {} is used by agent {agent}, {}, so only an admin may {verb} it",
             credential.name,
-            if team.is_some() { "outside your teams" } else { "which no team owns" }
+            if team.is_some() {
+                "outside your teams"
+            } else {
+                "which no team owns"
+            }
         ))),
         None => Ok(()),
     }

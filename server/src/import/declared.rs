@@ -264,8 +264,7 @@ pub fn read(mut reader: impl Read) -> Result<InventoryFile, ParseError> {
         .read_to_string(&mut text)
         .map_err(|e| ParseError(format!("cannot read it: {e}")))?;
     check_aliases(&text)?;
-    let file: InventoryFile =
-        serde_norway::from_str(&text).map_err(|e| ParseError(scrub(&e.to_string())))?;
+    let file: InventoryFile = serde_norway::from_str(&text).map_err(|e| ParseError(scrub(&e.to_string())))?;
     if file.version != 1 {
         return Err(ParseError(format!(
             "version {} is not one this Muster reads: write version: 1",

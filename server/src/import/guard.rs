@@ -115,7 +115,10 @@ mod tests {
         let many = format!("[{}]", vec!["\"short\""; 300_000].join(","));
         assert!(read_all(many.as_bytes(), Shape::Json).is_ok());
         let escaped = format!("\"{}\"", "\\\"".repeat(MAX_FIELD / 4));
-        assert!(read_all(escaped.as_bytes(), Shape::Json).is_ok(), "escapes count, quotes inside do not end it");
+        assert!(
+            read_all(escaped.as_bytes(), Shape::Json).is_ok(),
+            "escapes count, quotes inside do not end it"
+        );
         let long = format!("{{\"a\": \"{}\"}}", "x".repeat(MAX_FIELD + 1));
         let error = read_all(long.as_bytes(), Shape::Json).unwrap_err();
         assert!(error.to_string().contains("longer than 1 MiB"), "{error}");

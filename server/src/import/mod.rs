@@ -43,7 +43,7 @@ const REFRESH_LIMIT: usize = 20_000;
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
     /// A file is not a report of the kind named: which file, where, what.
-    #[error("{file}: {message}")]
+    #[error("{file}: {}", scanners::scrub(.message))]
     Invalid {
         /// The file's name as given.
         file: String,

@@ -55,18 +55,48 @@ pub enum Record {
 
 /// Why a report could not be read: where, and what, without the secret.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
+#[error("{}", scrub(.0))]
 pub struct ParseError(pub String);
 
-/// Serde's messages quote the offending value, which may be a secret:
-/// `invalid type: string "AKIA…", expected …` becomes `… a string, expected …`.
-pub(super) fn scrub(message: &str) -> String {
-    match (message.find("string \""), message.rfind("\", expected")) {
-        (Some(start), Some(end)) if end > start => {
-            format!("{}a string{}", &message[..start], &message[end + 1..])
+/// The longest quoted value a refusal repeats whole.
+const QUOTED: usize = 40;
+/// The longest refusal.
+const MESSAGE: usize = 500;
+
+/// A parser's message made safe to answer: serde quotes the offending
+/// value, which may be a secret (`invalid type: string "AKIA…", expected
+/// …` becomes `… a string, expected …`) or a megabyte of input (a quoted or
+/// back-ticked value past 40 characters keeps its first 12); the whole
+/// message is cut at 500 characters.
+pub fn scrub(message: &str) -> String {
+    let mut out = String::with_capacity(message.len().min(MESSAGE + 8));
+    let mut rest = message;
+    while let Some(start) = rest.find(['"', '`']) {
+        let quote = rest[start..].chars().next().unwrap_or('"');
+        let Some(length) = rest[start + 1..].find(quote) else {
+            break;
+        };
+        let value = &rest[start + 1..start + 1 + length];
+        let before = &rest[..start];
+        if quote == '"' && before.ends_with("string ") {
+            out.push_str(&before[..before.len() - "string ".len()]);
+            out.push_str("a string");
+        } else if value.chars().count() > QUOTED {
+            out.push_str(before);
+            out.push(quote);
+            out.extend(value.chars().take(12));
+            out.push('…');
+            out.push(quote);
+        } else {
+            out.push_str(&rest[..start + length + 2]);
         }
-        _ => message.to_owned(),
+        rest = &rest[start + length + 2..];
     }
+    out.push_str(rest);
+    if out.chars().count() > MESSAGE {
+        out = out.chars().take(MESSAGE).collect::<String>() + "…";
+    }
+    out
 }
 
 /// Scan fingerprints already computed for this report, by fingerprint: an
@@ -259,7 +289,8 @@ pub fn trufflehog(
         }
         if read as u64 == MAX_LINE_BYTES && !line.ends_with('\n') {
             return Err(ParseError(format!(
-                "line {number}: longer than {MAX_LINE_BYTES} bytes"
+                "line {number}: longer than {} MiB",
+                MAX_LINE_BYTES / 1024 / 1024
             )));
         }
         if line.trim().is_empty() {

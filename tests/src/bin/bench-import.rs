@@ -362,7 +362,8 @@ async fn cloudtrail(dir: &Path, keys: &Fingerprinter, n: usize, rounds: usize) {
     let started = Instant::now();
     let mut parsed = 0;
     for file in &files {
-        parsed += import::cloudtrail::read(import::open(file).unwrap(), |_| true).unwrap();
+        parsed += import::cloudtrail::read(import::open(file, import::guard::Shape::Json).unwrap(), |_| true)
+            .unwrap();
     }
     println!(
         "cloudtrail reading alone: {parsed} events unpacked and parsed in {:.1} s",

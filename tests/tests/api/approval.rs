@@ -434,12 +434,25 @@ async fn the_parties_of_a_request_are_fixed_when_it_is_made(backend: Backend) {
         .unwrap();
     let (status, body) = decide(&app, &f.dan, request, "approve", "").await;
     assert_eq!(status, 403, "{body}");
-    assert!(body["error"]["message"].as_str().unwrap().contains("you deployed"));
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("you deployed")
+    );
     // The new owner was not a party when it was asked, but owns it now.
     let (status, _) = decide(&app, &f.mia, request, "approve", "").await;
     assert_eq!(status, 403);
     assert_eq!(app.count("SELECT COUNT(*) FROM approval_vote").await, 0);
-    let session: Value = f.dan.get(app.url("/api/v1/session")).send().await.unwrap().json().await.unwrap();
+    let session: Value = f
+        .dan
+        .get(app.url("/api/v1/session"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(session["person"]["name"], "Dan Deployer");
 }
 
@@ -972,7 +985,12 @@ async fn a_decision_callback_is_signed_with_the_published_key(backend: Backend) 
     let app = spawn_app(backend).await;
     let f = fixture(&app).await;
     let receiver = Receiver::start(&[(204, "")]).await;
-    allow(&app, &f.admin, json!({ "host": "127.0.0.1", "allow_private": true, "note": "tests" })).await;
+    allow(
+        &app,
+        &f.admin,
+        json!({ "host": "127.0.0.1", "allow_private": true, "note": "tests" }),
+    )
+    .await;
     let mut body = deploy();
     body["callback_url"] = json!(receiver.url);
     let request = id(&ask(&app, &f.bot, "cb", &body).await.1);
@@ -1028,18 +1046,31 @@ async fn callbacks_go_only_to_destinations_an_admin_allowed_checked_after_resolu
     ] {
         let (status, body) = ask(&app, &f.bot, key, &with_callback(&url)).await;
         assert_eq!(status, 422, "{url}: {body}");
-        assert!(message(&body).contains("is not an allowed callback destination"), "{body}");
+        assert!(
+            message(&body).contains("is not an allowed callback destination"),
+            "{body}"
+        );
     }
     let (status, body) = ask(&app, &f.bot, "a4", &with_callback("http://user:pw@example.com/")).await;
     assert_eq!(status, 400, "{body}");
     // Allowed without private addresses: the loopback address is refused...
-    let (status, body) = allow(&app, &f.admin, json!({ "host": "127.0.0.1", "note": "tests", "agent": f.agent })).await;
+    let (status, body) = allow(
+        &app,
+        &f.admin,
+        json!({ "host": "127.0.0.1", "note": "tests", "agent": f.agent }),
+    )
+    .await;
     assert_eq!(status, 201, "{body}");
     let (status, body) = ask(&app, &f.bot, "b", &with_callback(&receiver.url)).await;
     assert_eq!(status, 422, "{body}");
     assert!(message(&body).contains("is a private or local address"), "{body}");
     // ...and so is a name that resolves to it, when the callback is sent.
-    let (status, body) = allow(&app, &f.admin, json!({ "host": "localhost", "note": "looks harmless" })).await;
+    let (status, body) = allow(
+        &app,
+        &f.admin,
+        json!({ "host": "localhost", "note": "looks harmless" }),
+    )
+    .await;
     assert_eq!(status, 201, "{body}");
     let by_name = receiver.url.replace("127.0.0.1", "localhost");
     let (status, asked) = ask(&app, &f.bot, "c", &with_callback(&by_name)).await;
@@ -1059,7 +1090,10 @@ async fn callbacks_go_only_to_destinations_an_admin_allowed_checked_after_resolu
         assert!(Instant::now() < deadline, "the callback is attempted");
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
-    assert!(error.contains("resolves only to private or local addresses"), "{error}");
+    assert!(
+        error.contains("resolves only to private or local addresses"),
+        "{error}"
+    );
     assert!(receiver.received().is_empty(), "nothing reached the receiver");
     // Allowed with private addresses, for this agent only.
     let (status, body) = allow(
@@ -1082,18 +1116,33 @@ async fn callbacks_go_only_to_destinations_an_admin_allowed_checked_after_resolu
     }
     // Hostile or careless patterns are refused, and nothing is recorded.
     let before = app.count("SELECT COUNT(*) FROM callback_destination").await;
-    for host in ["*.com", "http://x.example.com", "", "a b.example.com", "*", "x.example.com:443"] {
+    for host in [
+        "*.com",
+        "http://x.example.com",
+        "",
+        "a b.example.com",
+        "*",
+        "x.example.com:443",
+    ] {
         let (status, body) = allow(&app, &f.admin, json!({ "host": host, "note": "x" })).await;
         assert_eq!(status, 400, "{host:?}: {body}");
     }
-    assert_eq!(app.count("SELECT COUNT(*) FROM callback_destination").await, before);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM callback_destination").await,
+        before
+    );
     assert_eq!(audit_count(&app, "callback_destination.create").await, 3);
 }
 
 async fn a_slow_callback_destination_does_not_delay_the_others(backend: Backend) {
     let app = spawn_app(backend).await;
     let f = fixture(&app).await;
-    allow(&app, &f.admin, json!({ "host": "127.0.0.1", "allow_private": true, "note": "tests" })).await;
+    allow(
+        &app,
+        &f.admin,
+        json!({ "host": "127.0.0.1", "allow_private": true, "note": "tests" }),
+    )
+    .await;
     let slow = Receiver::start(&[(204, "")]).await;
     slow.delay(Duration::from_secs(8));
     let fast = Receiver::start(&[(204, "")]).await;

@@ -108,8 +108,7 @@ async fn the_chain_status_says_intact_until_an_entry_is_altered_and_then_names_i
     app.get_error("/api/v1/audit/chain", 403, "forbidden").await;
 }
 
-const COLUMNS: &str =
-    "seq, occurred_at, actor_kind, actor, action, target, details, source_address, request_id, prev_hash, hash";
+const COLUMNS: &str = "seq, occurred_at, actor_kind, actor, action, target, details, source_address, request_id, prev_hash, hash";
 
 async fn one_streaming_walk_names_each_kind_of_tampering_past_its_first_page(backend: Backend) {
     let app = spawn_app(backend).await;
@@ -135,8 +134,13 @@ async fn one_streaming_walk_names_each_kind_of_tampering_past_its_first_page(bac
             }
         }
     };
-    run(format!("CREATE TABLE audit_backup AS SELECT {COLUMNS} FROM audit_event")).await;
-    let restore = format!("DELETE FROM audit_event; INSERT INTO audit_event ({COLUMNS}) SELECT {COLUMNS} FROM audit_backup");
+    run(format!(
+        "CREATE TABLE audit_backup AS SELECT {COLUMNS} FROM audit_event"
+    ))
+    .await;
+    let restore = format!(
+        "DELETE FROM audit_event; INSERT INTO audit_event ({COLUMNS}) SELECT {COLUMNS} FROM audit_backup"
+    );
     let walk = || async {
         let response = admin.post(app.url("/api/v1/audit/chain")).send().await.unwrap();
         assert_eq!(response.status(), 200);
@@ -146,8 +150,18 @@ async fn one_streaming_walk_names_each_kind_of_tampering_past_its_first_page(bac
     assert!(intact.intact, "{intact:?}");
     assert_eq!((intact.entries, intact.valid), (entries, entries));
     for (tampering, sql, first_bad, valid) in [
-        ("modified", "UPDATE audit_event SET actor = 'x' WHERE seq = 5500".to_owned(), 5500, 5499),
-        ("deleted", "DELETE FROM audit_event WHERE seq = 5500".to_owned(), 5501, 5499),
+        (
+            "modified",
+            "UPDATE audit_event SET actor = 'x' WHERE seq = 5500".to_owned(),
+            5500,
+            5499,
+        ),
+        (
+            "deleted",
+            "DELETE FROM audit_event WHERE seq = 5500".to_owned(),
+            5501,
+            5499,
+        ),
         (
             "reordered",
             format!(
@@ -159,7 +173,12 @@ async fn one_streaming_walk_names_each_kind_of_tampering_past_its_first_page(bac
             5500,
             5499,
         ),
-        ("truncated", format!("DELETE FROM audit_event WHERE seq > {}", entries - 100), entries - 99, entries - 100),
+        (
+            "truncated",
+            format!("DELETE FROM audit_event WHERE seq > {}", entries - 100),
+            entries - 99,
+            entries - 100,
+        ),
     ] {
         run(restore.clone()).await;
         run(sql).await;

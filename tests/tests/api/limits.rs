@@ -56,9 +56,12 @@ async fn a_client_that_never_finishes_its_headers_is_cut_off() {
         .await
         .unwrap();
     let started = Instant::now();
-    let answer = read_until_closed(&mut stream, muster_server::serve::HEADER_TIMEOUT + Duration::from_secs(5))
-        .await
-        .expect("the server closes the connection");
+    let answer = read_until_closed(
+        &mut stream,
+        muster_server::serve::HEADER_TIMEOUT + Duration::from_secs(5),
+    )
+    .await
+    .expect("the server closes the connection");
     assert!(
         started.elapsed() >= muster_server::serve::HEADER_TIMEOUT - Duration::from_secs(1),
         "not before the timeout"
@@ -82,13 +85,26 @@ async fn a_stalled_body_ends_its_request_and_frees_its_slot(backend: Backend) {
     let mut first = stalled_post(&host, "/api/v1/session").await;
     let mut second = stalled_post(&host, "/api/v1/session").await;
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let busy = app.anonymous.get(app.url("/api/v1/openapi.json")).send().await.unwrap();
+    let busy = app
+        .anonymous
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(busy.status(), 503);
     assert_eq!(busy.headers()["retry-after"], "1");
     let body: Value = busy.json().await.unwrap();
     assert_eq!(body["error"]["code"], "busy");
     // ...but not the health check, which a load balancer needs.
-    assert_eq!(app.anonymous.get(app.url("/api/health")).send().await.unwrap().status(), 200);
+    assert_eq!(
+        app.anonymous
+            .get(app.url("/api/health"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
     // The stalled bodies end their requests with a 4xx, and free the slots.
     for stream in [&mut first, &mut second] {
         let answer = read_until_closed(stream, Duration::from_secs(10))
@@ -97,7 +113,12 @@ async fn a_stalled_body_ends_its_request_and_frees_its_slot(backend: Backend) {
         let status: u16 = answer.split(' ').nth(1).unwrap_or("0").parse().unwrap_or(0);
         assert!((400..500).contains(&status), "{answer}");
     }
-    let freed = app.anonymous.get(app.url("/api/v1/openapi.json")).send().await.unwrap();
+    let freed = app
+        .anonymous
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(freed.status(), 200);
 }
 

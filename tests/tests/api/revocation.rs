@@ -470,10 +470,17 @@ async fn a_manager_cannot_claim_or_revoke_a_credential_another_teams_agent_uses(
         ),
     )
     .await;
-    let tool = exec(&app, "INSERT INTO tool (name, kind) VALUES ('search-mcp', 'mcp_server')").await;
+    let tool = exec(
+        &app,
+        "INSERT INTO tool (name, kind) VALUES ('search-mcp', 'mcp_server')",
+    )
+    .await;
     for sql in [
         format!("INSERT INTO agent_tool (agent_id, tool_id) VALUES ({agent}, {tool})"),
-        format!("INSERT INTO tool_credential (tool_id, credential_id) VALUES ({tool}, {})", f.unowned),
+        format!(
+            "INSERT INTO tool_credential (tool_id, credential_id) VALUES ({tool}, {})",
+            f.unowned
+        ),
     ] {
         sqlx::query(&sql).execute(app.db.pool()).await.unwrap();
     }
@@ -489,7 +496,12 @@ async fn a_manager_cannot_claim_or_revoke_a_credential_another_teams_agent_uses(
     assert_eq!(status, 200, "{body}");
     let (status, body) = revoke(&app, &manager, f.unowned, json!({ "reason": "leaked" })).await;
     assert_eq!(status, 403, "{body}");
-    assert!(body["error"]["message"].as_str().unwrap().contains("only an admin may revoke it"));
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("only an admin may revoke it")
+    );
     assert_eq!(app.count("SELECT COUNT(*) FROM revocation").await, 0);
     assert_eq!(credential_status(&app, f.unowned).await, "active");
     // A credential only the manager's teams use is theirs to claim and revoke.

@@ -443,7 +443,10 @@ async fn forwarded_headers_count_only_from_a_trusted_proxy_and_ipv6_is_grouped_b
             .await
             .unwrap();
         assert_eq!(
-            response.headers().get("strict-transport-security").map(|v| v.to_str().unwrap().to_owned()),
+            response
+                .headers()
+                .get("strict-transport-security")
+                .map(|v| v.to_str().unwrap().to_owned()),
             expected.then(|| "max-age=31536000".to_owned())
         );
     }

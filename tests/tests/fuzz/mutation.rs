@@ -34,7 +34,9 @@ pub fn mutation() -> impl Strategy<Value = Mutation> {
         at.clone().prop_map(Mutation::Huge),
         (
             at,
-            prop::sample::select(vec!["null", "0", "-1e999", "true", "{}", "[]", "\"\"", "\"x\":", "&a *a"])
+            prop::sample::select(vec![
+                "null", "0", "-1e999", "true", "{}", "[]", "\"\"", "\"x\":", "&a *a"
+            ])
         )
             .prop_map(|(at, value)| Mutation::WrongType(at, value)),
     ]

@@ -69,10 +69,16 @@ fn fuzz(name: &str, seed: &[u8], secrets: &[String], parse: impl Fn(&[u8]) -> Re
             if let Err(message) = parse(&bytes) {
                 refused.fetch_add(1, Ordering::Relaxed);
                 if message.len() > 4096 {
-                    return Err(TestCaseError::fail(format!("a refusal of {} bytes", message.len())));
+                    return Err(TestCaseError::fail(format!(
+                        "a refusal of {} bytes: {}…",
+                        message.len(),
+                        message.chars().take(300).collect::<String>()
+                    )));
                 }
                 if let Some(secret) = secrets.iter().find(|s| message.contains(s.as_str())) {
-                    return Err(TestCaseError::fail(format!("the refusal repeats a secret ({secret}): {message}")));
+                    return Err(TestCaseError::fail(format!(
+                        "the refusal repeats a secret ({secret}): {message}"
+                    )));
                 }
             }
             Ok(())
@@ -100,14 +106,14 @@ fn the_gitleaks_and_trufflehog_readers_survive_mutated_reports() {
     fuzz("gitleaks", &seed, &found, |bytes| {
         scanners::gitleaks(guarded(bytes, Shape::Json), "fuzz", &keys(), |_| true)
             .map(drop)
-            .map_err(|e| e.0)
+            .map_err(|e| e.to_string())
     });
     let seed = fixture("trufflehog/findings.jsonl");
     let found = secrets(&seed, &["Raw", "RawV2"]);
     fuzz("trufflehog", &seed, &found, |bytes| {
         scanners::trufflehog(guarded(bytes, Shape::Json), "fuzz", &keys(), |_| true)
             .map(drop)
-            .map_err(|e| e.0)
+            .map_err(|e| e.to_string())
     });
 }
 
@@ -120,23 +126,28 @@ fn the_cloudtrail_and_iam_readers_survive_mutated_reports() {
         .expect("a CloudTrail file")
         .expect("an entry")
         .path();
-    let seed = fixture(&file.strip_prefix(workspace_root().join("tests/fixtures")).unwrap().to_string_lossy());
+    let seed = fixture(
+        &file
+            .strip_prefix(workspace_root().join("tests/fixtures"))
+            .unwrap()
+            .to_string_lossy(),
+    );
     fuzz("cloudtrail", &seed, &[], |bytes| {
         cloudtrail::read(guarded(bytes, Shape::Json), |_| true)
             .map(drop)
-            .map_err(|e| e.0)
+            .map_err(|e| e.to_string())
     });
     let seed = fixture("aws/authorization-details.json");
     fuzz("aws_iam", &seed, &[], |bytes| {
         aws::authorization_details(guarded(bytes, Shape::Json))
             .map(drop)
-            .map_err(|e| e.0)
+            .map_err(|e| e.to_string())
     });
     let seed = fixture("aws/credential-report.csv");
     fuzz("aws_credential_report", &seed, &[], |bytes| {
         aws::credential_report(guarded(bytes, Shape::Lines), |_| true)
             .map(drop)
-            .map_err(|e| e.0)
+            .map_err(|e| e.to_string())
     });
 }
 
@@ -147,7 +158,7 @@ fn the_inventory_reader_survives_mutated_files() {
         fuzz(file, &seed, &[], |bytes| {
             declared::read(guarded(bytes, Shape::Lines))
                 .map(drop)
-                .map_err(|e| e.0)
+                .map_err(|e| e.to_string())
         });
     }
 }
@@ -183,12 +194,16 @@ fn copy_tree(from: &Path, to: &Path) {
 fn the_endpoint_report_reader_and_the_collector_survive_mutated_input() {
     let home = workspace_root().join("scan/tests/fixtures/linux-home");
     let scan = muster_scan::scan(&scan_options(&home));
-    let found: Vec<String> = scan.values().iter().map(|v| String::from_utf8_lossy(v.expose()).into_owned()).collect();
+    let found: Vec<String> = scan
+        .values()
+        .iter()
+        .map(|v| String::from_utf8_lossy(v.expose()).into_owned())
+        .collect();
     let seed = serde_json::to_vec(&scan.report).unwrap();
     fuzz("endpoint report", &seed, &found, |bytes| {
         endpoint::read(guarded(bytes, Shape::Json))
             .map(drop)
-            .map_err(|e| e.0)
+            .map_err(|e| e.to_string())
     });
     // The collector reads a laptop's own files, which anyone may have written.
     let folder = tempfile::tempdir().unwrap();

@@ -79,7 +79,7 @@ fn ChainStatus(result: Result<json::AuditChain, api::ApiError>) -> impl IntoView
                 <div>
                     <strong>"The log has been tampered with."</strong>
                     " Entry #" {chain.first_bad.unwrap_or_default()} " was "
-                    {chain.tampering.unwrap_or_default()} "; " <span class="num">{chain.valid}</span> "/"
+                    {chain.tampering.clone().unwrap_or_default()} "; " <span class="num">{chain.valid}</span> "/"
                     <span class="num">{chain.entries}</span>
                     " entries are valid before it (checked " {format::second(&chain.checked_at)}
                     <Checker chain=chain.clone() /> "). Run " <code>"muster audit verify"</code>
