@@ -69,20 +69,26 @@ pub async fn record_tool(
 }
 
 /// Marks removed the tools of this host and user's agents that scan
-/// `import` did not find (a full scan): the MCP server was unplugged.
+/// `import` did not find (a full scan): the MCP server was unplugged. Only
+/// what the same submitter (`imported_by`: an enrolment token, or a person)
+/// reported is touched, as with copies: a report names its own host, so
+/// another token naming this host cannot unplug what this one found.
 pub async fn remove_unseen_tools(
     conn: &mut AnyConnection,
     host: &scan::Host,
     import: i64,
+    imported_by: &str,
 ) -> Result<u64, sqlx::Error> {
     Ok(sqlx::query(
         "UPDATE endpoint_tool SET status = 'removed' WHERE import_id <> $1 AND status = 'present' AND tool_id IN \
          (SELECT at.tool_id FROM agent_tool at JOIN endpoint_agent ea ON ea.agent_id = at.agent_id \
-          WHERE ea.host = $2 AND ea.os_user = $3)",
+          WHERE ea.host = $2 AND ea.os_user = $3) \
+         AND import_id IN (SELECT id FROM import_run WHERE imported_by = $4)",
     )
     .bind(import)
     .bind(host.name.trim())
     .bind(host.user.trim())
+    .bind(imported_by)
     .execute(conn)
     .await?
     .rows_affected())

@@ -365,7 +365,7 @@ pub async fn run(
         let removed = endpoint_db::remove_unseen_copies(&mut tx, &found_by, id, request.actor.name()).await?;
         summary.copies_removed = removed.len() as i64;
         touched.extend(removed);
-        endpoint_db::remove_unseen_tools(&mut tx, host, id).await?;
+        endpoint_db::remove_unseen_tools(&mut tx, host, id, request.actor.name()).await?;
     }
     summary.finished_at = Utc::now();
     let touched: Vec<i64> = touched.into_iter().collect();

@@ -548,6 +548,9 @@ async fn a_hostile_report_cannot_take_over_a_declared_agent_or_clear_another_tok
     let present = "SELECT COUNT(*) FROM credential_copy WHERE found_by = 'endpoint:laptop-42/alice' AND status = 'present'";
     let before = app.count(present).await;
     assert!(before > 0);
+    let servers = "SELECT COUNT(*) FROM endpoint_tool WHERE status = 'present'";
+    let servers_before = app.count(servers).await;
+    assert!(servers_before > 0);
     let empty = serde_json::json!({"format": "muster-endpoint-scan", "version": 1, "scanned_at": "2026-12-01T00:00:00Z",
         "scanner": "hostile", "full": true, "host": {"name": "laptop-42", "os": "linux", "user": "alice"}});
     let response = reqwest::Client::new()
@@ -559,6 +562,11 @@ async fn a_hostile_report_cannot_take_over_a_declared_agent_or_clear_another_tok
         .unwrap();
     assert_eq!(response.status(), 200);
     assert_eq!(app.count(present).await, before);
+    assert_eq!(
+        app.count(servers).await,
+        servers_before,
+        "nor the MCP servers it found"
+    );
 }
 
 on_every_backend!(

@@ -331,6 +331,145 @@ async fn every_route_answers_each_role_as_the_table_says(backend: Backend) {
     }
 }
 
+/// Inserts a row with `sql` and answers its id.
+async fn insert(app: &muster_tests::TestApp, sql: &str) -> i64 {
+    sqlx::query_scalar(&format!("{sql} RETURNING id"))
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
+
+async fn every_route_a_manager_may_call_refuses_what_lies_outside_their_teams(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let payments = insert(&app, "INSERT INTO team (name) VALUES ('Payments')").await;
+    let search = insert(&app, "INSERT INTO team (name) VALUES ('Search')").await;
+    let person = |name: &str, email: &str, team: i64| {
+        format!(
+            "INSERT INTO person (name, email, team_id, status) VALUES ('{name}', '{email}', {team}, 'active')"
+        )
+    };
+    let mia = insert(&app, &person("Mia Manager", "mia@muster.test", payments)).await;
+    let otto = insert(&app, &person("Otto Outsider", "otto@muster.test", search)).await;
+    let agent = insert(
+        &app,
+        &format!(
+            "INSERT INTO agent (name, category, platform, environment, sanctioned, owner_id, first_seen) \
+             VALUES ('search-bot', 'self_hosted', 'LangChain', 'prod', 1, {otto}, '2026-01-01T00:00:00Z')"
+        ),
+    )
+    .await;
+    let tool = insert(
+        &app,
+        "INSERT INTO tool (name, kind) VALUES ('search-mcp', 'mcp_server')",
+    )
+    .await;
+    let credential = insert(
+        &app,
+        &format!(
+            "INSERT INTO credential (name, kind, provider, external_id, created_at, status, owner_id, fingerprint) \
+             VALUES ('search-key', 'access_key', 'aws', 'AKIASEARCH', '2026-01-01T00:00:00Z', 'active', {otto}, 'fp-s')"
+        ),
+    )
+    .await;
+    let copy = insert(
+        &app,
+        &format!(
+            "INSERT INTO credential_copy (credential_id, kind, locator, found_by, first_seen, last_seen, status) \
+             VALUES ({credential}, 'env_file', 'laptop:/.env', 'gitleaks', '2026-01-01T00:00:00Z', \
+             '2026-01-01T00:00:00Z', 'present')"
+        ),
+    )
+    .await;
+    let admin = app.signed_in_as("admin@muster.test", &[Role::Admin]).await;
+    let revoked: serde_json::Value = admin
+        .post(app.url(&format!("/api/v1/credentials/{credential}/revocation")))
+        .json(&serde_json::json!({ "reason": "leaked" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let revocation = revoked["id"].as_i64().expect("a revocation");
+    let manager = app.signed_in_as("mia@muster.test", &[Role::Manager]).await;
+    let reason = "outside my teams";
+    let cases = [
+        (
+            "post",
+            "/credentials/{id}/revocation",
+            format!("/credentials/{credential}/revocation"),
+            serde_json::json!({ "reason": reason }),
+        ),
+        (
+            "post",
+            "/revocations/{id}/transitions",
+            format!("/revocations/{revocation}/transitions"),
+            serde_json::json!({ "to": "disabled", "note": reason }),
+        ),
+        (
+            "post",
+            "/revocations/{id}/checklist",
+            format!("/revocations/{revocation}/checklist"),
+            serde_json::json!({ "copy": copy, "state": "removed" }),
+        ),
+        (
+            "post",
+            "/ownership/assign",
+            "/ownership/assign".to_owned(),
+            serde_json::json!({ "kind": "agent", "ids": [agent], "owner": mia, "reason": reason }),
+        ),
+        (
+            "post",
+            "/ownership/transfer",
+            "/ownership/transfer".to_owned(),
+            serde_json::json!({ "from": otto, "to": mia, "reason": reason }),
+        ),
+        (
+            "post",
+            "/people/{id}/depart",
+            format!("/people/{otto}/depart"),
+            serde_json::json!({ "reason": reason }),
+        ),
+        (
+            "post",
+            "/change-requests",
+            "/change-requests".to_owned(),
+            serde_json::json!({ "agent": agent, "operation": "muster:grant_tool", "parameters": { "tool": tool },
+                "justification": reason }),
+        ),
+    ];
+    // Every write route open to managers (but signing in and out) is here: a
+    // new one must say how it is scoped.
+    let scoped: Vec<(&str, &str)> = ROUTES
+        .iter()
+        .filter(|(method, path, roles)| *method != "get" && *path != "/session" && roles.contains(&"manager"))
+        .map(|(method, path, _)| (*method, *path))
+        .collect();
+    let tried: Vec<(&str, &str)> = cases
+        .iter()
+        .map(|(method, path, _, _)| (*method, *path))
+        .collect();
+    assert_eq!(tried, scoped);
+    let audited = app.count("SELECT COUNT(*) FROM audit_event").await;
+    for (_, route, path, body) in cases {
+        let response = manager
+            .post(app.url(&format!("/api/v1{path}")))
+            .header("idempotency-key", "scoping")
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        let answer: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(status, 403, "{route}: {answer}");
+    }
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_event").await,
+        audited,
+        "nothing changed"
+    );
+}
+
 async fn an_oversized_email_or_password_is_refused_before_anything_is_stored(backend: Backend) {
     let app = spawn_app(backend).await;
     let audited = app.count("SELECT COUNT(*) FROM audit_event").await;
@@ -371,6 +510,7 @@ on_every_backend!(
     an_idle_or_expired_session_is_refused,
     state_changing_requests_need_the_app_header_and_the_same_origin,
     every_route_answers_each_role_as_the_table_says,
+    every_route_a_manager_may_call_refuses_what_lies_outside_their_teams,
     a_sign_in_that_cannot_be_audited_is_refused_with_503_and_leaves_no_session,
     the_audit_export_gives_a_ciso_json_lines_within_the_time_range,
     repeated_failures_slow_an_account_down_with_429_but_never_lock_it_or_others_out,

@@ -128,12 +128,17 @@ async fn an_admin_creates_and_changes_an_account_and_the_audit_screen_shows_it()
             .starts_with("account:")
     );
 
-    // Someone edits an entry behind Muster's back: the screen says so.
+    // Someone edits an entry behind Muster's back: the screen shows the last
+    // walk until a CISO walks the chain again, and then says so.
     sqlx::query("UPDATE audit_event SET actor = 'nobody@example.com' WHERE seq = 2")
         .execute(app.db.pool())
         .await
         .unwrap();
     browser.goto(&app.url("/audit")).await;
+    browser
+        .wait_for_text("[data-testid=chain-status]", "by admin@muster.test in")
+        .await;
+    click(&browser, "[data-testid=verify-chain]").await;
     browser
         .wait_for_text("[data-testid=chain-status]", "Entry #2 was modified")
         .await;

@@ -184,14 +184,22 @@ async fn an_admin_adds_a_rule_to_the_policy_from_its_screen() {
 async fn a_manager_asks_from_an_agent_page_for_a_new_tool() {
     let app = spawn_app_with_dist(Backend::Sqlite, built_dist()).await;
     app.fill_with_demo().await;
-    app.signed_in_as("manager@muster.test", &[Role::Manager]).await;
-    let (agent, tool): (i64, i64) = sqlx::query_as(
-        "SELECT a.id, t.id FROM agent a, tool t WHERE NOT EXISTS \
+    // A manager asks for the agents of their own team.
+    let (agent, tool, team): (i64, i64, i64) = sqlx::query_as(
+        "SELECT a.id, t.id, p.team_id FROM agent a JOIN person p ON p.id = a.owner_id, tool t \
+         WHERE p.team_id IS NOT NULL AND NOT EXISTS \
          (SELECT 1 FROM agent_tool at WHERE at.agent_id = a.id AND at.tool_id = t.id) ORDER BY a.id, t.id LIMIT 1",
     )
     .fetch_one(app.db.pool())
     .await
     .unwrap();
+    sqlx::query(&format!(
+        "INSERT INTO person (name, email, team_id, status) VALUES ('Mo Manager', 'manager@muster.test', {team}, 'active')"
+    ))
+    .execute(app.db.pool())
+    .await
+    .unwrap();
+    app.signed_in_as("manager@muster.test", &[Role::Manager]).await;
     let browser = Browser::start().await;
     browser
         .goto(&app.url(&format!("/inventory/agents/{agent}")))
