@@ -28,8 +28,17 @@ pub struct Guarded<R> {
     shape: Shape,
     in_string: bool,
     escaped: bool,
+    /// Hex digits left of a `\u` escape, and whether all so far were 0.
+    hex_left: u8,
+    hex_zero: bool,
     run: usize,
     offset: u64,
+}
+
+/// Why a report was cut short.
+enum Refusal {
+    TooLong,
+    Nul,
 }
 
 impl<R: Read> Guarded<R> {
@@ -40,26 +49,42 @@ impl<R: Read> Guarded<R> {
             shape,
             in_string: false,
             escaped: false,
+            hex_left: 0,
+            hex_zero: false,
             run: 0,
             offset: 0,
         }
     }
 
-    /// Follows one byte; `false` when the value it belongs to is too long.
-    fn follow(&mut self, byte: u8) -> bool {
+    /// Follows one byte: refused when the value it belongs to is too long,
+    /// or when it is (or ends an escape of) the NUL character, which no text
+    /// column takes (PostgreSQL refuses it outright).
+    fn follow(&mut self, byte: u8) -> Result<(), Refusal> {
         match self.shape {
             Shape::Lines => {
+                if byte == 0 {
+                    return Err(Refusal::Nul);
+                }
                 self.run = if byte == b'\n' { 0 } else { self.run + 1 };
             }
             Shape::Json if self.in_string => {
-                if self.escaped {
+                if self.hex_left > 0 {
+                    self.hex_zero &= byte == b'0';
+                    self.hex_left -= 1;
+                    if self.hex_left == 0 && self.hex_zero {
+                        return Err(Refusal::Nul);
+                    }
+                } else if self.escaped {
                     self.escaped = false;
+                    if byte == b'u' {
+                        (self.hex_left, self.hex_zero) = (4, true);
+                    }
                 } else if byte == b'\\' {
                     self.escaped = true;
                 } else if byte == b'"' {
                     self.in_string = false;
                     self.run = 0;
-                    return true;
+                    return Ok(());
                 }
                 self.run += 1;
             }
@@ -72,7 +97,10 @@ impl<R: Read> Guarded<R> {
                 _ => self.run += 1,
             },
         }
-        self.run <= MAX_FIELD
+        if self.run > MAX_FIELD {
+            return Err(Refusal::TooLong);
+        }
+        Ok(())
     }
 }
 
@@ -80,18 +108,22 @@ impl<R: Read> Read for Guarded<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let read = self.inner.read(buf)?;
         for (i, byte) in buf[..read].iter().enumerate() {
-            if !self.follow(*byte) {
-                let what = match self.shape {
-                    Shape::Json => "a single value",
-                    Shape::Lines => "a single line",
+            if let Err(refusal) = self.follow(*byte) {
+                let at = self.offset + i as u64;
+                let what = match (refusal, self.shape) {
+                    (Refusal::Nul, _) => format!("the NUL character (at byte {at}), which no text may hold"),
+                    (Refusal::TooLong, Shape::Json) => format!(
+                        "a single value is longer than {} MiB (at byte {at})",
+                        MAX_FIELD / 1024 / 1024
+                    ),
+                    (Refusal::TooLong, Shape::Lines) => format!(
+                        "a single line is longer than {} MiB (at byte {at})",
+                        MAX_FIELD / 1024 / 1024
+                    ),
                 };
                 return Err(std::io::Error::new(
                     std::io::ErrorKind::InvalidData,
-                    format!(
-                        "{what} is longer than {} MiB (at byte {}): refused",
-                        MAX_FIELD / 1024 / 1024,
-                        self.offset + i as u64
-                    ),
+                    format!("{what}: refused"),
                 ));
             }
         }
@@ -128,5 +160,17 @@ mod tests {
         assert!(read_all(lines.as_bytes(), Shape::Lines).is_ok());
         let line = "x".repeat(MAX_FIELD + 1);
         assert!(read_all(line.as_bytes(), Shape::Lines).is_err());
+    }
+
+    #[test]
+    fn the_nul_character_is_refused_and_an_escaped_backslash_is_not_one() {
+        for nul in [r#"["a\u0000b"]"#, r#"{"k": "\u0000"}"#] {
+            let error = read_all(nul.as_bytes(), Shape::Json).unwrap_err();
+            assert!(error.to_string().contains("NUL"), "{nul}: {error}");
+        }
+        for fine in [r#"["a\\u0000b"]"#, r#"["\u0041\u00e9"]"#, r#"["u0000"]"#] {
+            assert!(read_all(fine.as_bytes(), Shape::Json).is_ok(), "{fine}");
+        }
+        assert!(read_all(b"a,b\0,c\n", Shape::Lines).is_err());
     }
 }

@@ -80,7 +80,22 @@ fn fields(document: &Value, operation: &Value) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_write_route_answers_random_bodies_below_500_and_refusals_change_nothing() {
-    let app = spawn_app(Backend::Sqlite).await;
+    fuzz_routes(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "skipped: set MUSTER_TEST_POSTGRES to run on PostgreSQL"
+)]
+async fn every_write_route_answers_random_bodies_below_500_and_refusals_change_nothing_on_postgres() {
+    fuzz_routes(Backend::Postgres).await;
+}
+
+/// The write routes' fuzz on `backend` (the runtime must have several
+/// threads: each case blocks on its requests).
+async fn fuzz_routes(backend: Backend) {
+    let app = spawn_app(backend).await;
     let admin = app.signed_in_as("admin@muster.test", &[Role::Admin]).await;
     // The agents' own routes, with an agent's token.
     let agent = app.agent_client(&admin).await;
@@ -162,7 +177,7 @@ async fn every_write_route_answers_random_bodies_below_500_and_refusals_change_n
             .unwrap_or_else(|error| panic!("{method} {path}: {error}"));
     }
     eprintln!(
-        "fuzz write routes: {} routes, {} requests, {} refused with a 4xx, 0 answered 5xx, 0 refusals audited",
+        "fuzz write routes ({backend:?}): {} routes, {} requests, {} refused with a 4xx, 0 answered 5xx, 0 refusals audited",
         routes.len(),
         sent.into_inner(),
         refused.into_inner()
