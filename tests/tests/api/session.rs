@@ -521,6 +521,13 @@ on_every_backend!(
 
 async fn parallel_wrong_passwords_are_each_counted_before_any_is_checked(backend: Backend) {
     let app = spawn_app(backend).await;
+    // A key whose last failure is two days old is forgotten at the next sign-in.
+    sqlx::query(
+        "INSERT INTO sign_in_throttle (key, failures, blocked_until) VALUES ('source:192.0.2.1', 40, '2026-01-01T00:00:00Z')",
+    )
+    .execute(app.db.pool())
+    .await
+    .unwrap();
     let attempts = (0..20).map(|_| app.sign_in("viewer@muster.test", "wrong password"));
     let statuses: Vec<u16> = futures::future::join_all(attempts)
         .await
@@ -531,6 +538,7 @@ async fn parallel_wrong_passwords_are_each_counted_before_any_is_checked(backend
     let slowed = statuses.iter().filter(|s| **s == 429).count();
     // Five free failures, and the sixth, which starts the delay.
     assert_eq!((answered, slowed), (6, 14), "{statuses:?}");
+    assert_eq!(failures(&app, "192.0.2.1").await, 0, "old rows expire");
     let failed = app
         .count("SELECT COUNT(*) FROM audit_event WHERE action = 'session.sign_in_failed'")
         .await;
