@@ -179,6 +179,8 @@ pub async fn generate(
     )
     .await?;
     bulk::bulk_cache(&mut tx, db.backend(), false).await?;
+    // Accounts made before the people are theirs once the people exist.
+    accounts::link_people(&mut tx).await?;
     tx.commit().await?;
     // Fresh statistics, so the query planner knows the new tables' shapes.
     sqlx::query("ANALYZE").execute(db.pool()).await?;
