@@ -16,6 +16,7 @@ pub mod fingerprint;
 pub mod http;
 pub mod import;
 pub mod outbound;
+pub mod paths;
 pub mod revocation;
 pub mod risk;
 pub mod scan;

@@ -93,6 +93,65 @@ pub struct GraphEdge {
     pub permission: Option<Permission>,
 }
 
+/// Parameters of `GET /api/v1/graph/paths`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+#[serde(deny_unknown_fields)]
+pub struct PathsQuery {
+    /// Where the paths end: a resource (who can reach it), a credential, a
+    /// tool or an agent, as `<kind>:<id>`.
+    pub to: String,
+    /// Only the paths through this node (how does it reach `to`?), as
+    /// `<kind>:<id>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// Most paths to return, 1 to 200 (default 25).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+}
+
+/// The most paths one answer holds.
+pub const MAX_PATHS: u32 = 200;
+
+/// `GET /api/v1/graph/paths`: every way to reach a node, from the people
+/// (or the unowned agents and credentials) at their start, shortest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Paths {
+    /// Where the paths end.
+    pub to: String,
+    /// The node every path goes through, if one was asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// The paths, shortest first, then the strongest permission, then the riskiest.
+    pub paths: Vec<ReachPath>,
+    /// How many paths were found before the limit.
+    pub total: i64,
+    /// Why the walk stopped short, if it did (too many neighbours, time).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub truncated: Option<String>,
+    /// The nodes and edges of the paths, to draw.
+    pub graph: Lineage,
+}
+
+/// One way to reach the end: its nodes from the start, and its weakest link.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReachPath {
+    /// Node ids, from the start to the end.
+    pub nodes: Vec<String>,
+    /// The permission on the resource at the end, if it ends at one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permission: Option<Permission>,
+    /// The weakest link: a start nobody owns, or the riskiest agent or credential.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weakest: Option<String>,
+    /// Why that link is the weakest, in words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weakness: Option<String>,
+}
+
 /// `GET /api/v1/credentials/{id}/blast-radius`: everything a credential reaches.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -113,6 +113,29 @@ fn node_sql(kind: NodeKind) -> &'static str {
     }
 }
 
+/// One node of the lineage, by kind and id, at depth 0.
+pub async fn node(db: &Db, kind: NodeKind, id: i64) -> Result<Option<json::GraphNode>, sqlx::Error> {
+    let Some(row) = sqlx::query(node_sql(kind))
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?
+    else {
+        return Ok(None);
+    };
+    let score: Option<i64> = row.try_get("score")?;
+    Ok(Some(json::GraphNode {
+        id: node_id(kind, id),
+        kind,
+        entity_id: Some(id),
+        label: row.try_get("label")?,
+        detail: row.try_get("detail")?,
+        depth: 0,
+        score,
+        band: score.map(json::RiskBand::of),
+        more: None,
+    }))
+}
+
 /// Parses `<kind>:<id>`.
 pub fn parse_node(node: &str) -> Result<(NodeKind, i64), ApiError> {
     let (kind, id) = node.split_once(':').ok_or_else(|| {

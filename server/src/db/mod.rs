@@ -22,6 +22,7 @@ pub mod imports;
 pub mod lineage;
 pub mod overview;
 pub mod ownership;
+pub mod paths;
 pub mod people;
 pub mod resources;
 pub mod revocations;

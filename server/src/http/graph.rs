@@ -1,5 +1,6 @@
-//! `/api/v1/graph/lineage` and `/api/v1/search`: the lineage around any node,
-//! and the one box that finds anything.
+//! `/api/v1/graph/lineage`, `/api/v1/graph/paths` and `/api/v1/search`: the
+//! lineage around any node, every way to reach one, and the one box that
+//! finds anything.
 
 use axum::Json;
 use axum::extract::State;
@@ -9,12 +10,13 @@ use utoipa_axum::routes;
 
 use super::extract::ApiQuery;
 use crate::db::{lineage, search};
-use crate::{ApiError, AppState};
+use crate::{ApiError, AppState, paths};
 
 /// Routes of this resource.
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(get_lineage))
+        .routes(routes!(get_paths))
         .routes(routes!(get_search))
 }
 
@@ -36,6 +38,30 @@ async fn get_lineage(
         )));
     }
     Ok(Json(lineage::lineage(&state.db, kind, id, depth).await?))
+}
+
+/// Every way to reach a resource, credential, tool or agent: from the people
+/// (or the agents and credentials nobody owns) at their start, shortest
+/// first, each with its weakest link; with `from`, only the paths through
+/// that node. Bounded: 25 parents a node (the rest fold into "N more"),
+/// 2,000 nodes a layer, 250 ms, `limit` paths.
+#[utoipa::path(get, path = "/graph/paths", tag = "lineage", params(json::PathsQuery),
+    responses((status = 200, body = json::Paths), (status = 400, body = json::ErrorBody),
+        (status = 404, body = json::ErrorBody)))]
+async fn get_paths(
+    State(state): State<AppState>,
+    ApiQuery(query): ApiQuery<json::PathsQuery>,
+) -> Result<Json<json::Paths>, ApiError> {
+    let to = lineage::parse_node(&query.to)?;
+    let from = query.from.as_deref().map(lineage::parse_node).transpose()?;
+    let limit = query.limit.unwrap_or(25);
+    if !(1..=json::MAX_PATHS).contains(&limit) {
+        return Err(ApiError::BadRequest(format!(
+            "limit must be between 1 and {}, not {limit}",
+            json::MAX_PATHS
+        )));
+    }
+    Ok(Json(paths::paths(&state.db, to, from, limit as usize).await?))
 }
 
 /// Finds any entity by name, email, key id, ARN or fingerprint.

@@ -303,7 +303,202 @@ async fn the_openapi_document_describes_every_route(backend: Backend) {
     assert!(doc["components"]["schemas"]["CredentialSummary"].is_object());
 }
 
+async fn exec(app: &muster_tests::TestApp, sql: &str) -> i64 {
+    sqlx::query_scalar(&format!("{sql} RETURNING id"))
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
+
+async fn link(app: &muster_tests::TestApp, sql: &str) {
+    sqlx::query(sql)
+        .execute(app.db.pool())
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
+async fn who_can_reach_a_resource_is_every_path_shortest_first_with_its_weakest_link(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let team = exec(&app, "INSERT INTO team (name) VALUES ('Payments')").await;
+    let olga = exec(&app, &format!(
+        "INSERT INTO person (name, email, team_id, status) VALUES ('Olga Owner', 'olga@x.test', {team}, 'active')"
+    )).await;
+    let dave = exec(&app, &format!(
+        "INSERT INTO person (name, email, team_id, status, departed_at) VALUES ('Dave Departed', 'dave@x.test', {team}, \
+         'departed', '2026-11-01T00:00:00Z')"
+    )).await;
+    let resource = |name: &str| {
+        format!(
+            "INSERT INTO resource (name, provider, kind, environment, sensitivity) VALUES ('{name}', 'aws', 'database', \
+             'prod', 'restricted')"
+        )
+    };
+    let orders = exec(&app, &resource("orders-db")).await;
+    let ledger = exec(&app, &resource("ledger-db")).await;
+    let credential = |name: &str, owner: Option<i64>, status: &str, score: i64| {
+        let owner = owner.map_or("NULL".to_owned(), |o| o.to_string());
+        format!(
+            "INSERT INTO credential (name, kind, provider, external_id, created_at, status, owner_id, fingerprint, \
+             risk_score) VALUES ('{name}', 'access_key', 'aws', 'AKIA{name}', '2026-01-01T00:00:00Z', '{status}', {owner}, \
+             'fp-{name}', {score})"
+        )
+    };
+    let deploy = exec(&app, &credential("deploy-key", Some(olga), "active", 80)).await;
+    let read = exec(&app, &credential("read-key", None, "active", 40)).await;
+    let old = exec(&app, &credential("old-key", Some(dave), "active", 60)).await;
+    let revoked = exec(&app, &credential("revoked-key", Some(olga), "revoked", 10)).await;
+    let busy = exec(&app, &credential("busy-key", None, "active", 50)).await;
+    let agent = |name: &str, owner: Option<i64>| {
+        let owner = owner.map_or("NULL".to_owned(), |o| o.to_string());
+        format!(
+            "INSERT INTO agent (name, category, platform, environment, sanctioned, owner_id, first_seen, risk_score) \
+             VALUES ('{name}', 'self_hosted', 'LangChain', 'prod', 1, {owner}, '2026-01-01T00:00:00Z', 30)"
+        )
+    };
+    let release = exec(&app, &agent("release-bot", Some(olga))).await;
+    let orphan = exec(&app, &agent("orphan-bot", None)).await;
+    let aws = exec(
+        &app,
+        "INSERT INTO tool (name, kind) VALUES ('aws-mcp', 'mcp_server')",
+    )
+    .await;
+    let hub = exec(
+        &app,
+        "INSERT INTO tool (name, kind) VALUES ('hub-mcp', 'mcp_server')",
+    )
+    .await;
+    for sql in [
+        format!("INSERT INTO agent_tool (agent_id, tool_id) VALUES ({release}, {aws})"),
+        format!("INSERT INTO agent_tool (agent_id, tool_id) VALUES ({orphan}, {aws})"),
+        format!("INSERT INTO tool_credential (tool_id, credential_id) VALUES ({aws}, {deploy})"),
+        format!("INSERT INTO tool_credential (tool_id, credential_id) VALUES ({hub}, {busy})"),
+        format!(
+            "INSERT INTO reach (credential_id, resource_id, permission) VALUES ({deploy}, {orders}, 'admin')"
+        ),
+        format!(
+            "INSERT INTO reach (credential_id, resource_id, permission) VALUES ({read}, {orders}, 'read')"
+        ),
+        format!(
+            "INSERT INTO reach (credential_id, resource_id, permission) VALUES ({old}, {orders}, 'write')"
+        ),
+        format!(
+            "INSERT INTO reach (credential_id, resource_id, permission) VALUES ({revoked}, {orders}, 'admin')"
+        ),
+        format!(
+            "INSERT INTO reach (credential_id, resource_id, permission) VALUES ({busy}, {ledger}, 'write')"
+        ),
+    ] {
+        link(&app, &sql).await;
+    }
+    // A tool that thirty agents use: its paths fold past 25.
+    for n in 0..30 {
+        let id = exec(&app, &agent(&format!("hub-agent-{n:02}"), None)).await;
+        link(
+            &app,
+            &format!("INSERT INTO agent_tool (agent_id, tool_id) VALUES ({id}, {hub})"),
+        )
+        .await;
+    }
+
+    let paths: json::Paths = app
+        .get_json(&format!("/api/v1/graph/paths?to=resource:{orders}"))
+        .await;
+    assert_well_formed(&paths.graph);
+    let shown: Vec<Vec<String>> = paths.paths.iter().map(|p| p.nodes.clone()).collect();
+    let id = |kind: &str, id: i64| format!("{kind}:{id}");
+    let to = id("resource", orders);
+    assert_eq!(
+        shown,
+        vec![
+            vec![id("credential", read), to.clone()],
+            vec![id("person", olga), id("credential", deploy), to.clone()],
+            vec![id("person", dave), id("credential", old), to.clone()],
+            vec![
+                id("agent", orphan),
+                id("tool", aws),
+                id("credential", deploy),
+                to.clone()
+            ],
+            vec![
+                id("person", olga),
+                id("agent", release),
+                id("tool", aws),
+                id("credential", deploy),
+                to.clone()
+            ],
+        ],
+        "shortest first, then the strongest permission; a revoked credential reaches nothing"
+    );
+    assert_eq!(paths.total, 5);
+    assert_eq!(paths.truncated, None);
+    let weakness: Vec<Option<&str>> = paths.paths.iter().map(|p| p.weakness.as_deref()).collect();
+    assert_eq!(
+        weakness,
+        vec![
+            Some("credential read-key has no owner"),
+            Some("credential deploy-key scores 80 (Critical)"),
+            Some("Dave Departed has left the organisation"),
+            Some("agent orphan-bot has no owner"),
+            Some("credential deploy-key scores 80 (Critical)"),
+        ]
+    );
+    let permissions: Vec<Option<json::Permission>> = paths.paths.iter().map(|p| p.permission).collect();
+    use json::Permission::{Admin, Read, Write};
+    assert_eq!(
+        permissions,
+        vec![Some(Read), Some(Admin), Some(Write), Some(Admin), Some(Admin)]
+    );
+    assert!(
+        paths
+            .graph
+            .edges
+            .iter()
+            .any(|e| e.from == id("credential", deploy) && e.to == to && e.permission == Some(Admin))
+    );
+
+    // How does Olga reach it? Through her key, and through her agent.
+    let through: json::Paths = app
+        .get_json(&format!(
+            "/api/v1/graph/paths?to=resource:{orders}&from=person:{olga}&limit=1"
+        ))
+        .await;
+    assert_eq!((through.total, through.paths.len()), (2, 1));
+    assert_eq!(
+        through.paths[0].nodes,
+        vec![id("person", olga), id("credential", deploy), to.clone()]
+    );
+
+    // Thirty agents through one tool: 25 drawn, the rest one "5 more" node.
+    let busy_paths: json::Paths = app
+        .get_json(&format!("/api/v1/graph/paths?to=resource:{ledger}&limit=200"))
+        .await;
+    assert_eq!(busy_paths.total, 26);
+    let more: Vec<&json::GraphNode> = busy_paths
+        .graph
+        .nodes
+        .iter()
+        .filter(|n| n.more.is_some())
+        .collect();
+    assert_eq!(more.len(), 1);
+    assert_eq!((more[0].more, more[0].label.as_str()), (Some(5), "5 more"));
+
+    // Bad requests say why.
+    for (query, status) in [
+        (format!("to=person:{olga}"), 400),
+        ("to=resource:999999".to_owned(), 404),
+        (format!("to=resource:{orders}&limit=0"), 400),
+        (format!("to=resource:{orders}&limit=201"), 400),
+        (format!("to=resource:{orders}&from=nonsense"), 400),
+        (format!("to=resource:{orders}&from=agent:999999"), 404),
+        (format!("to=resource:{orders}&extra=1"), 400),
+    ] {
+        let response = app.get(&format!("/api/v1/graph/paths?{query}")).await;
+        assert_eq!(response.status(), status, "{query}");
+    }
+}
+
 on_every_backend!(
+    who_can_reach_a_resource_is_every_path_shortest_first_with_its_weakest_link,
     the_lineage_of_a_credential_reaches_person_agent_tool_copy_and_resource,
     a_large_neighbourhood_folds_into_an_n_more_node,
     every_node_kind_can_start_a_lineage,

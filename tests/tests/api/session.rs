@@ -198,6 +198,7 @@ const ROUTES: &[(&str, &str, &[&str])] = &[
     ("get", "/resources", READ_ROLES),
     ("get", "/resources/{id}", READ_ROLES),
     ("get", "/graph/lineage", READ_ROLES),
+    ("get", "/graph/paths", READ_ROLES),
     ("get", "/search", READ_ROLES),
     ("get", "/risk/summary", READ_ROLES),
     ("get", "/overview", READ_ROLES),
@@ -289,6 +290,8 @@ async fn every_route_answers_each_role_as_the_table_says(backend: Backend) {
         let url = app.url(&format!("/api/v1{}", path.replace("{id}", "1")))
             + if path == "/graph/lineage" {
                 "?node=agent:1"
+            } else if path == "/graph/paths" {
+                "?to=resource:1"
             } else if path == "/search" {
                 "?q=ab"
             } else {
