@@ -281,7 +281,7 @@ const CALLBACK_SLOTS_PER_HOST: usize = 2;
 struct Sender {
     clients: crate::outbound::Clients,
     slots: std::sync::Arc<tokio::sync::Semaphore>,
-    busy_hosts: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, usize>>>,
+    per_host: crate::serve::PerKey<String>,
 }
 
 /// Starts the approvals worker of `muster serve`: it records requests that
@@ -300,7 +300,7 @@ pub fn spawn_worker(state: crate::AppState) -> tokio::task::JoinHandle<()> {
         let sender = Sender {
             clients,
             slots: std::sync::Arc::new(tokio::sync::Semaphore::new(CALLBACK_SLOTS)),
-            busy_hosts: std::sync::Arc::default(),
+            per_host: crate::serve::PerKey::new(CALLBACK_SLOTS_PER_HOST),
         };
         loop {
             if let Err(error) = sweep(&state).await {
@@ -353,17 +353,9 @@ async fn send_callbacks(state: &crate::AppState, sender: &Sender) -> Result<(), 
             .and_then(|url| Some((crate::outbound::url_host(&url)?.0, url.port_or_known_default())))
             .map(|(host, port)| format!("{host}:{}", port.unwrap_or_default()))
             .unwrap_or_default();
-        if sender
-            .busy_hosts
-            .lock()
-            .expect("not poisoned")
-            .get(&host)
-            .copied()
-            .unwrap_or(0)
-            >= CALLBACK_SLOTS_PER_HOST
-        {
+        let Some(place) = sender.per_host.take(host) else {
             continue;
-        }
+        };
         let Ok(slot) = sender.slots.clone().try_acquire_owned() else {
             break;
         };
@@ -371,26 +363,12 @@ async fn send_callbacks(state: &crate::AppState, sender: &Sender) -> Result<(), 
         if !db::claim_callback(&state.db, &due, lease).await? {
             continue;
         }
-        *sender
-            .busy_hosts
-            .lock()
-            .expect("not poisoned")
-            .entry(host.clone())
-            .or_default() += 1;
         let (state, sender) = (state.clone(), sender.clone());
         tokio::spawn(async move {
             if let Err(error) = deliver(&state, &sender.clients, &due).await {
                 tracing::error!(error = ?error, callback = due.id, "recording an approval callback failed");
             }
-            let mut busy = sender.busy_hosts.lock().expect("not poisoned");
-            if let Some(count) = busy.get_mut(&host) {
-                *count -= 1;
-                if *count == 0 {
-                    busy.remove(&host);
-                }
-            }
-            drop(busy);
-            drop(slot);
+            drop((place, slot));
             // What waited for this slot or host may go now.
             state.callbacks.notify_one();
         });

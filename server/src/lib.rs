@@ -53,7 +53,7 @@ pub struct AppState {
     /// Slots for API requests under way ([`serve::limit_in_flight`]).
     pub in_flight: Arc<tokio::sync::Semaphore>,
     /// How many long-polls each agent has waiting.
-    pub long_polls: Arc<std::sync::Mutex<std::collections::HashMap<i64, usize>>>,
+    pub long_polls: serve::PerKey<i64>,
     /// Held while the audit chain is walked: one walk at a time.
     pub verifying: Arc<tokio::sync::Mutex<()>>,
 }
@@ -70,7 +70,7 @@ impl AppState {
             callbacks: Arc::default(),
             polls: Arc::default(),
             in_flight: Arc::new(tokio::sync::Semaphore::new(slots)),
-            long_polls: Arc::default(),
+            long_polls: serve::PerKey::new(serve::LONG_POLLS_PER_AGENT),
             verifying: Arc::default(),
         }
     }

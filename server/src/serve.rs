@@ -53,39 +53,74 @@ pub async fn limit_in_flight(
     Ok(next.run(request).await)
 }
 
-/// A long-poll's place among its agent's, given back when dropped.
-pub struct LongPollSlot {
-    state: crate::AppState,
-    agent: i64,
+/// At most `cap` places per key (an agent's long-polls, a destination's
+/// callbacks), each given back when its [`Place`] is dropped.
+#[derive(Debug)]
+pub struct PerKey<K> {
+    cap: usize,
+    taken: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<K, usize>>>,
+}
+
+impl<K> Clone for PerKey<K> {
+    fn clone(&self) -> Self {
+        Self {
+            cap: self.cap,
+            taken: self.taken.clone(),
+        }
+    }
+}
+
+impl<K: std::hash::Hash + Eq + Clone> PerKey<K> {
+    /// `cap` places per key.
+    pub fn new(cap: usize) -> Self {
+        Self {
+            cap,
+            taken: std::sync::Arc::default(),
+        }
+    }
+
+    /// One of `key`'s places, unless all are taken.
+    pub fn take(&self, key: K) -> Option<Place<K>> {
+        let mut taken = self.taken.lock().expect("not poisoned");
+        let count = taken.entry(key.clone()).or_default();
+        if *count >= self.cap {
+            return None;
+        }
+        *count += 1;
+        Some(Place {
+            key,
+            taken: self.taken.clone(),
+        })
+    }
+}
+
+/// A place taken from a [`PerKey`], given back when dropped.
+#[derive(Debug)]
+pub struct Place<K: std::hash::Hash + Eq> {
+    key: K,
+    taken: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<K, usize>>>,
+}
+
+impl<K: std::hash::Hash + Eq> Drop for Place<K> {
+    fn drop(&mut self) {
+        let mut taken = self.taken.lock().expect("not poisoned");
+        if let Some(count) = taken.get_mut(&self.key) {
+            *count -= 1;
+            if *count == 0 {
+                taken.remove(&self.key);
+            }
+        }
+    }
 }
 
 /// Takes one of the agent's [`LONG_POLLS_PER_AGENT`] long-poll places, or
 /// refuses (429): an agent cannot hold the server's connections with waits.
-pub fn long_poll_slot(state: &crate::AppState, agent: i64) -> Result<LongPollSlot, crate::ApiError> {
-    let mut waiting = state.long_polls.lock().expect("not poisoned");
-    let count = waiting.entry(agent).or_default();
-    if *count >= LONG_POLLS_PER_AGENT {
-        return Err(crate::ApiError::QuotaExceeded(format!(
+pub fn long_poll_slot(state: &crate::AppState, agent: i64) -> Result<Place<i64>, crate::ApiError> {
+    state.long_polls.take(agent).ok_or_else(|| {
+        crate::ApiError::QuotaExceeded(format!(
             "this agent has {LONG_POLLS_PER_AGENT} long-polls waiting already; wait on fewer requests at once"
-        )));
-    }
-    *count += 1;
-    Ok(LongPollSlot {
-        state: state.clone(),
-        agent,
+        ))
     })
-}
-
-impl Drop for LongPollSlot {
-    fn drop(&mut self) {
-        let mut waiting = self.state.long_polls.lock().expect("not poisoned");
-        if let Some(count) = waiting.get_mut(&self.agent) {
-            *count -= 1;
-            if *count == 0 {
-                waiting.remove(&self.agent);
-            }
-        }
-    }
 }
 
 /// The server loop's limits.
