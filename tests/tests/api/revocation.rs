@@ -856,7 +856,6 @@ async fn two_replicas_and_a_slow_receiver_send_each_delivery_once(backend: Backe
     // longer than a lease reckoned from the batch's start (timeout + 5 s).
     receiver.delay(Duration::from_millis(1200));
     let app = spawn_app_with_settings(backend, receiver.settings(3, NO_DIST.into())).await;
-    let _replica = app.replica(receiver.settings(3, NO_DIST.into())).await;
     let admin = app.signed_in_as("admin@muster.test", &[Role::Admin]).await;
     const DELIVERIES: usize = 16;
     for i in 0..DELIVERIES {
@@ -864,6 +863,10 @@ async fn two_replicas_and_a_slow_receiver_send_each_delivery_once(backend: Backe
         let (status, body) = revoke(&app, &admin, credential, json!({ "reason": "rotation" })).await;
         assert_eq!(status, 201, "{body}");
     }
+    // The first replica is well into its batch, past the lease a claim
+    // reckoned from the batch's start would hold, when the second starts.
+    tokio::time::sleep(Duration::from_secs(8)).await;
+    let _replica = app.replica(receiver.settings(3, NO_DIST.into())).await;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(40);
     while app
         .count("SELECT COUNT(*) FROM webhook_delivery WHERE state = 'delivered'")
@@ -871,7 +874,19 @@ async fn two_replicas_and_a_slow_receiver_send_each_delivery_once(backend: Backe
         < DELIVERIES as i64
     {
         assert!(tokio::time::Instant::now() < deadline, "every delivery goes out");
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        // A delivery on its way is leased for as long as its attempt may
+        // take: a lease that ran out while it is sent lets another replica
+        // send it again.
+        let second_ago = (chrono::Utc::now() - chrono::Duration::seconds(1))
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let expired = app
+            .count(&format!(
+                "SELECT COUNT(*) FROM webhook_delivery WHERE state = 'pending' AND next_attempt_at > created_at \
+                 AND next_attempt_at < '{second_ago}'"
+            ))
+            .await;
+        assert_eq!(expired, 0, "a delivery on its way with its lease run out");
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
     // A duplicate would still be on its way: give it the time to arrive.
     tokio::time::sleep(Duration::from_millis(1500)).await;
