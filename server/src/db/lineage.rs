@@ -158,9 +158,36 @@ fn node_id(kind: NodeKind, id: i64) -> String {
     format!("{kind}:{id}")
 }
 
-/// `GET /api/v1/graph/lineage`: a breadth-first walk of up to `depth` hops.
-/// Around each node at most [`json::LINEAGE_FANOUT`] neighbours of each kind
-/// are drawn; the rest become one aggregate "N more" node.
+/// Which way a node was reached from the root: the walk keeps going that
+/// way, so that it draws the root's own chain (its owner, agents, tools,
+/// resources, copies) and not its siblings (the other credentials of a
+/// tool it shares, the other agents of its owner), which a click on a node
+/// brings in on demand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Way {
+    /// The root: both ways.
+    Both,
+    /// Upstream of the root: towards the people.
+    Up,
+    /// Downstream of the root: towards the resources and copies.
+    Down,
+}
+
+impl Way {
+    fn follows(self, hop: &Hop) -> bool {
+        match self {
+            Way::Both => true,
+            Way::Up => !hop.downstream,
+            Way::Down => hop.downstream,
+        }
+    }
+}
+
+/// `GET /api/v1/graph/lineage`: a breadth-first walk of up to `depth` hops
+/// along the root's own chain: upstream from the nodes upstream of it,
+/// downstream from the nodes downstream of it. Around each node at most
+/// [`json::LINEAGE_FANOUT`] neighbours of each kind are drawn; the rest
+/// become one aggregate "N more" node.
 pub async fn lineage(db: &Db, kind: NodeKind, id: i64, depth: u32) -> Result<json::Lineage, ApiError> {
     let root = sqlx::query(node_sql(kind))
         .bind(id)
@@ -182,14 +209,17 @@ pub async fn lineage(db: &Db, kind: NodeKind, id: i64, depth: u32) -> Result<jso
     let mut seen: HashMap<String, usize> = HashMap::from([(root_id.clone(), 0)]);
     let mut edges = Vec::new();
     let mut edge_keys = HashSet::new();
-    let mut queue = VecDeque::from([(kind, id, 0_u32)]);
+    let mut queue = VecDeque::from([(kind, id, 0_u32, Way::Both)]);
     let fanout = json::LINEAGE_FANOUT;
-    while let Some((from_kind, from_id, level)) = queue.pop_front() {
+    while let Some((from_kind, from_id, level, way)) = queue.pop_front() {
         if level >= depth || nodes.len() >= MAX_NODES {
             continue;
         }
         let from = node_id(from_kind, from_id);
-        for hop in HOPS.iter().filter(|hop| hop.from == from_kind) {
+        for hop in HOPS
+            .iter()
+            .filter(|hop| hop.from == from_kind && way.follows(hop))
+        {
             let rows = sqlx::query(&format!("{} LIMIT {}", hop.rows, fanout + 1))
                 .bind(from_id)
                 .fetch_all(db.pool())
@@ -218,7 +248,8 @@ pub async fn lineage(db: &Db, kind: NodeKind, id: i64, depth: u32) -> Result<jso
                         score: row.try_get("score")?,
                         band: None,
                     });
-                    queue.push_back((hop.to, to_id, level + 1));
+                    let onward = if hop.downstream { Way::Down } else { Way::Up };
+                    queue.push_back((hop.to, to_id, level + 1, onward));
                 }
                 let permission: Option<String> = row.try_get("permission")?;
                 let permission =

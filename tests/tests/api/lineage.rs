@@ -133,6 +133,64 @@ async fn a_large_neighbourhood_folds_into_an_n_more_node(backend: Backend) {
     assert!(deep.nodes.len() <= muster_server::db::lineage::MAX_NODES + 7 * json::LINEAGE_FANOUT);
 }
 
+async fn a_lineage_leads_with_the_nodes_own_chain_not_its_siblings(backend: Backend) {
+    let app = spawn_demo_app(backend).await;
+    // A credential of a tool that authenticates with others too, and an
+    // agent whose owner owns others too.
+    let credential = app
+        .count(
+            "SELECT MIN(tc.credential_id) FROM tool_credential tc WHERE tc.tool_id IN \
+             (SELECT tool_id FROM tool_credential GROUP BY tool_id HAVING COUNT(*) > 1)",
+        )
+        .await;
+    let agent = app
+        .count(
+            "SELECT MIN(a.id) FROM agent a WHERE a.owner_id IN \
+             (SELECT owner_id FROM agent GROUP BY owner_id HAVING COUNT(*) > 1)",
+        )
+        .await;
+    for (root, kind) in [
+        (format!("credential:{credential}"), json::NodeKind::Credential),
+        (format!("agent:{agent}"), json::NodeKind::Agent),
+    ] {
+        for depth in [2, 4] {
+            let graph: json::Lineage = app
+                .get_json(&format!("/api/v1/graph/lineage?node={root}&depth={depth}"))
+                .await;
+            assert_well_formed(&graph);
+            let same_kind: Vec<&str> = graph
+                .nodes
+                .iter()
+                .filter(|n| n.kind == kind)
+                .map(|n| n.id.as_str())
+                .collect();
+            assert_eq!(
+                same_kind,
+                vec![root.as_str()],
+                "no siblings of {root} at depth {depth}"
+            );
+        }
+    }
+    // A click on a node (depth 1 around it) still brings its siblings in.
+    let tool = app
+        .count(&format!(
+            "SELECT MIN(tool_id) FROM tool_credential WHERE credential_id = {credential} AND tool_id IN \
+             (SELECT tool_id FROM tool_credential GROUP BY tool_id HAVING COUNT(*) > 1)"
+        ))
+        .await;
+    let around: json::Lineage = app
+        .get_json(&format!("/api/v1/graph/lineage?node=tool:{tool}&depth=1"))
+        .await;
+    assert!(
+        around
+            .nodes
+            .iter()
+            .filter(|n| n.kind == json::NodeKind::Credential)
+            .count()
+            > 1
+    );
+}
+
 async fn every_node_kind_can_start_a_lineage(backend: Backend) {
     let app = spawn_demo_app(backend).await;
     for kind in [
@@ -498,6 +556,7 @@ async fn who_can_reach_a_resource_is_every_path_shortest_first_with_its_weakest_
 }
 
 on_every_backend!(
+    a_lineage_leads_with_the_nodes_own_chain_not_its_siblings,
     who_can_reach_a_resource_is_every_path_shortest_first_with_its_weakest_link,
     the_lineage_of_a_credential_reaches_person_agent_tool_copy_and_resource,
     a_large_neighbourhood_folds_into_an_n_more_node,
