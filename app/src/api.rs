@@ -119,6 +119,11 @@ pub fn lineage(node: &str, depth: u32) -> Get<json::Lineage> {
     Get::new(format!("/api/v1/graph/lineage{}", query_string(&query)))
 }
 
+/// `GET /api/v1/graph/paths`: who can reach a node, shortest first.
+pub fn paths(to: &str, limit: u32) -> Get<json::Paths> {
+    Get::new(format!("/api/v1/graph/paths?to={to}&limit={limit}"))
+}
+
 /// `GET /api/v1/credentials/{id}/blast-radius`: everything a credential reaches.
 pub fn blast_radius(id: i64) -> Get<json::BlastRadius> {
     Get::new(format!("/api/v1/credentials/{id}/blast-radius"))

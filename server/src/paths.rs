@@ -258,6 +258,10 @@ fn describe(walk: &Walk, nodes: &[String]) -> json::ReachPath {
                 node.label
             )),
         ),
+        Some(node) if node.kind == NodeKind::Tool => (
+            Some(node.id.clone()),
+            Some(format!("no known agent uses tool {}", node.label)),
+        ),
         Some(node) if walk.departed.contains(&node.id) => (
             Some(node.id.clone()),
             Some(format!("{} has left the organisation", node.label)),

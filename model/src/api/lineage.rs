@@ -144,7 +144,8 @@ pub struct ReachPath {
     /// The permission on the resource at the end, if it ends at one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub permission: Option<Permission>,
-    /// The weakest link: a start nobody owns, or the riskiest agent or credential.
+    /// The weakest link: a start nobody owns (or a tool no known agent
+    /// uses), an owner who left, or the riskiest agent or credential.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weakest: Option<String>,
     /// Why that link is the weakest, in words.

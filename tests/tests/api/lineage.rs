@@ -540,6 +540,35 @@ async fn who_can_reach_a_resource_is_every_path_shortest_first_with_its_weakest_
     assert_eq!(more.len(), 1);
     assert_eq!((more[0].more, more[0].label.as_str()), (Some(5), "5 more"));
 
+    // A tool that no known agent uses is where such a path starts.
+    let wiki = exec(&app, &resource("wiki")).await;
+    let wiki_key = exec(&app, &credential("wiki-key", None, "active", 20)).await;
+    let idle = exec(
+        &app,
+        "INSERT INTO tool (name, kind) VALUES ('idle-mcp', 'mcp_server')",
+    )
+    .await;
+    for sql in [
+        format!("INSERT INTO tool_credential (tool_id, credential_id) VALUES ({idle}, {wiki_key})"),
+        format!(
+            "INSERT INTO reach (credential_id, resource_id, permission) VALUES ({wiki_key}, {wiki}, 'read')"
+        ),
+    ] {
+        link(&app, &sql).await;
+    }
+    let idle_paths: json::Paths = app
+        .get_json(&format!("/api/v1/graph/paths?to=resource:{wiki}"))
+        .await;
+    assert_eq!(idle_paths.paths.len(), 1);
+    assert_eq!(
+        idle_paths.paths[0].nodes,
+        vec![id("tool", idle), id("credential", wiki_key), id("resource", wiki)]
+    );
+    assert_eq!(
+        idle_paths.paths[0].weakness.as_deref(),
+        Some("no known agent uses tool idle-mcp")
+    );
+
     // Bad requests say why.
     for (query, status) in [
         (format!("to=person:{olga}"), 400),

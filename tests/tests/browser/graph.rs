@@ -174,3 +174,49 @@ async fn a_click_in_the_graph_expands_a_node_and_blast_radius_mode_dims_the_rest
     browser.assert_no_console_errors().await;
     browser.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resource_page_says_who_can_reach_it_and_through_what() {
+    let app = spawn_app_with_dist(Backend::Sqlite, built_dist()).await;
+    app.fill_with_demo().await;
+    // The restricted resource that the most active credentials reach.
+    let resource = app
+        .count(
+            "SELECT r.resource_id FROM reach r JOIN credential c ON c.id = r.credential_id \
+             JOIN resource res ON res.id = r.resource_id WHERE c.status = 'active' AND res.sensitivity = 'restricted' \
+             GROUP BY r.resource_id ORDER BY COUNT(*) DESC, r.resource_id LIMIT 1",
+        )
+        .await;
+    let paths: json::Paths = app
+        .get_json(&format!("/api/v1/graph/paths?to=resource:{resource}&limit=25"))
+        .await;
+    assert!(!paths.paths.is_empty());
+    let browser = Browser::start().await;
+    browser.goto(&app.url("/")).await;
+    sign_in(&browser, "viewer@muster.test", TEST_PASSWORD).await;
+    browser
+        .goto(&app.url(&format!("/inventory/resources/{resource}")))
+        .await;
+    browser
+        .wait_for_text("[data-testid=who-can-reach] h2", "Who can reach it")
+        .await;
+    let rows = browser
+        .client()
+        .find_all(Locator::Css(
+            "[data-testid=who-can-reach] [data-testid=reach-path]",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), paths.paths.len());
+    // The first path's start is named, and links to its page.
+    let first = &paths.paths[0];
+    let start = paths.graph.nodes.iter().find(|n| n.id == first.nodes[0]).unwrap();
+    let text = rows[0].text().await.unwrap();
+    assert!(text.contains(&start.label), "{text}");
+    if let Some(weakness) = &first.weakness {
+        assert!(text.contains(weakness.as_str()), "{text}");
+    }
+    browser.screenshot("resource-who-can-reach").await;
+    browser.assert_no_console_errors().await;
+    browser.close().await;
+}

@@ -289,6 +289,7 @@ pub fn ResourcePage(id: i64) -> impl IntoView {
                             None => view! { <span class="badge badge-muted">"No owning team"</span> }.into_any(),
                         }}
                     </div>
+                    <WhoCanReach to=format!("resource:{}", r.id) />
                     <section class="card section" data-testid="reached-by">
                         <h2>"Credentials that reach it " <span class="num subtle">{d.reached_by_total}</span></h2>
                         <table class="data compact">
@@ -305,6 +306,74 @@ pub fn ResourcePage(id: i64) -> impl IntoView {
                 </Page>
             }
             .into_any()
+        })
+    }
+}
+
+/// Who can reach `to`: every path from the people (or from an agent or a
+/// credential nobody owns) down to it, shortest first, each with its
+/// permission and its weakest link; each step links to its page.
+#[component]
+fn WhoCanReach(to: String) -> impl IntoView {
+    let query = to.clone();
+    let paths = api::Fetched::new(move || api::paths(&query, 25));
+    move || {
+        paths.get().map(|answer| match answer {
+            Err(error) => view! { <p class="form-error" role="alert">{error.message}</p> }.into_any(),
+            Ok(found) => {
+                let names: std::collections::HashMap<String, json::GraphNode> = found
+                    .graph
+                    .nodes
+                    .iter()
+                    .map(|n| (n.id.clone(), n.clone()))
+                    .collect();
+                let step = move |id: &String| {
+                    let node = names.get(id).cloned();
+                    match node {
+                        Some(n) => match n.entity_id {
+                            Some(entity) => view! {
+                                <a href=routes::node_path(n.kind, entity) title=n.detail.clone()>
+                                    <span class="subtle">{n.kind.label()} " "</span>{n.label.clone()}
+                                </a>
+                            }.into_any(),
+                            None => view! { <span class="subtle">{n.label.clone()}</span> }.into_any(),
+                        },
+                        None => view! { <span>{id.clone()}</span> }.into_any(),
+                    }
+                };
+                let shown = found.paths.len();
+                view! {
+                    <section class="card section" data-testid="who-can-reach">
+                        <h2>"Who can reach it " <span class="num subtle">{found.total}</span></h2>
+                        <p class="subtle">
+                            "Every path to it, shortest first, then the strongest permission; the weakest link of each is named."
+                            {(found.total as usize > shown).then(|| format!(" The first {shown} are shown."))}
+                            {found.truncated.clone().map(|why| format!(" The search stopped short: {why}."))}
+                        </p>
+                        {(shown == 0).then(|| view! { <p>"No active credential reaches it."</p> })}
+                        <table class="data compact">
+                            <tbody>
+                                {found.paths.iter().map(|path| {
+                                    let last = path.nodes.len().saturating_sub(1);
+                                    view! {
+                                        <tr data-testid="reach-path">
+                                            <td>
+                                                {path.nodes[..last].iter().enumerate().map(|(i, id)| view! {
+                                                    {(i > 0).then_some(" → ")}
+                                                    {step(id)}
+                                                }).collect_view()}
+                                            </td>
+                                            <td>{path.permission.map(|p| p.label())}</td>
+                                            <td class="subtle">{path.weakness.clone()}</td>
+                                        </tr>
+                                    }
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    </section>
+                }
+                .into_any()
+            }
         })
     }
 }
