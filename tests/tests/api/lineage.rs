@@ -584,7 +584,58 @@ async fn who_can_reach_a_resource_is_every_path_shortest_first_with_its_weakest_
     }
 }
 
+async fn paths_through_a_hub_of_five_thousand_credentials_stay_bounded(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let resource = exec(
+        &app,
+        "INSERT INTO resource (name, provider, kind, environment, sensitivity) \
+         VALUES ('payments-db', 'aws', 'database', 'prod', 'restricted')",
+    )
+    .await;
+    let tool = exec(
+        &app,
+        "INSERT INTO tool (name, kind) VALUES ('hub-mcp', 'mcp_server')",
+    )
+    .await;
+    for sql in [
+        "WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < 5000) \
+         INSERT INTO credential (name, kind, provider, external_id, created_at, status, fingerprint, risk_score) \
+         SELECT 'hub-key-' || n, 'access_key', 'aws', 'AKIAHUB' || n, '2026-01-01T00:00:00Z', 'active', 'fp-hub-' || n, \
+         n % 100 FROM seq"
+            .to_owned(),
+        "WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < 300) \
+         INSERT INTO agent (name, category, platform, environment, sanctioned, first_seen, risk_score) \
+         SELECT 'hub-agent-' || n, 'self_hosted', 'LangChain', 'prod', 1, '2026-01-01T00:00:00Z', n % 100 FROM seq"
+            .to_owned(),
+        format!("INSERT INTO reach (credential_id, resource_id, permission) SELECT id, {resource}, 'write' FROM credential"),
+        format!("INSERT INTO tool_credential (tool_id, credential_id) SELECT {tool}, id FROM credential"),
+        format!("INSERT INTO agent_tool (agent_id, tool_id) SELECT id, {tool} FROM agent"),
+    ] {
+        link(&app, &sql).await;
+    }
+    let started = std::time::Instant::now();
+    let paths: json::Paths = app
+        .get_json(&format!("/api/v1/graph/paths?to=resource:{resource}&limit=200"))
+        .await;
+    let took = started.elapsed();
+    assert_well_formed(&paths.graph);
+    assert_eq!(paths.paths.len(), 200);
+    // 25 credentials and one "4,975 more"; through the one tool, 25 agents
+    // and one "275 more" each: bounded whatever the hub's size.
+    assert_eq!(paths.total, 25 * 26 + 1, "{:?}", paths.truncated);
+    assert!(paths.graph.nodes.len() <= 200 * 5);
+    let more: Vec<Option<i64>> = paths
+        .graph
+        .nodes
+        .iter()
+        .filter_map(|n| n.more.map(Some))
+        .collect();
+    assert!(more.contains(&Some(4975)), "{more:?}");
+    assert!(took < std::time::Duration::from_secs(2), "took {took:?}");
+}
+
 on_every_backend!(
+    paths_through_a_hub_of_five_thousand_credentials_stay_bounded,
     a_lineage_leads_with_the_nodes_own_chain_not_its_siblings,
     who_can_reach_a_resource_is_every_path_shortest_first_with_its_weakest_link,
     the_lineage_of_a_credential_reaches_person_agent_tool_copy_and_resource,
