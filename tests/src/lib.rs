@@ -201,6 +201,23 @@ impl TestApp {
         Replica { address, tasks }
     }
 
+    /// Runs an `INSERT` with `RETURNING id` added, and answers the new row's
+    /// id: the tests' fixtures, written in SQL.
+    pub async fn insert(&self, sql: &str) -> i64 {
+        sqlx::query_scalar(&format!("{sql} RETURNING id"))
+            .fetch_one(self.db.pool())
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+    }
+
+    /// Runs a statement (a link row, a change behind Muster's back).
+    pub async fn execute(&self, sql: &str) {
+        sqlx::query(sql)
+            .execute(self.db.pool())
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+
     /// The absolute URL of `path`.
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)

@@ -39,80 +39,53 @@ struct Fixture {
     cleo: reqwest::Client,
 }
 
-async fn exec(app: &TestApp, sql: &str) -> i64 {
-    sqlx::query_scalar(&format!("{sql} RETURNING id"))
-        .fetch_one(app.db.pool())
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"))
-}
-
-async fn link(app: &TestApp, sql: &str) {
-    sqlx::query(sql)
-        .execute(app.db.pool())
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"));
-}
-
 async fn fixture(app: &TestApp) -> Fixture {
-    let team = exec(app, "INSERT INTO team (name) VALUES ('Platform')").await;
+    let team = app.insert("INSERT INTO team (name) VALUES ('Platform')").await;
     let person = |name: &str, email: &str| {
         format!(
             "INSERT INTO person (name, email, team_id, status) VALUES ('{name}', '{email}', {team}, 'active')"
         )
     };
-    let olga = exec(app, &person("Olga Owner", "olga@muster.test")).await;
-    let dan = exec(app, &person("Dan Deployer", "dan@muster.test")).await;
-    exec(app, &person("Mia Manager", "mia@muster.test")).await;
-    let agent = exec(
-        app,
-        &format!(
+    let olga = app.insert(&person("Olga Owner", "olga@muster.test")).await;
+    let dan = app.insert(&person("Dan Deployer", "dan@muster.test")).await;
+    app.insert(&person("Mia Manager", "mia@muster.test")).await;
+    let agent = app
+        .insert(&format!(
             "INSERT INTO agent (name, category, platform, environment, sanctioned, owner_id, deployed_by_id, \
              first_seen) VALUES ('release-bot', 'self_hosted', 'LangChain', 'prod', 1, {olga}, {dan}, \
              '2026-01-01T00:00:00Z')"
-        ),
-    )
-    .await;
-    let laptop = exec(
-        app,
-        &format!(
+        ))
+        .await;
+    let laptop = app.insert(&format!(
             "INSERT INTO agent (name, category, platform, environment, sanctioned, owner_id, first_seen) \
              VALUES ('cursor-on-laptop', 'coding_endpoint', 'Cursor', 'dev', 1, {olga}, '2026-01-01T00:00:00Z')"
         ),
     )
     .await;
-    let tool = exec(
-        app,
-        "INSERT INTO tool (name, kind) VALUES ('aws-mcp', 'mcp_server')",
-    )
-    .await;
-    let spare_tool = exec(
-        app,
-        "INSERT INTO tool (name, kind) VALUES ('github-mcp', 'mcp_server')",
-    )
-    .await;
-    let credential = exec(
-        app,
-        &format!(
+    let tool = app
+        .insert("INSERT INTO tool (name, kind) VALUES ('aws-mcp', 'mcp_server')")
+        .await;
+    let spare_tool = app
+        .insert("INSERT INTO tool (name, kind) VALUES ('github-mcp', 'mcp_server')")
+        .await;
+    let credential = app.insert(&format!(
             "INSERT INTO credential (name, kind, provider, external_id, scopes, created_at, status, owner_id, \
              fingerprint) VALUES ('deploy-key', 'access_key', 'aws', 'AKIADEPLOY', 's3:*', '2026-01-01T00:00:00Z', \
              'active', {olga}, 'fp-deploy')"
         ),
     )
     .await;
-    link(
-        app,
-        &format!("INSERT INTO agent_tool (agent_id, tool_id) VALUES ({agent}, {tool})"),
-    )
+    app.execute(&format!(
+        "INSERT INTO agent_tool (agent_id, tool_id) VALUES ({agent}, {tool})"
+    ))
     .await;
-    link(
-        app,
-        &format!("INSERT INTO agent_tool (agent_id, tool_id) VALUES ({laptop}, {tool})"),
-    )
+    app.execute(&format!(
+        "INSERT INTO agent_tool (agent_id, tool_id) VALUES ({laptop}, {tool})"
+    ))
     .await;
-    link(
-        app,
-        &format!("INSERT INTO tool_credential (tool_id, credential_id) VALUES ({tool}, {credential})"),
-    )
+    app.execute(&format!(
+        "INSERT INTO tool_credential (tool_id, credential_id) VALUES ({tool}, {credential})"
+    ))
     .await;
     for (name, environment, sensitivity) in [
         ("orders-db", "prod", "restricted"),
@@ -120,29 +93,22 @@ async fn fixture(app: &TestApp) -> Fixture {
         ("logs-bucket", "dev", "public"),
         ("cache", "staging", "internal"),
     ] {
-        let resource = exec(
-            app,
-            &format!(
+        let resource = app
+            .insert(&format!(
                 "INSERT INTO resource (name, provider, kind, environment, sensitivity) \
                  VALUES ('{name}', 'aws', 'database', '{environment}', '{sensitivity}')"
-            ),
-        )
-        .await;
-        link(
-            app,
-            &format!(
+            ))
+            .await;
+        app.execute(&format!(
                 "INSERT INTO reach (credential_id, resource_id, permission) VALUES ({credential}, {resource}, 'admin')"
             ),
         )
         .await;
     }
-    link(
-        app,
-        &format!(
-            "INSERT INTO activity_event (credential_id, occurred_at, action, outcome) \
+    app.execute(&format!(
+        "INSERT INTO activity_event (credential_id, occurred_at, action, outcome) \
              VALUES ({credential}, '2026-11-20T09:59:00Z', 's3:ListBuckets', 'success')"
-        ),
-    )
+    ))
     .await;
     let admin = app.signed_in_as("admin@muster.test", &[Role::Admin]).await;
     Fixture {
@@ -461,22 +427,18 @@ async fn a_manager_asks_changes_only_for_their_teams_agents_and_is_checked_again
 ) {
     let app = spawn_app(backend).await;
     let f = fixture(&app).await;
-    let search = exec(&app, "INSERT INTO team (name) VALUES ('Search')").await;
-    let otto = exec(
-        &app,
-        &format!(
+    let search = app.insert("INSERT INTO team (name) VALUES ('Search')").await;
+    let otto = app.insert(&format!(
             "INSERT INTO person (name, email, team_id, status) VALUES ('Otto Outsider', 'otto@muster.test', {search}, 'active')"
         ),
     )
     .await;
-    let other = exec(
-        &app,
-        &format!(
+    let other = app
+        .insert(&format!(
             "INSERT INTO agent (name, category, platform, environment, sanctioned, owner_id, first_seen) \
              VALUES ('search-bot', 'self_hosted', 'LangChain', 'prod', 1, {otto}, '2026-01-01T00:00:00Z')"
-        ),
-    )
-    .await;
+        ))
+        .await;
     let change = |agent: i64| {
         json!({
             "agent": agent, "operation": "muster:grant_tool", "parameters": { "tool": f.spare_tool },

@@ -361,27 +361,13 @@ async fn the_openapi_document_describes_every_route(backend: Backend) {
     assert!(doc["components"]["schemas"]["CredentialSummary"].is_object());
 }
 
-async fn exec(app: &muster_tests::TestApp, sql: &str) -> i64 {
-    sqlx::query_scalar(&format!("{sql} RETURNING id"))
-        .fetch_one(app.db.pool())
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"))
-}
-
-async fn link(app: &muster_tests::TestApp, sql: &str) {
-    sqlx::query(sql)
-        .execute(app.db.pool())
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"));
-}
-
 async fn who_can_reach_a_resource_is_every_path_shortest_first_with_its_weakest_link(backend: Backend) {
     let app = spawn_app(backend).await;
-    let team = exec(&app, "INSERT INTO team (name) VALUES ('Payments')").await;
-    let olga = exec(&app, &format!(
+    let team = app.insert("INSERT INTO team (name) VALUES ('Payments')").await;
+    let olga = app.insert(&format!(
         "INSERT INTO person (name, email, team_id, status) VALUES ('Olga Owner', 'olga@x.test', {team}, 'active')"
     )).await;
-    let dave = exec(&app, &format!(
+    let dave = app.insert(&format!(
         "INSERT INTO person (name, email, team_id, status, departed_at) VALUES ('Dave Departed', 'dave@x.test', {team}, \
          'departed', '2026-11-01T00:00:00Z')"
     )).await;
@@ -391,8 +377,8 @@ async fn who_can_reach_a_resource_is_every_path_shortest_first_with_its_weakest_
              'prod', 'restricted')"
         )
     };
-    let orders = exec(&app, &resource("orders-db")).await;
-    let ledger = exec(&app, &resource("ledger-db")).await;
+    let orders = app.insert(&resource("orders-db")).await;
+    let ledger = app.insert(&resource("ledger-db")).await;
     let credential = |name: &str, owner: Option<i64>, status: &str, score: i64| {
         let owner = owner.map_or("NULL".to_owned(), |o| o.to_string());
         format!(
@@ -401,11 +387,15 @@ async fn who_can_reach_a_resource_is_every_path_shortest_first_with_its_weakest_
              'fp-{name}', {score})"
         )
     };
-    let deploy = exec(&app, &credential("deploy-key", Some(olga), "active", 80)).await;
-    let read = exec(&app, &credential("read-key", None, "active", 40)).await;
-    let old = exec(&app, &credential("old-key", Some(dave), "active", 60)).await;
-    let revoked = exec(&app, &credential("revoked-key", Some(olga), "revoked", 10)).await;
-    let busy = exec(&app, &credential("busy-key", None, "active", 50)).await;
+    let deploy = app
+        .insert(&credential("deploy-key", Some(olga), "active", 80))
+        .await;
+    let read = app.insert(&credential("read-key", None, "active", 40)).await;
+    let old = app.insert(&credential("old-key", Some(dave), "active", 60)).await;
+    let revoked = app
+        .insert(&credential("revoked-key", Some(olga), "revoked", 10))
+        .await;
+    let busy = app.insert(&credential("busy-key", None, "active", 50)).await;
     let agent = |name: &str, owner: Option<i64>| {
         let owner = owner.map_or("NULL".to_owned(), |o| o.to_string());
         format!(
@@ -413,18 +403,14 @@ async fn who_can_reach_a_resource_is_every_path_shortest_first_with_its_weakest_
              VALUES ('{name}', 'self_hosted', 'LangChain', 'prod', 1, {owner}, '2026-01-01T00:00:00Z', 30)"
         )
     };
-    let release = exec(&app, &agent("release-bot", Some(olga))).await;
-    let orphan = exec(&app, &agent("orphan-bot", None)).await;
-    let aws = exec(
-        &app,
-        "INSERT INTO tool (name, kind) VALUES ('aws-mcp', 'mcp_server')",
-    )
-    .await;
-    let hub = exec(
-        &app,
-        "INSERT INTO tool (name, kind) VALUES ('hub-mcp', 'mcp_server')",
-    )
-    .await;
+    let release = app.insert(&agent("release-bot", Some(olga))).await;
+    let orphan = app.insert(&agent("orphan-bot", None)).await;
+    let aws = app
+        .insert("INSERT INTO tool (name, kind) VALUES ('aws-mcp', 'mcp_server')")
+        .await;
+    let hub = app
+        .insert("INSERT INTO tool (name, kind) VALUES ('hub-mcp', 'mcp_server')")
+        .await;
     for sql in [
         format!("INSERT INTO agent_tool (agent_id, tool_id) VALUES ({release}, {aws})"),
         format!("INSERT INTO agent_tool (agent_id, tool_id) VALUES ({orphan}, {aws})"),
@@ -446,15 +432,14 @@ async fn who_can_reach_a_resource_is_every_path_shortest_first_with_its_weakest_
             "INSERT INTO reach (credential_id, resource_id, permission) VALUES ({busy}, {ledger}, 'write')"
         ),
     ] {
-        link(&app, &sql).await;
+        app.execute(&sql).await;
     }
     // A tool that thirty agents use: its paths fold past 25.
     for n in 0..30 {
-        let id = exec(&app, &agent(&format!("hub-agent-{n:02}"), None)).await;
-        link(
-            &app,
-            &format!("INSERT INTO agent_tool (agent_id, tool_id) VALUES ({id}, {hub})"),
-        )
+        let id = app.insert(&agent(&format!("hub-agent-{n:02}"), None)).await;
+        app.execute(&format!(
+            "INSERT INTO agent_tool (agent_id, tool_id) VALUES ({id}, {hub})"
+        ))
         .await;
     }
 
@@ -541,20 +526,18 @@ async fn who_can_reach_a_resource_is_every_path_shortest_first_with_its_weakest_
     assert_eq!((more[0].more, more[0].label.as_str()), (Some(5), "5 more"));
 
     // A tool that no known agent uses is where such a path starts.
-    let wiki = exec(&app, &resource("wiki")).await;
-    let wiki_key = exec(&app, &credential("wiki-key", None, "active", 20)).await;
-    let idle = exec(
-        &app,
-        "INSERT INTO tool (name, kind) VALUES ('idle-mcp', 'mcp_server')",
-    )
-    .await;
+    let wiki = app.insert(&resource("wiki")).await;
+    let wiki_key = app.insert(&credential("wiki-key", None, "active", 20)).await;
+    let idle = app
+        .insert("INSERT INTO tool (name, kind) VALUES ('idle-mcp', 'mcp_server')")
+        .await;
     for sql in [
         format!("INSERT INTO tool_credential (tool_id, credential_id) VALUES ({idle}, {wiki_key})"),
         format!(
             "INSERT INTO reach (credential_id, resource_id, permission) VALUES ({wiki_key}, {wiki}, 'read')"
         ),
     ] {
-        link(&app, &sql).await;
+        app.execute(&sql).await;
     }
     let idle_paths: json::Paths = app
         .get_json(&format!("/api/v1/graph/paths?to=resource:{wiki}"))
@@ -586,17 +569,15 @@ async fn who_can_reach_a_resource_is_every_path_shortest_first_with_its_weakest_
 
 async fn paths_through_a_hub_of_five_thousand_credentials_stay_bounded(backend: Backend) {
     let app = spawn_app(backend).await;
-    let resource = exec(
-        &app,
-        "INSERT INTO resource (name, provider, kind, environment, sensitivity) \
+    let resource = app
+        .insert(
+            "INSERT INTO resource (name, provider, kind, environment, sensitivity) \
          VALUES ('payments-db', 'aws', 'database', 'prod', 'restricted')",
-    )
-    .await;
-    let tool = exec(
-        &app,
-        "INSERT INTO tool (name, kind) VALUES ('hub-mcp', 'mcp_server')",
-    )
-    .await;
+        )
+        .await;
+    let tool = app
+        .insert("INSERT INTO tool (name, kind) VALUES ('hub-mcp', 'mcp_server')")
+        .await;
     for sql in [
         "WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < 5000) \
          INSERT INTO credential (name, kind, provider, external_id, created_at, status, fingerprint, risk_score) \
@@ -611,7 +592,7 @@ async fn paths_through_a_hub_of_five_thousand_credentials_stay_bounded(backend: 
         format!("INSERT INTO tool_credential (tool_id, credential_id) SELECT {tool}, id FROM credential"),
         format!("INSERT INTO agent_tool (agent_id, tool_id) SELECT id, {tool} FROM agent"),
     ] {
-        link(&app, &sql).await;
+        app.execute(&sql).await;
     }
     let started = std::time::Instant::now();
     let paths: json::Paths = app

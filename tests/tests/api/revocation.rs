@@ -23,18 +23,9 @@ struct Fixture {
 const MANAGER: &str = "manager@muster.test";
 const OUTSIDER: &str = "outsider@muster.test";
 
-async fn exec(app: &TestApp, sql: &str) -> i64 {
-    sqlx::query_scalar(&format!("{sql} RETURNING id"))
-        .fetch_one(app.db.pool())
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"))
-}
-
 async fn new_credential(app: &TestApp, name: &str, owner: Option<i64>, status: &str) -> i64 {
     let owner = owner.map_or("NULL".to_owned(), |o| o.to_string());
-    exec(
-        app,
-        &format!(
+    app.insert(&format!(
             "INSERT INTO credential (name, kind, provider, external_id, created_at, status, owner_id, fingerprint) \
              VALUES ('{name}', 'access_key', 'aws', 'AKIA{name}', '2026-01-01T00:00:00Z', '{status}', {owner}, 'fp-{name}')"
         ),
@@ -43,23 +34,18 @@ async fn new_credential(app: &TestApp, name: &str, owner: Option<i64>, status: &
 }
 
 async fn new_copy(app: &TestApp, credential: i64, kind: &str, locator: &str) -> i64 {
-    exec(
-        app,
-        &format!(
-            "INSERT INTO credential_copy (credential_id, kind, locator, found_by, first_seen, last_seen, status) \
+    app.insert(&format!(
+        "INSERT INTO credential_copy (credential_id, kind, locator, found_by, first_seen, last_seen, status) \
              VALUES ({credential}, '{kind}', '{locator}', 'gitleaks', '2026-10-01T00:00:00Z', \
              '2026-11-01T00:00:00Z', 'present')"
-        ),
-    )
+    ))
     .await
 }
 
 async fn fixture(app: &TestApp) -> Fixture {
-    let payments = exec(app, "INSERT INTO team (name) VALUES ('Payments')").await;
-    let search = exec(app, "INSERT INTO team (name) VALUES ('Search')").await;
-    let owner = exec(
-        app,
-        &format!(
+    let payments = app.insert("INSERT INTO team (name) VALUES ('Payments')").await;
+    let search = app.insert("INSERT INTO team (name) VALUES ('Search')").await;
+    let owner = app.insert(&format!(
             "INSERT INTO person (name, email, team_id, status) VALUES ('Olga Owner', 'olga@muster.test', {payments}, 'active')"
         ),
     )
@@ -68,27 +54,22 @@ async fn fixture(app: &TestApp) -> Fixture {
         ("Mia Manager", MANAGER, payments),
         ("Otto Outsider", OUTSIDER, search),
     ] {
-        exec(
-            app,
-            &format!("INSERT INTO person (name, email, team_id, status) VALUES ('{name}', '{email}', {team}, 'active')"),
-        )
+        app.insert(&format!(
+            "INSERT INTO person (name, email, team_id, status) VALUES ('{name}', '{email}', {team}, 'active')"
+        ))
         .await;
     }
     let credential = new_credential(app, "deploy-key", Some(owner), "active").await;
-    let agent = exec(
-        app,
-        &format!(
+    let agent = app.insert(&format!(
             "INSERT INTO agent (name, category, platform, environment, sanctioned, owner_id, first_seen, last_seen) \
              VALUES ('release-bot', 'self_hosted', 'LangChain', 'prod', 1, {owner}, '2026-01-01T00:00:00Z', \
              '2026-11-20T10:00:00Z')"
         ),
     )
     .await;
-    let tool = exec(
-        app,
-        "INSERT INTO tool (name, kind) VALUES ('aws-mcp', 'mcp_server')",
-    )
-    .await;
+    let tool = app
+        .insert("INSERT INTO tool (name, kind) VALUES ('aws-mcp', 'mcp_server')")
+        .await;
     sqlx::query(&format!(
         "INSERT INTO agent_tool (agent_id, tool_id) VALUES ({agent}, {tool})"
     ))
@@ -101,21 +82,19 @@ async fn fixture(app: &TestApp) -> Fixture {
     .execute(app.db.pool())
     .await
     .unwrap();
-    let resource = exec(
-        app,
-        "INSERT INTO resource (name, provider, kind, environment, sensitivity) \
+    let resource = app
+        .insert(
+            "INSERT INTO resource (name, provider, kind, environment, sensitivity) \
          VALUES ('orders-db', 'aws', 'database', 'prod', 'restricted')",
-    )
-    .await;
+        )
+        .await;
     sqlx::query(&format!(
         "INSERT INTO reach (credential_id, resource_id, permission) VALUES ({credential}, {resource}, 'admin')"
     ))
     .execute(app.db.pool())
     .await
     .unwrap();
-    exec(
-        app,
-        &format!(
+    app.insert(&format!(
             "INSERT INTO activity_event (credential_id, occurred_at, action, resource_id, source_address, user_agent, outcome) \
              VALUES ({credential}, '2026-11-20T09:59:00Z', 'rds:Connect', {resource}, '10.0.0.7', 'aws-sdk-go/1.0', 'success')"
         ),
@@ -462,19 +441,15 @@ async fn a_manager_cannot_claim_or_revoke_a_credential_another_teams_agent_uses(
     let mia = app.count(&person(MANAGER)).await;
     let otto = app.count(&person(OUTSIDER)).await;
     // The unowned credential is used by an agent of the Search team.
-    let agent = exec(
-        &app,
-        &format!(
+    let agent = app
+        .insert(&format!(
             "INSERT INTO agent (name, category, platform, environment, sanctioned, owner_id, first_seen) \
              VALUES ('search-bot', 'self_hosted', 'LangChain', 'prod', 1, {otto}, '2026-01-01T00:00:00Z')"
-        ),
-    )
-    .await;
-    let tool = exec(
-        &app,
-        "INSERT INTO tool (name, kind) VALUES ('search-mcp', 'mcp_server')",
-    )
-    .await;
+        ))
+        .await;
+    let tool = app
+        .insert("INSERT INTO tool (name, kind) VALUES ('search-mcp', 'mcp_server')")
+        .await;
     for sql in [
         format!("INSERT INTO agent_tool (agent_id, tool_id) VALUES ({agent}, {tool})"),
         format!(

@@ -334,49 +334,37 @@ async fn every_route_answers_each_role_as_the_table_says(backend: Backend) {
     }
 }
 
-/// Inserts a row with `sql` and answers its id.
-async fn insert(app: &muster_tests::TestApp, sql: &str) -> i64 {
-    sqlx::query_scalar(&format!("{sql} RETURNING id"))
-        .fetch_one(app.db.pool())
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"))
-}
-
 async fn every_route_a_manager_may_call_refuses_what_lies_outside_their_teams(backend: Backend) {
     let app = spawn_app(backend).await;
-    let payments = insert(&app, "INSERT INTO team (name) VALUES ('Payments')").await;
-    let search = insert(&app, "INSERT INTO team (name) VALUES ('Search')").await;
+    let payments = app.insert("INSERT INTO team (name) VALUES ('Payments')").await;
+    let search = app.insert("INSERT INTO team (name) VALUES ('Search')").await;
     let person = |name: &str, email: &str, team: i64| {
         format!(
             "INSERT INTO person (name, email, team_id, status) VALUES ('{name}', '{email}', {team}, 'active')"
         )
     };
-    let mia = insert(&app, &person("Mia Manager", "mia@muster.test", payments)).await;
-    let otto = insert(&app, &person("Otto Outsider", "otto@muster.test", search)).await;
-    let agent = insert(
-        &app,
-        &format!(
+    let mia = app
+        .insert(&person("Mia Manager", "mia@muster.test", payments))
+        .await;
+    let otto = app
+        .insert(&person("Otto Outsider", "otto@muster.test", search))
+        .await;
+    let agent = app
+        .insert(&format!(
             "INSERT INTO agent (name, category, platform, environment, sanctioned, owner_id, first_seen) \
              VALUES ('search-bot', 'self_hosted', 'LangChain', 'prod', 1, {otto}, '2026-01-01T00:00:00Z')"
-        ),
-    )
-    .await;
-    let tool = insert(
-        &app,
-        "INSERT INTO tool (name, kind) VALUES ('search-mcp', 'mcp_server')",
-    )
-    .await;
-    let credential = insert(
-        &app,
-        &format!(
+        ))
+        .await;
+    let tool = app
+        .insert("INSERT INTO tool (name, kind) VALUES ('search-mcp', 'mcp_server')")
+        .await;
+    let credential = app.insert(&format!(
             "INSERT INTO credential (name, kind, provider, external_id, created_at, status, owner_id, fingerprint) \
              VALUES ('search-key', 'access_key', 'aws', 'AKIASEARCH', '2026-01-01T00:00:00Z', 'active', {otto}, 'fp-s')"
         ),
     )
     .await;
-    let copy = insert(
-        &app,
-        &format!(
+    let copy = app.insert(&format!(
             "INSERT INTO credential_copy (credential_id, kind, locator, found_by, first_seen, last_seen, status) \
              VALUES ({credential}, 'env_file', 'laptop:/.env', 'gitleaks', '2026-01-01T00:00:00Z', \
              '2026-01-01T00:00:00Z', 'present')"
