@@ -56,6 +56,7 @@ bench: tools browser-tools dist
 	./target/release/bench-inventory $(BENCH_DB)
 	./target/release/bench-risk $(BENCH_DB)
 	./target/release/bench-overview $(BENCH_DB)
+	./target/release/bench-graph $(BENCH_DB)
 
 ## Imports at scale against a raw bulk insert of the same rows (docs/benchmarks.md).
 bench-import:

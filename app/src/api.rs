@@ -120,8 +120,13 @@ pub fn lineage(node: &str, depth: u32) -> Get<json::Lineage> {
 }
 
 /// `GET /api/v1/graph/paths`: who can reach a node, shortest first.
-pub fn paths(to: &str, limit: u32) -> Get<json::Paths> {
-    Get::new(format!("/api/v1/graph/paths?to={to}&limit={limit}"))
+pub fn paths(to: &str, from: Option<&str>, limit: u32) -> Get<json::Paths> {
+    let query = json::PathsQuery {
+        to: to.to_owned(),
+        from: from.map(str::to_owned),
+        limit: Some(limit),
+    };
+    Get::new(format!("/api/v1/graph/paths{}", query_string(&query)))
 }
 
 /// `GET /api/v1/credentials/{id}/blast-radius`: everything a credential reaches.

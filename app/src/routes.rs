@@ -171,8 +171,63 @@ pub fn node_path(kind: NodeKind, id: i64) -> String {
 /// The graph explorer started at an entity, e.g. `/graph?node=credential:12`;
 /// `blast` opens it in blast-radius mode.
 pub fn graph_path(kind: NodeKind, id: i64, blast: bool) -> String {
-    let mode = if blast { "&mode=blast" } else { "" };
-    format!("{}?node={}:{id}{mode}", Screen::Graph.path(), kind.as_str())
+    let mode = if blast {
+        GraphMode::Blast
+    } else {
+        GraphMode::Lineage
+    };
+    graph_state(&format!("{}:{id}", kind.as_str()), mode, None, &[])
+}
+
+/// What the graph explorer draws from its start node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GraphMode {
+    /// The start's own chain, upstream and downstream.
+    Lineage,
+    /// A credential's reach brought out, ranked.
+    Blast,
+    /// Every path that reaches the start (a resource, credential, tool or agent).
+    Paths,
+}
+
+impl GraphMode {
+    /// The mode named in an address (`mode=blast`, `mode=paths`).
+    pub fn from_query(mode: Option<&str>) -> GraphMode {
+        match mode {
+            Some("blast") => GraphMode::Blast,
+            Some("paths") => GraphMode::Paths,
+            _ => GraphMode::Lineage,
+        }
+    }
+
+    fn query(self) -> &'static str {
+        match self {
+            GraphMode::Lineage => "",
+            GraphMode::Blast => "&mode=blast",
+            GraphMode::Paths => "&mode=paths",
+        }
+    }
+}
+
+/// The graph explorer's whole state as an address, so that a view can be
+/// shared or reloaded: its start node (`<kind>:<id>`), its mode, the node
+/// every path must come from (paths mode), and the nodes and folds opened.
+pub fn graph_state(node: &str, mode: GraphMode, from: Option<&str>, expanded: &[String]) -> String {
+    let mut path = format!("{}?node={node}{}", Screen::Graph.path(), mode.query());
+    if let Some(from) = from {
+        path.push_str("&from=");
+        path.push_str(from);
+    }
+    if !expanded.is_empty() {
+        path.push_str("&expanded=");
+        path.push_str(&expanded.join(","));
+    }
+    path
+}
+
+/// Who can reach `to` (`<kind>:<id>`), drawn; through `from` when given.
+pub fn graph_paths(to: &str, from: Option<&str>) -> String {
+    graph_state(to, GraphMode::Paths, from, &[])
 }
 
 /// The page of what an audit entry touched (`agent:12`, `account:3`, ...).
@@ -210,6 +265,17 @@ mod tests {
             graph_path(NodeKind::Credential, 9, true),
             "/graph?node=credential:9&mode=blast"
         );
+        assert_eq!(
+            graph_state(
+                "resource:3",
+                GraphMode::Paths,
+                Some("agent:2"),
+                &["tool:1".into(), "fold:agent:tool:1".into()]
+            ),
+            "/graph?node=resource:3&mode=paths&from=agent:2&expanded=tool:1,fold:agent:tool:1"
+        );
+        assert_eq!(GraphMode::from_query(Some("paths")), GraphMode::Paths);
+        assert_eq!(GraphMode::from_query(None), GraphMode::Lineage);
     }
 
     #[test]

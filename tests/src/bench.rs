@@ -97,3 +97,27 @@ pub async fn signed_in_client(db: &Db, base: &str) -> reqwest::Client {
         .build()
         .unwrap()
 }
+
+/// Signs [`BENCH_EMAIL`] in on the web app at `base`, in `browser`.
+pub async fn sign_in_browser(browser: &crate::browser::Browser, base: &str) {
+    browser.goto(&format!("{base}/")).await;
+    browser
+        .wait_for("[data-testid=sign-in] input[name=email]")
+        .await
+        .send_keys(BENCH_EMAIL)
+        .await
+        .unwrap();
+    browser
+        .wait_for("[data-testid=sign-in] input[name=password]")
+        .await
+        .send_keys(crate::TEST_PASSWORD)
+        .await
+        .unwrap();
+    browser
+        .wait_for("[data-testid=sign-in] button[type=submit]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    browser.wait_for("[data-testid=answer]").await;
+}

@@ -20,6 +20,7 @@ pub const PAGE_TIMEOUT: Duration = Duration::from_secs(30);
 pub struct Browser {
     client: Client,
     _driver: Child,
+    downloads: PathBuf,
 }
 
 impl Browser {
@@ -38,6 +39,7 @@ impl Browser {
             .unwrap_or_else(|e| panic!("cannot start {driver_path} (install chromium-driver): {e}"));
         let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
         let profile = std::env::temp_dir().join(format!("muster-chromium-{port}"));
+        let downloads = profile.join("downloads");
         let capabilities = json!({
             "browserName": "chrome",
             "goog:chromeOptions": {
@@ -48,6 +50,11 @@ impl Browser {
                     "--disable-quic", "--no-first-run", "--window-size=1440,900",
                     format!("--user-data-dir={}", profile.display()),
                 ],
+                // Downloads go to the profile, without asking, for tests to read.
+                "prefs": {
+                    "download.default_directory": downloads.display().to_string(),
+                    "download.prompt_for_download": false,
+                },
             },
             "goog:loggingPrefs": { "browser": "ALL" },
         });
@@ -72,6 +79,25 @@ impl Browser {
         Browser {
             client,
             _driver: driver,
+            downloads,
+        }
+    }
+
+    /// The file the page saved as `name` (a download), once it is complete.
+    pub async fn downloaded(&self, name: &str) -> Vec<u8> {
+        let path = self.downloads.join(name);
+        let deadline = tokio::time::Instant::now() + PAGE_TIMEOUT;
+        loop {
+            // Chromium writes `<name>.crdownload` and renames it when done.
+            if let Ok(bytes) = std::fs::read(&path) {
+                return bytes;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{name} was not downloaded to {}",
+                self.downloads.display()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
 

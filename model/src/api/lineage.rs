@@ -12,13 +12,14 @@ use super::{CredentialReach, NodeKind, Permission, Ref, ResourceSummary, RiskBan
 pub struct LineageQuery {
     /// The starting node, as `<kind>:<id>` (e.g. `credential:12`).
     pub node: String,
-    /// How many hops to follow from it, 1 to 4 (default 2).
+    /// How many hops to follow from it, 1 to 5 (default 2): five reach
+    /// from a team down to the resources its people's credentials reach.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub depth: Option<u32>,
 }
 
 /// The deepest lineage a request may ask for.
-pub const MAX_LINEAGE_DEPTH: u32 = 4;
+pub const MAX_LINEAGE_DEPTH: u32 = 5;
 /// Neighbours of one kind shown around a node before the rest fold into a "N more" node.
 pub const LINEAGE_FANOUT: usize = 12;
 

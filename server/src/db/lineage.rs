@@ -20,68 +20,97 @@ struct Hop {
     relation: Relation,
     /// Whether `to` lies downstream of `from` (person → agent → tool → credential → resource/copy).
     downstream: bool,
-    /// Selects `id, label, detail, permission` of the neighbours of node `$1`.
-    rows: &'static str,
+    /// The columns `id, label, detail, permission, score` of the neighbours.
+    select: &'static str,
+    /// Where they are, for node `$1`.
+    from_where: &'static str,
+    /// Their order, most telling first: riskiest agents and credentials,
+    /// the most sensitive resources and strongest permissions (what stays in
+    /// view when the rest is folded).
+    order: &'static [&'static str],
+}
+
+impl Hop {
+    /// Selects the neighbours of node `$1`.
+    fn rows(&self) -> String {
+        format!(
+            "SELECT {} {} ORDER BY {}",
+            self.select,
+            self.from_where,
+            self.order.join(", ")
+        )
+    }
+
     /// Counts them.
-    count: &'static str,
+    fn count(&self) -> String {
+        format!("SELECT COUNT(*) {}", self.from_where)
+    }
 }
 
 macro_rules! hop {
-    ($from:ident -> $to:ident, $relation:ident, $downstream:expr, $select:literal, $from_where:literal, $order:literal) => {
+    ($from:ident -> $to:ident, $relation:ident, $downstream:expr, $select:literal, $from_where:literal, $order:expr) => {
         Hop {
             from: NodeKind::$from,
             to: NodeKind::$to,
             relation: Relation::$relation,
             downstream: $downstream,
-            rows: concat!("SELECT ", $select, " ", $from_where, " ORDER BY ", $order),
-            count: concat!("SELECT COUNT(*) ", $from_where),
+            select: $select,
+            from_where: $from_where,
+            order: $order,
         }
     };
 }
 
+/// Agents, riskiest first.
+const RISKIEST_AGENTS: &[&str] = &["a.risk_score DESC", "a.name", "a.id"];
+/// Credentials, riskiest first.
+const RISKIEST_CREDENTIALS: &[&str] = &["c.risk_score DESC", "c.name", "c.id"];
+
 const HOPS: &[Hop] = &[
     hop!(Team -> Person, MemberOf, true,
         "pe.id, pe.name AS label, pe.email AS detail, CAST(NULL AS TEXT) AS permission, CAST(NULL AS BIGINT) AS score",
-        "FROM person pe WHERE pe.team_id = $1", "pe.name, pe.id"),
+        "FROM person pe WHERE pe.team_id = $1", &["pe.name", "pe.id"]),
     hop!(Person -> Team, MemberOf, false,
         "t.id, t.name AS label, 'team' AS detail, CAST(NULL AS TEXT) AS permission, CAST(NULL AS BIGINT) AS score",
-        "FROM team t JOIN person pe ON pe.team_id = t.id WHERE pe.id = $1", "t.name, t.id"),
+        "FROM team t JOIN person pe ON pe.team_id = t.id WHERE pe.id = $1", &["t.name", "t.id"]),
     hop!(Person -> Agent, Owns, true,
         "a.id, a.name AS label, a.platform || ' · ' || a.environment AS detail, CAST(NULL AS TEXT) AS permission, a.risk_score AS score",
-        "FROM agent a WHERE a.owner_id = $1", "a.name, a.id"),
+        "FROM agent a WHERE a.owner_id = $1", RISKIEST_AGENTS),
     hop!(Person -> Credential, Owns, true,
         "c.id, c.name AS label, c.provider || ' · ' || c.kind || ' · ' || c.status AS detail, CAST(NULL AS TEXT) AS permission, c.risk_score AS score",
-        "FROM credential c WHERE c.owner_id = $1", "c.name, c.id"),
+        "FROM credential c WHERE c.owner_id = $1", RISKIEST_CREDENTIALS),
     hop!(Agent -> Person, Owns, false,
         "pe.id, pe.name AS label, pe.email AS detail, CAST(NULL AS TEXT) AS permission, CAST(NULL AS BIGINT) AS score",
-        "FROM person pe JOIN agent a ON a.owner_id = pe.id WHERE a.id = $1", "pe.name, pe.id"),
+        "FROM person pe JOIN agent a ON a.owner_id = pe.id WHERE a.id = $1", &["pe.name", "pe.id"]),
     hop!(Agent -> Tool, Uses, true,
         "t.id, t.name AS label, t.kind AS detail, CAST(NULL AS TEXT) AS permission, CAST(NULL AS BIGINT) AS score",
-        "FROM tool t JOIN agent_tool at ON at.tool_id = t.id WHERE at.agent_id = $1", "t.name, t.id"),
+        "FROM tool t JOIN agent_tool at ON at.tool_id = t.id WHERE at.agent_id = $1", &["t.name", "t.id"]),
     hop!(Tool -> Agent, Uses, false,
         "a.id, a.name AS label, a.platform || ' · ' || a.environment AS detail, CAST(NULL AS TEXT) AS permission, a.risk_score AS score",
-        "FROM agent a JOIN agent_tool at ON at.agent_id = a.id WHERE at.tool_id = $1", "a.name, a.id"),
+        "FROM agent a JOIN agent_tool at ON at.agent_id = a.id WHERE at.tool_id = $1", RISKIEST_AGENTS),
     hop!(Tool -> Credential, AuthenticatesWith, true,
         "c.id, c.name AS label, c.provider || ' · ' || c.kind || ' · ' || c.status AS detail, CAST(NULL AS TEXT) AS permission, c.risk_score AS score",
-        "FROM credential c JOIN tool_credential tc ON tc.credential_id = c.id WHERE tc.tool_id = $1", "c.name, c.id"),
+        "FROM credential c JOIN tool_credential tc ON tc.credential_id = c.id WHERE tc.tool_id = $1", RISKIEST_CREDENTIALS),
     hop!(Credential -> Person, Owns, false,
         "pe.id, pe.name AS label, pe.email AS detail, CAST(NULL AS TEXT) AS permission, CAST(NULL AS BIGINT) AS score",
-        "FROM person pe JOIN credential c ON c.owner_id = pe.id WHERE c.id = $1", "pe.name, pe.id"),
+        "FROM person pe JOIN credential c ON c.owner_id = pe.id WHERE c.id = $1", &["pe.name", "pe.id"]),
     hop!(Credential -> Tool, AuthenticatesWith, false,
         "t.id, t.name AS label, t.kind AS detail, CAST(NULL AS TEXT) AS permission, CAST(NULL AS BIGINT) AS score",
-        "FROM tool t JOIN tool_credential tc ON tc.tool_id = t.id WHERE tc.credential_id = $1", "t.name, t.id"),
+        "FROM tool t JOIN tool_credential tc ON tc.tool_id = t.id WHERE tc.credential_id = $1", &["t.name", "t.id"]),
     hop!(Credential -> Copy, StoredAt, true,
         "cp.id, cp.locator AS label, cp.kind || ' · ' || cp.status AS detail, CAST(NULL AS TEXT) AS permission, CAST(NULL AS BIGINT) AS score",
-        "FROM credential_copy cp WHERE cp.credential_id = $1", "cp.status, cp.last_seen DESC, cp.id"),
+        "FROM credential_copy cp WHERE cp.credential_id = $1", &["cp.status", "cp.last_seen DESC", "cp.id"]),
     hop!(Credential -> Resource, Reaches, true,
         "res.id, res.name AS label, res.provider || ' · ' || res.environment || ' · ' || res.sensitivity AS detail, r.permission AS permission, CAST(NULL AS BIGINT) AS score",
-        "FROM resource res JOIN reach r ON r.resource_id = res.id WHERE r.credential_id = $1", "res.name, res.id"),
+        "FROM resource res JOIN reach r ON r.resource_id = res.id WHERE r.credential_id = $1",
+        &[resources::SENSITIVITY_RANK, resources::PERMISSION_RANK, "res.name", "res.id"]),
     hop!(Copy -> Credential, StoredAt, false,
         "c.id, c.name AS label, c.provider || ' · ' || c.kind || ' · ' || c.status AS detail, CAST(NULL AS TEXT) AS permission, c.risk_score AS score",
-        "FROM credential c JOIN credential_copy cp ON cp.credential_id = c.id WHERE cp.id = $1", "c.name, c.id"),
+        "FROM credential c JOIN credential_copy cp ON cp.credential_id = c.id WHERE cp.id = $1", RISKIEST_CREDENTIALS),
     hop!(Resource -> Credential, Reaches, false,
         "c.id, c.name AS label, c.provider || ' · ' || c.kind || ' · ' || c.status AS detail, r.permission AS permission, c.risk_score AS score",
-        "FROM credential c JOIN reach r ON r.credential_id = c.id WHERE r.resource_id = $1", "c.name, c.id"),
+        "FROM credential c JOIN reach r ON r.credential_id = c.id WHERE r.resource_id = $1",
+        &[resources::PERMISSION_RANK, "c.risk_score DESC", "c.name", "c.id"]),
 ];
 
 /// The label and detail of a single node, by kind.
@@ -220,12 +249,12 @@ pub async fn lineage(db: &Db, kind: NodeKind, id: i64, depth: u32) -> Result<jso
             .iter()
             .filter(|hop| hop.from == from_kind && way.follows(hop))
         {
-            let rows = sqlx::query(&format!("{} LIMIT {}", hop.rows, fanout + 1))
+            let rows = sqlx::query(&format!("{} LIMIT {}", hop.rows(), fanout + 1))
                 .bind(from_id)
                 .fetch_all(db.pool())
                 .await?;
             let total = if rows.len() > fanout {
-                sqlx::query_scalar::<_, i64>(hop.count)
+                sqlx::query_scalar::<_, i64>(&hop.count())
                     .bind(from_id)
                     .fetch_one(db.pool())
                     .await?

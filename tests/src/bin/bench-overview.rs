@@ -37,26 +37,7 @@ async fn main() {
     let base = bench::serve(&db, Path::new("dist")).await;
     bench::ensure_account(&db).await;
     let browser = Browser::start().await;
-    browser.goto(&format!("{base}/")).await;
-    browser
-        .wait_for("[data-testid=sign-in] input[name=email]")
-        .await
-        .send_keys(bench::BENCH_EMAIL)
-        .await
-        .unwrap();
-    browser
-        .wait_for("[data-testid=sign-in] input[name=password]")
-        .await
-        .send_keys(muster_tests::TEST_PASSWORD)
-        .await
-        .unwrap();
-    browser
-        .wait_for("[data-testid=sign-in] button[type=submit]")
-        .await
-        .click()
-        .await
-        .unwrap();
-    browser.wait_for("[data-testid=answer]").await;
+    bench::sign_in_browser(&browser, &base).await;
 
     let overview = [
         "[data-testid=answer]",

@@ -91,7 +91,7 @@ async fn the_lineage_of_a_credential_reaches_person_agent_tool_copy_and_resource
     assert!(shallow.nodes.len() < graph.nodes.len());
 }
 
-async fn a_large_neighbourhood_folds_into_an_n_more_node(backend: Backend) {
+async fn a_large_neighbourhood_folds_into_an_n_more_node_keeping_the_riskiest_in_view(backend: Backend) {
     let app = spawn_demo_app(backend).await;
     // The busiest tool has far more agents than the fan-out.
     let tool = app
@@ -124,10 +124,64 @@ async fn a_large_neighbourhood_folds_into_an_n_more_node(backend: Backend) {
         format!("{} more", agents - json::LINEAGE_FANOUT as i64)
     );
     assert!(more.entity_id.is_none());
+    // What stays in view is the riskiest: no folded agent scores above a drawn one.
+    let lowest_drawn = graph
+        .nodes
+        .iter()
+        .filter(|n| n.kind == json::NodeKind::Agent && n.more.is_none())
+        .filter_map(|n| n.score)
+        .min()
+        .unwrap();
+    let highest_folded = app
+        .count(&format!(
+            "SELECT COALESCE(MAX(a.risk_score), 0) FROM agent a JOIN agent_tool at ON at.agent_id = a.id \
+             WHERE at.tool_id = {tool} AND a.id NOT IN ({})",
+            graph
+                .nodes
+                .iter()
+                .filter_map(|n| (n.kind == json::NodeKind::Agent).then_some(n.entity_id).flatten())
+                .map(|id| id.to_string())
+                .collect::<Vec<_>>()
+                .join(",")
+        ))
+        .await;
+    assert!(
+        highest_folded <= lowest_drawn,
+        "{highest_folded} folded above {lowest_drawn}"
+    );
+
+    // A credential's resources: the most sensitive and strongest first.
+    let credential = app
+        .count("SELECT credential_id FROM reach GROUP BY credential_id ORDER BY COUNT(*) DESC, credential_id LIMIT 1")
+        .await;
+    let reach: json::Lineage = app
+        .get_json(&format!(
+            "/api/v1/graph/lineage?node=credential:{credential}&depth=1"
+        ))
+        .await;
+    let radius: json::BlastRadius = app
+        .get_json(&format!("/api/v1/credentials/{credential}/blast-radius"))
+        .await;
+    let rank = |id: i64| {
+        let entry = radius.resources.iter().find(|e| e.resource.id == id).unwrap();
+        (
+            std::cmp::Reverse(entry.resource.sensitivity),
+            std::cmp::Reverse(entry.permission),
+        )
+    };
+    let ranks: Vec<_> = reach
+        .nodes
+        .iter()
+        .filter(|n| n.kind == json::NodeKind::Resource)
+        .filter_map(|n| n.entity_id)
+        .map(rank)
+        .collect();
+    assert!(!ranks.is_empty());
+    assert!(ranks.windows(2).all(|w| w[0] <= w[1]), "{ranks:?}");
 
     // Even the deepest walk stays bounded.
     let deep: json::Lineage = app
-        .get_json(&format!("/api/v1/graph/lineage?node=tool:{tool}&depth=4"))
+        .get_json(&format!("/api/v1/graph/lineage?node=tool:{tool}&depth=5"))
         .await;
     assert_well_formed(&deep);
     assert!(deep.nodes.len() <= muster_server::db::lineage::MAX_NODES + 7 * json::LINEAGE_FANOUT);
@@ -620,7 +674,7 @@ on_every_backend!(
     a_lineage_leads_with_the_nodes_own_chain_not_its_siblings,
     who_can_reach_a_resource_is_every_path_shortest_first_with_its_weakest_link,
     the_lineage_of_a_credential_reaches_person_agent_tool_copy_and_resource,
-    a_large_neighbourhood_folds_into_an_n_more_node,
+    a_large_neighbourhood_folds_into_an_n_more_node_keeping_the_riskiest_in_view,
     every_node_kind_can_start_a_lineage,
     bad_lineage_requests_are_rejected_with_the_reason,
     the_blast_radius_lists_every_reached_resource_and_who_else_reaches_it,

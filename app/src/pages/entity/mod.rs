@@ -316,7 +316,7 @@ pub fn ResourcePage(id: i64) -> impl IntoView {
 #[component]
 fn WhoCanReach(to: String) -> impl IntoView {
     let query = to.clone();
-    let paths = api::Fetched::new(move || api::paths(&query, 25));
+    let paths = api::Fetched::new(move || api::paths(&query, None, 25));
     move || {
         paths.get().map(|answer| match answer {
             Err(error) => view! { <p class="form-error" role="alert">{error.message}</p> }.into_any(),
@@ -349,6 +349,7 @@ fn WhoCanReach(to: String) -> impl IntoView {
                             "Every path to it, shortest first, then the strongest permission; the weakest link of each is named."
                             {(found.total as usize > shown).then(|| format!(" The first {shown} are shown."))}
                             {found.truncated.clone().map(|why| format!(" The search stopped short: {why}."))}
+                            " " <a href=routes::graph_paths(&found.to, None) data-testid="draw-paths">"Draw them in the graph"</a>
                         </p>
                         {(shown == 0).then(|| view! { <p>"No active credential reaches it."</p> })}
                         <table class="data compact">
