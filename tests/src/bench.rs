@@ -52,6 +52,17 @@ pub async fn serve(db: &Db, dist: &Path) -> String {
     base
 }
 
+/// Serves `db` with the built web app (`dist/`); exits with a hint when it
+/// is not built.
+pub async fn serve_web_app(db: &Db) -> String {
+    let dist = Path::new("dist");
+    if !dist.join("index.html").exists() {
+        eprintln!("no built web app in dist/: run `make dist` first");
+        std::process::exit(2);
+    }
+    serve(db, dist).await
+}
+
 /// Creates [`BENCH_EMAIL`] with [`crate::TEST_PASSWORD`] unless it exists.
 pub async fn ensure_account(db: &Db) {
     if muster_server::db::accounts::by_email(db, BENCH_EMAIL)

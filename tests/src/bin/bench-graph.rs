@@ -10,7 +10,6 @@
 //! measurement of [`arrange`](../../app/src/components/graph/mod.rs),
 //! which it writes on the canvas as `data-layout-ms`.
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use model::api as json;
@@ -44,11 +43,7 @@ async fn one(db: &muster_server::db::Db, sql: &str) -> i64 {
 #[tokio::main]
 async fn main() {
     let (path, db) = bench::open_large().await;
-    assert!(
-        Path::new("dist/index.html").exists(),
-        "no built web app in dist/: run `make dist` first"
-    );
-    let base = bench::serve(&db, Path::new("dist")).await;
+    let base = bench::serve_web_app(&db).await;
     let client = bench::signed_in_client(&db, &base).await;
     let credential = one(
         &db,

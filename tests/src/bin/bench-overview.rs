@@ -7,7 +7,6 @@
 //! navigating to a screen that reads nothing from the API (the graph
 //! placeholder): the cost of loading and starting the app itself.
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use muster_tests::bench;
@@ -30,11 +29,7 @@ async fn time_to(browser: &Browser, url: &str, ready: &[&str]) -> Duration {
 #[tokio::main]
 async fn main() {
     let (path, db) = bench::open_large().await;
-    assert!(
-        Path::new("dist/index.html").exists(),
-        "no built web app in dist/: run `make dist` first"
-    );
-    let base = bench::serve(&db, Path::new("dist")).await;
+    let base = bench::serve_web_app(&db).await;
     bench::ensure_account(&db).await;
     let browser = Browser::start().await;
     bench::sign_in_browser(&browser, &base).await;

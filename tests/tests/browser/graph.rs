@@ -31,6 +31,17 @@ async fn drawn(browser: &Browser) -> (HashSet<String>, Vec<String>) {
     (all, unexpanded)
 }
 
+/// The demo organisation served with the web app, and a browser signed in
+/// as its viewer.
+async fn demo_signed_in() -> (TestApp, Browser) {
+    let app = spawn_app_with_dist(Backend::Sqlite, built_dist()).await;
+    app.fill_with_demo().await;
+    let browser = Browser::start().await;
+    browser.goto(&app.url("/")).await;
+    sign_in(&browser, "viewer@muster.test", TEST_PASSWORD).await;
+    (app, browser)
+}
+
 /// WebDriver's code for Enter.
 const ENTER: &str = "\u{E007}";
 
@@ -50,8 +61,7 @@ async fn growing_node(app: &TestApp, drawn: &HashSet<String>, unexpanded: Vec<St
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_click_in_the_graph_expands_a_node_and_blast_radius_mode_dims_the_rest() {
-    let app = spawn_app_with_dist(Backend::Sqlite, built_dist()).await;
-    app.fill_with_demo().await;
+    let (app, browser) = demo_signed_in().await;
     let credential = app
         .count(
             "SELECT MIN(c.id) FROM credential c WHERE c.owner_id IS NOT NULL \
@@ -60,9 +70,6 @@ async fn a_click_in_the_graph_expands_a_node_and_blast_radius_mode_dims_the_rest
         )
         .await;
     let root = format!("credential:{credential}");
-    let browser = Browser::start().await;
-    browser.goto(&app.url("/")).await;
-    sign_in(&browser, "viewer@muster.test", TEST_PASSWORD).await;
 
     // Without a starting node: the riskiest credentials and agents to start from.
     browser.goto(&app.url("/graph")).await;
@@ -206,8 +213,7 @@ async fn a_click_in_the_graph_expands_a_node_and_blast_radius_mode_dims_the_rest
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_resource_page_says_who_can_reach_it_and_through_what() {
-    let app = spawn_app_with_dist(Backend::Sqlite, built_dist()).await;
-    app.fill_with_demo().await;
+    let (app, browser) = demo_signed_in().await;
     // The restricted resource that the most active credentials reach.
     let resource = app
         .count(
@@ -220,9 +226,6 @@ async fn a_resource_page_says_who_can_reach_it_and_through_what() {
         .get_json(&format!("/api/v1/graph/paths?to=resource:{resource}&limit=25"))
         .await;
     assert!(!paths.paths.is_empty());
-    let browser = Browser::start().await;
-    browser.goto(&app.url("/")).await;
-    sign_in(&browser, "viewer@muster.test", TEST_PASSWORD).await;
     browser
         .goto(&app.url(&format!("/inventory/resources/{resource}")))
         .await;
@@ -341,8 +344,7 @@ async fn settle(browser: &Browser, ready: impl Fn(&Drawn) -> bool) -> Drawn {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_first_drawing_of_any_kind_of_node_fits_the_screen_and_can_be_read() {
-    let app = spawn_app_with_dist(Backend::Sqlite, built_dist()).await;
-    app.fill_with_demo().await;
+    let (app, browser) = demo_signed_in().await;
     let credential = app
         .count("SELECT id FROM credential ORDER BY risk_score DESC, id LIMIT 1")
         .await;
@@ -357,9 +359,6 @@ async fn the_first_drawing_of_any_kind_of_node_fits_the_screen_and_can_be_read()
             "SELECT resource_id FROM reach GROUP BY resource_id ORDER BY COUNT(*) DESC, resource_id LIMIT 1",
         )
         .await;
-    let browser = Browser::start().await;
-    browser.goto(&app.url("/")).await;
-    sign_in(&browser, "viewer@muster.test", TEST_PASSWORD).await;
     for (start, chain) in [
         (
             format!("credential:{credential}"),
@@ -419,15 +418,11 @@ async fn the_first_drawing_of_any_kind_of_node_fits_the_screen_and_can_be_read()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn expanding_keeps_the_drawing_in_place_and_the_address_brings_it_back() {
-    let app = spawn_app_with_dist(Backend::Sqlite, built_dist()).await;
-    app.fill_with_demo().await;
+    let (app, browser) = demo_signed_in().await;
     let credential = app
         .count("SELECT id FROM credential ORDER BY risk_score DESC, id LIMIT 1")
         .await;
     let root = format!("credential:{credential}");
-    let browser = Browser::start().await;
-    browser.goto(&app.url("/")).await;
-    sign_in(&browser, "viewer@muster.test", TEST_PASSWORD).await;
     browser.goto(&app.url(&format!("/graph?node={root}"))).await;
     let before = measure(&browser).await;
 
@@ -523,8 +518,7 @@ async fn expanding_keeps_the_drawing_in_place_and_the_address_brings_it_back() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_graph_draws_who_can_reach_a_resource_and_through_one_node() {
-    let app = spawn_app_with_dist(Backend::Sqlite, built_dist()).await;
-    app.fill_with_demo().await;
+    let (app, browser) = demo_signed_in().await;
     let resource = app
         .count(
             "SELECT r.resource_id FROM reach r JOIN credential c ON c.id = r.credential_id \
@@ -535,9 +529,6 @@ async fn the_graph_draws_who_can_reach_a_resource_and_through_one_node() {
     let paths: json::Paths = app
         .get_json(&format!("/api/v1/graph/paths?to={to}&limit=50"))
         .await;
-    let browser = Browser::start().await;
-    browser.goto(&app.url("/")).await;
-    sign_in(&browser, "viewer@muster.test", TEST_PASSWORD).await;
     // From the resource page's list to the drawing.
     browser
         .goto(&app.url(&format!("/inventory/resources/{resource}")))

@@ -7,7 +7,7 @@
 //! neighbours riskiest first (resources by sensitivity and permission), so
 //! what stays in view is what matters most.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashSet, VecDeque};
 
 use model::api::{self as json, NodeKind};
 
@@ -53,12 +53,7 @@ pub struct Budget {
 /// drawn and that is within its parent's budget, plus one "N more" node per
 /// fold. `open` holds nodes whose children all show and folds opened.
 pub fn visible(graph: &Graph, start: &str, open: &HashSet<String>, budget: Budget) -> Graph {
-    let index: HashMap<&str, usize> = graph
-        .nodes
-        .iter()
-        .enumerate()
-        .map(|(i, n)| (n.id.as_str(), i))
-        .collect();
+    let index = graph.index();
     let Some(&root) = index.get(start) else {
         return graph.clone();
     };
@@ -228,31 +223,9 @@ pub fn visible(graph: &Graph, start: &str, open: &HashSet<String>, budget: Budge
 
 #[cfg(test)]
 mod tests {
+    use super::super::fixtures::{edge, node};
     use super::*;
     use model::api::Relation;
-
-    fn node(id: &str) -> json::GraphNode {
-        json::GraphNode {
-            id: id.into(),
-            kind: id.split(':').next().unwrap().parse().unwrap(),
-            entity_id: id.rsplit(':').next().and_then(|n| n.parse().ok()),
-            label: id.into(),
-            detail: String::new(),
-            depth: 0,
-            more: None,
-            score: None,
-            band: None,
-        }
-    }
-
-    fn edge(from: &str, to: &str, relation: Relation) -> json::GraphEdge {
-        json::GraphEdge {
-            from: from.into(),
-            to: to.into(),
-            relation,
-            permission: None,
-        }
-    }
 
     /// A credential used by one tool, which six agents use, reaching six resources.
     fn wide() -> Graph {

@@ -5,7 +5,7 @@
 //! of nodes fast and keeps the bundle small; the same text, wrapped with the
 //! page's graph styles, is what "Export SVG" saves.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::fmt::Write;
 
 use model::api::{self as json, NodeKind, Relation};
@@ -161,12 +161,7 @@ fn curve(route: &[(f64, f64)]) -> String {
 /// The nodes and edges as SVG elements, in drawing units.
 pub fn markup(graph: &Graph, layout: &Layout, marks: &Marks) -> String {
     let dim = |id: &str| marks.highlight.is_some_and(|h| !h.contains(id));
-    let index: HashMap<&str, usize> = graph
-        .nodes
-        .iter()
-        .enumerate()
-        .map(|(i, n)| (n.id.as_str(), i))
-        .collect();
+    let index = graph.index();
     let mut svg = String::with_capacity(graph.nodes.len() * 800 + graph.edges.len() * 200);
     for (edge, route) in graph.edges.iter().zip(&layout.routes) {
         if !index.contains_key(edge.from.as_str()) || !index.contains_key(edge.to.as_str()) {
@@ -264,22 +259,9 @@ pub fn standalone(body: &str, layout: &Layout, styles: &str, title: &str) -> Str
 
 #[cfg(test)]
 mod tests {
+    use super::super::fixtures::node;
     use super::super::layout::{Item, layout};
     use super::*;
-
-    fn node(id: &str) -> json::GraphNode {
-        json::GraphNode {
-            id: id.into(),
-            kind: id.split(':').next().unwrap().parse().unwrap(),
-            entity_id: None,
-            label: id.into(),
-            detail: String::new(),
-            depth: 0,
-            more: None,
-            score: None,
-            band: None,
-        }
-    }
 
     #[test]
     fn names_in_the_markup_are_escaped() {

@@ -73,6 +73,15 @@ impl Graph {
         }
     }
 
+    /// Each node's place in [`Graph::nodes`], by id.
+    pub fn index(&self) -> HashMap<&str, usize> {
+        self.nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.id.as_str(), i))
+            .collect()
+    }
+
     /// The node with this id.
     pub fn node(&self, id: &str) -> Option<&json::GraphNode> {
         self.nodes.iter().find(|n| n.id == id)
@@ -102,12 +111,7 @@ pub fn arrange(graph: &Graph, previous: Option<&Layout>) -> Layout {
             kind: n.kind,
         })
         .collect();
-    let index: HashMap<&str, usize> = graph
-        .nodes
-        .iter()
-        .enumerate()
-        .map(|(i, n)| (n.id.as_str(), i))
-        .collect();
+    let index = graph.index();
     // Every edge gets a route; one whose ends are unknown gets an empty one.
     let mut edges = Vec::with_capacity(graph.edges.len());
     let mut known = Vec::with_capacity(graph.edges.len());
@@ -570,26 +574,28 @@ pub fn LineageGraph(
     }
 }
 
+/// Nodes and edges for the tests of this module and its parts.
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use model::api::NodeKind;
+pub(crate) mod fixtures {
+    use model::api::{self as json, Relation};
 
-    fn node(id: &str, kind: NodeKind, depth: u32) -> json::GraphNode {
+    /// The node `<kind>:<id>`, named after its id.
+    pub fn node(id: &str) -> json::GraphNode {
         json::GraphNode {
             id: id.into(),
-            kind,
+            kind: id.split(':').next().unwrap().parse().unwrap(),
             entity_id: id.rsplit(':').next().and_then(|n| n.parse().ok()),
             label: id.into(),
             detail: String::new(),
-            depth,
+            depth: 0,
             more: None,
             score: None,
             band: None,
         }
     }
 
-    fn edge(from: &str, to: &str, relation: Relation) -> json::GraphEdge {
+    /// An edge without a permission.
+    pub fn edge(from: &str, to: &str, relation: Relation) -> json::GraphEdge {
         json::GraphEdge {
             from: from.into(),
             to: to.into(),
@@ -597,6 +603,12 @@ mod tests {
             permission: None,
         }
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fixtures::{edge, node};
+    use super::*;
 
     #[test]
     fn merging_adds_only_what_is_new_and_marks_what_was_expanded() {
@@ -604,10 +616,7 @@ mod tests {
         graph.merge(
             json::Lineage {
                 root: "tool:1".into(),
-                nodes: vec![
-                    node("tool:1", NodeKind::Tool, 0),
-                    node("credential:1", NodeKind::Credential, 1),
-                ],
+                nodes: vec![node("tool:1"), node("credential:1")],
                 edges: vec![edge("tool:1", "credential:1", Relation::AuthenticatesWith)],
             },
             1,
@@ -615,11 +624,7 @@ mod tests {
         graph.merge(
             json::Lineage {
                 root: "credential:1".into(),
-                nodes: vec![
-                    node("credential:1", NodeKind::Credential, 0),
-                    node("tool:1", NodeKind::Tool, 1),
-                    node("resource:1", NodeKind::Resource, 1),
-                ],
+                nodes: vec![node("credential:1"), node("tool:1"), node("resource:1")],
                 edges: vec![
                     edge("tool:1", "credential:1", Relation::AuthenticatesWith),
                     edge("credential:1", "resource:1", Relation::Reaches),
@@ -641,9 +646,9 @@ mod tests {
     #[test]
     fn the_budget_shrinks_until_the_drawing_fits_a_readable_canvas() {
         let mut graph = Graph::default();
-        graph.nodes.push(node("tool:1", NodeKind::Tool, 0));
+        graph.nodes.push(node("tool:1"));
         for i in 0..30 {
-            graph.nodes.push(node(&format!("agent:{i}"), NodeKind::Agent, 1));
+            graph.nodes.push(node(&format!("agent:{i}")));
             graph
                 .edges
                 .push(edge(&format!("agent:{i}"), "tool:1", Relation::Uses));
