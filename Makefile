@@ -20,7 +20,7 @@ BIND ?= 127.0.0.1:8080
 RUN_ARGS ?= --demo
 APP_SOURCES := $(shell find app model style public -type f) Trunk.toml Cargo.toml Cargo.lock .cargo/config.toml
 
-.PHONY: help run test fuzz bench bench-import bench-scan bundle-size tools browser-tools lint dist build clean
+.PHONY: help run test fuzz bench bench-import bench-scan bundle-size tools browser-tools test-peers lint dist build clean
 
 help:
 	@echo "make run    build everything and start Muster at http://$(BIND)/"
@@ -37,7 +37,7 @@ run: tools dist build
 	./target/release/muster serve --bind $(BIND) $(RUN_ARGS)
 
 ## Every test: format, lints (native and wasm32), unit, API, browser.
-test: tools browser-tools lint dist
+test: tools browser-tools test-peers lint dist
 	cargo test --workspace --exclude muster-app
 	cargo test -p muster-app
 
@@ -102,6 +102,12 @@ tools:
 browser-tools:
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null \
 	  || { $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium chromium-driver; }
+
+## The real peers the tests start: an OpenID Connect provider (npm
+## `oidc-provider`, pinned by tests/idp/package-lock.json).
+test-peers:
+	@[ tests/idp/node_modules/.package-lock.json -nt tests/idp/package-lock.json ] \
+	  || npm ci --no-audit --no-fund --prefix tests/idp
 
 clean:
 	cargo clean

@@ -36,6 +36,19 @@ pub fn session() -> Get<json::Session> {
     Get::new("/api/v1/session".to_owned())
 }
 
+/// `GET /api/v1/session/options`: the identity provider's button, who may use a password.
+pub fn sign_in_options() -> Get<json::SignInOptions> {
+    Get::new("/api/v1/session/options".to_owned())
+}
+
+/// Where the browser goes to sign in with the identity provider, and comes back to `return_to`.
+pub fn oidc_start_url(return_to: &str) -> String {
+    format!(
+        "/api/v1/session/oidc/start{}",
+        query_string(&serde_json::json!({ "return_to": return_to }))
+    )
+}
+
 /// `POST /api/v1/session`: signs in; the server sets the session cookie.
 pub async fn sign_in(email: String, password: String) -> Result<json::Session, ApiError> {
     send(
@@ -45,7 +58,8 @@ pub async fn sign_in(email: String, password: String) -> Result<json::Session, A
     .await
 }
 
-/// `DELETE /api/v1/session`: signs out.
+/// `DELETE /api/v1/session`: signs out (of Muster; the provider's own
+/// session ends at `Session::sign_out_url`).
 pub async fn sign_out() -> Result<(), ApiError> {
     let answer = delete("/api/v1/session").await?;
     if answer.ok { Ok(()) } else { Err(refusal(&answer)) }

@@ -42,7 +42,7 @@ pub enum LogFormat {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the dashboard and the JSON API.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Fill an empty database with a realistic, deterministic demo organisation.
     Demo(DemoArgs),
     /// Check or export the tamper-evident audit log.
@@ -302,6 +302,140 @@ pub struct ServeArgs {
     /// `Retry-After: 1` until one ends.
     #[arg(long, env = "MUSTER_MAX_REQUESTS", default_value_t = crate::serve::MAX_REQUESTS)]
     pub max_requests: usize,
+    /// Sign-in with the organisation's identity provider.
+    #[command(flatten)]
+    pub oidc: OidcArgs,
+}
+
+/// Sign-in with the organisation's identity provider (OpenID Connect).
+/// Register `<public-url>/api/v1/session/oidc/callback` as the redirect URI
+/// and `<public-url>/` as the post-logout redirect URI there.
+#[derive(Debug, Clone, Args)]
+pub struct OidcArgs {
+    /// The provider's issuer, exactly as in its tokens
+    /// (`https://login.microsoftonline.com/<tenant>/v2.0`, `https://<org>.okta.com`).
+    #[arg(long = "oidc-issuer", env = "MUSTER_OIDC_ISSUER", requires_all = ["client_id", "public_url"])]
+    pub issuer: Option<String>,
+    /// Muster's client id at the provider.
+    #[arg(long = "oidc-client-id", env = "MUSTER_OIDC_CLIENT_ID", requires = "issuer")]
+    pub client_id: Option<String>,
+    /// Muster's client secret at the provider (prefer the file or the environment).
+    #[arg(
+        long = "oidc-client-secret",
+        env = "MUSTER_OIDC_CLIENT_SECRET",
+        hide_env_values = true,
+        requires = "issuer",
+        conflicts_with = "client_secret_file"
+    )]
+    pub client_secret: Option<String>,
+    /// A file holding the client secret.
+    #[arg(
+        long = "oidc-client-secret-file",
+        env = "MUSTER_OIDC_CLIENT_SECRET_FILE",
+        requires = "issuer"
+    )]
+    pub client_secret_file: Option<PathBuf>,
+    /// The ID token claim that lists a person's groups or app roles (Entra:
+    /// `groups` or `roles`; a dotted path reaches into objects).
+    #[arg(
+        long = "oidc-roles-claim",
+        env = "MUSTER_OIDC_ROLES_CLAIM",
+        default_value = "groups"
+    )]
+    pub roles_claim: String,
+    /// Which groups give which of Muster's roles: `GROUP=ROLE,...`, roles
+    /// among admin, ciso, manager, approver, viewer. A person whose groups
+    /// give no role cannot sign in.
+    #[arg(long = "oidc-role-map", env = "MUSTER_OIDC_ROLE_MAP", value_delimiter = ',')]
+    pub role_map: Vec<crate::identity::roles::RoleMapping>,
+    /// The scopes asked for, comma-separated (`openid` is always asked; Okta
+    /// needs `groups` for a groups claim).
+    #[arg(
+        long = "oidc-scopes",
+        env = "MUSTER_OIDC_SCOPES",
+        value_delimiter = ',',
+        default_value = "openid,email,profile"
+    )]
+    pub scopes: Vec<String>,
+    /// The provider's name on the sign-in button ("Sign in with …").
+    #[arg(
+        long = "oidc-name",
+        env = "MUSTER_OIDC_NAME",
+        default_value = "your identity provider"
+    )]
+    pub name: String,
+    /// The address people open Muster at (`https://muster.example.com`).
+    #[arg(long = "public-url", env = "MUSTER_PUBLIC_URL")]
+    pub public_url: Option<url::Url>,
+    /// Who may still sign in with a local password: `all`, `admins`
+    /// (break-glass) or `off`. Default: `all` without a provider, `admins` with one.
+    #[arg(long = "local-passwords", env = "MUSTER_LOCAL_PASSWORDS", value_parser = parse_password_sign_in)]
+    pub local_passwords: Option<model::api::PasswordSignIn>,
+}
+
+fn parse_password_sign_in(text: &str) -> Result<model::api::PasswordSignIn, String> {
+    text.parse()
+        .map_err(|_| format!("{text:?} is not one of all, admins, off"))
+}
+
+impl OidcArgs {
+    /// The provider's configuration, if an issuer is given.
+    pub fn config(&self) -> anyhow::Result<Option<crate::identity::oidc::OidcConfig>> {
+        let Some(issuer) = &self.issuer else {
+            return Ok(None);
+        };
+        let public_url = self
+            .public_url
+            .clone()
+            .context("--oidc-issuer needs --public-url")?;
+        anyhow::ensure!(
+            matches!(public_url.scheme(), "https" | "http")
+                && public_url.path() == "/"
+                && public_url.query().is_none(),
+            "--public-url must be an http(s) address with no path, like https://muster.example.com"
+        );
+        anyhow::ensure!(
+            !self.role_map.is_empty(),
+            "--oidc-issuer needs --oidc-role-map GROUP=ROLE,...: without it nobody could sign in"
+        );
+        let client_secret = match &self.client_secret_file {
+            Some(file) => Some(
+                std::fs::read_to_string(file)
+                    .with_context(|| format!("cannot read the client secret file {}", file.display()))?
+                    .trim()
+                    .to_owned(),
+            ),
+            None => self.client_secret.clone(),
+        };
+        Ok(Some(crate::identity::oidc::OidcConfig {
+            issuer: issuer.clone(),
+            client_id: self
+                .client_id
+                .clone()
+                .context("--oidc-issuer needs --oidc-client-id")?,
+            client_secret,
+            roles_claim: self.roles_claim.clone(),
+            role_map: crate::identity::roles::RoleMap(self.role_map.clone()),
+            scopes: self.scopes.clone(),
+            public_url,
+            name: self.name.clone(),
+        }))
+    }
+
+    /// Who may sign in with a password, given whether a provider is set.
+    pub fn passwords(&self, with_provider: bool) -> anyhow::Result<model::api::PasswordSignIn> {
+        use model::api::PasswordSignIn;
+        let chosen = self.local_passwords.unwrap_or(if with_provider {
+            PasswordSignIn::Admins
+        } else {
+            PasswordSignIn::All
+        });
+        anyhow::ensure!(
+            with_provider || chosen == PasswordSignIn::All,
+            "--local-passwords {chosen} needs an identity provider (--oidc-issuer): otherwise nobody could sign in"
+        );
+        Ok(chosen)
+    }
 }
 
 /// Where revocations are sent (see `docs/revocation.md`).
@@ -368,7 +502,7 @@ pub fn init_tracing(format: &LogFormat) {
 /// Runs one command to completion.
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Serve(args) => serve(args).await.map(|()| ExitCode::SUCCESS),
+        Command::Serve(args) => serve(*args).await.map(|()| ExitCode::SUCCESS),
         Command::Demo(args) => demo(args).await.map(|()| ExitCode::SUCCESS),
         Command::User(command) => user(command).await.map(|()| ExitCode::SUCCESS),
         Command::Import(args) => import(args).await,
@@ -557,6 +691,12 @@ async fn import(args: ImportArgs) -> anyhow::Result<ExitCode> {
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let webhook = args.webhook.config()?;
+    let oidc = args
+        .oidc
+        .config()?
+        .map(crate::identity::oidc::Provider::new)
+        .transpose()?;
+    let passwords = args.oidc.passwords(oidc.is_some())?;
     let approval_key = crate::approval::DecisionKey::load_or_create(&args.approval_key_file)?;
     crate::import::prepare_spool(&args.spool)
         .with_context(|| format!("cannot empty the spool folder {}", args.spool.display()))?;
@@ -614,6 +754,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             trusted_proxies: args.trusted_proxies,
             max_requests: Some(args.max_requests),
             body_idle_timeout: None,
+            oidc,
+            passwords,
         },
     );
     if args.demo {

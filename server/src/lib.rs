@@ -14,9 +14,11 @@ pub mod demo;
 pub mod error;
 pub mod fingerprint;
 pub mod http;
+pub mod identity;
 pub mod import;
 pub mod outbound;
 pub mod paths;
+pub mod people;
 pub mod revocation;
 pub mod risk;
 pub mod scan;
@@ -120,6 +122,10 @@ pub struct Settings {
     /// How long a request body may stall between two pieces. `None`:
     /// [`serve::BODY_IDLE_TIMEOUT`].
     pub body_idle_timeout: Option<std::time::Duration>,
+    /// The organisation's identity provider, when people sign in with it.
+    pub oidc: Option<Arc<identity::oidc::Provider>>,
+    /// Who may sign in with a local password.
+    pub passwords: identity::PasswordSignIn,
 }
 
 /// Ends a request whose body stalls for [`Settings::body_idle_timeout`]

@@ -6,6 +6,7 @@
 pub mod approvals;
 pub mod bench;
 pub mod browser;
+pub mod idp;
 pub mod webhook;
 
 use std::net::SocketAddr;
@@ -276,14 +277,29 @@ fn test_spool() -> PathBuf {
 
 /// Starts the server on a free port with a fresh database and `settings`.
 pub async fn spawn_app_with_settings(backend: Backend, settings: Settings) -> TestApp {
+    spawn_app_with(backend, async |_| settings).await
+}
+
+/// Starts the server on a free port with a fresh database and the settings
+/// that `settings` makes knowing the server's base URL (its public URL, an
+/// identity provider registered with its redirect URI).
+pub async fn spawn_app_with(backend: Backend, settings: impl AsyncFnOnce(&str) -> Settings) -> TestApp {
     // The server's errors (a 500's cause) in the output of a failing test.
     let _ = tracing_subscriber::fmt()
         .with_test_writer()
-        .with_env_filter("muster_server=error")
+        // MUSTER_TEST_LOG=muster_server=warn shows more, to find why a test fails.
+        .with_env_filter(std::env::var("MUSTER_TEST_LOG").unwrap_or_else(|_| "muster_server=error".into()))
         .try_init();
     let database = TestDatabase::create(backend).await;
     let db = Db::open(&database.target).await.expect("the test database opens");
-    let (address, tasks) = start(db.clone(), settings).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a free port");
+    let address = format!("http://{}", listener.local_addr().unwrap());
+    let settings = settings(&address).await;
+    // The harness's own viewer signs in with a password, where passwords are on.
+    let passwords = settings.passwords == model::api::PasswordSignIn::All;
+    let tasks = serve_on(listener, db.clone(), settings);
     let anonymous = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -296,21 +312,32 @@ pub async fn spawn_app_with_settings(backend: Backend, settings: Settings) -> Te
         tasks,
         _database: database,
     };
-    app.client = app
-        .signed_in_as("viewer@muster.test", &[model::api::Role::Viewer])
-        .await;
+    if passwords {
+        app.client = app
+            .signed_in_as("viewer@muster.test", &[model::api::Role::Viewer])
+            .await;
+    }
     app
 }
 
 /// Serves `db` on a free port, with the server's workers; returns the base
 /// URL and the tasks that make up the running server.
 async fn start(db: Db, settings: Settings) -> (String, Vec<tokio::task::JoinHandle<()>>) {
-    let state = AppState::new(db, settings);
-    let mut tasks: Vec<_> = state.spawn_workers().into_iter().collect();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("a free port");
     let address: SocketAddr = listener.local_addr().unwrap();
+    (format!("http://{address}"), serve_on(listener, db, settings))
+}
+
+/// Serves the app on `listener` with its workers; the tasks to abort.
+fn serve_on(
+    listener: tokio::net::TcpListener,
+    db: Db,
+    settings: Settings,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    let state = AppState::new(db, settings);
+    let mut tasks: Vec<_> = state.spawn_workers().into_iter().collect();
     tasks.push(tokio::spawn(async move {
         // The server loop of `muster serve`, with its timeouts; it stops
         // when the test aborts this task.
@@ -322,7 +349,7 @@ async fn start(db: Db, settings: Settings) -> (String, Vec<tokio::task::JoinHand
         )
         .await;
     }));
-    (format!("http://{address}"), tasks)
+    tasks
 }
 
 /// A database that exists for one test and is removed after it.

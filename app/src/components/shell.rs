@@ -17,10 +17,9 @@ use crate::routes::Screen;
 pub fn Shell(children: ChildrenFn) -> impl IntoView {
     let health = api::Fetched::new(api::health);
     let auth = Auth::provide();
-    let demo = Signal::derive(move || health.get().and_then(Result::ok).is_some_and(|h| h.demo));
     let content = move || match auth.session.get() {
         None => view! { <p class="loading">"Loading…"</p> }.into_any(),
-        Some(None) => view! { <SignIn demo /> }.into_any(),
+        Some(None) => view! { <SignIn /> }.into_any(),
         Some(Some(_)) => children().into_any(),
     };
     view! {
@@ -73,10 +72,22 @@ pub fn Shell(children: ChildrenFn) -> impl IntoView {
 fn UserMenu() -> impl IntoView {
     let auth = Auth::get();
     let sign_out = move |_| {
+        // A session the identity provider opened ends there too (RP-initiated
+        // logout): the provider sends the browser back to Muster's front page.
+        let at_provider = auth
+            .session
+            .get_untracked()
+            .flatten()
+            .and_then(|s| s.sign_out_url);
         leptos::task::spawn_local(async move {
             // Even if the server cannot be told, forget the session here.
             let _ = api::sign_out().await;
-            auth.session.set(Some(None));
+            match at_provider {
+                Some(url) => {
+                    let _ = window().location().assign(&url);
+                }
+                None => auth.session.set(Some(None)),
+            }
         });
     };
     move || {

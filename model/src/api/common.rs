@@ -95,6 +95,26 @@ pub struct Session {
     /// and its sub-teams.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub team: Option<Ref>,
+    /// Where the browser goes after signing out of a session that the
+    /// identity provider opened, to end the provider's session too
+    /// (RP-initiated logout); absent for password sessions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sign_out_url: Option<String>,
+}
+
+/// `GET /api/v1/session/options`: how people sign in to this server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SignInOptions {
+    /// The identity provider's name for the "Sign in with …" button, when
+    /// one is configured; the browser starts at `/api/v1/session/oidc/start`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
+    /// Who may sign in with an email and a local password.
+    pub passwords: super::PasswordSignIn,
+    /// Whether this server runs on demo data with demo accounts.
+    #[serde(default)]
+    pub demo: bool,
 }
 
 /// Parameters of `GET /api/v1/audit/export`.

@@ -307,6 +307,26 @@ wire_enum! {
     }
 }
 
+wire_enum! {
+    /// Who may sign in with a local password (`muster serve --local-passwords`).
+    PasswordSignIn("password_sign_in") {
+        /// Every account that has a password.
+        All = "all", "Every account";
+        /// Accounts with the `admin` role only: break-glass access when the
+        /// identity provider is down.
+        Admins = "admins", "Admins only";
+        /// Nobody: everyone signs in with the identity provider.
+        Off = "off", "Nobody";
+    }
+}
+
+impl Default for PasswordSignIn {
+    /// Without an identity provider, passwords are the only way in.
+    fn default() -> Self {
+        Self::All
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -37,13 +37,13 @@ pub enum AccountError {
     Database(#[from] sqlx::Error),
 }
 
-fn parse_roles(text: &str) -> Vec<Role> {
+pub(crate) fn parse_roles(text: &str) -> Vec<Role> {
     text.split_whitespace()
         .filter_map(|role| role.parse().ok())
         .collect()
 }
 
-fn roles_text(roles: &[Role]) -> String {
+pub(crate) fn roles_text(roles: &[Role]) -> String {
     roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(" ")
 }
 
@@ -200,7 +200,12 @@ pub async fn active_admins(conn: &mut AnyConnection) -> Result<i64, sqlx::Error>
     .await
 }
 
-async fn end_sessions(conn: &mut AnyConnection, account: i64, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+/// Ends every session of an account.
+pub async fn end_sessions(
+    conn: &mut AnyConnection,
+    account: i64,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE session SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL")
         .bind(timestamp(now))
         .bind(account)
@@ -227,24 +232,61 @@ pub async fn by_email(db: &Db, email: &str) -> Result<Option<Account>, sqlx::Err
     .transpose()
 }
 
+/// How a session was opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignInMethod {
+    /// An email and a local password.
+    Password,
+    /// The organisation's identity provider (OpenID Connect).
+    Oidc,
+}
+
+impl SignInMethod {
+    /// As stored in `session.method` and written in the audit log.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Password => "password",
+            Self::Oidc => "oidc",
+        }
+    }
+}
+
 /// Stores a new session (by the hash of its id).
 pub async fn create_session(
     conn: &mut AnyConnection,
     id_hash: &str,
     account: i64,
+    method: SignInMethod,
     now: DateTime<Utc>,
     expires: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO session (id_hash, account_id, created_at, last_seen_at, expires_at) VALUES ($1, $2, $3, $3, $4)",
+        "INSERT INTO session (id_hash, account_id, method, created_at, last_seen_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $4, $5)",
     )
     .bind(id_hash)
     .bind(account)
+    .bind(method.as_str())
     .bind(timestamp(now))
     .bind(timestamp(expires))
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// How a live session was opened (`None`: no such session).
+pub async fn session_method(db: &Db, id_hash: &str) -> Result<Option<SignInMethod>, sqlx::Error> {
+    let method: Option<String> = sqlx::query_scalar("SELECT method FROM session WHERE id_hash = $1")
+        .bind(id_hash)
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(method.map(|m| {
+        if m == "oidc" {
+            SignInMethod::Oidc
+        } else {
+            SignInMethod::Password
+        }
+    }))
 }
 
 /// The person an account is linked to, and that person's team.
@@ -283,6 +325,7 @@ pub async fn standing(conn: &mut AnyConnection, email: &str) -> Result<Option<js
         roles: parse_roles(&row.try_get::<String, _>("roles")?),
         person,
         team,
+        sign_out_url: None,
     }))
 }
 
@@ -336,5 +379,6 @@ pub async fn session_account(
         roles: parse_roles(&row.try_get::<String, _>("roles")?),
         person: get_ref(&row, "person_id", "person_name")?,
         team: get_ref(&row, "team_id", "team_name")?,
+        sign_out_url: None,
     }))
 }

@@ -20,6 +20,7 @@ pub mod endpoint;
 pub mod iam;
 pub mod imports;
 pub mod lineage;
+pub mod oidc;
 pub mod overview;
 pub mod ownership;
 pub mod paths;

@@ -144,6 +144,15 @@ pub async fn owned_by(
     .collect()
 }
 
+/// Marks a person as active again, clearing when they left.
+pub async fn reactivate(conn: &mut AnyConnection, person: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE person SET status = 'active', departed_at = NULL WHERE id = $1")
+        .bind(person)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// Marks a person as having left at `at`.
 pub async fn depart(conn: &mut AnyConnection, person: i64, at: DateTime<Utc>) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE person SET status = 'departed', departed_at = $1 WHERE id = $2")

@@ -7,7 +7,7 @@ use std::collections::{BTreeSet, HashSet};
 
 use axum::Json;
 use axum::extract::State;
-use chrono::{DateTime, Duration, SubsecRound, Utc};
+use chrono::{Duration, SubsecRound, Utc};
 use model::api::{self as json, OwnedKind, PersonStatus, Role};
 use sqlx::AnyConnection;
 use utoipa_axum::router::OpenApiRouter;
@@ -17,7 +17,7 @@ use super::extract::{ApiJson, ApiQuery, Id};
 use crate::audit::{self, Actor, Entry, Source};
 use crate::auth::{Caller, OwnershipEditor};
 use crate::db::{coverage, ownership, risk};
-use crate::{ApiError, AppState};
+use crate::{ApiError, AppState, people};
 
 /// Routes of this resource.
 pub fn router() -> OpenApiRouter<AppState> {
@@ -361,35 +361,15 @@ async fn depart_person(
     require_team(&teams, person.team, || {
         format!("{} is not in your teams", person.person.name)
     })?;
-    let agents = ownership::owned_by(&mut tx, OwnedKind::Agent, id).await?;
-    let credentials = ownership::owned_by(&mut tx, OwnedKind::Credential, id).await?;
-    let changed = person.status == PersonStatus::Active;
-    let departed_at: DateTime<Utc> = match person.departed_at {
-        Some(at) if !changed => at,
-        _ => now,
-    };
-    if changed {
-        ownership::depart(&mut tx, id, departed_at).await?;
-        let entry = Entry::new(Actor::Person(caller.0.email.clone()), "person.depart")
-            .target(format!("person:{id}"))
-            .details(serde_json::json!({
-                "before": {"status": PersonStatus::Active},
-                "after": {"status": PersonStatus::Departed, "departed_at": departed_at},
-                "reason": reason,
-                "orphaned": {"agents": agents.len(), "credentials": credentials.len()},
-            }))
-            .from(&source);
-        audit::record(&mut tx, &entry, now).await?;
-        let ids = |entities: &[json::Ref]| -> Vec<i64> { entities.iter().map(|e| e.id).collect() };
-        risk::refresh(&mut tx, &ids(&credentials), &ids(&agents), now).await?;
-    }
+    let actor = Actor::Person(caller.0.email.clone());
+    let departed = people::depart(&mut tx, &person, actor, reason, &source, now).await?;
     tx.commit().await?;
     Ok(Json(json::DepartureResult {
         person: person.person,
-        departed_at,
-        changed,
-        agents: agents.len() as i64,
-        credentials: credentials.len() as i64,
-        due: departed_at + Duration::days(json::ORPHAN_GRACE_DAYS),
+        departed_at: departed.departed_at,
+        changed: departed.changed,
+        agents: departed.agents.len() as i64,
+        credentials: departed.credentials.len() as i64,
+        due: departed.departed_at + Duration::days(json::ORPHAN_GRACE_DAYS),
     }))
 }

@@ -10,16 +10,22 @@ use model::api as json;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::extract::ApiJson;
+use super::extract::{ApiJson, ApiQuery};
 use crate::audit::{self, Actor, Entry, Source};
 use crate::auth::{self, Caller};
 use crate::client::Client;
-use crate::db::{accounts, throttle};
+use crate::db::accounts::{self, SignInMethod};
+use crate::db::{oidc, throttle};
+use crate::identity::{self, PasswordSignIn};
 use crate::{ApiError, AppState};
 
 /// Routes open to anonymous callers.
 pub fn public_router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(create_session))
+    OpenApiRouter::new()
+        .routes(routes!(create_session))
+        .routes(routes!(get_sign_in_options))
+        .routes(routes!(start_oidc))
+        .routes(routes!(finish_oidc))
 }
 
 /// Routes for signed-in people.
@@ -41,6 +47,12 @@ async fn create_session(
     // Sizes are checked before anything is stored or hashed: an email of a
     // megabyte must reach neither the throttle rows nor the audit log, and
     // a password of a megabyte would cost Argon2 seconds.
+    if state.settings.passwords == PasswordSignIn::Off {
+        return Err(ApiError::Forbidden(
+            "signing in with a password is switched off here; sign in with your organisation's identity provider"
+                .into(),
+        ));
+    }
     if sign_in.email.len() > 254 || sign_in.password.len() > 1024 {
         return Err(ApiError::BadRequest(
             "an email has at most 254 characters, and a password at most 1,024".into(),
@@ -75,27 +87,35 @@ async fn create_session(
         return Err(ApiError::Unauthorized);
     };
     throttle::record_success(&mut tx, &keys).await?;
-    // A new id at every sign-in; any session the browser still carried ends.
-    if let Some(old) = auth::session_id(&headers, &client) {
-        accounts::revoke_session(&mut tx, &auth::session_hash(&old), now).await?;
+    // Checked once the password is known good: saying so earlier would tell
+    // a stranger which emails have accounts.
+    if state.settings.passwords == PasswordSignIn::Admins && !account.roles.contains(&json::Role::Admin) {
+        tx.commit().await?;
+        return Err(ApiError::Forbidden(
+            "only admins sign in with a password here; sign in with your organisation's identity provider"
+                .into(),
+        ));
     }
-    let (id, id_hash) = auth::new_session_id();
-    accounts::create_session(&mut tx, &id_hash, account.id, now, now + auth::ABSOLUTE_TIMEOUT).await?;
-    let entry = Entry::new(Actor::Person(account.email.clone()), "session.sign_in")
-        .target(format!("account:{}", account.id))
-        .from(&source);
-    audit::record(&mut tx, &entry, now).await?;
-    let (person, team) = accounts::identity(&mut tx, account.id).await?;
+    let old = auth::session_id(&headers, &client);
+    let opened = identity::open_session(
+        &mut tx,
+        account.id,
+        &account.email,
+        account.roles,
+        SignInMethod::Password,
+        old.as_deref(),
+        &source,
+        serde_json::json!({"method": SignInMethod::Password.as_str()}),
+        now,
+    )
+    .await?;
     tx.commit().await?;
-    let body = json::Session {
-        email: account.email,
-        roles: account.roles,
-        person,
-        team,
-    };
     Ok((
-        [(header::SET_COOKIE, auth::session_cookie(&client, Some(&id)))],
-        Json(body),
+        [(
+            header::SET_COOKIE,
+            auth::session_cookie(&client, Some(&opened.id)),
+        )],
+        Json(opened.session),
     )
         .into_response())
 }
@@ -103,8 +123,19 @@ async fn create_session(
 /// Who is signed in, with which roles.
 #[utoipa::path(get, path = "/session", tag = "session",
     responses((status = 200, body = json::Session), (status = 401, body = json::ErrorBody)))]
-async fn get_session(Extension(Caller(session)): Extension<Caller>) -> Json<json::Session> {
-    Json(session)
+async fn get_session(
+    State(state): State<AppState>,
+    Extension(Caller(mut session)): Extension<Caller>,
+    Extension(client): Extension<Client>,
+    headers: HeaderMap,
+) -> Result<Json<json::Session>, ApiError> {
+    if let Some(provider) = &state.settings.oidc
+        && let Some(id) = auth::session_id(&headers, &client)
+        && accounts::session_method(&state.db, &auth::session_hash(&id)).await? == Some(SignInMethod::Oidc)
+    {
+        session.sign_out_url = provider.sign_out_url().await;
+    }
+    Ok(Json(session))
 }
 
 /// Signs out: the session ends on the server and the cookie is cleared.
@@ -134,3 +165,221 @@ async fn delete_session(
 /// A hash of a password nobody knows, to spend the same time on unknown emails.
 static DUMMY_HASH: std::sync::LazyLock<String> =
     std::sync::LazyLock::new(|| auth::hash_password("no account has this password"));
+
+/// How people sign in here: the identity provider's button, and who may
+/// use a password.
+#[utoipa::path(get, path = "/session/options", tag = "session",
+    responses((status = 200, body = json::SignInOptions)))]
+async fn get_sign_in_options(State(state): State<AppState>) -> Json<json::SignInOptions> {
+    Json(json::SignInOptions {
+        provider: state.settings.oidc.as_ref().map(|p| p.config().name.clone()),
+        passwords: state.settings.passwords,
+        demo: state.settings.demo,
+    })
+}
+
+/// How long a sign-in at the provider may take.
+const OIDC_LOGIN_TTL: chrono::Duration = chrono::Duration::minutes(10);
+/// Sign-ins under way at most; more are refused until some finish or expire.
+const OIDC_PENDING_MAX: i64 = 10_000;
+/// The cookie that binds a sign-in under way to the browser that started it.
+const OIDC_BROWSER_COOKIE: &str = "muster_oidc";
+
+/// Where to go after signing in: a path of Muster's own, else the overview.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct StartQuery {
+    /// A path of Muster (`/agents/4`); anything else is ignored.
+    return_to: Option<String>,
+}
+
+/// A path of Muster's own: one `/`, never `//` or `/\\` (another host).
+fn local_path(path: Option<&str>) -> String {
+    match path {
+        Some(p)
+            if p.starts_with('/')
+                && !p.starts_with("//")
+                && !p.starts_with("/\\")
+                && p.len() <= 2048
+                && !p.chars().any(char::is_control) =>
+        {
+            p.to_owned()
+        }
+        _ => "/".to_owned(),
+    }
+}
+
+fn browser_cookie(client: &Client, value: Option<&str>) -> String {
+    // Lax, not Strict: the provider sends the browser back with a top-level
+    // navigation from its own site, which a Strict cookie would not follow.
+    let (name, secure) = if client.secure {
+        (format!("__Host-{OIDC_BROWSER_COOKIE}"), "; Secure")
+    } else {
+        (OIDC_BROWSER_COOKIE.to_owned(), "")
+    };
+    match value {
+        Some(value) => format!(
+            "{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
+            OIDC_LOGIN_TTL.num_seconds()
+        ),
+        None => format!("{name}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"),
+    }
+}
+
+fn browser_cookie_value(headers: &HeaderMap, client: &Client) -> Option<String> {
+    let wanted = if client.secure {
+        format!("__Host-{OIDC_BROWSER_COOKIE}")
+    } else {
+        OIDC_BROWSER_COOKIE.to_owned()
+    };
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == wanted)
+        .map(|(_, value)| value.to_owned())
+        .filter(|value| !value.is_empty())
+}
+
+fn redirect(to: &str, cookies: &[String]) -> Response {
+    let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_owned())]).into_response();
+    for cookie in cookies {
+        if let Ok(value) = header::HeaderValue::from_str(cookie) {
+            response.headers_mut().append(header::SET_COOKIE, value);
+        }
+    }
+    response
+}
+
+fn provider(state: &AppState) -> Result<&std::sync::Arc<identity::oidc::Provider>, ApiError> {
+    state
+        .settings
+        .oidc
+        .as_ref()
+        .ok_or_else(|| ApiError::NotFound("no identity provider is configured here".into()))
+}
+
+/// Starts signing in with the identity provider: sends the browser there
+/// (Authorization Code flow with PKCE; state and nonce kept server-side).
+#[utoipa::path(get, path = "/session/oidc/start", tag = "session", params(StartQuery),
+    responses((status = 303, description = "To the identity provider (or back with `?sign_in_error=unreachable`)"),
+        (status = 404, body = json::ErrorBody), (status = 503, body = json::ErrorBody)))]
+async fn start_oidc(
+    State(state): State<AppState>,
+    Extension(client): Extension<Client>,
+    ApiQuery(query): ApiQuery<StartQuery>,
+) -> Result<Response, ApiError> {
+    let provider = provider(&state)?;
+    let now = Utc::now();
+    if oidc::pending(&state.db, now).await? >= OIDC_PENDING_MAX {
+        return Err(ApiError::Busy(
+            "too many sign-ins are under way; try again in a minute".into(),
+        ));
+    }
+    let started = match provider.start().await {
+        Ok(started) => started,
+        Err(error) => {
+            tracing::warn!(%error, "cannot start a sign-in with the identity provider");
+            return Ok(redirect("/?sign_in_error=unreachable", &[]));
+        }
+    };
+    let browser = auth::random_secret();
+    oidc::insert_login(
+        &state.db,
+        &auth::session_hash(&started.state),
+        &auth::session_hash(&browser),
+        &started.nonce,
+        &started.pkce_verifier,
+        &local_path(query.return_to.as_deref()),
+        now,
+        now + OIDC_LOGIN_TTL,
+    )
+    .await?;
+    Ok(redirect(
+        started.url.as_str(),
+        &[browser_cookie(&client, Some(&browser))],
+    ))
+}
+
+/// What the provider sends back.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct CallbackQuery {
+    /// The authorization code.
+    code: Option<String>,
+    /// The state sent.
+    state: Option<String>,
+    /// The provider's error code, when it did not sign the person in.
+    error: Option<String>,
+}
+
+/// Finishes signing in with the identity provider (the redirect URI to
+/// register there): checks the state, exchanges the code, checks the ID
+/// token, maps the groups to roles, and opens a session. Every outcome is a
+/// redirect to the web app; a refusal names its reason in `sign_in_error`.
+#[utoipa::path(get, path = "/session/oidc/callback", tag = "session", params(CallbackQuery),
+    responses((status = 303, description = "Into Muster, signed in or with `?sign_in_error=`"),
+        (status = 404, body = json::ErrorBody)))]
+async fn finish_oidc(
+    State(state): State<AppState>,
+    source: Source,
+    Extension(client): Extension<Client>,
+    headers: HeaderMap,
+    query: axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    let provider = provider(&state)?.clone();
+    let clear = browser_cookie(&client, None);
+    let refuse = |code: &str| redirect(&format!("/?sign_in_error={code}"), std::slice::from_ref(&clear));
+    // Parameters are read leniently: a provider's error answer must reach
+    // the person as a message, never as a 400 page.
+    let param = |name: &str| {
+        query
+            .get(name)
+            .filter(|v| !v.is_empty() && v.len() <= 4096)
+            .cloned()
+    };
+    let callback = CallbackQuery {
+        code: param("code"),
+        state: param("state"),
+        error: param("error"),
+    };
+    let now = Utc::now();
+    let Some(state_value) = callback.state else {
+        return Ok(refuse("state"));
+    };
+    let mut tx = state.db.begin().await?;
+    let login = oidc::take_login(&mut tx, &auth::session_hash(&state_value), now).await?;
+    tx.commit().await?;
+    // Unknown, used already, expired, or started in another browser.
+    let Some(login) = login.filter(|login| {
+        browser_cookie_value(&headers, &client).is_some_and(|b| auth::session_hash(&b) == login.browser_hash)
+    }) else {
+        return Ok(refuse("state"));
+    };
+    if let Some(error) = callback.error {
+        tracing::info!(%error, "the identity provider did not sign the person in");
+        return Ok(refuse("provider"));
+    }
+    let Some(code) = callback.code else {
+        return Ok(refuse("provider"));
+    };
+    let identity = match provider.finish(&code, &login.nonce, &login.pkce_verifier).await {
+        Ok(identity) => identity,
+        Err(error) => {
+            tracing::warn!(%error, "sign-in with the identity provider failed");
+            return Ok(refuse("token"));
+        }
+    };
+    let old = auth::session_id(&headers, &client);
+    match identity::sign_in_with_provider(&state.db, &provider, &identity, old.as_deref(), &source, now)
+        .await?
+    {
+        Ok(opened) => Ok(redirect(
+            &login.return_to,
+            &[clear.clone(), auth::session_cookie(&client, Some(&opened.id))],
+        )),
+        Err(refusal) => Ok(refuse(refusal.code())),
+    }
+}

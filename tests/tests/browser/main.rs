@@ -8,6 +8,7 @@ mod endpoint;
 mod graph;
 mod imports;
 mod inventory;
+mod oidc;
 mod overview;
 mod owner;
 mod revocation;
