@@ -104,10 +104,16 @@ browser-tools:
 	  || { $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium chromium-driver; }
 
 ## The real peers the tests start: an OpenID Connect provider (npm
-## `oidc-provider`, pinned by tests/idp/package-lock.json).
+## `oidc-provider`, pinned by tests/idp/package-lock.json) and the SCIM
+## compliance checker and client (PyPI `scim2-tester`, `scim2-cli`, pinned by
+## tests/scim/requirements.txt) in a virtual environment of their own.
+SCIM_VENV := $(TOOLS_DIR)/scim-venv
 test-peers:
 	@[ tests/idp/node_modules/.package-lock.json -nt tests/idp/package-lock.json ] \
 	  || npm ci --no-audit --no-fund --prefix tests/idp
+	@[ $(SCIM_VENV)/installed -nt tests/scim/requirements.txt ] \
+	  || { python3 -m venv $(SCIM_VENV) && $(SCIM_VENV)/bin/pip install -q -r tests/scim/requirements.txt \
+	       && touch $(SCIM_VENV)/installed; }
 
 clean:
 	cargo clean

@@ -57,6 +57,9 @@ pub enum Command {
     /// The automation webhook.
     #[command(subcommand)]
     Webhook(WebhookCommand),
+    /// The bearer tokens the identity provider pushes people with (SCIM).
+    #[command(subcommand, name = "scim-token")]
+    ScimToken(ScimTokenCommand),
     /// Read a secret scanner's report or CloudTrail logs into the inventory (all or nothing).
     Import(ImportArgs),
     /// Find the coding agents, MCP servers, agent frameworks and secrets on
@@ -99,6 +102,24 @@ pub struct ImportArgs {
 pub enum WebhookCommand {
     /// Print a new random signing secret, to give both to `--webhook-secret` and to the receiver.
     Secret,
+}
+
+/// `muster scim-token ...`.
+#[derive(Debug, Subcommand)]
+pub enum ScimTokenCommand {
+    /// Make a token for the identity provider's SCIM client; it is printed
+    /// once (only its hash is kept) and opens `/scim/v2` and nothing else.
+    Create {
+        /// The database.
+        #[command(flatten)]
+        database: DatabaseArgs,
+        /// What the token is for (`Okta provisioning`).
+        #[arg(long)]
+        name: String,
+        /// Days until it stops working (1 to 365).
+        #[arg(long, default_value_t = 365)]
+        days: u32,
+    },
 }
 
 /// `muster risk ...`.
@@ -507,6 +528,26 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::User(command) => user(command).await.map(|()| ExitCode::SUCCESS),
         Command::Import(args) => import(args).await,
         Command::Scan(args) => crate::scan::run(args).await,
+        Command::ScimToken(ScimTokenCommand::Create { database, name, days }) => {
+            let db = Db::open(&database.database).await?;
+            let actor = crate::audit::Actor::System("muster scim-token create".into());
+            let (id, secret, expires) = crate::identity::scim::create_token(
+                &db,
+                &name,
+                days,
+                actor,
+                &crate::audit::Source::default(),
+                chrono::Utc::now(),
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            eprintln!(
+                "SCIM token {id} ({name}), valid until {expires}; shown once, keep it in the identity provider:"
+            );
+            println!("{secret}");
+            db.close().await;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Webhook(WebhookCommand::Secret) => {
             println!("{}", crate::webhook::new_secret());
             Ok(ExitCode::SUCCESS)
@@ -756,6 +797,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             body_idle_timeout: None,
             oidc,
             passwords,
+            public_url: args.oidc.public_url.clone(),
         },
     );
     if args.demo {

@@ -126,6 +126,9 @@ pub struct Settings {
     pub oidc: Option<Arc<identity::oidc::Provider>>,
     /// Who may sign in with a local password.
     pub passwords: identity::PasswordSignIn,
+    /// The address people open Muster at (`--public-url`), for links and
+    /// SCIM locations; `None`: the address each request was sent to.
+    pub public_url: Option<url::Url>,
 }
 
 /// Ends a request whose body stalls for [`Settings::body_idle_timeout`]
@@ -181,6 +184,7 @@ pub fn app(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(web::cache_built_files));
     Router::new()
         .nest("/api", http::router(&state))
+        .nest("/scim/v2", http::scim::router(&state))
         .fallback_service(web.service())
         .layer(middleware)
         .with_state(state)

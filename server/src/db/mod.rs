@@ -28,6 +28,7 @@ pub mod people;
 pub mod resources;
 pub mod revocations;
 pub mod risk;
+pub mod scim;
 pub mod search;
 pub mod sql;
 pub mod throttle;

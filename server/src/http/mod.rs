@@ -20,6 +20,7 @@ pub mod resources;
 pub mod revocations;
 pub mod risk;
 pub mod sanctions;
+pub mod scim;
 pub mod session;
 
 use axum::Router;

@@ -6,6 +6,7 @@
 
 pub mod oidc;
 pub mod roles;
+pub mod scim;
 
 use chrono::{DateTime, Utc};
 use model::api::{self as json, Role};

@@ -21,4 +21,5 @@ mod oidc;
 mod ownership;
 mod revocation;
 mod risk;
+mod scim;
 mod session;
