@@ -228,6 +228,21 @@ pub async fn revoke_enrolment_token(id: i64) -> Result<json::EnrolmentToken, Api
     decode(delete(&format!("/api/v1/enrolment-tokens/{id}")).await?)
 }
 
+/// `GET /api/v1/scim-tokens` (admins): the identity provider's SCIM tokens, without secrets.
+pub fn scim_tokens() -> Get<Vec<json::ScimToken>> {
+    Get::new("/api/v1/scim-tokens".to_owned())
+}
+
+/// `POST /api/v1/scim-tokens` (admins): the answer holds the secret, once.
+pub async fn create_scim_token(token: &json::NewScimToken) -> Result<json::CreatedScimToken, ApiError> {
+    send(Request::post("/api/v1/scim-tokens"), token).await
+}
+
+/// `DELETE /api/v1/scim-tokens/{id}` (admins).
+pub async fn revoke_scim_token(id: i64) -> Result<json::ScimToken, ApiError> {
+    decode(delete(&format!("/api/v1/scim-tokens/{id}")).await?)
+}
+
 /// `GET /api/v1/sanction-rules` (admins): the sanctioned list.
 pub fn sanction_rules() -> Get<Vec<json::SanctionRule>> {
     Get::new("/api/v1/sanction-rules".to_owned())

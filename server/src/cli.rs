@@ -531,7 +531,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::ScimToken(ScimTokenCommand::Create { database, name, days }) => {
             let db = Db::open(&database.database).await?;
             let actor = crate::audit::Actor::System("muster scim-token create".into());
-            let (id, secret, expires) = crate::identity::scim::create_token(
+            let created = crate::identity::scim::create_token(
                 &db,
                 &name,
                 days,
@@ -542,9 +542,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
             eprintln!(
-                "SCIM token {id} ({name}), valid until {expires}; shown once, keep it in the identity provider:"
+                "SCIM token {} ({}), valid until {}; shown once, keep it in the identity provider:",
+                created.token.id, created.token.name, created.token.expires_at
             );
-            println!("{secret}");
+            println!("{}", created.secret);
             db.close().await;
             Ok(ExitCode::SUCCESS)
         }

@@ -8,8 +8,12 @@
 // People (any password): alice (group muster-admins), vera (staff),
 // sam (sales: no role in Muster), olga (Entra-style group overage:
 // `_claim_names` instead of `groups`).
+//
+// SIGUSR2 rotates its signing key: from then on it signs with a new key
+// (and publishes only that one), as a provider does when it rotates.
 'use strict';
 
+const crypto = require('node:crypto');
 const http = require('node:http');
 const { Provider } = require('oidc-provider');
 
@@ -32,10 +36,16 @@ const people = {
   },
 };
 
-const server = http.createServer();
-server.listen(0, '127.0.0.1', () => {
-  const issuer = `http://127.0.0.1:${server.address().port}`;
-  const provider = new Provider(issuer, {
+/** A fresh RSA signing key, as a JWK with its own key id. */
+function signingKey() {
+  const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return { ...privateKey.export({ format: 'jwk' }), kid: crypto.randomUUID(), alg: 'RS256', use: 'sig' };
+}
+
+/** A provider at `issuer` that signs with `key`. */
+function provider(issuer, key) {
+  return new Provider(issuer, {
+    jwks: { keys: [key] },
     clients: [{
       client_id: 'muster',
       client_secret: 'muster-test-secret',
@@ -70,6 +80,16 @@ server.listen(0, '127.0.0.1', () => {
       return grant;
     },
   });
-  server.on('request', provider.callback());
+}
+
+const server = http.createServer();
+server.listen(0, '127.0.0.1', () => {
+  const issuer = `http://127.0.0.1:${server.address().port}`;
+  let handler = provider(issuer, signingKey()).callback();
+  server.on('request', (req, res) => handler(req, res));
+  process.on('SIGUSR2', () => {
+    handler = provider(issuer, signingKey()).callback();
+    console.log('rotated');
+  });
   console.log(`issuer ${issuer}`);
 });

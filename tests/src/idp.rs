@@ -18,7 +18,9 @@ pub const CLIENT_SECRET: &str = "muster-test-secret";
 pub struct TestIdp {
     /// Its issuer, `http://127.0.0.1:<port>`.
     pub issuer: String,
-    _process: tokio::process::Child,
+    process: tokio::process::Child,
+    /// How many times it rotated its signing key.
+    rotations: tokio::sync::watch::Receiver<usize>,
 }
 
 impl TestIdp {
@@ -46,11 +48,39 @@ impl TestIdp {
             .to_owned();
         // Keep reading what it prints: a closed pipe would end the provider
         // at its next line of output.
-        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        let (rotated, rotations) = tokio::sync::watch::channel(0);
+        tokio::spawn(async move {
+            while let Ok(Some(line)) = lines.next_line().await {
+                if line == "rotated" {
+                    rotated.send_modify(|n| *n += 1);
+                }
+            }
+        });
         Self {
             issuer,
-            _process: process,
+            process,
+            rotations,
         }
+    }
+
+    /// Makes the provider sign with a new key from now on, publishing only
+    /// that one (a key rotation); returns once it has.
+    pub async fn rotate_keys(&mut self) {
+        let before = *self.rotations.borrow();
+        let pid = self.process.id().expect("the provider runs").to_string();
+        let status = tokio::process::Command::new("kill")
+            .args(["-USR2", &pid])
+            .status()
+            .await
+            .unwrap();
+        assert!(status.success());
+        tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            self.rotations.wait_for(|n| *n > before),
+        )
+        .await
+        .expect("the provider rotates its key within 10 s")
+        .unwrap();
     }
 
     /// Muster's configuration for this provider: `muster-admins` gives

@@ -20,7 +20,7 @@ pub fn venv() -> PathBuf {
 impl TestApp {
     /// A new SCIM token's secret, made as `muster scim-token create` makes one.
     pub async fn scim_token(&self, name: &str) -> String {
-        let (_, secret, _) = muster_server::identity::scim::create_token(
+        muster_server::identity::scim::create_token(
             &self.db,
             name,
             30,
@@ -29,8 +29,8 @@ impl TestApp {
             chrono::Utc::now(),
         )
         .await
-        .unwrap();
-        secret
+        .unwrap()
+        .secret
     }
 
     /// A client calling `/scim/v2` with a new SCIM token.

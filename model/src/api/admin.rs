@@ -152,3 +152,45 @@ pub struct ToolFact {
     /// What kind of tool it is.
     pub kind: ToolKind,
 }
+
+/// `POST /api/v1/scim-tokens`: a bearer token for the identity provider's
+/// SCIM client (Okta, Entra), which opens `/scim/v2` and nothing else.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewScimToken {
+    /// What it is for (`Okta provisioning`), 1 to 100 characters.
+    pub name: String,
+    /// Days until it expires, 1 to 365.
+    pub expires_in_days: u32,
+}
+
+/// A SCIM token, without its secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ScimToken {
+    /// Its id.
+    pub id: i64,
+    /// What it is for.
+    pub name: String,
+    /// Who created it.
+    pub created_by: String,
+    /// When it was created (RFC 3339).
+    pub created_at: String,
+    /// When it expires (RFC 3339).
+    pub expires_at: String,
+    /// When it was revoked, if it was.
+    pub revoked_at: Option<String>,
+    /// When the identity provider last used it.
+    pub last_used_at: Option<String>,
+}
+
+/// A SCIM token just created, with its secret: shown once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CreatedScimToken {
+    /// The token.
+    pub token: ScimToken,
+    /// The secret to give the identity provider (`Authorization: Bearer msc_…`); never shown again.
+    pub secret: String,
+}

@@ -2,6 +2,7 @@
 //! teams they become, and the SCIM bearer tokens.
 
 use chrono::{DateTime, Utc};
+use model::api as json;
 use sqlx::AnyConnection;
 
 use super::Db;
@@ -336,45 +337,66 @@ pub async fn create_token(
 
 /// A SCIM token as listed (never its secret).
 #[derive(Debug, Clone, sqlx::FromRow)]
-pub struct TokenRow {
-    /// Its id.
-    pub id: i64,
-    /// Its name.
-    pub name: String,
-    /// Who made it.
-    pub created_by: String,
-    /// When.
-    pub created_at: String,
-    /// When it stops working.
-    pub expires_at: String,
-    /// When it was revoked, if it was.
-    pub revoked_at: Option<String>,
-    /// When it was last used.
-    pub last_used_at: Option<String>,
+struct TokenRow {
+    id: i64,
+    name: String,
+    created_by: String,
+    created_at: String,
+    expires_at: String,
+    revoked_at: Option<String>,
+    last_used_at: Option<String>,
 }
+
+impl From<TokenRow> for json::ScimToken {
+    fn from(row: TokenRow) -> Self {
+        Self {
+            id: row.id,
+            name: row.name,
+            created_by: row.created_by,
+            created_at: row.created_at,
+            expires_at: row.expires_at,
+            revoked_at: row.revoked_at,
+            last_used_at: row.last_used_at,
+        }
+    }
+}
+
+const TOKEN: &str =
+    "SELECT id, name, created_by, created_at, expires_at, revoked_at, last_used_at FROM scim_token";
 
 /// Every SCIM token, newest first.
-pub async fn tokens(db: &Db) -> Result<Vec<TokenRow>, sqlx::Error> {
-    sqlx::query_as::<_, TokenRow>(
-        "SELECT id, name, created_by, created_at, expires_at, revoked_at, last_used_at FROM scim_token ORDER BY id DESC",
+pub async fn tokens(db: &Db) -> Result<Vec<json::ScimToken>, sqlx::Error> {
+    Ok(
+        sqlx::query_as::<_, TokenRow>(&format!("{TOKEN} ORDER BY id DESC"))
+            .fetch_all(db.pool())
+            .await?
+            .into_iter()
+            .map(json::ScimToken::from)
+            .collect(),
     )
-    .fetch_all(db.pool())
-    .await
 }
 
-/// Revokes a token; answers its name if it was live.
+/// One SCIM token.
+pub async fn token(conn: &mut AnyConnection, id: i64) -> Result<Option<json::ScimToken>, sqlx::Error> {
+    Ok(sqlx::query_as::<_, TokenRow>(&format!("{TOKEN} WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await?
+        .map(json::ScimToken::from))
+}
+
+/// Revokes a token; answers whether it was live.
 pub async fn revoke_token(
     conn: &mut AnyConnection,
     id: i64,
     now: DateTime<Utc>,
-) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar(
-        "UPDATE scim_token SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL RETURNING name",
-    )
-    .bind(timestamp(now))
-    .bind(id)
-    .fetch_optional(conn)
-    .await
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("UPDATE scim_token SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+        .bind(timestamp(now))
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() > 0)
 }
 
 /// The live token with this hash: its id and name. Marks it used (once a

@@ -21,6 +21,7 @@ pub mod revocations;
 pub mod risk;
 pub mod sanctions;
 pub mod scim;
+pub mod scim_tokens;
 pub mod session;
 
 use axum::Router;
@@ -58,6 +59,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(enrolment::router())
         .merge(sanctions::router())
         .merge(accounts::router())
+        .merge(scim_tokens::router())
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::require_person,
@@ -123,6 +125,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         (name = "audit", description = "The tamper-evident audit log"),
         (name = "agent tokens", description = "Agents' own API tokens, and what an agent says about itself"),
         (name = "accounts", description = "People's accounts and their roles (admins)"),
+        (name = "identity provider", description = "Signing in with the organisation's identity provider; its SCIM tokens"),
         (name = "approvals", description = "Human-in-the-loop approval of sensitive agent operations and changes"),
         (name = "imports", description = "Reports of secret scanners, read into the inventory"),
         (name = "endpoint discovery", description = "Enrolment tokens, and scan reports from `muster scan` on laptops and build hosts"),

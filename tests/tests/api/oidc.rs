@@ -243,7 +243,26 @@ async fn local_passwords_can_be_kept_for_admins_or_switched_off(backend: Backend
     assert_eq!(refused.status(), 403);
 }
 
+async fn a_token_signed_with_a_rotated_key_is_checked_against_the_new_published_keys(backend: Backend) {
+    let (app, mut idp) = app_with_idp(backend, PasswordSignIn::Admins).await;
+    // Muster fetches (and keeps) the provider's keys at the first sign-in.
+    let (first, _) = idp.sign_in(&app.address, "alice").await;
+    assert_eq!(location(&first, &app.address), app.url("/agents"));
+
+    idp.rotate_keys().await;
+    let (after, browser) = idp.sign_in(&app.address, "vera").await;
+
+    assert_eq!(
+        location(&after, &app.address),
+        app.url("/agents"),
+        "the new key was fetched"
+    );
+    let session: json::Session = session_of(&app, &browser).await.json().await.unwrap();
+    assert_eq!(session.email, "vera@example.test");
+}
+
 on_every_backend!(
+    a_token_signed_with_a_rotated_key_is_checked_against_the_new_published_keys,
     the_first_sign_in_makes_an_account_whose_roles_come_from_the_groups,
     a_person_whose_groups_give_no_role_is_refused_and_loses_the_roles_they_had,
     an_entra_group_overage_is_unknown_and_refused_with_its_own_reason,

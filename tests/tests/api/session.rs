@@ -246,6 +246,9 @@ const ROUTES: &[(&str, &str, &[&str])] = &[
     ("post", "/sanction-rules", ADMIN),
     ("delete", "/sanction-rules/{id}", ADMIN),
     ("put", "/agents/{id}/sanctioned", ADMIN),
+    ("get", "/scim-tokens", ADMIN),
+    ("post", "/scim-tokens", ADMIN),
+    ("delete", "/scim-tokens/{id}", ADMIN),
     ("put", "/tools/{id}/sanctioned", ADMIN),
     // Only an enrolment token opens these (tests/api/endpoint.rs): no role does.
     ("post", "/scan/fingerprints", &[]),

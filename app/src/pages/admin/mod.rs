@@ -1,8 +1,10 @@
 //! The Admin screen: every account with its roles and state, an editor per
 //! account (roles, barred, new password), and a form to create one; then
-//! endpoint enrolment and the sanctioned list ([`enrolment`]).
+//! endpoint enrolment and the sanctioned list ([`enrolment`]); the identity
+//! provider's SCIM tokens ([`identity`]).
 
 mod enrolment;
+mod identity;
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
@@ -35,6 +37,7 @@ pub fn Admin() -> impl IntoView {
                 }}
             </Suspense>
             <NewAccountForm refresh />
+            <identity::ScimTokens />
             <enrolment::EnrolmentTokens />
             <enrolment::SanctionedList />
         </ScreenPage>

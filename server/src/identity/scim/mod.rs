@@ -650,7 +650,7 @@ pub fn new_token() -> String {
     format!("msc_{}", crate::auth::random_secret())
 }
 
-/// Makes a SCIM token (audited); answers its id and its secret, shown once.
+/// Makes a SCIM token (audited); its secret is in this answer only.
 pub async fn create_token(
     db: &Db,
     name: &str,
@@ -658,7 +658,7 @@ pub async fn create_token(
     created_by: Actor,
     source: &Source,
     now: DateTime<Utc>,
-) -> Result<(i64, String, DateTime<Utc>), ApiError> {
+) -> Result<model::api::CreatedScimToken, ApiError> {
     let (name, expires) = crate::auth::token_terms(name, days, now)?;
     let secret = new_token();
     let who = match &created_by {
@@ -681,6 +681,29 @@ pub async fn create_token(
         .details(json!({"name": name, "expires_at": timestamp(expires)}))
         .from(source);
     audit::record(&mut tx, &entry, now).await?;
+    let token = queries::token(&mut tx, id).await?.expect("just stored");
     tx.commit().await?;
-    Ok((id, secret, expires))
+    Ok(model::api::CreatedScimToken { token, secret })
+}
+
+/// Revokes a SCIM token at once (audited); revoking it again changes nothing.
+pub async fn revoke_token(
+    db: &Db,
+    id: i64,
+    by: Actor,
+    source: &Source,
+    now: DateTime<Utc>,
+) -> Result<model::api::ScimToken, ApiError> {
+    let mut tx = db.begin().await?;
+    if queries::revoke_token(&mut tx, id, now).await? {
+        let entry = Entry::new(by, "scim_token.revoke")
+            .target(format!("scim_token:{id}"))
+            .from(source);
+        audit::record(&mut tx, &entry, now).await?;
+    }
+    let token = queries::token(&mut tx, id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no SCIM token with id {id}")))?;
+    tx.commit().await?;
+    Ok(token)
 }

@@ -1,15 +1,16 @@
-//! Signing in with the organisation's identity provider in a real browser:
-//! the provider (`oidc-provider`, on loopback) signs people in, Muster maps
-//! their groups to roles, refuses those without one in words, refuses a
-//! replayed sign-in, and signs out at the provider too.
+//! The organisation's identity provider in a real browser: the provider
+//! (`oidc-provider`, on loopback) signs people in, Muster maps their groups
+//! to roles, refuses those without one in words, refuses a replayed
+//! sign-in, and signs out at the provider too; an admin makes a SCIM token,
+//! and a person the provider switches off with it has left in Muster.
 
-use model::api::PasswordSignIn;
+use model::api::{PasswordSignIn, Role};
 use muster_server::Settings;
 use muster_tests::browser::Browser;
 use muster_tests::idp::TestIdp;
-use muster_tests::{Backend, spawn_app_with};
+use muster_tests::{Backend, TEST_PASSWORD, spawn_app_with, spawn_app_with_dist};
 
-use super::{built_dist, click, fill, present};
+use super::{built_dist, click, fill, present, scroll_to, sign_in};
 
 /// Signs `login` in at the provider's own form (any password).
 async fn at_provider(browser: &Browser, login: &str) {
@@ -120,5 +121,85 @@ async fn staff_sign_in_with_the_provider_get_their_roles_and_sign_out_there_too(
     browser
         .assert_no_console_errors_but(&[&idp.issuer, "fonts.googleapis.com"])
         .await;
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_makes_a_scim_token_and_a_person_switched_off_with_it_leaves_their_credentials_orphaned() {
+    let app = spawn_app_with_dist(Backend::Sqlite, built_dist()).await;
+    app.signed_in_as("admin@muster.test", &[Role::Admin]).await;
+    let browser = Browser::start().await;
+    browser.goto(&app.url("/admin")).await;
+    sign_in(&browser, "admin@muster.test", TEST_PASSWORD).await;
+    browser
+        .wait_for_text("[data-testid=scim-tokens]", "No SCIM token yet")
+        .await;
+    fill(
+        &browser,
+        "[data-testid=scim-tokens] input[name=scim-name]",
+        "Okta provisioning",
+    )
+    .await;
+    click(&browser, "[data-testid=scim-tokens] button[type=submit]").await;
+    let secret = browser
+        .wait_for("[data-testid=scim-secret] code")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(secret.starts_with("msc_"), "{secret}");
+    browser
+        .wait_for_text("[data-testid=scim-token]", "Okta provisioning")
+        .await;
+    scroll_to(&browser, "[data-testid=scim-tokens]", "start").await;
+    browser.screenshot("admin-scim-tokens").await;
+
+    // The provider pushes a person with the token, who owns a credential,
+    // then switches them off.
+    let scim = reqwest::Client::new();
+    let user: serde_json::Value = scim
+        .post(app.url("/scim/v2/Users"))
+        .bearer_auth(&secret)
+        .header("content-type", "application/scim+json")
+        .body(
+            serde_json::json!({
+                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                "userName": "pat@example.com", "displayName": "Pat Leaver", "active": true,
+                "emails": [{"value": "pat@example.com", "type": "work", "primary": true}],
+            })
+            .to_string(),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id: i64 = user["id"].as_str().unwrap().parse().unwrap();
+    app.insert(&format!(
+        "INSERT INTO credential (name, kind, provider, external_id, created_at, status, owner_id, fingerprint) \
+         VALUES ('pat-openai-key', 'api_key', 'openai', 'k-pat', '2026-01-01T00:00:00Z', 'active', {id}, 'f-pat')"
+    ))
+    .await;
+    let off = scim
+        .patch(app.url(&format!("/scim/v2/Users/{id}")))
+        .bearer_auth(&secret)
+        .header("content-type", "application/scim+json")
+        .body(r#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","value":{"active":false}}]}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(off.status(), 200);
+
+    // Nobody touched Muster: the person's page says they left and their key is orphaned.
+    browser.goto(&app.url(&format!("/inventory/people/{id}"))).await;
+    browser
+        .wait_for_text("[data-testid=person-page]", "Everything they own is orphaned")
+        .await;
+    browser
+        .wait_for_text("[data-testid=owned-credentials]", "pat-openai-key")
+        .await;
+    browser.screenshot("scim-person-departed").await;
+    browser.assert_no_console_errors().await;
     browser.close().await;
 }
