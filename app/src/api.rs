@@ -211,36 +211,42 @@ pub async fn revoke_agent_token(id: i64) -> Result<json::AgentToken, ApiError> {
     decode(delete(&format!("/api/v1/agent-tokens/{id}")).await?)
 }
 
-/// `GET /api/v1/enrolment-tokens` (admins): endpoint collectors' tokens, without secrets.
-pub fn enrolment_tokens() -> Get<Vec<json::EnrolmentToken>> {
-    Get::new("/api/v1/enrolment-tokens".to_owned())
+/// The kinds of token admins issue to machines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Issued {
+    /// `muster scan --server` submits with these.
+    Enrolment,
+    /// The identity provider's SCIM client calls `/scim/v2` with these.
+    Scim,
 }
 
-/// `POST /api/v1/enrolment-tokens` (admins): the answer holds the secret, once.
-pub async fn create_enrolment_token(
-    token: &json::NewEnrolmentToken,
-) -> Result<json::CreatedEnrolmentToken, ApiError> {
-    send(Request::post("/api/v1/enrolment-tokens"), token).await
+impl Issued {
+    /// The API's collection of this kind.
+    fn path(self) -> &'static str {
+        match self {
+            Self::Enrolment => "/api/v1/enrolment-tokens",
+            Self::Scim => "/api/v1/scim-tokens",
+        }
+    }
 }
 
-/// `DELETE /api/v1/enrolment-tokens/{id}` (admins).
-pub async fn revoke_enrolment_token(id: i64) -> Result<json::EnrolmentToken, ApiError> {
-    decode(delete(&format!("/api/v1/enrolment-tokens/{id}")).await?)
+/// `GET /api/v1/enrolment-tokens`, `/api/v1/scim-tokens` (admins): the
+/// tokens issued to machines, without secrets.
+pub fn issued_tokens(kind: Issued) -> Get<Vec<json::IssuedToken>> {
+    Get::new(kind.path().to_owned())
 }
 
-/// `GET /api/v1/scim-tokens` (admins): the identity provider's SCIM tokens, without secrets.
-pub fn scim_tokens() -> Get<Vec<json::ScimToken>> {
-    Get::new("/api/v1/scim-tokens".to_owned())
+/// `POST` to the same (admins): the answer holds the secret, once.
+pub async fn issue_token(
+    kind: Issued,
+    token: &json::NewIssuedToken,
+) -> Result<json::CreatedIssuedToken, ApiError> {
+    send(Request::post(kind.path()), token).await
 }
 
-/// `POST /api/v1/scim-tokens` (admins): the answer holds the secret, once.
-pub async fn create_scim_token(token: &json::NewScimToken) -> Result<json::CreatedScimToken, ApiError> {
-    send(Request::post("/api/v1/scim-tokens"), token).await
-}
-
-/// `DELETE /api/v1/scim-tokens/{id}` (admins).
-pub async fn revoke_scim_token(id: i64) -> Result<json::ScimToken, ApiError> {
-    decode(delete(&format!("/api/v1/scim-tokens/{id}")).await?)
+/// `DELETE …/{id}` of the same (admins).
+pub async fn revoke_issued_token(kind: Issued, id: i64) -> Result<json::IssuedToken, ApiError> {
+    decode(delete(&format!("{}/{id}", kind.path())).await?)
 }
 
 /// `GET /api/v1/sanction-rules` (admins): the sanctioned list.

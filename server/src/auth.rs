@@ -125,6 +125,11 @@ pub fn session_id(headers: &HeaderMap, client: &Client) -> Option<String> {
     } else {
         PLAIN_COOKIE
     };
+    cookie(headers, wanted)
+}
+
+/// The value of the cookie named `wanted` a request carries, if any (and not empty).
+pub fn cookie(headers: &HeaderMap, wanted: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -387,8 +392,13 @@ pub async fn require_enrolment(
         }
         return Err(ApiError::Unauthorized);
     };
-    let Some((token_id, name)) =
-        crate::db::endpoint::live_token(&state.db, &session_hash(token), Utc::now()).await?
+    let Some((token_id, name)) = crate::db::issued_tokens::live(
+        &state.db,
+        crate::db::issued_tokens::Issued::Enrolment,
+        &session_hash(token),
+        Utc::now(),
+    )
+    .await?
     else {
         // An agent's token is known, but not for this.
         agent_caller(&state, token).await?;

@@ -531,8 +531,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::ScimToken(ScimTokenCommand::Create { database, name, days }) => {
             let db = Db::open(&database.database).await?;
             let actor = crate::audit::Actor::System("muster scim-token create".into());
-            let created = crate::identity::scim::create_token(
+            let created = crate::issued_tokens::create(
                 &db,
+                crate::db::issued_tokens::Issued::Scim,
                 &name,
                 days,
                 actor,

@@ -16,6 +16,7 @@ pub mod fingerprint;
 pub mod http;
 pub mod identity;
 pub mod import;
+pub mod issued_tokens;
 pub mod outbound;
 pub mod paths;
 pub mod people;

@@ -20,8 +20,9 @@ pub fn venv() -> PathBuf {
 impl TestApp {
     /// A new SCIM token's secret, made as `muster scim-token create` makes one.
     pub async fn scim_token(&self, name: &str) -> String {
-        muster_server::identity::scim::create_token(
+        muster_server::issued_tokens::create(
             &self.db,
+            muster_server::db::issued_tokens::Issued::Scim,
             name,
             30,
             muster_server::audit::Actor::System("test".into()),

@@ -6,6 +6,7 @@ pub mod endpoint;
 pub mod form;
 pub mod graph;
 pub mod guard;
+pub mod issued_tokens;
 pub mod owner;
 pub mod page;
 pub mod risk;

@@ -1,28 +1,32 @@
-//! Endpoint discovery: enrolment tokens (what `muster scan --server`
-//! authenticates with; admins create them, the secret shown once, and revoke
-//! them; a token can only fingerprint secrets blind and submit scan
-//! reports), what a scan found of an agent, and the sanctioned list.
+//! Endpoint discovery: the tokens admins issue to machines (enrolment
+//! tokens, what `muster scan --server` authenticates with, which can only
+//! fingerprint secrets blind and submit scan reports; SCIM tokens, the
+//! identity provider's), what a scan found of an agent, and the sanctioned
+//! list.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::Ref;
 
-/// `POST /api/v1/enrolment-tokens`.
+/// `POST /api/v1/enrolment-tokens`, `POST /api/v1/scim-tokens`: a bearer
+/// token an admin issues to a machine.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
-pub struct NewEnrolmentToken {
-    /// What it is for (`engineering laptops`), 1 to 100 characters.
+pub struct NewIssuedToken {
+    /// What it is for (`engineering laptops`, `Okta provisioning`), 1 to 100 characters.
     pub name: String,
     /// Days until it expires, 1 to 365.
     pub expires_in_days: u32,
 }
 
-/// An enrolment token, without its secret.
+/// A bearer token an admin issued to a machine, without its secret: an
+/// enrolment token (endpoint collectors) or a SCIM token (the identity
+/// provider).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct EnrolmentToken {
+pub struct IssuedToken {
     /// Its id.
     pub id: i64,
     /// What it is for.
@@ -35,19 +39,21 @@ pub struct EnrolmentToken {
     pub expires_at: String,
     /// When it was revoked, if it was.
     pub revoked_at: Option<String>,
-    /// When a collector last used it.
+    /// When its machine last used it.
     pub last_used_at: Option<String>,
-    /// Scan reports submitted with it.
-    pub reports: i64,
+    /// Scan reports submitted with it (enrolment tokens).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reports: Option<i64>,
 }
 
 /// The answer of creating a token: the only time its secret is shown.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct CreatedEnrolmentToken {
+pub struct CreatedIssuedToken {
     /// The token.
-    pub token: EnrolmentToken,
-    /// The secret for `muster scan --server URL` (`MUSTER_ENROLMENT_TOKEN`); never shown again.
+    pub token: IssuedToken,
+    /// The secret (`mse_…` for `muster scan --server URL`, `msc_…` for the
+    /// identity provider's SCIM client); never shown again.
     pub secret: String,
 }
 

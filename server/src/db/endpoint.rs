@@ -1,5 +1,6 @@
 //! Queries of endpoint discovery: what the latest scan said of each agent
-//! and tool it found, and the enrolment tokens collectors submit with.
+//! and tool it found, and what collectors spend of their enrolment tokens
+//! (the tokens themselves: `issued_tokens`).
 
 use chrono::{DateTime, Utc};
 use model::api as json;
@@ -92,114 +93,6 @@ pub async fn remove_unseen_tools(
     .execute(conn)
     .await?
     .rows_affected())
-}
-
-/// An enrolment token's row.
-#[derive(Debug, FromRow)]
-struct TokenRow {
-    id: i64,
-    name: String,
-    created_by: String,
-    created_at: String,
-    expires_at: String,
-    revoked_at: Option<String>,
-    last_used_at: Option<String>,
-    reports: i64,
-}
-
-impl From<TokenRow> for json::EnrolmentToken {
-    fn from(row: TokenRow) -> Self {
-        Self {
-            id: row.id,
-            name: row.name,
-            created_by: row.created_by,
-            created_at: row.created_at,
-            expires_at: row.expires_at,
-            revoked_at: row.revoked_at,
-            last_used_at: row.last_used_at,
-            reports: row.reports,
-        }
-    }
-}
-
-const TOKEN_COLUMNS: &str = "id, name, created_by, created_at, expires_at, revoked_at, last_used_at, reports";
-
-fn token(row: &AnyRow) -> Result<json::EnrolmentToken, sqlx::Error> {
-    TokenRow::from_row(row).map(Into::into)
-}
-
-/// Stores a token by the hash of its secret.
-pub async fn create_token(
-    conn: &mut AnyConnection,
-    name: &str,
-    token_hash: &str,
-    created_by: &str,
-    now: DateTime<Utc>,
-    expires: DateTime<Utc>,
-) -> Result<json::EnrolmentToken, sqlx::Error> {
-    let row = sqlx::query(&format!(
-        "INSERT INTO enrolment_token (name, token_hash, created_by, created_at, expires_at) \
-         VALUES ($1, $2, $3, $4, $5) RETURNING {TOKEN_COLUMNS}"
-    ))
-    .bind(name)
-    .bind(token_hash)
-    .bind(created_by)
-    .bind(timestamp(now))
-    .bind(timestamp(expires))
-    .fetch_one(conn)
-    .await?;
-    token(&row)
-}
-
-/// Every token, newest first.
-pub async fn list_tokens(db: &Db) -> Result<Vec<json::EnrolmentToken>, sqlx::Error> {
-    let rows = sqlx::query(&format!(
-        "SELECT {TOKEN_COLUMNS} FROM enrolment_token ORDER BY id DESC"
-    ))
-    .fetch_all(db.pool())
-    .await?;
-    rows.iter().map(token).collect()
-}
-
-/// Revokes a token; `None` when there is none. Revoking twice changes nothing.
-pub async fn revoke_token(
-    conn: &mut AnyConnection,
-    id: i64,
-    now: DateTime<Utc>,
-) -> Result<Option<(json::EnrolmentToken, bool)>, sqlx::Error> {
-    let changed =
-        sqlx::query("UPDATE enrolment_token SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
-            .bind(timestamp(now))
-            .bind(id)
-            .execute(&mut *conn)
-            .await?
-            .rows_affected();
-    let row = sqlx::query(&format!(
-        "SELECT {TOKEN_COLUMNS} FROM enrolment_token WHERE id = $1"
-    ))
-    .bind(id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    row.as_ref()
-        .map(|r| token(r).map(|t| (t, changed > 0)))
-        .transpose()
-}
-
-/// The live token (not revoked, not expired) with this hash: (id, name).
-pub async fn live_token(
-    db: &Db,
-    token_hash: &str,
-    now: DateTime<Utc>,
-) -> Result<Option<(i64, String)>, sqlx::Error> {
-    let row = sqlx::query(
-        "SELECT id, name FROM enrolment_token WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $2",
-    )
-    .bind(token_hash)
-    .bind(timestamp(now))
-    .fetch_optional(db.pool())
-    .await?;
-    row.map(|r| Ok((r.try_get("id")?, r.try_get("name")?)))
-        .transpose()
 }
 
 /// Counts `count` blind evaluations against a token's daily allowance;

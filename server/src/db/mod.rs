@@ -19,6 +19,7 @@ pub mod destinations;
 pub mod endpoint;
 pub mod iam;
 pub mod imports;
+pub mod issued_tokens;
 pub mod lineage;
 pub mod oidc;
 pub mod overview;

@@ -1,11 +1,9 @@
-//! Queries of SCIM: users (each an inventory person), groups, the people and
-//! teams they become, and the SCIM bearer tokens.
+//! Queries of SCIM: users (each an inventory person), groups, and the people
+//! and teams they become.
 
 use chrono::{DateTime, Utc};
-use model::api as json;
 use sqlx::AnyConnection;
 
-use super::Db;
 use super::sql::timestamp;
 
 /// A SCIM user or group as stored.
@@ -311,118 +309,4 @@ pub async fn set_team_parent(conn: &mut AnyConnection, team: i64, parent: i64) -
         .execute(conn)
         .await?;
     Ok(())
-}
-
-/// Stores a new SCIM token (by its hash); answers its id.
-pub async fn create_token(
-    conn: &mut AnyConnection,
-    name: &str,
-    token_hash: &str,
-    created_by: &str,
-    now: DateTime<Utc>,
-    expires: DateTime<Utc>,
-) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
-        "INSERT INTO scim_token (name, token_hash, created_by, created_at, expires_at) \
-         VALUES ($1, $2, $3, $4, $5) RETURNING id",
-    )
-    .bind(name)
-    .bind(token_hash)
-    .bind(created_by)
-    .bind(timestamp(now))
-    .bind(timestamp(expires))
-    .fetch_one(conn)
-    .await
-}
-
-/// A SCIM token as listed (never its secret).
-#[derive(Debug, Clone, sqlx::FromRow)]
-struct TokenRow {
-    id: i64,
-    name: String,
-    created_by: String,
-    created_at: String,
-    expires_at: String,
-    revoked_at: Option<String>,
-    last_used_at: Option<String>,
-}
-
-impl From<TokenRow> for json::ScimToken {
-    fn from(row: TokenRow) -> Self {
-        Self {
-            id: row.id,
-            name: row.name,
-            created_by: row.created_by,
-            created_at: row.created_at,
-            expires_at: row.expires_at,
-            revoked_at: row.revoked_at,
-            last_used_at: row.last_used_at,
-        }
-    }
-}
-
-const TOKEN: &str =
-    "SELECT id, name, created_by, created_at, expires_at, revoked_at, last_used_at FROM scim_token";
-
-/// Every SCIM token, newest first.
-pub async fn tokens(db: &Db) -> Result<Vec<json::ScimToken>, sqlx::Error> {
-    Ok(
-        sqlx::query_as::<_, TokenRow>(&format!("{TOKEN} ORDER BY id DESC"))
-            .fetch_all(db.pool())
-            .await?
-            .into_iter()
-            .map(json::ScimToken::from)
-            .collect(),
-    )
-}
-
-/// One SCIM token.
-pub async fn token(conn: &mut AnyConnection, id: i64) -> Result<Option<json::ScimToken>, sqlx::Error> {
-    Ok(sqlx::query_as::<_, TokenRow>(&format!("{TOKEN} WHERE id = $1"))
-        .bind(id)
-        .fetch_optional(conn)
-        .await?
-        .map(json::ScimToken::from))
-}
-
-/// Revokes a token; answers whether it was live.
-pub async fn revoke_token(
-    conn: &mut AnyConnection,
-    id: i64,
-    now: DateTime<Utc>,
-) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query("UPDATE scim_token SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
-        .bind(timestamp(now))
-        .bind(id)
-        .execute(conn)
-        .await?;
-    Ok(done.rows_affected() > 0)
-}
-
-/// The live token with this hash: its id and name. Marks it used (once a
-/// minute at most).
-pub async fn live_token(
-    db: &Db,
-    token_hash: &str,
-    now: DateTime<Utc>,
-) -> Result<Option<(i64, String)>, sqlx::Error> {
-    let found: Option<(i64, String, Option<String>)> = sqlx::query_as(
-        "SELECT id, name, last_used_at FROM scim_token \
-         WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $2",
-    )
-    .bind(token_hash)
-    .bind(timestamp(now))
-    .fetch_optional(db.pool())
-    .await?;
-    let Some((id, name, last_used)) = found else {
-        return Ok(None);
-    };
-    if last_used.is_none_or(|at| at < timestamp(now - chrono::Duration::minutes(1))) {
-        sqlx::query("UPDATE scim_token SET last_used_at = $1 WHERE id = $2")
-            .bind(timestamp(now))
-            .bind(id)
-            .execute(db.pool())
-            .await?;
-    }
-    Ok(Some((id, name)))
 }

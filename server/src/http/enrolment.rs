@@ -13,10 +13,12 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::extract::{ApiJson, Id};
-use crate::audit::{self, Actor, Entry, Source};
-use crate::auth::{self, Admin, EnrolmentCaller};
+use crate::audit::{Actor, Source};
+use crate::auth::{Admin, EnrolmentCaller};
 use crate::db::endpoint as endpoint_db;
+use crate::db::issued_tokens::{self as issued, Issued};
 use crate::import::endpoint;
+use crate::issued_tokens;
 use crate::{ApiError, AppState};
 
 /// Blinded secrets one request may ask to have evaluated.
@@ -42,68 +44,54 @@ pub fn collector_router() -> OpenApiRouter<AppState> {
 
 /// Creates an enrolment token. The secret is in this answer only.
 #[utoipa::path(post, path = "/enrolment-tokens", tag = "endpoint discovery",
-    request_body = json::NewEnrolmentToken,
-    responses((status = 201, body = json::CreatedEnrolmentToken), (status = 400, body = json::ErrorBody),
+    request_body = json::NewIssuedToken,
+    responses((status = 201, body = json::CreatedIssuedToken), (status = 400, body = json::ErrorBody),
         (status = 403, body = json::ErrorBody)))]
 async fn create_enrolment_token(
     State(state): State<AppState>,
     Admin(caller): Admin,
     source: Source,
-    ApiJson(request): ApiJson<json::NewEnrolmentToken>,
-) -> Result<(StatusCode, Json<json::CreatedEnrolmentToken>), ApiError> {
-    let now = Utc::now();
-    let (name, expires) = auth::token_terms(&request.name, request.expires_in_days, now)?;
-    let secret = format!("mse_{}", auth::random_secret());
-    let hash = auth::session_hash(&secret);
-    let mut tx = state.db.begin().await?;
-    let token = endpoint_db::create_token(&mut tx, name, &hash, &caller.0.email, now, expires).await?;
-    let entry = Entry::new(Actor::Person(caller.0.email.clone()), "enrolment_token.create")
-        .target(format!("enrolment_token:{}", token.id))
-        .details(serde_json::json!({ "name": name, "expires_at": token.expires_at }))
-        .from(&source);
-    audit::record(&mut tx, &entry, now).await?;
-    tx.commit().await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(json::CreatedEnrolmentToken { token, secret }),
-    ))
+    ApiJson(request): ApiJson<json::NewIssuedToken>,
+) -> Result<(StatusCode, Json<json::CreatedIssuedToken>), ApiError> {
+    let by = Actor::Person(caller.0.email.clone());
+    let created = issued_tokens::create(
+        &state.db,
+        Issued::Enrolment,
+        &request.name,
+        request.expires_in_days,
+        by,
+        &source,
+        Utc::now(),
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(created)))
 }
 
 /// Every enrolment token, without its secret, newest first.
 #[utoipa::path(get, path = "/enrolment-tokens", tag = "endpoint discovery",
-    responses((status = 200, body = Vec<json::EnrolmentToken>), (status = 403, body = json::ErrorBody)))]
+    responses((status = 200, body = Vec<json::IssuedToken>), (status = 403, body = json::ErrorBody)))]
 async fn list_enrolment_tokens(
     State(state): State<AppState>,
     Admin(_): Admin,
-) -> Result<Json<Vec<json::EnrolmentToken>>, ApiError> {
-    Ok(Json(endpoint_db::list_tokens(&state.db).await?))
+) -> Result<Json<Vec<json::IssuedToken>>, ApiError> {
+    Ok(Json(issued::list(&state.db, Issued::Enrolment).await?))
 }
 
 /// Revokes an enrolment token at once. Revoking it again changes nothing.
 #[utoipa::path(delete, path = "/enrolment-tokens/{id}", tag = "endpoint discovery",
     params(("id" = i64, Path, description = "Token id")),
-    responses((status = 200, body = json::EnrolmentToken), (status = 403, body = json::ErrorBody),
+    responses((status = 200, body = json::IssuedToken), (status = 403, body = json::ErrorBody),
         (status = 404, body = json::ErrorBody)))]
 async fn revoke_enrolment_token(
     State(state): State<AppState>,
     Admin(caller): Admin,
     Id(id): Id,
     source: Source,
-) -> Result<Json<json::EnrolmentToken>, ApiError> {
-    let now = Utc::now();
-    let mut tx = state.db.begin().await?;
-    let (token, changed) = endpoint_db::revoke_token(&mut tx, id, now)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no enrolment token with id {id}")))?;
-    if changed {
-        let entry = Entry::new(Actor::Person(caller.0.email.clone()), "enrolment_token.revoke")
-            .target(format!("enrolment_token:{id}"))
-            .details(serde_json::json!({ "name": token.name }))
-            .from(&source);
-        audit::record(&mut tx, &entry, now).await?;
-    }
-    tx.commit().await?;
-    Ok(Json(token))
+) -> Result<Json<json::IssuedToken>, ApiError> {
+    let by = Actor::Person(caller.0.email.clone());
+    Ok(Json(
+        issued_tokens::revoke(&state.db, Issued::Enrolment, id, by, &source, Utc::now()).await?,
+    ))
 }
 
 /// Evaluates blinded secrets under the scan key (RFC 9497 OPRF): the

@@ -19,6 +19,7 @@ use crate::AppState;
 use crate::audit::Source;
 use crate::auth;
 use crate::client::Client;
+use crate::db::issued_tokens::Issued;
 use crate::db::scim::Kind;
 use crate::identity::scim::{self, Change, ListQuery, Projection, ScimError, Writer, discovery};
 
@@ -129,7 +130,9 @@ async fn require_scim_token(State(state): State<AppState>, mut request: Request,
     let Some(token) = auth::bearer_token(request.headers()) else {
         return error(401, "a SCIM token is needed: Authorization: Bearer msc_…").into_response();
     };
-    match crate::db::scim::live_token(&state.db, &auth::session_hash(token), Utc::now()).await {
+    match crate::db::issued_tokens::live(&state.db, Issued::Scim, &auth::session_hash(token), Utc::now())
+        .await
+    {
         Ok(Some((_, name))) => {
             request.extensions_mut().insert(ScimCaller { name });
             next.run(request).await

@@ -12,9 +12,8 @@ use utoipa_axum::routes;
 use super::extract::{ApiJson, Id};
 use crate::audit::{Actor, Source};
 use crate::auth::Admin;
-use crate::db::scim as queries;
-use crate::identity::scim;
-use crate::{ApiError, AppState};
+use crate::db::issued_tokens::{self as issued, Issued};
+use crate::{ApiError, AppState, issued_tokens};
 
 /// Routes for admins.
 pub fn router() -> OpenApiRouter<AppState> {
@@ -24,18 +23,19 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// Creates a SCIM token. The secret is in this answer only.
-#[utoipa::path(post, path = "/scim-tokens", tag = "identity provider", request_body = json::NewScimToken,
-    responses((status = 201, body = json::CreatedScimToken), (status = 400, body = json::ErrorBody),
+#[utoipa::path(post, path = "/scim-tokens", tag = "identity provider", request_body = json::NewIssuedToken,
+    responses((status = 201, body = json::CreatedIssuedToken), (status = 400, body = json::ErrorBody),
         (status = 403, body = json::ErrorBody)))]
 async fn create_scim_token(
     State(state): State<AppState>,
     Admin(caller): Admin,
     source: Source,
-    ApiJson(request): ApiJson<json::NewScimToken>,
-) -> Result<(StatusCode, Json<json::CreatedScimToken>), ApiError> {
+    ApiJson(request): ApiJson<json::NewIssuedToken>,
+) -> Result<(StatusCode, Json<json::CreatedIssuedToken>), ApiError> {
     let actor = Actor::Person(caller.0.email.clone());
-    let created = scim::create_token(
+    let created = issued_tokens::create(
         &state.db,
+        Issued::Scim,
         &request.name,
         request.expires_in_days,
         actor,
@@ -48,27 +48,27 @@ async fn create_scim_token(
 
 /// Every SCIM token, without its secret, newest first.
 #[utoipa::path(get, path = "/scim-tokens", tag = "identity provider",
-    responses((status = 200, body = Vec<json::ScimToken>), (status = 403, body = json::ErrorBody)))]
+    responses((status = 200, body = Vec<json::IssuedToken>), (status = 403, body = json::ErrorBody)))]
 async fn list_scim_tokens(
     State(state): State<AppState>,
     Admin(_): Admin,
-) -> Result<Json<Vec<json::ScimToken>>, ApiError> {
-    Ok(Json(queries::tokens(&state.db).await?))
+) -> Result<Json<Vec<json::IssuedToken>>, ApiError> {
+    Ok(Json(issued::list(&state.db, Issued::Scim).await?))
 }
 
 /// Revokes a SCIM token at once. Revoking it again changes nothing.
 #[utoipa::path(delete, path = "/scim-tokens/{id}", tag = "identity provider",
     params(("id" = i64, Path, description = "Token id")),
-    responses((status = 200, body = json::ScimToken), (status = 403, body = json::ErrorBody),
+    responses((status = 200, body = json::IssuedToken), (status = 403, body = json::ErrorBody),
         (status = 404, body = json::ErrorBody)))]
 async fn revoke_scim_token(
     State(state): State<AppState>,
     Admin(caller): Admin,
     Id(id): Id,
     source: Source,
-) -> Result<Json<json::ScimToken>, ApiError> {
+) -> Result<Json<json::IssuedToken>, ApiError> {
     let actor = Actor::Person(caller.0.email.clone());
     Ok(Json(
-        scim::revoke_token(&state.db, id, actor, &source, Utc::now()).await?,
+        issued_tokens::revoke(&state.db, Issued::Scim, id, actor, &source, Utc::now()).await?,
     ))
 }

@@ -232,15 +232,7 @@ fn browser_cookie_value(headers: &HeaderMap, client: &Client) -> Option<String> 
     } else {
         OIDC_BROWSER_COOKIE.to_owned()
     };
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == wanted)
-        .map(|(_, value)| value.to_owned())
-        .filter(|value| !value.is_empty())
+    auth::cookie(headers, &wanted)
 }
 
 fn redirect(to: &str, cookies: &[String]) -> Response {

@@ -43,7 +43,7 @@ fn scan_args(app: &TestApp, token: Option<&str>, output: Option<PathBuf>, send: 
     }
 }
 
-async fn enrol(app: &TestApp, admin: &reqwest::Client) -> json::CreatedEnrolmentToken {
+async fn enrol(app: &TestApp, admin: &reqwest::Client) -> json::CreatedIssuedToken {
     let response = admin
         .post(app.url("/api/v1/enrolment-tokens"))
         .json(&serde_json::json!({"name": "engineering laptops", "expires_in_days": 30}))
@@ -205,8 +205,8 @@ async fn a_scanned_laptop_joins_what_gitleaks_found_and_no_secret_reaches_the_se
         app.count("SELECT COUNT(*) FROM credential_copy WHERE found_by = 'endpoint:laptop-42/alice' AND status = 'removed'").await,
         1
     );
-    let tokens: Vec<json::EnrolmentToken> = app.get_json_as(&admin, "/api/v1/enrolment-tokens").await;
-    assert_eq!(tokens[0].reports, 2);
+    let tokens: Vec<json::IssuedToken> = app.get_json_as(&admin, "/api/v1/enrolment-tokens").await;
+    assert_eq!(tokens[0].reports, Some(2));
 }
 
 async fn an_enrolment_token_can_only_fingerprint_and_submit_and_dies_when_revoked(backend: Backend) {

@@ -5,42 +5,16 @@
 //! their credentials; the admin sanctions a server there and a client on
 //! the sanctioned list.
 
-use model::api::Role;
 use muster_server::scan::{ScanArgs, run};
-use muster_tests::browser::Browser;
-use muster_tests::{Backend, TEST_PASSWORD, spawn_app_with_dist, workspace_root};
+use muster_tests::{Backend, spawn_app_with_dist, workspace_root};
 
-use super::{built_dist, click, fill, scroll_to, sign_in};
+use super::{admin_issues_token, built_dist, click, fill, scroll_to};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_admin_enrols_a_laptop_and_its_shadow_agents_appear_with_their_mcp_servers() {
     let app = spawn_app_with_dist(Backend::Sqlite, built_dist()).await;
-    app.signed_in_as("admin@muster.test", &[Role::Admin]).await;
-    let browser = Browser::start().await;
-    browser.goto(&app.url("/admin")).await;
-    sign_in(&browser, "admin@muster.test", TEST_PASSWORD).await;
-    browser
-        .wait_for_text("[data-testid=enrolment-tokens]", "No enrolment token yet")
-        .await;
-    fill(
-        &browser,
-        "[data-testid=enrolment-tokens] input[name=enrolment-name]",
-        "engineering laptops",
-    )
-    .await;
-    click(&browser, "[data-testid=enrolment-tokens] button[type=submit]").await;
-    let secret = browser
-        .wait_for("[data-testid=enrolment-secret] code")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let (browser, secret) = admin_issues_token(&app, "enrolment", "engineering laptops").await;
     assert!(secret.starts_with("mse_"), "{secret}");
-    browser
-        .wait_for_text("[data-testid=enrolment-token]", "engineering laptops")
-        .await;
-    scroll_to(&browser, "[data-testid=enrolment-tokens]", "start").await;
-    browser.screenshot("admin-enrolment").await;
 
     // The laptop scans itself and sends the report with the token.
     run(ScanArgs {

@@ -4,13 +4,13 @@
 //! sign-in, and signs out at the provider too; an admin makes a SCIM token,
 //! and a person the provider switches off with it has left in Muster.
 
-use model::api::{PasswordSignIn, Role};
+use model::api::PasswordSignIn;
 use muster_server::Settings;
 use muster_tests::browser::Browser;
 use muster_tests::idp::TestIdp;
-use muster_tests::{Backend, TEST_PASSWORD, spawn_app_with, spawn_app_with_dist};
+use muster_tests::{Backend, spawn_app_with, spawn_app_with_dist};
 
-use super::{built_dist, click, fill, present, scroll_to, sign_in};
+use super::{admin_issues_token, built_dist, click, fill, present};
 
 /// Signs `login` in at the provider's own form (any password).
 async fn at_provider(browser: &Browser, login: &str) {
@@ -127,32 +127,8 @@ async fn staff_sign_in_with_the_provider_get_their_roles_and_sign_out_there_too(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_admin_makes_a_scim_token_and_a_person_switched_off_with_it_leaves_their_credentials_orphaned() {
     let app = spawn_app_with_dist(Backend::Sqlite, built_dist()).await;
-    app.signed_in_as("admin@muster.test", &[Role::Admin]).await;
-    let browser = Browser::start().await;
-    browser.goto(&app.url("/admin")).await;
-    sign_in(&browser, "admin@muster.test", TEST_PASSWORD).await;
-    browser
-        .wait_for_text("[data-testid=scim-tokens]", "No SCIM token yet")
-        .await;
-    fill(
-        &browser,
-        "[data-testid=scim-tokens] input[name=scim-name]",
-        "Okta provisioning",
-    )
-    .await;
-    click(&browser, "[data-testid=scim-tokens] button[type=submit]").await;
-    let secret = browser
-        .wait_for("[data-testid=scim-secret] code")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let (browser, secret) = admin_issues_token(&app, "scim", "Okta provisioning").await;
     assert!(secret.starts_with("msc_"), "{secret}");
-    browser
-        .wait_for_text("[data-testid=scim-token]", "Okta provisioning")
-        .await;
-    scroll_to(&browser, "[data-testid=scim-tokens]", "start").await;
-    browser.screenshot("admin-scim-tokens").await;
 
     // The provider pushes a person with the token, who owns a credential,
     // then switches them off.

@@ -73,6 +73,33 @@ async fn sign_in(browser: &Browser, email: &str, password: &str) {
     browser.wait_for_text("[data-testid=user]", email).await;
 }
 
+/// Opens Admin in a new browser as a new admin and issues a token in the
+/// section `key` (`enrolment`, `scim`) named `name`: answers the browser
+/// and the secret, shown once.
+async fn admin_issues_token(app: &muster_tests::TestApp, key: &str, name: &str) -> (Browser, String) {
+    app.signed_in_as("admin@muster.test", &[model::api::Role::Admin])
+        .await;
+    let browser = Browser::start().await;
+    browser.goto(&app.url("/admin")).await;
+    sign_in(&browser, "admin@muster.test", muster_tests::TEST_PASSWORD).await;
+    let section = format!("[data-testid={key}-tokens]");
+    browser.wait_for_text(&section, "token yet").await;
+    fill(&browser, &format!("{section} input[name={key}-name]"), name).await;
+    click(&browser, &format!("{section} button[type=submit]")).await;
+    let secret = browser
+        .wait_for(&format!("[data-testid={key}-secret] code"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    browser
+        .wait_for_text(&format!("[data-testid={key}-token]"), name)
+        .await;
+    scroll_to(&browser, &section, "start").await;
+    browser.screenshot(&format!("admin-{key}-tokens")).await;
+    (browser, secret)
+}
+
 /// Signs out with the top bar's button and waits for the sign-in form.
 async fn sign_out(browser: &Browser) {
     click(browser, "[data-testid=sign-out]").await;

@@ -1,17 +1,18 @@
 //! The Admin screen: every account with its roles and state, an editor per
 //! account (roles, barred, new password), and a form to create one; then
-//! endpoint enrolment and the sanctioned list ([`enrolment`]); the identity
-//! provider's SCIM tokens ([`identity`]).
+//! the tokens issued to machines (the identity provider's SCIM tokens,
+//! endpoint enrolment tokens) and the sanctioned list ([`sanctions`]).
 
-mod enrolment;
-mod identity;
+mod sanctions;
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use model::api::{self as json, Role};
 
+use crate::api::Issued;
 use crate::components::form::{Alert, CheckField, RolePicker, TextField};
+use crate::components::issued_tokens::IssuedTokens;
 use crate::components::page::ScreenPage;
 use crate::routes::{self, Screen};
 use crate::{api, format};
@@ -37,9 +38,9 @@ pub fn Admin() -> impl IntoView {
                 }}
             </Suspense>
             <NewAccountForm refresh />
-            <identity::ScimTokens />
-            <enrolment::EnrolmentTokens />
-            <enrolment::SanctionedList />
+            <IssuedTokens kind=Issued::Scim />
+            <IssuedTokens kind=Issued::Enrolment />
+            <sanctions::SanctionedList />
         </ScreenPage>
     }
 }

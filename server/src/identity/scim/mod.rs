@@ -16,7 +16,7 @@ use sqlx::AnyConnection;
 use crate::ApiError;
 use crate::audit::{self, Actor, Entry, Source};
 use crate::db::scim::{self as queries, Kind, PersonFields, Resource};
-use crate::db::{Db, accounts, ownership, sql::timestamp};
+use crate::db::{Db, accounts, ownership};
 use crate::people;
 use document::{AttrPath, ENTERPRISE_SCHEMA, GROUP_SCHEMA, USER_SCHEMA, get};
 
@@ -643,67 +643,4 @@ pub async fn list(db: &Db, kind: Kind, query: &ListQuery, base: &str) -> Result<
         "itemsPerPage": page.len(),
         "Resources": page,
     }))
-}
-
-/// A new SCIM token's secret: `msc_` and 256 random bits.
-pub fn new_token() -> String {
-    format!("msc_{}", crate::auth::random_secret())
-}
-
-/// Makes a SCIM token (audited); its secret is in this answer only.
-pub async fn create_token(
-    db: &Db,
-    name: &str,
-    days: u32,
-    created_by: Actor,
-    source: &Source,
-    now: DateTime<Utc>,
-) -> Result<model::api::CreatedScimToken, ApiError> {
-    let (name, expires) = crate::auth::token_terms(name, days, now)?;
-    let secret = new_token();
-    let who = match &created_by {
-        Actor::Person(email) => email.clone(),
-        Actor::Agent(id) => format!("agent {id}"),
-        Actor::System(what) => what.clone(),
-    };
-    let mut tx = db.begin().await?;
-    let id = queries::create_token(
-        &mut tx,
-        name,
-        &crate::auth::session_hash(&secret),
-        &who,
-        now,
-        expires,
-    )
-    .await?;
-    let entry = Entry::new(created_by, "scim_token.create")
-        .target(format!("scim_token:{id}"))
-        .details(json!({"name": name, "expires_at": timestamp(expires)}))
-        .from(source);
-    audit::record(&mut tx, &entry, now).await?;
-    let token = queries::token(&mut tx, id).await?.expect("just stored");
-    tx.commit().await?;
-    Ok(model::api::CreatedScimToken { token, secret })
-}
-
-/// Revokes a SCIM token at once (audited); revoking it again changes nothing.
-pub async fn revoke_token(
-    db: &Db,
-    id: i64,
-    by: Actor,
-    source: &Source,
-    now: DateTime<Utc>,
-) -> Result<model::api::ScimToken, ApiError> {
-    let mut tx = db.begin().await?;
-    if queries::revoke_token(&mut tx, id, now).await? {
-        let entry = Entry::new(by, "scim_token.revoke")
-            .target(format!("scim_token:{id}"))
-            .from(source);
-        audit::record(&mut tx, &entry, now).await?;
-    }
-    let token = queries::token(&mut tx, id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no SCIM token with id {id}")))?;
-    tx.commit().await?;
-    Ok(token)
 }
