@@ -326,6 +326,11 @@ pub struct ServeArgs {
     /// Sign-in with the organisation's identity provider.
     #[command(flatten)]
     pub oidc: OidcArgs,
+    /// Teams from the identity provider's SCIM groups (a group is the team
+    /// of its name, its members are in it) instead of from the users'
+    /// departments.
+    #[arg(long, env = "MUSTER_SCIM_GROUP_TEAMS")]
+    pub scim_group_teams: bool,
 }
 
 /// Sign-in with the organisation's identity provider (OpenID Connect).
@@ -385,6 +390,11 @@ pub struct OidcArgs {
         default_value = "your identity provider"
     )]
     pub name: String,
+    /// Link a local account (never an admin's) to the person with its email
+    /// at their first sign-in even when the provider does not say it verified
+    /// the email (Entra does not): only where the provider owns the domain.
+    #[arg(long = "oidc-link-local-accounts", env = "MUSTER_OIDC_LINK_LOCAL_ACCOUNTS")]
+    pub link_local_accounts: bool,
     /// The address people open Muster at (`https://muster.example.com`).
     #[arg(long = "public-url", env = "MUSTER_PUBLIC_URL")]
     pub public_url: Option<url::Url>,
@@ -440,6 +450,7 @@ impl OidcArgs {
             scopes: self.scopes.clone(),
             public_url,
             name: self.name.clone(),
+            link_local_accounts: self.link_local_accounts,
         }))
     }
 
@@ -800,6 +811,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             oidc,
             passwords,
             public_url: args.oidc.public_url.clone(),
+            scim_group_teams: args.scim_group_teams,
         },
     );
     if args.demo {

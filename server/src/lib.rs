@@ -130,6 +130,9 @@ pub struct Settings {
     /// The address people open Muster at (`--public-url`), for links and
     /// SCIM locations; `None`: the address each request was sent to.
     pub public_url: Option<url::Url>,
+    /// Whether SCIM groups are teams (`--scim-group-teams`), rather than
+    /// the users' departments.
+    pub scim_group_teams: bool,
 }
 
 /// Ends a request whose body stalls for [`Settings::body_idle_timeout`]

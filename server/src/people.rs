@@ -2,7 +2,8 @@
 //! click (`POST /people/{id}/depart`) and the identity provider (SCIM
 //! `active=false` or a delete) both start. What the person owns becomes
 //! orphaned at once, due to be re-homed within the grace period, and is
-//! rescored; their manager's orphan queue and coverage follow from it.
+//! rescored; their manager's orphan queue and coverage follow from it; their
+//! account's sessions end, and it cannot sign in while they are away.
 
 use chrono::{DateTime, Utc};
 use model::api::{self as json, OwnedKind, PersonStatus};
@@ -10,7 +11,7 @@ use sqlx::AnyConnection;
 
 use crate::ApiError;
 use crate::audit::{self, Actor, Entry, Source};
-use crate::db::{ownership, risk};
+use crate::db::{accounts, ownership, risk};
 
 /// What a departure changed.
 #[derive(Debug, Clone)]
@@ -50,6 +51,8 @@ pub async fn depart(
     };
     if changed {
         ownership::depart(conn, id, departed_at).await?;
+        // A leaver's access ends with them: their account's sessions now.
+        accounts::end_person_sessions(conn, id, now).await?;
         let entry = Entry::new(actor, "person.depart")
             .target(format!("person:{id}"))
             .details(serde_json::json!({
@@ -98,4 +101,13 @@ pub async fn reactivate(
     let credentials = ownership::owned_by(conn, OwnedKind::Credential, id).await?;
     risk::refresh(conn, &ids(&credentials), &ids(&agents), now).await?;
     Ok(true)
+}
+
+/// Rescores (and re-homes on coverage) what a person owns after they moved
+/// to another team: their orphans and gaps count against the new one.
+pub async fn moved(conn: &mut AnyConnection, person: i64, now: DateTime<Utc>) -> Result<(), ApiError> {
+    let agents = ownership::owned_by(conn, OwnedKind::Agent, person).await?;
+    let credentials = ownership::owned_by(conn, OwnedKind::Credential, person).await?;
+    risk::refresh(conn, &ids(&credentials), &ids(&agents), now).await?;
+    Ok(())
 }

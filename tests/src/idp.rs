@@ -100,6 +100,7 @@ impl TestIdp {
             scopes: vec!["openid".into(), "email".into(), "profile".into(), "groups".into()],
             public_url: format!("{muster}/").parse().unwrap(),
             name: "Test IdP".into(),
+            link_local_accounts: false,
         }
     }
 

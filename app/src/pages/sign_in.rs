@@ -37,9 +37,12 @@ fn provider_refusal(code: &str, provider: &str) -> String {
         "no_email" => {
             format!("{provider} sent no email address for you, and Muster needs one to make your account.")
         }
-        "email_unverified" => format!(
-            "{provider} says your email address is not verified, and an account with it exists already."
-        ),
+        "local_account" => "A Muster account with your email exists already, and Muster links it to your \
+                            identity provider account only when the provider vouches for the address (and never \
+                            an admin's). Ask an admin."
+            .to_owned(),
+        "departed" => "Muster has you as having left the organisation, so you were not signed in.".to_owned(),
+        "retry" => "Signing in did not finish. Start again.".to_owned(),
         "email_taken" => {
             "Another person at the identity provider already has the Muster account with your email. \
                           Ask an admin."

@@ -11,6 +11,9 @@ CREATE UNIQUE INDEX account_oidc ON account (oidc_issuer, oidc_subject);
 -- at the provider too (RP-initiated logout).
 ALTER TABLE session ADD COLUMN method TEXT NOT NULL DEFAULT 'password'
     CHECK (method IN ('password', 'oidc'));
+-- The ID token of a session the provider opened, kept only while the session
+-- lives, for the `id_token_hint` of the provider's sign-out (Okta needs it).
+ALTER TABLE session ADD COLUMN id_token TEXT;
 
 -- A sign-in under way at the provider: single use, ten minutes at most.
 -- Found by the SHA-256 of its `state`; bound to the browser that started it
@@ -22,10 +25,12 @@ CREATE TABLE oidc_login (
     nonce         TEXT NOT NULL,
     pkce_verifier TEXT NOT NULL,
     return_to     TEXT NOT NULL,
+    address       TEXT,
     created_at    TEXT NOT NULL,
     expires_at    TEXT NOT NULL
 );
 CREATE INDEX oidc_login_expiry ON oidc_login (expires_at);
+CREATE INDEX oidc_login_address ON oidc_login (address);
 
 -- The identity provider's own id of a person (SCIM `externalId`; for Okta,
 -- the same as the OIDC subject), so that a person signing in is linked to

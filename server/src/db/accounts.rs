@@ -206,11 +206,13 @@ pub async fn end_sessions(
     account: i64,
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE session SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL")
-        .bind(timestamp(now))
-        .bind(account)
-        .execute(conn)
-        .await?;
+    sqlx::query(
+        "UPDATE session SET revoked_at = $1, id_token = NULL WHERE account_id = $2 AND revoked_at IS NULL",
+    )
+    .bind(timestamp(now))
+    .bind(account)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -257,16 +259,18 @@ pub async fn create_session(
     id_hash: &str,
     account: i64,
     method: SignInMethod,
+    id_token: Option<&str>,
     now: DateTime<Utc>,
     expires: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO session (id_hash, account_id, method, created_at, last_seen_at, expires_at) \
-         VALUES ($1, $2, $3, $4, $4, $5)",
+        "INSERT INTO session (id_hash, account_id, method, id_token, created_at, last_seen_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $5, $6)",
     )
     .bind(id_hash)
     .bind(account)
     .bind(method.as_str())
+    .bind(id_token)
     .bind(timestamp(now))
     .bind(timestamp(expires))
     .execute(conn)
@@ -274,19 +278,45 @@ pub async fn create_session(
     Ok(())
 }
 
-/// How a live session was opened (`None`: no such session).
-pub async fn session_method(db: &Db, id_hash: &str) -> Result<Option<SignInMethod>, sqlx::Error> {
-    let method: Option<String> = sqlx::query_scalar("SELECT method FROM session WHERE id_hash = $1")
-        .bind(id_hash)
-        .fetch_optional(db.pool())
-        .await?;
-    Ok(method.map(|m| {
-        if m == "oidc" {
-            SignInMethod::Oidc
-        } else {
-            SignInMethod::Password
-        }
-    }))
+/// The ID token of a live session the identity provider opened, if any
+/// (for the provider's sign-out).
+pub async fn session_id_token(db: &Db, id_hash: &str) -> Result<Option<String>, sqlx::Error> {
+    Ok(sqlx::query_scalar::<_, Option<String>>(
+        "SELECT id_token FROM session WHERE id_hash = $1 AND method = 'oidc' AND revoked_at IS NULL",
+    )
+    .bind(id_hash)
+    .fetch_optional(db.pool())
+    .await?
+    .flatten())
+}
+
+/// Whether the person an account is has left the organisation: they may
+/// not sign in, and their sessions do not work.
+pub async fn has_left(conn: &mut AnyConnection, account: i64) -> Result<bool, sqlx::Error> {
+    let found: Option<i64> = sqlx::query_scalar(
+        "SELECT a.id FROM account a JOIN person p ON p.id = a.person_id WHERE a.id = $1 AND p.status = 'departed'",
+    )
+    .bind(account)
+    .fetch_optional(conn)
+    .await?;
+    Ok(found.is_some())
+}
+
+/// Ends the sessions of the account a person is (they left).
+pub async fn end_person_sessions(
+    conn: &mut AnyConnection,
+    person: i64,
+    now: DateTime<Utc>,
+) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query(
+        "UPDATE session SET revoked_at = $1, id_token = NULL WHERE revoked_at IS NULL \
+         AND account_id IN (SELECT id FROM account WHERE person_id = $2)",
+    )
+    .bind(timestamp(now))
+    .bind(person)
+    .execute(conn)
+    .await?
+    .rows_affected())
 }
 
 /// The person an account is linked to, and that person's team.
@@ -335,11 +365,13 @@ pub async fn revoke_session(
     id_hash: &str,
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE session SET revoked_at = $1 WHERE id_hash = $2 AND revoked_at IS NULL")
-        .bind(timestamp(now))
-        .bind(id_hash)
-        .execute(conn)
-        .await?;
+    sqlx::query(
+        "UPDATE session SET revoked_at = $1, id_token = NULL WHERE id_hash = $2 AND revoked_at IS NULL",
+    )
+    .bind(timestamp(now))
+    .bind(id_hash)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -357,7 +389,7 @@ pub async fn session_account(
          FROM session s JOIN account a ON a.id = s.account_id \
            LEFT JOIN person p ON p.id = a.person_id LEFT JOIN team t ON t.id = p.team_id \
          WHERE s.id_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2 AND s.last_seen_at > $3 \
-         AND a.disabled = 0",
+         AND a.disabled = 0 AND (p.id IS NULL OR p.status = 'active')",
     )
     .bind(id_hash)
     .bind(timestamp(now))

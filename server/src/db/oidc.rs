@@ -31,6 +31,7 @@ pub async fn insert_login(
     nonce: &str,
     pkce_verifier: &str,
     return_to: &str,
+    address: Option<&str>,
     now: DateTime<Utc>,
     expires: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
@@ -41,14 +42,15 @@ pub async fn insert_login(
         .execute(&mut *conn)
         .await?;
     sqlx::query(
-        "INSERT INTO oidc_login (state_hash, browser_hash, nonce, pkce_verifier, return_to, created_at, expires_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO oidc_login (state_hash, browser_hash, nonce, pkce_verifier, return_to, address, created_at, \
+         expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(state_hash)
     .bind(browser_hash)
     .bind(nonce)
     .bind(pkce_verifier)
     .bind(return_to)
+    .bind(address)
     .bind(timestamp(now))
     .bind(timestamp(expires))
     .execute(&mut *conn)
@@ -56,12 +58,17 @@ pub async fn insert_login(
     Ok(())
 }
 
-/// How many sign-ins are under way (to refuse a flood of started ones).
-pub async fn pending(db: &Db, now: DateTime<Utc>) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM oidc_login WHERE expires_at > $1")
-        .bind(timestamp(now))
-        .fetch_one(db.pool())
-        .await
+/// How many sign-ins are under way, in all and from `address` (to refuse a
+/// flood of started ones without locking everyone else out).
+pub async fn pending(db: &Db, address: Option<&str>, now: DateTime<Utc>) -> Result<(i64, i64), sqlx::Error> {
+    sqlx::query_as(
+        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN address = $2 THEN 1 ELSE 0 END), 0) \
+         FROM oidc_login WHERE expires_at > $1",
+    )
+    .bind(timestamp(now))
+    .bind(address)
+    .fetch_one(db.pool())
+    .await
 }
 
 /// Takes the sign-in with this state, once: it is deleted as it is read,

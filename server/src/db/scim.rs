@@ -239,8 +239,8 @@ pub async fn update_person(
     fields: &PersonFields<'_>,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "UPDATE person SET name = $1, email = $2, team_id = COALESCE($3, team_id), manager_id = $4, \
-         external_id = $5 WHERE id = $6",
+        "UPDATE person SET name = $1, email = $2, team_id = COALESCE($3, team_id), \
+         manager_id = COALESCE($4, manager_id), external_id = $5 WHERE id = $6",
     )
     .bind(fields.name)
     .bind(fields.email)
@@ -262,21 +262,63 @@ pub async fn person_exists(conn: &mut AnyConnection, id: i64) -> Result<bool, sq
     Ok(found.is_some())
 }
 
-/// The team of this name, made (at the top) when there is none.
-pub async fn team_named(conn: &mut AnyConnection, name: &str) -> Result<i64, sqlx::Error> {
+/// The team of this name, made (at the top) when there is none: its id,
+/// and whether it was made.
+pub async fn team_named(conn: &mut AnyConnection, name: &str) -> Result<(i64, bool), sqlx::Error> {
     let found: Option<i64> = sqlx::query_scalar("SELECT id FROM team WHERE name = $1")
         .bind(name)
         .fetch_optional(&mut *conn)
         .await?;
     match found {
-        Some(id) => Ok(id),
+        Some(id) => Ok((id, false)),
         None => {
-            sqlx::query_scalar("INSERT INTO team (name) VALUES ($1) RETURNING id")
+            let id = sqlx::query_scalar("INSERT INTO team (name) VALUES ($1) RETURNING id")
                 .bind(name)
                 .fetch_one(conn)
-                .await
+                .await?;
+            Ok((id, true))
         }
     }
+}
+
+/// A person as they were, for the audit log.
+#[derive(Debug, sqlx::FromRow)]
+pub struct PersonSnapshot {
+    /// The name.
+    pub name: String,
+    /// The email.
+    pub email: String,
+    /// The team.
+    pub team_id: Option<i64>,
+    /// The manager.
+    pub manager_id: Option<i64>,
+    /// `active` or `departed`.
+    pub status: String,
+    /// The identity provider's id of the person.
+    pub external_id: Option<String>,
+}
+
+impl PersonSnapshot {
+    /// As the audit log's `before`.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "name": self.name, "email": self.email, "team": self.team_id, "manager": self.manager_id,
+            "status": self.status, "external_id": self.external_id,
+        })
+    }
+}
+
+/// A person as they are now.
+pub async fn person_snapshot(
+    conn: &mut AnyConnection,
+    id: i64,
+) -> Result<Option<PersonSnapshot>, sqlx::Error> {
+    sqlx::query_as::<_, PersonSnapshot>(
+        "SELECT name, email, team_id, manager_id, status, external_id FROM person WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(conn)
+    .await
 }
 
 /// A person's team, if any.
@@ -288,6 +330,26 @@ pub async fn team_of(conn: &mut AnyConnection, person: i64) -> Result<Option<i64
             .await?
             .flatten(),
     )
+}
+
+/// Puts a person in a team.
+pub async fn set_team(conn: &mut AnyConnection, person: i64, team: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE person SET team_id = $1 WHERE id = $2")
+        .bind(team)
+        .bind(person)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Takes a person out of a team, if they are in it.
+pub async fn leave_team(conn: &mut AnyConnection, person: i64, team: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE person SET team_id = NULL WHERE id = $1 AND team_id = $2")
+        .bind(person)
+        .bind(team)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// A team's parent, if any.

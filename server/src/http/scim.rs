@@ -184,6 +184,7 @@ fn call(state: &AppState, request: &axum::http::request::Parts) -> Call {
             source,
             now: Utc::now(),
             base: base.clone(),
+            group_teams: state.settings.scim_group_teams,
         },
         base,
         params,

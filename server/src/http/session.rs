@@ -96,6 +96,12 @@ async fn create_session(
                 .into(),
         ));
     }
+    if accounts::has_left(&mut tx, account.id).await? {
+        tx.commit().await?;
+        return Err(ApiError::Forbidden(
+            "the person this account is has left the organisation, so it cannot sign in".into(),
+        ));
+    }
     let old = auth::session_id(&headers, &client);
     let opened = identity::open_session(
         &mut tx,
@@ -103,6 +109,7 @@ async fn create_session(
         &account.email,
         account.roles,
         SignInMethod::Password,
+        None,
         old.as_deref(),
         &source,
         serde_json::json!({"method": SignInMethod::Password.as_str()}),
@@ -131,9 +138,9 @@ async fn get_session(
 ) -> Result<Json<json::Session>, ApiError> {
     if let Some(provider) = &state.settings.oidc
         && let Some(id) = auth::session_id(&headers, &client)
-        && accounts::session_method(&state.db, &auth::session_hash(&id)).await? == Some(SignInMethod::Oidc)
+        && let Some(id_token) = accounts::session_id_token(&state.db, &auth::session_hash(&id)).await?
     {
-        session.sign_out_url = provider.sign_out_url().await;
+        session.sign_out_url = provider.sign_out_url(Some(&id_token)).await;
     }
     Ok(Json(session))
 }
@@ -182,6 +189,10 @@ async fn get_sign_in_options(State(state): State<AppState>) -> Json<json::SignIn
 const OIDC_LOGIN_TTL: chrono::Duration = chrono::Duration::minutes(10);
 /// Sign-ins under way at most; more are refused until some finish or expire.
 const OIDC_PENDING_MAX: i64 = 10_000;
+/// Sign-ins under way from one address at most, so that one client cannot
+/// fill the table and lock everyone else out (a team behind one NAT starts
+/// far fewer in ten minutes).
+const OIDC_PENDING_PER_ADDRESS: i64 = 50;
 /// The cookie that binds a sign-in under way to the browser that started it.
 const OIDC_BROWSER_COOKIE: &str = "muster_oidc";
 
@@ -265,7 +276,12 @@ async fn start_oidc(
 ) -> Result<Response, ApiError> {
     let provider = provider(&state)?;
     let now = Utc::now();
-    if oidc::pending(&state.db, now).await? >= OIDC_PENDING_MAX {
+    let address = client.address.map(|a| a.to_string());
+    let (all, theirs) = oidc::pending(&state.db, address.as_deref(), now).await?;
+    if theirs >= OIDC_PENDING_PER_ADDRESS {
+        return Err(ApiError::TooManyRequests(OIDC_LOGIN_TTL.num_seconds()));
+    }
+    if all >= OIDC_PENDING_MAX {
         return Err(ApiError::Busy(
             "too many sign-ins are under way; try again in a minute".into(),
         ));
@@ -285,6 +301,7 @@ async fn start_oidc(
         &started.nonce,
         &started.pkce_verifier,
         &local_path(query.return_to.as_deref()),
+        address.as_deref(),
         now,
         now + OIDC_LOGIN_TTL,
     )
@@ -319,18 +336,19 @@ async fn finish_oidc(
     source: Source,
     Extension(client): Extension<Client>,
     headers: HeaderMap,
-    query: axum::extract::Query<std::collections::HashMap<String, String>>,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
 ) -> Result<Response, ApiError> {
     let provider = provider(&state)?.clone();
     let clear = browser_cookie(&client, None);
     let refuse = |code: &str| redirect(&format!("/?sign_in_error={code}"), std::slice::from_ref(&clear));
-    // Parameters are read leniently: a provider's error answer must reach
-    // the person as a message, never as a 400 page.
+    // Parameters are read leniently: whatever the provider (or anyone) sends
+    // must reach the person as a message, never as an error page.
+    let query = query.unwrap_or_default();
     let param = |name: &str| {
-        query
-            .get(name)
+        url::form_urlencoded::parse(query.as_bytes())
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.into_owned())
             .filter(|v| !v.is_empty() && v.len() <= 4096)
-            .cloned()
     };
     let callback = CallbackQuery {
         code: param("code"),
@@ -365,13 +383,18 @@ async fn finish_oidc(
         }
     };
     let old = auth::session_id(&headers, &client);
-    match identity::sign_in_with_provider(&state.db, &provider, &identity, old.as_deref(), &source, now)
-        .await?
+    match identity::sign_in_with_provider(&state.db, &provider, &identity, old.as_deref(), &source, now).await
     {
-        Ok(opened) => Ok(redirect(
+        Ok(Ok(opened)) => Ok(redirect(
             &login.return_to,
             &[clear.clone(), auth::session_cookie(&client, Some(&opened.id))],
         )),
-        Err(refusal) => Ok(refuse(refusal.code())),
+        Ok(Err(refusal)) => Ok(refuse(refusal.code())),
+        // Two first sign-ins of one person at once (one account wins), a
+        // busy database: the person starts again.
+        Err(error) => {
+            tracing::warn!(%error, "signing in with the identity provider could not be recorded");
+            Ok(refuse("retry"))
+        }
     }
 }

@@ -39,6 +39,7 @@ pub async fn open_session(
     email: &str,
     roles: Vec<Role>,
     method: SignInMethod,
+    id_token: Option<&str>,
     old_session: Option<&str>,
     source: &Source,
     details: serde_json::Value,
@@ -48,7 +49,8 @@ pub async fn open_session(
         accounts::revoke_session(conn, &auth::session_hash(old), now).await?;
     }
     let (id, id_hash) = auth::new_session_id();
-    accounts::create_session(conn, &id_hash, account, method, now, now + auth::ABSOLUTE_TIMEOUT).await?;
+    let expires = now + auth::ABSOLUTE_TIMEOUT;
+    accounts::create_session(conn, &id_hash, account, method, id_token, now, expires).await?;
     let entry = Entry::new(Actor::Person(email.to_owned()), "session.sign_in")
         .target(format!("account:{account}"))
         .details(details)
@@ -78,12 +80,15 @@ pub enum Refusal {
     GroupsUnknown,
     /// The provider named no email for a person Muster does not know yet.
     NoEmail,
-    /// The provider says the email is not verified, and an account with it exists.
-    EmailUnverified,
+    /// A local account has the person's email, and it may not be linked to
+    /// them: it is an admin's, or the provider does not vouch for the email.
+    LocalAccount,
     /// Another subject of the provider holds an account with this email.
     EmailTaken,
     /// An admin barred the account in Muster.
     Disabled,
+    /// The person has left the organisation (Muster's person is departed).
+    Departed,
 }
 
 impl Refusal {
@@ -93,11 +98,28 @@ impl Refusal {
             Self::NoRole => "no_role",
             Self::GroupsUnknown => "groups_unknown",
             Self::NoEmail => "no_email",
-            Self::EmailUnverified => "email_unverified",
+            Self::LocalAccount => "local_account",
             Self::EmailTaken => "email_taken",
             Self::Disabled => "disabled",
+            Self::Departed => "departed",
         }
     }
+}
+
+/// The roles an account gets, but for `admin` when it is the last active
+/// admin's: the provider's groups may not lock everyone out of Muster.
+async fn keep_last_admin(
+    conn: &mut AnyConnection,
+    before: &[Role],
+    mut after: Vec<Role>,
+) -> Result<Vec<Role>, ApiError> {
+    if before.contains(&Role::Admin)
+        && !after.contains(&Role::Admin)
+        && accounts::active_admins(conn).await? <= 1
+    {
+        after.insert(0, Role::Admin);
+    }
+    Ok(after)
 }
 
 /// Who audits changes the provider's groups make to an account.
@@ -158,8 +180,12 @@ async fn admit(
         if found.subject.is_some() {
             return Ok(Err(Refusal::EmailTaken));
         }
-        if identity.email_verified == Some(false) {
-            return Ok(Err(Refusal::EmailUnverified));
+        // An email is not an identity: a local account is linked only when
+        // the provider vouches for the address (or the operator said to
+        // trust it), and a break-glass admin's never.
+        let vouched = identity.email_verified == Some(true) || provider.config().link_local_accounts;
+        if found.roles.contains(&Role::Admin) || !vouched {
+            return Ok(Err(Refusal::LocalAccount));
         }
         link = true;
         account = Some(found);
@@ -174,13 +200,14 @@ async fn admit(
         // Roles follow the provider: an account whose groups no longer
         // give any keeps none, and its sessions end now, not at their expiry.
         if let Some(account) = account.as_ref().filter(|a| !a.roles.is_empty()) {
-            accounts::update(conn, account.id, Some(&[][..]), None, None, now).await?;
+            let kept = keep_last_admin(conn, &account.roles, Vec::new()).await?;
+            accounts::update(conn, account.id, Some(&kept), None, None, now).await?;
             accounts::end_sessions(conn, account.id, now).await?;
             let entry = Entry::new(provider_actor(provider), "account.update")
                 .target(format!("account:{}", account.id))
                 .details(serde_json::json!({
                     "before": {"roles": account.roles},
-                    "after": {"roles": []},
+                    "after": {"roles": kept},
                     "reason": "no group of the identity provider maps to a role",
                 }))
                 .from(source);
@@ -196,6 +223,7 @@ async fn admit(
             if link {
                 queries::set_subject(conn, account.id, &identity.issuer, &identity.subject).await?;
             }
+            let roles = keep_last_admin(conn, &account.roles, roles.clone()).await?;
             if account.roles != roles || link {
                 accounts::update(conn, account.id, Some(&roles), None, None, now).await?;
                 let entry = Entry::new(provider_actor(provider), "account.update")
@@ -208,7 +236,7 @@ async fn admit(
                     .from(source);
                 audit::record(conn, &entry, now).await?;
             }
-            account
+            queries::ProviderAccount { roles, ..account }
         }
         None => {
             let Some(email) = email else {
@@ -236,6 +264,9 @@ async fn admit(
         }
     };
     queries::link_person(conn, account.id, &identity.subject).await?;
+    if accounts::has_left(conn, account.id).await? {
+        return Ok(Err(Refusal::Departed));
+    }
     let details = serde_json::json!({
         "method": SignInMethod::Oidc.as_str(),
         "issuer": identity.issuer,
@@ -245,8 +276,9 @@ async fn admit(
         conn,
         account.id,
         &account.email,
-        roles,
+        account.roles.clone(),
         SignInMethod::Oidc,
+        Some(&identity.id_token),
         old_session,
         source,
         details,

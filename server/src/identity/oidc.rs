@@ -59,6 +59,9 @@ pub struct OidcConfig {
     pub public_url: Url,
     /// The provider's name on the sign-in button.
     pub name: String,
+    /// Whether a local account with a person's email may be linked to them
+    /// though the provider does not vouch for the email (never an admin's).
+    pub link_local_accounts: bool,
 }
 
 impl OidcConfig {
@@ -89,6 +92,12 @@ type IdTokenFields = openidconnect::IdTokenFields<
     CoreJwsSigningAlgorithm,
 >;
 type TokenAnswer = StandardTokenResponse<IdTokenFields, CoreTokenType>;
+type IdToken = openidconnect::IdToken<
+    OtherClaims,
+    CoreGenderClaim,
+    CoreJweContentEncryptionAlgorithm,
+    CoreJwsSigningAlgorithm,
+>;
 type OidcClient = openidconnect::Client<
     OtherClaims,
     CoreAuthDisplay,
@@ -146,6 +155,8 @@ pub struct Identity {
     pub name: Option<String>,
     /// The groups or app roles of the roles claim.
     pub groups: Groups,
+    /// The ID token itself, kept with the session for the provider's sign-out.
+    pub id_token: String,
 }
 
 /// A sign-in just sent to the provider: what must be kept, server-side,
@@ -209,8 +220,9 @@ impl Provider {
     }
 
     async fn discovered(&self, fresh: bool) -> Result<Discovered, OidcError> {
-        let mut cached = self.discovered.lock().await;
-        if let Some(found) = cached.as_ref()
+        // The lock is held to read or store, never across the fetch: a slow
+        // provider must not hold up every request that needs the metadata.
+        if let Some(found) = self.discovered.lock().await.as_ref()
             && !fresh
             && found.at.elapsed() < METADATA_TTL
         {
@@ -233,7 +245,7 @@ impl Provider {
             end_session,
             at: Instant::now(),
         };
-        *cached = Some(found.clone());
+        *self.discovered.lock().await = Some(found.clone());
         Ok(found)
     }
 
@@ -288,13 +300,19 @@ impl Provider {
             Err(error) => return Err(OidcError::Rejected(error.to_string())),
         };
         let other = &claims.additional_claims().claims;
-        let email = claims.email().map(|e| e.as_str().to_owned()).or_else(|| {
-            ["preferred_username", "upn"]
-                .iter()
-                .filter_map(|name| other.get(*name)?.as_str())
-                .find(|value| crate::auth::normalise_email(value).is_ok())
-                .map(str::to_owned)
-        });
+        // `email_verified` vouches for `email` only: an address taken from
+        // `preferred_username` or `upn` is vouched for by nobody.
+        let (email, email_verified) = match claims.email() {
+            Some(email) => (Some(email.as_str().to_owned()), claims.email_verified()),
+            None => (
+                ["preferred_username", "upn"]
+                    .iter()
+                    .filter_map(|name| other.get(*name)?.as_str())
+                    .find(|value| crate::auth::normalise_email(value).is_ok())
+                    .map(str::to_owned),
+                None,
+            ),
+        };
         let name = claims
             .name()
             .and_then(|names| names.get(None))
@@ -303,26 +321,28 @@ impl Provider {
             issuer: claims.issuer().as_str().to_owned(),
             subject: claims.subject().as_str().to_owned(),
             email,
-            email_verified: claims.email_verified(),
+            email_verified,
             name,
             groups: groups(other, &self.config.roles_claim),
+            id_token: token.to_string(),
         })
     }
 
     /// Where to send a browser to end its session at the provider too, and
-    /// come back to Muster; `None` when the provider has no end-session
-    /// endpoint (or cannot be reached now).
-    pub async fn sign_out_url(&self) -> Option<String> {
-        let found = self.discovered(false).await.ok()?;
+    /// come back to Muster, with the session's ID token as a hint (Okta
+    /// needs it); `None` when the provider has no end-session endpoint. Read
+    /// from the metadata fetched at sign-in, never fetched here.
+    pub async fn sign_out_url(&self, id_token: Option<&str>) -> Option<String> {
+        let found = self.discovered.lock().await.clone()?;
         let endpoint = found.end_session?;
         let back = PostLogoutRedirectUrl::from_url(self.config.public_url.clone());
-        Some(
-            LogoutRequest::from(endpoint)
-                .set_client_id(ClientId::new(self.config.client_id.clone()))
-                .set_post_logout_redirect_uri(back)
-                .http_get_url()
-                .to_string(),
-        )
+        let mut request = LogoutRequest::from(endpoint)
+            .set_client_id(ClientId::new(self.config.client_id.clone()))
+            .set_post_logout_redirect_uri(back);
+        if let Some(hint) = id_token.and_then(|t| t.parse::<IdToken>().ok()) {
+            request = request.set_id_token_hint(&hint);
+        }
+        Some(request.http_get_url().to_string())
     }
 }
 

@@ -261,7 +261,45 @@ async fn a_token_signed_with_a_rotated_key_is_checked_against_the_new_published_
     assert_eq!(session.email, "vera@example.test");
 }
 
+async fn a_provider_account_never_takes_over_a_local_admin_with_its_email(backend: Backend) {
+    let (app, idp) = app_with_idp(backend, PasswordSignIn::Admins).await;
+    let admin = app.signed_in_as("alice@example.test", &[Role::Admin]).await;
+
+    let (back, _) = idp.sign_in(&app.address, "alice").await;
+
+    assert_eq!(
+        location(&back, &app.address),
+        app.url("/?sign_in_error=local_account")
+    );
+    let (roles, subject): (String, Option<String>) =
+        sqlx::query_as("SELECT roles, oidc_subject FROM account WHERE email = 'alice@example.test'")
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+    assert_eq!(
+        (roles.as_str(), subject),
+        ("admin", None),
+        "the break-glass admin is untouched"
+    );
+    let still = admin.get(app.url("/api/v1/session")).send().await.unwrap();
+    assert_eq!(still.status(), 200, "and keeps its session");
+}
+
+async fn starting_sign_ins_is_bounded_per_address(backend: Backend) {
+    let (app, _idp) = app_with_idp(backend, PasswordSignIn::Admins).await;
+    let start = app.url("/api/v1/session/oidc/start");
+    for _ in 0..50 {
+        let started = app.anonymous.get(&start).send().await.unwrap();
+        assert_eq!(started.status(), 303);
+    }
+    let refused = app.anonymous.get(&start).send().await.unwrap();
+    assert_eq!(refused.status(), 429);
+    assert!(refused.headers().contains_key("retry-after"));
+}
+
 on_every_backend!(
+    a_provider_account_never_takes_over_a_local_admin_with_its_email,
+    starting_sign_ins_is_bounded_per_address,
     a_token_signed_with_a_rotated_key_is_checked_against_the_new_published_keys,
     the_first_sign_in_makes_an_account_whose_roles_come_from_the_groups,
     a_person_whose_groups_give_no_role_is_refused_and_loses_the_roles_they_had,

@@ -4,8 +4,9 @@
 //! person switched off in the provider.
 
 use model::api::{self as json, GapState, Role};
+use muster_server::Settings;
 use muster_tests::scim::run;
-use muster_tests::{Backend, TestApp, on_every_backend, spawn_app};
+use muster_tests::{Backend, TestApp, on_every_backend, spawn_app, spawn_app_with_settings};
 use serde_json::{Value, json};
 
 const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
@@ -461,7 +462,209 @@ async fn a_scim_token_opens_scim_and_nothing_else_and_nothing_else_opens_scim(ba
     );
 }
 
+async fn with_group_teams_a_group_is_the_team_of_its_members_and_what_they_own_follows(backend: Backend) {
+    let app = spawn_app_with_settings(
+        backend,
+        Settings {
+            scim_group_teams: true,
+            ..Settings::default()
+        },
+    )
+    .await;
+    let scim = app.scim_client().await;
+    let mut ids = Vec::new();
+    for email in ["gia@example.com", "hal@example.com"] {
+        let mut user = okta_user(email, email);
+        // Departments are not teams here: groups are.
+        user[ENTERPRISE] = json!({"department": "Ignored"});
+        let (status, created) = send(&app, &scim, "POST", "/Users", Some(user)).await;
+        assert_eq!(status, 201, "{created}");
+        ids.push(created["id"].as_str().unwrap().to_owned());
+    }
+    let hal = &ids[1];
+    let credential = app
+        .insert(&format!(
+            "INSERT INTO credential (name, kind, provider, external_id, created_at, status, owner_id, fingerprint) \
+             VALUES ('hal-key', 'api_key', 'openai', 'k-hal', '2026-01-01T00:00:00Z', 'active', {hal}, 'f-hal')"
+        ))
+        .await;
+    let group = json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Payments",
+        "members": [{"value": ids[0]}, {"value": hal}],
+    });
+    let (status, created) = send(&app, &scim, "POST", "/Groups", Some(group)).await;
+    assert_eq!(status, 201, "{created}");
+    let team = |id: &str| {
+        format!(
+            "SELECT COUNT(*) FROM person p JOIN team t ON t.id = p.team_id WHERE p.id = {id} AND t.name = 'Payments'"
+        )
+    };
+    assert_eq!(app.count(&team(&ids[0])).await, 1);
+    assert_eq!(app.count(&team(hal)).await, 1);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM team WHERE name = 'Ignored'")
+            .await,
+        0
+    );
+    let homed = format!(
+        "SELECT COUNT(*) FROM credential c JOIN team t ON t.id = c.coverage_team_id WHERE c.id = {credential} AND t.name = 'Payments'"
+    );
+    assert_eq!(app.count(&homed).await, 1, "hal's key counts against Payments");
+
+    // Hal leaves the group: he leaves the team, and so does his key.
+    let group_id = created["id"].as_str().unwrap();
+    let remove = json!({"schemas": [PATCH_OP], "Operations": [{"op": "remove", "path": format!("members[value eq \"{hal}\"]")}]});
+    let (status, _) = send(&app, &scim, "PATCH", &format!("/Groups/{group_id}"), Some(remove)).await;
+    assert_eq!(status, 200);
+    assert_eq!(app.count(&team(hal)).await, 0);
+    assert_eq!(app.count(&team(&ids[0])).await, 1);
+    assert_eq!(app.count(&homed).await, 0);
+}
+
+async fn a_person_switched_off_loses_their_sessions_and_cannot_sign_in(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let scim = app.scim_client().await;
+    let (_, created) = send(
+        &app,
+        &scim,
+        "POST",
+        "/Users",
+        Some(okta_user("rae@example.com", "00u7")),
+    )
+    .await;
+    let id = created["id"].as_str().unwrap();
+    let rae = app.signed_in_as("rae@example.com", &[Role::Approver]).await;
+    assert_eq!(
+        rae.get(app.url("/api/v1/session")).send().await.unwrap().status(),
+        200
+    );
+
+    let off =
+        json!({"schemas": [PATCH_OP], "Operations": [{"op": "replace", "path": "active", "value": false}]});
+    send(&app, &scim, "PATCH", &format!("/Users/{id}"), Some(off)).await;
+
+    assert_eq!(
+        rae.get(app.url("/api/v1/session")).send().await.unwrap().status(),
+        401
+    );
+    let again = app.sign_in("rae@example.com", muster_tests::TEST_PASSWORD).await;
+    assert_eq!(again.status(), 403);
+}
+
+async fn scim_never_adopts_a_person_by_an_address_it_does_not_vouch_for_nor_undoes_a_departure(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let scim = app.scim_client().await;
+    let vic = app
+        .insert("INSERT INTO person (name, email, status) VALUES ('Vic', 'vic@example.com', 'active')")
+        .await;
+    let sneaky = json!({"schemas": [USER], "userName": "not-vic", "emails": [{"value": "vic@example.com", "type": "home"}]});
+    let (status, refused) = send(&app, &scim, "POST", "/Users", Some(sneaky)).await;
+    assert_eq!((status, refused["scimType"].as_str()), (409, Some("uniqueness")));
+    let name: String = sqlx::query_scalar(&format!("SELECT name FROM person WHERE id = {vic}"))
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(name, "Vic", "untouched");
+
+    // Adopted by his work address; a manager then marks him as left; a
+    // SCIM write that says nothing new about `active` leaves it so.
+    let (status, adopted) = send(
+        &app,
+        &scim,
+        "POST",
+        "/Users",
+        Some(okta_user("vic@example.com", "00u8")),
+    )
+    .await;
+    assert_eq!(status, 201, "{adopted}");
+    assert_eq!(adopted["id"], vic.to_string());
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_event WHERE action = 'scim.user.adopt'")
+            .await,
+        1
+    );
+    app.execute(&format!(
+        "UPDATE person SET status = 'departed', departed_at = '2026-12-01T00:00:00Z' WHERE id = {vic}"
+    ))
+    .await;
+    let rename = json!({"schemas": [PATCH_OP], "Operations": [{"op": "replace", "path": "displayName", "value": "Victor"}]});
+    let (status, _) = send(&app, &scim, "PATCH", &format!("/Users/{vic}"), Some(rename)).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM person WHERE id = {vic} AND status = 'departed'"
+        ))
+        .await,
+        1
+    );
+}
+
+async fn hostile_filters_paths_and_patches_are_refused_in_scim_terms(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let scim = app.scim_client().await;
+    let long = format!("userName eq \"{}\"", "a".repeat(5000));
+    let (status, error) = send(
+        &app,
+        &scim,
+        "GET",
+        &format!("/Users?filter={}", urlencode(&long)),
+        None,
+    )
+    .await;
+    assert_eq!((status, error["scimType"].as_str()), (400, Some("invalidFilter")));
+    // The longest chain a filter can hold is answered, not a crashed stack.
+    let chain = (0..180)
+        .map(|i| format!("userName eq \"{i}\""))
+        .collect::<Vec<_>>()
+        .join(" or ");
+    assert!(chain.len() < 4096);
+    let (status, _) = send(
+        &app,
+        &scim,
+        "GET",
+        &format!("/Users?filter={}", urlencode(&chain)),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, error) = send(&app, &scim, "GET", "/Users?filter=userName%20zz%20%22x%22", None).await;
+    assert_eq!((status, error["scimType"].as_str()), (400, Some("invalidFilter")));
+    let (_, created) = send(
+        &app,
+        &scim,
+        "POST",
+        "/Users",
+        Some(okta_user("uma@example.com", "00u9")),
+    )
+    .await;
+    let id = created["id"].as_str().unwrap();
+    let many: Vec<Value> = (0..1001)
+        .map(|_| json!({"op": "replace", "path": "displayName", "value": "x"}))
+        .collect();
+    let (status, _) = send(
+        &app,
+        &scim,
+        "PATCH",
+        &format!("/Users/{id}"),
+        Some(json!({"schemas": [PATCH_OP], "Operations": many})),
+    )
+    .await;
+    assert_eq!(status, 400);
+    let odd =
+        json!({"schemas": [PATCH_OP], "Operations": [{"op": "replace", "path": "urnİ:x", "value": "x"}]});
+    let (status, _) = send(&app, &scim, "PATCH", &format!("/Users/{id}"), Some(odd)).await;
+    assert_eq!(status, 400);
+    let (status, _) = send(&app, &scim, "POST", "/Users", Some(json!("not an object"))).await;
+    assert_eq!(status, 400);
+}
+
 on_every_backend!(
+    a_person_switched_off_loses_their_sessions_and_cannot_sign_in,
+    scim_never_adopts_a_person_by_an_address_it_does_not_vouch_for_nor_undoes_a_departure,
+    hostile_filters_paths_and_patches_are_refused_in_scim_terms,
+    with_group_teams_a_group_is_the_team_of_its_members_and_what_they_own_follows,
     the_scim_service_passes_the_scim2_tester_compliance_checks,
     scim2_cli_creates_queries_and_switches_off_a_person,
     okta_provisions_finds_switches_off_and_brings_back_a_person_and_their_orphans_follow,

@@ -16,6 +16,16 @@ pub const GROUP_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 /// The enterprise User extension (department, manager...).
 pub const ENTERPRISE_SCHEMA: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 
+/// The longest filter read, in bytes: a filter is evaluated recursively,
+/// and Okta's and Entra's are a few dozen characters.
+pub const MAX_FILTER: usize = 4096;
+/// The longest attribute path read, in bytes.
+pub const MAX_PATH: usize = 1024;
+/// Operations one PATCH may carry at most.
+pub const MAX_OPERATIONS: usize = 1000;
+/// Values one multi-valued attribute (a group's members) may hold at most.
+pub const MAX_VALUES: usize = 50_000;
+
 /// Attributes the provider may not set: Muster keeps them.
 const READ_ONLY: [&str; 2] = ["id", "meta"];
 /// Attributes compared exactly (RFC 7643: `caseExact`); others ignore case.
@@ -43,14 +53,26 @@ fn valid_name(name: &str) -> bool {
 
 /// Parses a PATCH path or an `attributes` entry.
 pub fn parse_path(text: &str) -> Result<AttrPath, ScimError> {
+    if text.len() > MAX_PATH {
+        return Err(ScimError::bad_request(
+            "invalidPath",
+            format!("an attribute path has at most {MAX_PATH} bytes"),
+        ));
+    }
     let bad = || ScimError::bad_request("invalidPath", format!("{text:?} is not an attribute path"));
     let text = text.trim();
     let mut extension = None;
     let mut rest = text;
-    if text.len() >= 4 && text[..4].eq_ignore_ascii_case("urn:") {
+    // `get` slices only at character boundaries: a multi-byte character
+    // where a URN would end is simply no URN.
+    let starts_with = |prefix: &str| {
+        text.get(..prefix.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(prefix))
+    };
+    if starts_with("urn:") {
         let schema = [ENTERPRISE_SCHEMA, USER_SCHEMA, GROUP_SCHEMA]
             .into_iter()
-            .find(|schema| text.len() >= schema.len() && text[..schema.len()].eq_ignore_ascii_case(schema))
+            .find(|schema| starts_with(schema))
             .ok_or_else(bad)?;
         rest = &text[schema.len()..];
         if schema == ENTERPRISE_SCHEMA {
@@ -289,10 +311,18 @@ pub fn matches_value(item: &Value, filter: &ScimComplexFilter) -> bool {
 /// Parses a `filter` parameter. The core schemas' URN prefix is accepted
 /// (`urn:…:core:2.0:User:userName`) and operators in any case (`EQ`).
 pub fn parse_filter(text: &str) -> Result<ScimFilter, ScimError> {
+    if text.len() > MAX_FILTER {
+        return Err(ScimError::bad_request(
+            "invalidFilter",
+            format!("a filter has at most {MAX_FILTER} bytes"),
+        ));
+    }
+    // ASCII lowercasing keeps every byte where it was, so positions found
+    // in the lowercase copy are positions in the original.
     let mut cleaned = text.trim().to_owned();
     for schema in [USER_SCHEMA, GROUP_SCHEMA] {
-        let prefix = format!("{schema}:");
-        while let Some(at) = cleaned.to_lowercase().find(&prefix.to_lowercase()) {
+        let prefix = format!("{}:", schema.to_ascii_lowercase());
+        while let Some(at) = cleaned.to_ascii_lowercase().find(&prefix) {
             cleaned.replace_range(at..at + prefix.len(), "");
         }
     }
@@ -319,6 +349,22 @@ pub fn required_equalities(filter: &ScimFilter) -> Vec<(String, String)> {
         }
         _ => Vec::new(),
     }
+}
+
+/// Refuses a resource with a multi-valued attribute of more than
+/// [`MAX_VALUES`] values (a group of more members).
+pub fn check_size(doc: &Value) -> Result<(), ScimError> {
+    let too_many = doc.as_object().is_some_and(|o| {
+        o.values()
+            .any(|v| v.as_array().is_some_and(|a| a.len() > MAX_VALUES))
+    });
+    if too_many {
+        return Err(ScimError::bad_request(
+            "invalidValue",
+            format!("a multi-valued attribute holds at most {MAX_VALUES} values"),
+        ));
+    }
+    Ok(())
 }
 
 /// Entra and Okta quirks, mended: `"active": "False"` as a string, a
@@ -351,6 +397,12 @@ enum Op {
 
 /// Applies a PatchOp request's `Operations` to a resource.
 pub fn patch(doc: &mut Value, operations: &[Value]) -> Result<(), ScimError> {
+    if operations.len() > MAX_OPERATIONS {
+        return Err(ScimError::bad_request(
+            "invalidValue",
+            format!("a PATCH carries at most {MAX_OPERATIONS} operations"),
+        ));
+    }
     for operation in operations {
         let op = match get(operation, "op")
             .and_then(Value::as_str)
@@ -459,8 +511,11 @@ fn apply(doc: &mut Value, op: Op, path: &AttrPath, value: Option<Value>) -> Resu
             }
             Op::Add => match (object.get_mut(&key), value) {
                 (Some(Value::Array(old)), Value::Array(new)) => {
+                    // A set of what is there: adding a thousand members to
+                    // a group of fifty thousand stays linear.
+                    let mut present: std::collections::HashSet<String> = old.iter().map(identity).collect();
                     for item in new {
-                        if !old.iter().any(|o| same_value(o, &item)) {
+                        if present.insert(identity(&item)) {
                             old.push(item);
                         }
                     }
@@ -583,12 +638,16 @@ fn merge(old: &mut Map<String, Value>, new: Map<String, Value>) {
     }
 }
 
-/// Two values of a multi-valued attribute are the same one: equal, or
-/// complex with the same `value`.
+/// Two values of a multi-valued attribute are the same one when they have
+/// the same identity: their `value` when complex, else themselves.
 fn same_value(a: &Value, b: &Value) -> bool {
-    match (get(a, "value"), get(b, "value")) {
-        (Some(x), Some(y)) => x == y,
-        _ => a == b,
+    identity(a) == identity(b)
+}
+
+fn identity(item: &Value) -> String {
+    match get(item, "value") {
+        Some(value) => format!("value:{value}"),
+        None => format!("self:{item}"),
     }
 }
 

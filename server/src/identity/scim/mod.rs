@@ -87,6 +87,9 @@ pub struct Writer {
     pub now: DateTime<Utc>,
     /// `https://muster.example.com/scim/v2`, for `meta.location`.
     pub base: String,
+    /// Whether groups are teams (`--scim-group-teams`): a group's members
+    /// are in the team of its name, and departments are not teams.
+    pub group_teams: bool,
 }
 
 impl Writer {
@@ -190,6 +193,7 @@ fn keepable(body: Value) -> Result<Value, ScimError> {
     });
     let mut doc = Value::Object(object);
     document::normalise(&mut doc);
+    document::check_size(&doc)?;
     Ok(doc)
 }
 
@@ -219,15 +223,16 @@ fn name_key(kind: Kind, doc: &Value) -> Result<String, ScimError> {
 }
 
 /// The person's email: the primary address, else the work one, else the
-/// first, else the userName if it is one; else one made from the userName
-/// (`.invalid`, so it can never receive mail).
-fn email_of(doc: &Value, user_name: &str) -> String {
+/// userName if it is one (these the provider vouches for: `true`), else the
+/// first address, else one made from the userName (`.invalid`, so it can
+/// never receive mail).
+fn email_of(doc: &Value, user_name: &str) -> (String, bool) {
     let emails: Vec<&Value> = match get(doc, "emails") {
         Some(Value::Array(items)) => items.iter().collect(),
         _ => Vec::new(),
     };
     let address = |item: &&Value| text(item, "value").and_then(|v| crate::auth::normalise_email(v).ok());
-    emails
+    let vouched = emails
         .iter()
         .filter(|e| get(e, "primary") == Some(&Value::Bool(true)))
         .chain(
@@ -235,22 +240,25 @@ fn email_of(doc: &Value, user_name: &str) -> String {
                 .iter()
                 .filter(|e| text(e, "type").is_some_and(|t| t.eq_ignore_ascii_case("work"))),
         )
-        .chain(emails.iter())
         .find_map(address)
-        .or_else(|| crate::auth::normalise_email(user_name).ok())
-        .unwrap_or_else(|| {
-            let local: String = user_name
-                .chars()
-                .map(|c| {
-                    if c.is_ascii_alphanumeric() || "._-".contains(c) {
-                        c.to_ascii_lowercase()
-                    } else {
-                        '-'
-                    }
-                })
-                .collect();
-            format!("{local}@scim.invalid")
-        })
+        .or_else(|| crate::auth::normalise_email(user_name).ok());
+    if let Some(email) = vouched {
+        return (email, true);
+    }
+    let fallback = emails.iter().find_map(address).unwrap_or_else(|| {
+        let local: String = user_name
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || "._-".contains(c) {
+                    c.to_ascii_lowercase()
+                } else {
+                    '-'
+                }
+            })
+            .collect();
+        format!("{local}@scim.invalid")
+    });
+    (fallback, false)
 }
 
 /// The person's name: `displayName`, else `name.formatted`, else given and
@@ -275,21 +283,27 @@ fn name_of(doc: &Value, user_name: &str) -> String {
 
 /// Writes what a user's document says to its person (made or adopted when
 /// `person` is `None`), and starts the leaver workflow or ends it.
+///
+/// `was_active` is what the stored user said before (`None` for a new one):
+/// only a change from inactive to active brings a person back, so that a
+/// write that says nothing new does not undo a manager's own departure.
 async fn sync_person(
     conn: &mut AnyConnection,
     person: Option<i64>,
+    was_active: Option<bool>,
     doc: &Value,
     writer: &Writer,
 ) -> Result<i64, ScimError> {
     let user_name = text(doc, "userName").unwrap_or_default().to_owned();
-    let email = email_of(doc, &user_name);
+    let (email, vouched) = email_of(doc, &user_name);
     let name = name_of(doc, &user_name);
     let external_id = text(doc, "externalId");
     let extension = get(doc, ENTERPRISE_SCHEMA);
-    let team = match extension.and_then(|e| text(e, "department")) {
-        Some(department) => {
-            Some(queries::team_named(conn, &department.chars().take(200).collect::<String>()).await?)
-        }
+    let department = extension
+        .and_then(|e| text(e, "department"))
+        .filter(|_| !writer.group_teams);
+    let team = match department {
+        Some(department) => Some(team_named(conn, department, "department", writer).await?),
         None => None,
     };
     let manager_id = extension
@@ -311,6 +325,10 @@ async fn sync_person(
         external_id,
     };
     let holder = queries::person_by_email(conn, &email).await?;
+    let team_before = match person {
+        Some(id) => queries::team_of(conn, id).await?,
+        None => None,
+    };
     let id = match person {
         Some(id) => {
             if holder.is_some_and(|other| other != id) {
@@ -322,14 +340,26 @@ async fn sync_person(
             id
         }
         None => match holder {
-            // A person the inventory knew before the provider did: adopted.
+            // A person the inventory knew before the provider did: adopted,
+            // by an address the provider vouches for, unless another
+            // provider's id is already theirs.
             Some(id) => {
-                if queries::get(conn, Kind::User, id).await?.is_some() {
+                let before = queries::person_snapshot(conn, id).await?;
+                let other_id = before
+                    .as_ref()
+                    .and_then(|p| p.external_id.as_deref())
+                    .is_some_and(|known| Some(known) != external_id);
+                if !vouched || other_id || queries::get(conn, Kind::User, id).await?.is_some() {
                     return Err(ScimError::uniqueness(format!(
-                        "another user has the email {email}"
+                        "another person has the email {email}"
                     )));
                 }
                 queries::update_person(conn, id, &fields).await?;
+                let entry = Entry::new(writer.actor(), "scim.user.adopt")
+                    .target(format!("person:{id}"))
+                    .details(json!({"before": before.map(|p| p.to_json()), "userName": user_name}))
+                    .from(&writer.source);
+                audit::record(conn, &entry, writer.now).await?;
                 id
             }
             None => queries::insert_person(conn, &fields).await?,
@@ -343,6 +373,16 @@ async fn sync_person(
         && !is_within(conn, above, team).await?
     {
         queries::set_team_parent(conn, team, above).await?;
+        // A manager of the parent now manages this team too: said in the log.
+        let entry = Entry::new(writer.actor(), "team.move")
+            .target(format!("team:{team}"))
+            .details(json!({"before": {"parent": null}, "after": {"parent": above},
+                "reason": "the manager's team heads the person's team"}))
+            .from(&writer.source);
+        audit::record(conn, &entry, writer.now).await?;
+    }
+    if team.is_some() && team != team_before {
+        people::moved(conn, id, writer.now).await?;
     }
     let active = match get(doc, "active") {
         Some(Value::Bool(active)) => *active,
@@ -351,7 +391,7 @@ async fn sync_person(
     let candidate = ownership::candidate(conn, id)
         .await?
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("person {id} vanished")))?;
-    if active {
+    if active && was_active != Some(true) {
         people::reactivate(
             conn,
             &candidate,
@@ -361,7 +401,7 @@ async fn sync_person(
             writer.now,
         )
         .await?;
-    } else {
+    } else if !active {
         people::depart(
             conn,
             &candidate,
@@ -374,6 +414,74 @@ async fn sync_person(
     }
     accounts::link_people(conn).await?;
     Ok(id)
+}
+
+/// The SCIM users a group lists as members.
+fn member_ids(group: &Value) -> Vec<i64> {
+    match get(group, "members") {
+        Some(Value::Array(members)) => members
+            .iter()
+            .filter_map(|m| text(m, "value")?.parse().ok())
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// With `--scim-group-teams`: a group is the team of its name, its members
+/// are in that team, and those who left the group (or the deleted group's
+/// members) leave the team it was. What they own is re-homed.
+async fn group_team(
+    conn: &mut AnyConnection,
+    before: Option<&Value>,
+    after: Option<&Value>,
+    writer: &Writer,
+) -> Result<(), ScimError> {
+    let team_of = |doc: &Value| text(doc, "displayName").map(str::to_owned);
+    let joined = after.map(member_ids).unwrap_or_default();
+    if let Some(name) = after.and_then(team_of) {
+        let team = team_named(conn, &name, "group", writer).await?;
+        for &person in &joined {
+            if queries::get(conn, Kind::User, person).await?.is_some()
+                && queries::team_of(conn, person).await? != Some(team)
+            {
+                queries::set_team(conn, person, team).await?;
+                people::moved(conn, person, writer.now).await?;
+            }
+        }
+    }
+    if let Some(before) = before
+        && let Some(name) = team_of(before)
+    {
+        let team = team_named(conn, &name, "group", writer).await?;
+        let renamed = after.and_then(team_of).is_some_and(|now| now != name);
+        for person in member_ids(before) {
+            if (renamed || !joined.contains(&person)) && queries::team_of(conn, person).await? == Some(team) {
+                queries::leave_team(conn, person, team).await?;
+                people::moved(conn, person, writer.now).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The team of this name (200 characters at most), made and audited when
+/// there is none; `from` says what named it (`department`, `group`).
+async fn team_named(
+    conn: &mut AnyConnection,
+    name: &str,
+    from: &str,
+    writer: &Writer,
+) -> Result<i64, ScimError> {
+    let name: String = name.chars().take(200).collect();
+    let (team, made) = queries::team_named(conn, &name).await?;
+    if made {
+        let entry = Entry::new(writer.actor(), "team.create")
+            .target(format!("team:{team}"))
+            .details(json!({"name": name, "from": from}))
+            .from(&writer.source);
+        audit::record(conn, &entry, writer.now).await?;
+    }
+    Ok(team)
 }
 
 /// Whether `team` is `ancestor` or lies under it.
@@ -395,11 +503,19 @@ fn audit_entry(writer: &Writer, action: &str, kind: Kind, id: i64, doc: &Value) 
         Kind::Group => format!("scim_group:{id}"),
     };
     let details = match kind {
-        Kind::User => json!({
-            "userName": text(doc, "userName"),
-            "externalId": text(doc, "externalId"),
-            "active": get(doc, "active"),
-        }),
+        Kind::User => {
+            let user_name = text(doc, "userName").unwrap_or_default();
+            let extension = get(doc, ENTERPRISE_SCHEMA);
+            json!({
+                "userName": user_name,
+                "externalId": text(doc, "externalId"),
+                "active": get(doc, "active"),
+                "name": name_of(doc, user_name),
+                "email": email_of(doc, user_name).0,
+                "department": extension.and_then(|e| text(e, "department")),
+                "manager": extension.and_then(|e| get(e, "manager")).and_then(|m| text(m, "value")),
+            })
+        }
         Kind::Group => json!({
             "displayName": text(doc, "displayName"),
             "externalId": text(doc, "externalId"),
@@ -435,7 +551,7 @@ pub async fn create(db: &Db, kind: Kind, body: Value, writer: &Writer) -> Result
     let stored = doc.to_string();
     let id = match kind {
         Kind::User => {
-            let person = sync_person(&mut tx, None, &doc, writer).await?;
+            let person = sync_person(&mut tx, None, None, &doc, writer).await?;
             queries::insert_user(
                 &mut tx,
                 person,
@@ -448,7 +564,12 @@ pub async fn create(db: &Db, kind: Kind, body: Value, writer: &Writer) -> Result
             person
         }
         Kind::Group => {
-            queries::insert_group(&mut tx, &key, text(&doc, "externalId"), &stored, writer.now).await?
+            let id =
+                queries::insert_group(&mut tx, &key, text(&doc, "externalId"), &stored, writer.now).await?;
+            if writer.group_teams {
+                group_team(&mut tx, None, Some(&doc), writer).await?;
+            }
+            id
         }
     };
     audit::record(
@@ -513,8 +634,17 @@ pub async fn update(
     {
         return Err(ScimError::uniqueness(format!("{key:?} is taken")));
     }
-    if kind == Kind::User {
-        sync_person(&mut tx, Some(number), &doc, writer).await?;
+    match kind {
+        Kind::User => {
+            let before: Value = serde_json::from_str(&row.document).unwrap_or_else(|_| json!({}));
+            let was_active = !matches!(get(&before, "active"), Some(Value::Bool(false)));
+            sync_person(&mut tx, Some(number), Some(was_active), &doc, writer).await?;
+        }
+        Kind::Group if writer.group_teams => {
+            let before: Value = serde_json::from_str(&row.document).unwrap_or_else(|_| json!({}));
+            group_team(&mut tx, Some(&before), Some(&doc), writer).await?;
+        }
+        Kind::Group => {}
     }
     queries::update(
         &mut tx,
@@ -558,6 +688,8 @@ pub async fn delete(db: &Db, kind: Kind, id: &str, writer: &Writer) -> Result<()
             .await?;
         }
         remove_member(&mut tx, number, writer.now).await?;
+    } else if writer.group_teams {
+        group_team(&mut tx, Some(&doc), None, writer).await?;
     }
     queries::delete(&mut tx, kind, number).await?;
     audit::record(
