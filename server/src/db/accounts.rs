@@ -86,15 +86,18 @@ pub async fn create(
 /// hang on two emails compared at every read. Run after an account or people
 /// are created.
 pub async fn link_people(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE account SET person_id = (SELECT min(p.id) FROM person p WHERE lower(p.email) = account.email \
-           AND NOT EXISTS (SELECT 1 FROM account b WHERE b.person_id = p.id)) \
-         WHERE person_id IS NULL",
-    )
+    sqlx::query(&format!(
+        "UPDATE account SET person_id = {PERSON_WITH_EMAIL} WHERE person_id IS NULL"
+    ))
     .execute(conn)
     .await?;
     Ok(())
 }
+
+/// The person of the inventory whose email is the account's, unless another
+/// account is that person already: for `UPDATE account SET person_id = …`.
+pub(crate) const PERSON_WITH_EMAIL: &str = "(SELECT min(p.id) FROM person p WHERE lower(p.email) = account.email \
+     AND NOT EXISTS (SELECT 1 FROM account b WHERE b.person_id = p.id))";
 
 /// Replaces an account's password hash and ends its sessions.
 pub async fn set_password(

@@ -6,7 +6,7 @@ use model::api::Role;
 use sqlx::AnyConnection;
 
 use super::Db;
-use super::accounts::{parse_roles, roles_text};
+use super::accounts::{PERSON_WITH_EMAIL, parse_roles, roles_text};
 use super::sql::timestamp;
 
 /// A sign-in under way, as kept until the browser comes back.
@@ -216,14 +216,13 @@ pub async fn set_subject(
 /// `external_id` is the provider's subject, else whose email is the
 /// account's (a person is one account's at most).
 pub async fn link_person(conn: &mut AnyConnection, account: i64, subject: &str) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query(&format!(
         "UPDATE account SET person_id = COALESCE( \
            (SELECT min(p.id) FROM person p WHERE p.external_id = $1 \
               AND NOT EXISTS (SELECT 1 FROM account b WHERE b.person_id = p.id)), \
-           (SELECT min(p.id) FROM person p WHERE lower(p.email) = account.email \
-              AND NOT EXISTS (SELECT 1 FROM account b WHERE b.person_id = p.id))) \
-         WHERE id = $2 AND person_id IS NULL",
-    )
+           {PERSON_WITH_EMAIL}) \
+         WHERE id = $2 AND person_id IS NULL"
+    ))
     .bind(subject)
     .bind(account)
     .execute(conn)
