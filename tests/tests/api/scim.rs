@@ -395,6 +395,13 @@ async fn entra_requests_apply_with_their_capitals_strings_and_urn_paths(backend:
     assert_eq!(departed, 1);
 }
 
+/// Provisions a user as Okta does; answers its SCIM id.
+async fn provision(app: &TestApp, scim: &reqwest::Client, email: &str, external: &str) -> String {
+    let (status, created) = send(app, scim, "POST", "/Users", Some(okta_user(email, external))).await;
+    assert_eq!(status, 201, "{created}");
+    created["id"].as_str().unwrap().to_owned()
+}
+
 fn urlencode(text: &str) -> String {
     percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
@@ -402,15 +409,7 @@ fn urlencode(text: &str) -> String {
 async fn a_deleted_user_departs_and_keeps_their_history(backend: Backend) {
     let app = spawn_app(backend).await;
     let scim = app.scim_client().await;
-    let (_, created) = send(
-        &app,
-        &scim,
-        "POST",
-        "/Users",
-        Some(okta_user("lee@example.com", "00u2")),
-    )
-    .await;
-    let id = created["id"].as_str().unwrap();
+    let id = &provision(&app, &scim, "lee@example.com", "00u2").await;
 
     let (status, _) = send(&app, &scim, "DELETE", &format!("/Users/{id}"), None).await;
 
@@ -524,15 +523,7 @@ async fn with_group_teams_a_group_is_the_team_of_its_members_and_what_they_own_f
 async fn a_person_switched_off_loses_their_sessions_and_cannot_sign_in(backend: Backend) {
     let app = spawn_app(backend).await;
     let scim = app.scim_client().await;
-    let (_, created) = send(
-        &app,
-        &scim,
-        "POST",
-        "/Users",
-        Some(okta_user("rae@example.com", "00u7")),
-    )
-    .await;
-    let id = created["id"].as_str().unwrap();
+    let id = &provision(&app, &scim, "rae@example.com", "00u7").await;
     let rae = app.signed_in_as("rae@example.com", &[Role::Approver]).await;
     assert_eq!(
         rae.get(app.url("/api/v1/session")).send().await.unwrap().status(),
@@ -631,15 +622,7 @@ async fn hostile_filters_paths_and_patches_are_refused_in_scim_terms(backend: Ba
     assert_eq!(status, 200);
     let (status, error) = send(&app, &scim, "GET", "/Users?filter=userName%20zz%20%22x%22", None).await;
     assert_eq!((status, error["scimType"].as_str()), (400, Some("invalidFilter")));
-    let (_, created) = send(
-        &app,
-        &scim,
-        "POST",
-        "/Users",
-        Some(okta_user("uma@example.com", "00u9")),
-    )
-    .await;
-    let id = created["id"].as_str().unwrap();
+    let id = &provision(&app, &scim, "uma@example.com", "00u9").await;
     let many: Vec<Value> = (0..1001)
         .map(|_| json!({"op": "replace", "path": "displayName", "value": "x"}))
         .collect();
