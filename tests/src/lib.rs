@@ -163,16 +163,7 @@ impl TestApp {
     /// A client authenticating as agent `agent` with a new token of its own,
     /// which `admin` creates through the API.
     pub async fn agent_client_for(&self, admin: &reqwest::Client, agent: i64) -> reqwest::Client {
-        let token = self.agent_token(admin, agent).await;
-        let mut headers = reqwest::header::HeaderMap::new();
-        headers.insert(
-            reqwest::header::AUTHORIZATION,
-            format!("Bearer {token}").parse().unwrap(),
-        );
-        reqwest::Client::builder()
-            .default_headers(headers)
-            .build()
-            .unwrap()
+        bearer_client(&self.agent_token(admin, agent).await)
     }
 
     /// Stops the server as a crash would (its tasks end wherever they are)
@@ -233,6 +224,19 @@ impl TestApp {
             .await
             .expect("the server answers")
     }
+}
+
+/// A client that sends `Authorization: Bearer <token>` with every request.
+pub fn bearer_client(token: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {token}").parse().unwrap(),
+    );
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .unwrap()
 }
 
 /// A second server on a test app's database (see [`TestApp::replica`]).

@@ -36,16 +36,7 @@ impl TestApp {
 
     /// A client calling `/scim/v2` with a new SCIM token.
     pub async fn scim_client(&self) -> reqwest::Client {
-        let token = self.scim_token("test provisioning").await;
-        let mut headers = reqwest::header::HeaderMap::new();
-        headers.insert(
-            reqwest::header::AUTHORIZATION,
-            format!("Bearer {token}").parse().unwrap(),
-        );
-        reqwest::Client::builder()
-            .default_headers(headers)
-            .build()
-            .unwrap()
+        crate::bearer_client(&self.scim_token("test provisioning").await)
     }
 }
 

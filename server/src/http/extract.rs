@@ -120,11 +120,17 @@ impl<S: Send + Sync> FromRequestParts<S> for crate::audit::Source {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let client = parts.extensions.get::<crate::client::Client>();
-        let request_id = parts.headers.get("x-request-id").and_then(|v| v.to_str().ok());
-        Ok(crate::audit::Source {
-            address: client.and_then(|c| c.address).map(|ip| ip.to_string()),
-            request_id: request_id.map(str::to_owned),
-        })
+        Ok(source_of(parts))
+    }
+}
+
+/// Where a request came from (what the [`crate::audit::Source`] extractor
+/// answers), for handlers that take the request whole.
+pub fn source_of(parts: &Parts) -> crate::audit::Source {
+    let client = parts.extensions.get::<crate::client::Client>();
+    let request_id = parts.headers.get("x-request-id").and_then(|v| v.to_str().ok());
+    crate::audit::Source {
+        address: client.and_then(|c| c.address).map(|ip| ip.to_string()),
+        request_id: request_id.map(str::to_owned),
     }
 }

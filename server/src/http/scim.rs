@@ -16,7 +16,6 @@ use chrono::Utc;
 use serde_json::{Value, json};
 
 use crate::AppState;
-use crate::audit::Source;
 use crate::auth;
 use crate::client::Client;
 use crate::db::issued_tokens::Issued;
@@ -166,14 +165,7 @@ struct Call {
 fn call(state: &AppState, request: &axum::http::request::Parts) -> Call {
     let client = request.extensions.get::<Client>().copied().unwrap_or_default();
     let caller = request.extensions.get::<ScimCaller>().cloned();
-    let source = Source {
-        address: client.address.map(|a| a.to_string()),
-        request_id: request
-            .headers
-            .get("x-request-id")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned),
-    };
+    let source = super::extract::source_of(request);
     let base = base(state, &request.headers, &client);
     let params = Query::<HashMap<String, String>>::try_from_uri(&request.uri)
         .map(|q| q.0)
