@@ -264,6 +264,31 @@ pub async fn delete_sanction_rule(id: i64) -> Result<json::SanctionRule, ApiErro
     decode(delete(&format!("/api/v1/sanction-rules/{id}")).await?)
 }
 
+/// `GET /api/v1/ai-apps` (admins): the catalogue of AI applications.
+pub fn ai_apps() -> Get<Vec<json::AiApp>> {
+    Get::new("/api/v1/ai-apps".to_owned())
+}
+
+/// `POST /api/v1/ai-apps` (admins).
+pub async fn create_ai_app(app: &json::NewAiApp) -> Result<json::AiApp, ApiError> {
+    send(Request::post("/api/v1/ai-apps"), app).await
+}
+
+/// `DELETE /api/v1/ai-apps/{key}` (admins): an admin's entry.
+pub async fn delete_ai_app(key: &str) -> Result<(), ApiError> {
+    let answer = delete(&format!("/api/v1/ai-apps/{key}")).await?;
+    if answer.ok { Ok(()) } else { Err(refusal(&answer)) }
+}
+
+/// `POST /api/v1/credentials/{id}/promote` (admins): a grant made an agent.
+pub async fn promote_credential(id: i64) -> Result<json::AgentDetail, ApiError> {
+    send(
+        Request::post(&format!("/api/v1/credentials/{id}/promote")),
+        &serde_json::json!({}),
+    )
+    .await
+}
+
 /// `PUT /api/v1/agents/{id}/sanctioned` (admins).
 pub async fn sanction_agent(id: i64, sanction: &json::Sanction) -> Result<json::AgentDetail, ApiError> {
     send(Request::put(&format!("/api/v1/agents/{id}/sanctioned")), sanction).await
@@ -395,14 +420,15 @@ pub fn recent_findings() -> Get<json::RecentFindings> {
     Get::new("/api/v1/behaviour/findings".to_owned())
 }
 
-/// `POST /api/v1/imports/{kind}` with `file` as the body (admins). An
-/// XMLHttpRequest rather than `fetch`, since only it reports how much of a
-/// large upload has gone: `progress(sent, total)` is called as it goes,
-/// `done` once with the server's answer.
+/// `POST /api/v1/imports/{kind}` with `files` (admins): one file as the
+/// body, several as `multipart/form-data` (a platform's pages, joined in
+/// one import). An XMLHttpRequest rather than `fetch`, since only it
+/// reports how much of a large upload has gone: `progress(sent, total)` is
+/// called as it goes, `done` once with the server's answer.
 pub fn upload_report(
     kind: json::ImportKind,
     query: &json::ImportQuery,
-    file: web_sys::File,
+    files: Vec<web_sys::File>,
     progress: impl Fn(f64, f64) + 'static,
     done: impl FnOnce(Result<json::ImportSummary, ApiError>) + 'static,
 ) {
@@ -458,7 +484,16 @@ pub fn upload_report(
     });
     request.set_onload(Some(on_load.unchecked_ref()));
     request.set_onerror(Some(on_error.unchecked_ref()));
-    if request.send_with_opt_blob(Some(&file)).is_err()
+    let sent = match &files[..] {
+        [file] => request.send_with_opt_blob(Some(file)),
+        several => web_sys::FormData::new().and_then(|form| {
+            for file in several {
+                form.append_with_blob_and_filename("file", file, &file.name())?;
+            }
+            request.send_with_opt_form_data(Some(&form))
+        }),
+    };
+    if sent.is_err()
         && let Some(done) = done.borrow_mut().take()
     {
         done(Err(failed("the upload could not start".into())));

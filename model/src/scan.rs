@@ -147,6 +147,11 @@ pub struct Secret {
     /// `external_id` only.
     #[serde(default)]
     pub fingerprint: Option<String>,
+    /// The provider's public hash of a GitHub token (`hashed_token`: the
+    /// base64 of its SHA-256), as GitHub's audit log names the token: the
+    /// token's activity there joins this copy. Never the token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider_hash: Option<String>,
     /// Every place it was found on the machine.
     pub places: Vec<Place>,
 }

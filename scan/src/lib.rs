@@ -328,6 +328,7 @@ impl<'a> Collector<'a> {
             external_id: classified.external_id,
             hint: secrets::hint(bare),
             fingerprint: None,
+            provider_hash: secrets::provider_hash(bare),
             places: vec![place],
         });
         self.values.push(secret.clone());

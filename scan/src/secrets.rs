@@ -232,6 +232,18 @@ pub fn classify(name: &str, value: &str) -> Classified {
     }
 }
 
+/// GitHub's public identifier of a GitHub token in its audit log
+/// (`hashed_token`: the base64 of the token's SHA-256), so that the server
+/// joins this copy to the token's activity there. Other secrets: none.
+pub fn provider_hash(value: &str) -> Option<String> {
+    use base64::Engine;
+    use sha2::Digest;
+    ["ghp_", "github_pat_", "gho_", "ghu_", "ghs_", "ghr_"]
+        .iter()
+        .any(|prefix| value.starts_with(prefix))
+        .then(|| base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(value.as_bytes())))
+}
+
 /// A hint a person can match against what they hold: the well-known prefix
 /// and the length (`ghp_…(40)`), never characters of the secret proper.
 pub fn hint(value: &str) -> String {

@@ -75,8 +75,10 @@ pub struct ImportArgs {
     /// JSON lines), `cloudtrail` (log files, plain or `.json.gz`), `aws_iam`
     /// (`aws iam get-account-authorization-details`),
     /// `aws_credential_report` (`aws iam get-credential-report`, as CSV) or
-    /// `inventory` (Muster's inventory file, YAML or JSON) or `endpoint`
-    /// (a report of `muster scan --output`).
+    /// `inventory` (Muster's inventory file, YAML or JSON), `endpoint`
+    /// (a report of `muster scan --output`), or a platform's own records:
+    /// `google_workspace`, `entra`, `okta`, `github`, `bedrock`, `vertex`
+    /// (their API answers, page by page; see docs/imports.md).
     pub kind: String,
     /// The report files, read in order in one import; a folder stands for
     /// its `.json`, `.jsonl` and `.gz` files, oldest (by name) first.
@@ -709,6 +711,26 @@ async fn import(args: ImportArgs) -> anyhow::Result<ExitCode> {
                 "Imported {} IAM users and roles: {} new credentials, {} changed, {} reach edges written (import {}).",
                 s.principals, s.credentials_created, s.credentials_updated, s.reach_edges, s.id
             );
+            Ok(ExitCode::SUCCESS)
+        }
+        Ok(s) if crate::import::platforms::is_platform(kind) => {
+            println!(
+                "Imported {} records of {}: {} grants and tokens ({} new credentials, {} changed, {} revoked at the \
+                 source), {} agents ({} new), {} events recorded (import {}).",
+                s.findings,
+                crate::import::platforms::write::label(kind),
+                s.grants,
+                s.credentials_created,
+                s.credentials_updated,
+                s.grants_revoked,
+                s.agents,
+                s.agents_created,
+                s.events_recorded,
+                s.id
+            );
+            for note in &s.notes {
+                println!("  note: {note}");
+            }
             Ok(ExitCode::SUCCESS)
         }
         Ok(s) if kind == model::api::ImportKind::Inventory => {

@@ -70,6 +70,8 @@ catalogue! {
     THIRD_PARTY_GRANT = "third_party_grant", 3, "A third-party application holds the grant";
     STATIC_WHERE_FEDERATION = "static_where_federation_possible", 4, "Static secret where federation is possible";
     ADMIN_OR_WILDCARD = "admin_or_wildcard", 5, "Admin permission or wildcard scope";
+    BROAD_SCOPE = "broad_scope", 5, "Reads or writes all mail, files or code";
+    TENANT_WIDE_CONSENT = "tenant_wide_consent", 5, "Consented for the whole organisation";
     UNUSED_PERMISSIONS = "unused_permissions", 5, "Reaches resources it never used";
     WIDE_BLAST_RADIUS = "wide_blast_radius", 5, "Wide blast radius";
     UNUSUAL_RESOURCE = "unusual_resource", 5, "Acted on a resource outside its baseline";
@@ -347,6 +349,9 @@ pub struct CredentialFacts {
     /// Who may assume it (a role's trust policy), in words; a federated
     /// principal trusted without conditions is marked `(no conditions)`.
     pub trusted_by: Option<String>,
+    /// Who consented to it for the whole organisation (a platform's grant
+    /// with tenant-wide consent), in words.
+    pub tenant_consent: Option<String>,
     /// Agents using it.
     pub agents: Vec<Consumer>,
     /// Tools authenticating with it.
@@ -549,6 +554,25 @@ pub fn assess_credential(facts: &CredentialFacts, now: DateTime<Utc>) -> Assessm
             ));
         }
         factors.push(fired(ADMIN_OR_WILDCARD, 12, parts.join("; ")));
+    }
+    let broad: Vec<&str> = scopes
+        .iter()
+        .copied()
+        .filter(|s| crate::scopes::is_broad(s))
+        .collect();
+    if !broad.is_empty() {
+        factors.push(fired(
+            BROAD_SCOPE,
+            10,
+            format!("{} {}", plural(broad.len(), "scope", "scopes"), list(broad, 3)),
+        ));
+    }
+    if let Some(who) = &facts.tenant_consent {
+        factors.push(fired(
+            TENANT_WIDE_CONSENT,
+            10,
+            format!("consented by {who} for every user of the organisation"),
+        ));
     }
     if facts.has_activity {
         let unused: Vec<&Reach> = facts.reach.iter().filter(|r| !r.used).collect();
@@ -883,6 +907,7 @@ mod tests {
             findings: Vec::new(),
             console_access: None,
             trusted_by: None,
+            tenant_consent: None,
             agents: Vec::new(),
             tools: 1,
         }

@@ -494,6 +494,27 @@ impl TestApp {
     }
 }
 
+/// Every file under `tests/fixtures/<folder>` (recursively, by path), as
+/// `(path under the folder, bytes)`: a platform's pages.
+pub fn fixtures_under(folder: &str) -> Vec<(String, Vec<u8>)> {
+    let root = workspace_root().join("tests/fixtures").join(folder);
+    let mut found = Vec::new();
+    let mut folders = vec![root.clone()];
+    while let Some(dir) = folders.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                folders.push(path);
+            } else if path.extension().is_some_and(|e| e == "json") {
+                let name = path.strip_prefix(&root).unwrap().display().to_string();
+                found.push((name, std::fs::read(&path).unwrap()));
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
 /// A fixture file's bytes (`tests/fixtures/<path>`): reports in the tools' own formats.
 pub fn fixture(path: &str) -> Vec<u8> {
     std::fs::read(workspace_root().join("tests/fixtures").join(path))
@@ -512,6 +533,28 @@ impl TestApp {
         let response = client
             .post(self.url(&format!("/api/v1/imports/{kind_and_query}")))
             .body(report)
+            .send()
+            .await
+            .expect("the server answers");
+        (response.status().as_u16(), response.json().await.unwrap())
+    }
+
+    /// `POST /api/v1/imports/{kind_and_query}` with several files at once
+    /// (`multipart/form-data`, each a part named by its file name), as
+    /// `client`; answers the status and the JSON answer.
+    pub async fn import_files(
+        &self,
+        client: &reqwest::Client,
+        kind_and_query: &str,
+        files: Vec<(String, Vec<u8>)>,
+    ) -> (u16, serde_json::Value) {
+        let mut form = reqwest::multipart::Form::new();
+        for (name, bytes) in files {
+            form = form.part("file", reqwest::multipart::Part::bytes(bytes).file_name(name));
+        }
+        let response = client
+            .post(self.url(&format!("/api/v1/imports/{kind_and_query}")))
+            .multipart(form)
             .send()
             .await
             .expect("the server answers");

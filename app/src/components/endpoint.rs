@@ -49,25 +49,6 @@ pub fn EndpointFacts(
             })
         }
     };
-    let mark_agent = move |to: bool| {
-        let Some(mut sanction) = with_reason() else { return };
-        sanction.sanctioned = to;
-        leptos::task::spawn_local(async move {
-            match api::sanction_agent(agent, &sanction).await {
-                Ok(_) => {
-                    outcome.set(Some(Ok(if to {
-                        "Agent sanctioned."
-                    } else {
-                        "Agent marked shadow."
-                    }
-                    .into())));
-                    reason.set(String::new());
-                    done.run(());
-                }
-                Err(error) => outcome.set(Some(Err(error.message))),
-            }
-        });
-    };
     let mark_tool = move |tool: i64, to: bool| {
         let Some(mut sanction) = with_reason() else { return };
         sanction.sanctioned = to;
@@ -154,13 +135,60 @@ pub fn EndpointFacts(
                 </thead>
                 <tbody>{rows}</tbody>
             </table>
-            <Show when=admin>
-                <form class="inline-form" on:submit=move |e: leptos::ev::SubmitEvent| { e.prevent_default(); mark_agent(!sanctioned) }>
-                    <TextField label="Reason (for the audit log)" name="sanction-reason" value=reason required=false placeholder="approved for the pilot" />
-                    <button type="submit" class="primary">{if sanctioned { "Mark this agent shadow" } else { "Sanction this agent" }}</button>
-                </form>
-                <Outcome outcome />
-            </Show>
+            <SanctionAgentForm agent sanctioned reason outcome done />
         </section>
+    }
+}
+
+/// An admin's sanction (or shadow mark) of one agent, with a reason for the
+/// audit log; nothing for anyone else. Shared by the endpoint's and the
+/// platforms' sections of an agent's page.
+#[component]
+pub fn SanctionAgentForm(
+    agent: i64,
+    sanctioned: bool,
+    /// The reason being typed (shared with the section's other controls).
+    reason: RwSignal<String>,
+    /// What the last change did.
+    outcome: RwSignal<Option<Result<String, String>>>,
+    /// Called after a change, to fetch the page again.
+    done: Callback<()>,
+) -> impl IntoView {
+    let auth = Auth::get();
+    let admin = move || auth.holds(&[Role::Admin]);
+    let mark_agent = move |to: bool| {
+        let text = reason.get_untracked().trim().to_owned();
+        if text.is_empty() {
+            outcome.set(Some(Err("Give a reason first: it goes in the audit log.".into())));
+            return;
+        }
+        let sanction = json::Sanction {
+            sanctioned: to,
+            reason: text,
+        };
+        leptos::task::spawn_local(async move {
+            match api::sanction_agent(agent, &sanction).await {
+                Ok(_) => {
+                    outcome.set(Some(Ok(if to {
+                        "Agent sanctioned."
+                    } else {
+                        "Agent marked shadow."
+                    }
+                    .into())));
+                    reason.set(String::new());
+                    done.run(());
+                }
+                Err(error) => outcome.set(Some(Err(error.message))),
+            }
+        });
+    };
+    view! {
+        <Show when=admin>
+            <form class="inline-form" on:submit=move |e: leptos::ev::SubmitEvent| { e.prevent_default(); mark_agent(!sanctioned) }>
+                <TextField label="Reason (for the audit log)" name="sanction-reason" value=reason required=false placeholder="approved for the pilot" />
+                <button type="submit" class="primary">{if sanctioned { "Mark this agent shadow" } else { "Sanction this agent" }}</button>
+            </form>
+            <Outcome outcome />
+        </Show>
     }
 }

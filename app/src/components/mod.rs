@@ -9,6 +9,7 @@ pub mod guard;
 pub mod issued_tokens;
 pub mod owner;
 pub mod page;
+pub mod platform;
 pub mod risk;
 pub mod search;
 pub mod shell;

@@ -112,7 +112,9 @@ pub struct EndpointTool {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SanctionKind {
-    /// A client by id (`claude_code`, `cursor`): its agents are sanctioned.
+    /// A client by id: a coding agent on endpoints (`claude_code`, `cursor`),
+    /// an AI application of the catalogue (`chatgpt`) or a cloud agent platform
+    /// (`bedrock`, `agentcore`, `vertex`, `entra-agent-id`): its agents are sanctioned.
     Client,
     /// An MCP server's package (`@modelcontextprotocol/server-github`), any version.
     Package,

@@ -528,6 +528,18 @@ wire_enum! {
         Inventory = "inventory", "Inventory file";
         /// An endpoint scan report (`muster scan`): a laptop's coding agents, MCP servers and secrets.
         Endpoint = "endpoint", "Endpoint scan";
+        /// Google Workspace: the Reports API's token activities and the Directory API's tokens.list.
+        GoogleWorkspace = "google_workspace", "Google Workspace OAuth grants";
+        /// Microsoft Entra (Graph): service principals, permission grants, app role assignments, users, agent identities.
+        Entra = "entra", "Microsoft Entra apps and grants";
+        /// Okta: apps, users and users' grants.
+        Okta = "okta", "Okta apps and grants";
+        /// GitHub: an organisation's tokens, credential authorisations, app installations and audit log.
+        Github = "github", "GitHub tokens, apps and audit log";
+        /// Amazon Bedrock: agents, action groups and AgentCore runtimes.
+        Bedrock = "bedrock", "Amazon Bedrock agents";
+        /// Vertex AI Agent Engine: reasoning engines.
+        Vertex = "vertex", "Vertex AI agents";
     }
 }
 
@@ -558,5 +570,33 @@ wire_enum! {
         HumanUse = "human_use", "Human use";
         /// It was used from a laptop against production.
         EndpointAgainstProd = "endpoint_against_prod", "Laptop against production";
+    }
+}
+
+wire_enum! {
+    /// How a platform's grant was consented to.
+    Consent("consent") {
+        /// One person consented for themselves.
+        User = "user", "By the user, for themselves";
+        /// One person (an admin) consented for the whole tenant.
+        Tenant = "tenant", "For the whole organisation";
+        /// An administrator granted it to an application (application permissions, an installation).
+        Admin = "admin", "Granted by an administrator";
+        /// The person owns the token they made.
+        Owner = "owner", "The owner's own token";
+    }
+}
+
+wire_enum! {
+    /// How sure a match with the catalogue of AI applications is.
+    AppMatch("app match") {
+        /// The platform's client id, app id or app slug is the catalogue's.
+        Exact = "exact", "By its client id";
+        /// The application's verified publisher is the vendor.
+        Publisher = "publisher", "By its verified publisher";
+        /// The application's name is the catalogue's (anyone can name an app so).
+        Name = "name", "By its name only";
+        /// An admin made it an agent.
+        Promoted = "promoted", "Made an agent by an admin";
     }
 }

@@ -87,6 +87,21 @@ pub struct ImportSummary {
     /// Agent → tool and tool → credential links the file added.
     #[serde(default)]
     pub links_created: i64,
+    /// Grants and tokens a platform's records named (OAuth grants, personal access tokens, app installations, roles).
+    #[serde(default)]
+    pub grants: i64,
+    /// Grants a full import of a platform no longer found (or the platform said were revoked): revoked at the source.
+    #[serde(default)]
+    pub grants_revoked: i64,
+    /// AI agents a platform's records named (SaaS agents by the catalogue, cloud agents).
+    #[serde(default)]
+    pub agents: i64,
+    /// Of those, new ones.
+    #[serde(default)]
+    pub agents_created: i64,
+    /// Records that named something not imported (a grant of an unknown application, a person the platform did not name), each in words; the first ten.
+    #[serde(default)]
+    pub notes: Vec<String>,
     /// When it started.
     pub started_at: DateTime<Utc>,
     /// When it ended.

@@ -231,6 +231,9 @@ pub struct AgentDetail {
     /// What the latest endpoint scan found of it (agents found by `muster scan`).
     #[serde(default)]
     pub endpoint: Option<super::EndpointAgent>,
+    /// What a SaaS or cloud platform's records said of it (agents found by a platform import).
+    #[serde(default)]
+    pub platform: Option<super::PlatformAgent>,
 }
 
 /// A tool in a list.
@@ -326,6 +329,9 @@ pub struct CredentialDetail {
     /// Its revocation, if one was asked for.
     #[serde(default)]
     pub revocation: Option<RevocationBrief>,
+    /// What a SaaS platform's records said of it (grants and tokens found by a platform import).
+    #[serde(default)]
+    pub grant: Option<super::PlatformGrant>,
 }
 
 /// A stored copy of a credential's secret.

@@ -38,6 +38,7 @@ mod inventory;
 mod lineage;
 mod overview;
 mod ownership;
+mod platform;
 mod revocation;
 mod risk;
 
@@ -51,5 +52,6 @@ pub use inventory::*;
 pub use lineage::*;
 pub use overview::*;
 pub use ownership::*;
+pub use platform::*;
 pub use revocation::*;
 pub use risk::*;

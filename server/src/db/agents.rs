@@ -159,6 +159,7 @@ pub async fn get(db: &Db, id: i64) -> Result<json::AgentDetail, ApiError> {
             &row.try_get::<String, _>("risk_factors")?,
         ),
         endpoint: super::endpoint::agent_facts(db, id).await?,
+        platform: super::platforms::agent_facts(db, id).await?,
     })
 }
 

@@ -280,6 +280,7 @@ pub async fn get(db: &Db, id: i64) -> Result<json::CredentialDetail, ApiError> {
         ),
         blast_radius: row.try_get("blast_radius")?,
         revocation: revocations::brief(db, id).await?,
+        grant: super::platforms::grant_facts(db, id).await?,
     })
 }
 

@@ -155,12 +155,25 @@ pub async fn apply_sanctions(conn: &mut AnyConnection) -> Result<Vec<i64>, sqlx:
     let agent_rule = "(SELECT CASE WHEN ea.marked IS NOT NULL THEN ea.marked \
          WHEN EXISTS (SELECT 1 FROM sanction_rule r WHERE r.kind = 'client' AND r.value = ea.client) THEN 1 \
          ELSE 0 END FROM endpoint_agent ea WHERE ea.agent_id = agent.id)";
-    let changed = sqlx::query_scalar(&format!(
+    let mut changed: Vec<i64> = sqlx::query_scalar(&format!(
         "UPDATE agent SET sanctioned = {agent_rule} \
          WHERE id IN (SELECT agent_id FROM endpoint_agent) AND sanctioned <> {agent_rule} RETURNING id"
     ))
     .fetch_all(&mut *conn)
     .await?;
+    // Agents a SaaS or cloud platform's records named: the list's `client`
+    // is their application's catalogue key (`chatgpt`) or platform (`bedrock`).
+    let platform_rule = "(SELECT CASE WHEN pa.marked IS NOT NULL THEN pa.marked \
+         WHEN EXISTS (SELECT 1 FROM sanction_rule r WHERE r.kind = 'client' AND r.value = pa.app_key) THEN 1 \
+         ELSE 0 END FROM platform_agent pa WHERE pa.agent_id = agent.id)";
+    changed.extend(
+        sqlx::query_scalar::<_, i64>(&format!(
+            "UPDATE agent SET sanctioned = {platform_rule} \
+             WHERE id IN (SELECT agent_id FROM platform_agent) AND sanctioned <> {platform_rule} RETURNING id"
+        ))
+        .fetch_all(&mut *conn)
+        .await?,
+    );
     sqlx::query(&format!(
         "UPDATE endpoint_tool SET sanctioned = CASE WHEN marked IS NOT NULL THEN marked \
          WHEN EXISTS (SELECT 1 FROM sanction_rule r, endpoint_tool t WHERE t.tool_id = endpoint_tool.tool_id \
@@ -171,8 +184,8 @@ pub async fn apply_sanctions(conn: &mut AnyConnection) -> Result<Vec<i64>, sqlx:
     Ok(changed)
 }
 
-/// An admin's word on one agent: for an endpoint agent it stands over the
-/// list; any other agent's flag is set as it is. `None` when there is no
+/// An admin's word on one agent: for an endpoint agent or one a platform
+/// named it stands over the list; any other agent's flag is set as it is. `None` when there is no
 /// such agent; else whether it was sanctioned before.
 pub async fn mark_agent(
     conn: &mut AnyConnection,
@@ -184,11 +197,13 @@ pub async fn mark_agent(
         .fetch_optional(&mut *conn)
         .await?;
     let Some(before) = before else { return Ok(None) };
-    sqlx::query("UPDATE endpoint_agent SET marked = $1 WHERE agent_id = $2")
-        .bind(i64::from(sanctioned))
-        .bind(agent)
-        .execute(&mut *conn)
-        .await?;
+    for table in ["endpoint_agent", "platform_agent"] {
+        sqlx::query(&format!("UPDATE {table} SET marked = $1 WHERE agent_id = $2"))
+            .bind(i64::from(sanctioned))
+            .bind(agent)
+            .execute(&mut *conn)
+            .await?;
+    }
     sqlx::query("UPDATE agent SET sanctioned = $1 WHERE id = $2")
         .bind(i64::from(sanctioned))
         .bind(agent)
@@ -230,6 +245,7 @@ struct RuleRow {
 
 const RULE_SELECT: &str = "SELECT r.id, r.kind, r.value, r.created_by, r.created_at, \
      (SELECT COUNT(*) FROM endpoint_agent ea WHERE r.kind = 'client' AND ea.client = r.value) + \
+     (SELECT COUNT(*) FROM platform_agent pa WHERE r.kind = 'client' AND pa.app_key = r.value) + \
      (SELECT COUNT(*) FROM endpoint_tool t WHERE t.status = 'present' AND";
 
 fn rule(row: &AnyRow) -> Result<json::SanctionRule, sqlx::Error> {

@@ -126,44 +126,66 @@ pub async fn credentials_by_fingerprint(
     .await
 }
 
-/// Credentials by the scan fingerprint of their secret (an endpoint scan
-/// found them): (id, scan fingerprint), oldest first.
-pub async fn credentials_by_scan_fingerprint(
+/// What else than its fingerprint a credential's secret is known by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecretKey {
+    /// The scan fingerprint (an endpoint scan found it).
+    ScanFingerprint,
+    /// The provider's public hash of the token (GitHub's `hashed_token`:
+    /// a platform import named it).
+    ProviderHash,
+}
+
+impl SecretKey {
+    fn column(self) -> &'static str {
+        match self {
+            SecretKey::ScanFingerprint => "scan_fingerprint",
+            SecretKey::ProviderHash => "provider_hash",
+        }
+    }
+}
+
+/// Credentials by another key of their secret: (id, key), oldest first.
+pub async fn credentials_by_key(
     conn: &mut AnyConnection,
     backend: Backend,
-    scan_fingerprints: &[String],
+    key: SecretKey,
+    values: &[String],
 ) -> Result<Vec<(i64, String)>, sqlx::Error> {
-    if scan_fingerprints.is_empty() {
+    if values.is_empty() {
         return Ok(Vec::new());
     }
+    let column = key.column();
     let mut params = Params::in_order(backend);
-    let filter = in_list("scan_fingerprint", scan_fingerprints, &mut params);
+    let filter = in_list(column, values, &mut params);
     sqlx::query_as_with(
-        &format!("SELECT id, scan_fingerprint FROM credential WHERE {filter} ORDER BY id"),
+        &format!("SELECT id, {column} FROM credential WHERE {filter} ORDER BY id"),
         params.args(),
     )
     .fetch_all(conn)
     .await
 }
 
-/// Gives credentials stored before scan fingerprints existed theirs:
-/// (credential, scan fingerprint); one that has one keeps it.
-pub async fn set_scan_fingerprints(
+/// Gives credentials stored before that key was known theirs:
+/// (credential, key); one that has one keeps it.
+pub async fn set_keys(
     conn: &mut AnyConnection,
     backend: Backend,
+    key: SecretKey,
     pairs: &[(i64, String)],
 ) -> Result<(), sqlx::Error> {
+    let column = key.column();
     for chunk in pairs.chunks(2000) {
         let mut params = Params::in_order(backend);
         let values = chunk
             .iter()
-            .map(|(id, scan)| format!("({}, {})", params.bind(*id), params.bind(scan.clone())))
+            .map(|(id, value)| format!("({}, {})", params.bind(*id), params.bind(value.clone())))
             .collect::<Vec<_>>()
             .join(", ");
         sqlx::query_with(
             &format!(
-                "UPDATE credential SET scan_fingerprint = v.column2 FROM (VALUES {values}) AS v \
-                 WHERE credential.id = v.column1 AND credential.scan_fingerprint IS NULL"
+                "UPDATE credential SET {column} = v.column2 FROM (VALUES {values}) AS v \
+                 WHERE credential.id = v.column1 AND credential.{column} IS NULL"
             ),
             params.args(),
         )
@@ -181,7 +203,7 @@ pub async fn create_credentials(
     backend: Backend,
     found: &[(&Finding, DateTime<Utc>)],
 ) -> Result<Vec<(i64, String)>, sqlx::Error> {
-    let mut rows = Vec::with_capacity(found.len() * 8);
+    let mut rows = Vec::with_capacity(found.len() * 9);
     for (finding, first_seen) in found {
         let short = finding.fingerprint.get(..12).unwrap_or(&finding.fingerprint);
         let external_id = finding
@@ -205,6 +227,7 @@ pub async fn create_credentials(
             "active".into(),
             finding.fingerprint.clone().into(),
             finding.scan_fingerprint.clone().into(),
+            finding.provider_hash.clone().into(),
         ]);
     }
     bulk::insert_returning(
@@ -220,6 +243,7 @@ pub async fn create_credentials(
             "status",
             "fingerprint",
             "scan_fingerprint",
+            "provider_hash",
         ],
         &rows,
         "RETURNING id, fingerprint",

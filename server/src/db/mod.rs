@@ -26,6 +26,7 @@ pub mod overview;
 pub mod ownership;
 pub mod paths;
 pub mod people;
+pub mod platforms;
 pub mod resources;
 pub mod revocations;
 pub mod risk;

@@ -35,8 +35,10 @@ async fn credential_rows(conn: &mut AnyConnection, scope: &Scope<'_>) -> Result<
         &format!(
             "SELECT c.id, c.name, c.kind, c.provider, c.status, c.scopes, c.third_party, c.created_at, \
              c.expires_at, c.last_rotated_at, c.last_used_at, c.console_access, c.trusted_by, p.name AS owner_name, \
-             p.status AS owner_status \
-             FROM credential c LEFT JOIN person p ON p.id = c.owner_id WHERE {filter}"
+             p.status AS owner_status, g.consented_by AS tenant_consent_by, \
+             CASE WHEN g.consent = 'tenant' THEN 1 ELSE 0 END AS tenant_wide \
+             FROM credential c LEFT JOIN person p ON p.id = c.owner_id \
+             LEFT JOIN platform_grant g ON g.credential_id = c.id WHERE {filter}"
         ),
         params.args(),
     )
@@ -62,6 +64,12 @@ async fn credential_rows(conn: &mut AnyConnection, scope: &Scope<'_>) -> Result<
             findings: Vec::new(),
             console_access: row.try_get("console_access")?,
             trusted_by: row.try_get("trusted_by")?,
+            tenant_consent: (row.try_get::<i64, _>("tenant_wide")? == 1).then(|| {
+                row.try_get::<Option<String>, _>("tenant_consent_by")
+                    .ok()
+                    .flatten()
+                    .unwrap_or_else(|| "an administrator".to_owned())
+            }),
             agents: Vec::new(),
             tools: 0,
         };

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod agent_tokens;
 pub mod agents;
+pub mod ai_apps;
 pub mod approvals;
 pub mod audit;
 pub mod credentials;
@@ -58,6 +59,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(agent_tokens::router())
         .merge(enrolment::router())
         .merge(sanctions::router())
+        .merge(ai_apps::router())
         .merge(accounts::router())
         .merge(scim_tokens::router())
         .route_layer(axum::middleware::from_fn_with_state(
@@ -128,6 +130,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         (name = "identity provider", description = "Signing in with the organisation's identity provider; its SCIM tokens"),
         (name = "approvals", description = "Human-in-the-loop approval of sensitive agent operations and changes"),
         (name = "imports", description = "Reports of secret scanners, read into the inventory"),
+        (name = "saas and cloud discovery", description = "The catalogue of AI applications; grants made agents"),
         (name = "endpoint discovery", description = "Enrolment tokens, and scan reports from `muster scan` on laptops and build hosts"),
         (name = "revocation", description = "Revoking credentials: what breaks, the plan, every copy, the automation webhook"),
     )

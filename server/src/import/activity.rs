@@ -287,6 +287,36 @@ impl Recorder {
             }
             return Ok(());
         };
+        self.push(conn, credential, event).await
+    }
+
+    /// Takes one event whose credential the caller found (a platform's
+    /// token or grant), or counts it as unmatched, named `unmatched`.
+    pub async fn add_for(
+        &mut self,
+        conn: &mut AnyConnection,
+        credential: Option<i64>,
+        event: Event,
+        unmatched: &str,
+    ) -> Result<(), sqlx::Error> {
+        self.counts.events += 1;
+        let Some(credential) = credential else {
+            self.counts.unmatched += 1;
+            if self.unmatched.len() < UNMATCHED_SHOWN {
+                self.unmatched.insert(unmatched.to_owned());
+            }
+            return Ok(());
+        };
+        self.push(conn, credential, event).await
+    }
+
+    /// Queues an event of a known credential, writing a batch when full.
+    async fn push(
+        &mut self,
+        conn: &mut AnyConnection,
+        credential: i64,
+        event: Event,
+    ) -> Result<(), sqlx::Error> {
         let resource = match &event.resource {
             Some(arn) => self.resource(conn, arn).await?,
             None => None,

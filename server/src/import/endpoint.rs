@@ -218,6 +218,7 @@ pub async fn run(
         };
         for (n, place) in secret.places.iter().enumerate() {
             let finding = Finding {
+                provider_hash: secret.provider_hash.clone(),
                 fingerprint: fingerprint.clone(),
                 scan_fingerprint: secret.fingerprint.clone(),
                 kind: secret.kind,

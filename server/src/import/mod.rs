@@ -19,6 +19,7 @@ pub mod declared;
 pub mod endpoint;
 pub mod guard;
 pub mod iam;
+pub mod platforms;
 pub mod scanners;
 pub mod sightings;
 
@@ -138,6 +139,9 @@ pub async fn run(
         })?;
         return endpoint::run(db, keys, &report, request.actor.clone(), request.origin.clone()).await;
     }
+    if platforms::is_platform(request.kind) {
+        return run_platform(db, keys, request, files).await;
+    }
     let started_at = Utc::now();
     let clock = std::time::Instant::now();
     let found_by = request.found_by();
@@ -201,8 +205,8 @@ pub async fn run(
                     push(Item::Declared(Box::new(file)));
                     1
                 }),
-                // Read whole by `endpoint::run` before this loop (see the top of `run`).
-                ImportKind::Endpoint => Err(ParseError("an endpoint scan report is read whole".into())),
+                // Read whole by `endpoint::run` and `run_platform` (see the top of `run`).
+                other => Err(ParseError(format!("a {} import is read whole", other.as_str()))),
             }
             .map_err(ReadError::Parse)?;
             if !batch.is_empty() {
@@ -279,13 +283,6 @@ pub async fn run(
         .flush(&mut tx, request, &mut summary, &mut touched, started_at)
         .await?;
     let reading = clock.elapsed();
-    let (counts, active) = recorder.finish(&mut tx).await?;
-    summary.events = counts.events;
-    summary.events_recorded = counts.recorded;
-    summary.events_unmatched = counts.unmatched;
-    summary.unmatched_principals = counts.unmatched_principals;
-    summary.behaviour_findings = counts.findings;
-    touched.extend(active);
     if request.full && matches!(request.kind, ImportKind::Gitleaks | ImportKind::Trufflehog) {
         let removed = imports::remove_unseen(&mut tx, &found_by, id).await?;
         summary.copies_removed = removed.len() as i64;
@@ -294,6 +291,112 @@ pub async fn run(
     if matches!(request.kind, ImportKind::Gitleaks | ImportKind::Trufflehog) {
         summary.secrets = touched.len() as i64;
     }
+    conclude(
+        db,
+        tx,
+        request,
+        summary,
+        recorder,
+        touched,
+        touched_agents,
+        clock,
+        reading,
+    )
+    .await
+}
+
+/// Imports a platform's pages (`google_workspace`, `entra`, `okta`,
+/// `github`, `bedrock`, `vertex`), all or nothing: every page is read
+/// first (a grant names its application by an id another page spells out),
+/// then joined to the inventory in one transaction.
+async fn run_platform(
+    db: &Db,
+    keys: &Fingerprinter,
+    request: &Request,
+    files: &[ReportFile],
+) -> Result<json::ImportSummary, ImportError> {
+    let started_at = Utc::now();
+    let clock = std::time::Instant::now();
+    let (kind, context, pages) = (request.kind, request.source.clone(), files.to_vec());
+    let collected = tokio::task::spawn_blocking(move || -> Result<platforms::Collected, ImportError> {
+        let mut collected = platforms::Collected::default();
+        for file in &pages {
+            let reader = open(&file.path, guard::Shape::Json).map_err(|error| ImportError::Io {
+                file: file.name.clone(),
+                error,
+            })?;
+            let page = platforms::Page {
+                name: &file.name,
+                context: context.as_deref(),
+            };
+            platforms::read_page(kind, reader, &page, &mut collected, started_at).map_err(|e| {
+                ImportError::Invalid {
+                    file: file.name.clone(),
+                    message: e.0,
+                }
+            })?;
+        }
+        platforms::finish(kind, &mut collected, started_at).map_err(|e| ImportError::Invalid {
+            file: "the pages".into(),
+            message: e.0,
+        })?;
+        Ok(collected)
+    })
+    .await
+    .map_err(|join| ImportError::Api(ApiError::Internal(join.into())))??;
+    let reading = clock.elapsed();
+    let mut tx = db.begin().await?;
+    bulk::bulk_cache(&mut tx, db.backend(), true).await?;
+    let mut summary = begin_run(&mut tx, request, started_at).await?;
+    let mut recorder = activity::Recorder::new(db.backend(), summary.id, started_at);
+    let written = platforms::write::record(
+        &mut tx,
+        keys,
+        kind,
+        &request.found_by(),
+        request.full,
+        summary.id,
+        &collected,
+        &mut recorder,
+        &mut summary,
+        started_at,
+    )
+    .await?;
+    conclude(
+        db,
+        tx,
+        request,
+        summary,
+        recorder,
+        written.credentials,
+        written.agents,
+        clock,
+        reading,
+    )
+    .await
+}
+
+/// Ends an import: its events' baselines, the rescoring of what it touched,
+/// its summary and audit entry, and the commit.
+#[allow(clippy::too_many_arguments)]
+async fn conclude(
+    db: &Db,
+    mut tx: sqlx::Transaction<'static, sqlx::Any>,
+    request: &Request,
+    mut summary: json::ImportSummary,
+    recorder: activity::Recorder,
+    mut touched: HashSet<i64>,
+    touched_agents: HashSet<i64>,
+    clock: std::time::Instant,
+    reading: std::time::Duration,
+) -> Result<json::ImportSummary, ImportError> {
+    let (counts, active) = recorder.finish(&mut tx).await?;
+    summary.events = counts.events;
+    summary.events_recorded = counts.recorded;
+    summary.events_unmatched = counts.unmatched;
+    summary.unmatched_principals = counts.unmatched_principals;
+    summary.behaviour_findings = counts.findings;
+    touched.extend(active);
     summary.finished_at = Utc::now();
     let finishing = clock.elapsed() - reading;
     let touched: Vec<i64> = touched.into_iter().collect();
@@ -309,7 +412,7 @@ pub async fn run(
         risk::recompute(db, summary.finished_at, request.actor.name()).await?;
     }
     tracing::info!(
-        import = id,
+        import = summary.id,
         kind = request.kind.as_str(),
         read_and_recorded_ms = reading.as_millis() as u64,
         finished_ms = finishing.as_millis() as u64,
@@ -391,6 +494,11 @@ pub(crate) async fn begin_run(
         entities_created: 0,
         entities_updated: 0,
         links_created: 0,
+        grants: 0,
+        grants_revoked: 0,
+        agents: 0,
+        agents_created: 0,
+        notes: Vec::new(),
         started_at,
         finished_at: started_at,
     })

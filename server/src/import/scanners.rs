@@ -23,6 +23,10 @@ pub struct Finding {
     /// Its scan fingerprint, by which an endpoint scan's copy of the same
     /// secret joins (`None` when it came from a scan without one).
     pub scan_fingerprint: Option<String>,
+    /// The provider's public hash of the token (GitHub's `hashed_token`,
+    /// the base64 of its SHA-256), by which the provider's audit log names
+    /// it: computed while the secret is in memory, for GitHub tokens only.
+    pub provider_hash: Option<String>,
     /// What kind of credential the secret is.
     pub kind: CredentialKind,
     /// Whose credential (`aws`, `github`, ...).
@@ -51,6 +55,12 @@ pub enum Record {
     Finding(Box<Finding>),
     /// A finding whose secret was redacted: nothing to fingerprint.
     Redacted,
+}
+
+/// GitHub's `hashed_token` of a secret that is a GitHub token.
+fn provider_hash(secret: &str) -> Option<String> {
+    let secret = secret.trim();
+    super::platforms::github::is_github_token(secret).then(|| super::platforms::github::hashed_token(secret))
 }
 
 /// Why a report could not be read: where, and what, without the secret.
@@ -187,6 +197,7 @@ pub fn gitleaks(
                     );
                     let fingerprint = self.keys.fingerprint(finding.secret.as_bytes());
                     Record::Finding(Box::new(Finding {
+                        provider_hash: provider_hash(&finding.secret),
                         scan_fingerprint: self.scan.of(&fingerprint, finding.secret.as_bytes()),
                         fingerprint,
                         external_id: aws_key_id(&provider, &finding.secret),
@@ -333,6 +344,7 @@ pub fn trufflehog(
                 .map(str::to_owned);
             let fingerprint = keys.fingerprint(secret.as_bytes());
             Record::Finding(Box::new(Finding {
+                provider_hash: provider_hash(secret),
                 scan_fingerprint: scan.of(&fingerprint, secret.as_bytes()),
                 fingerprint,
                 external_id: aws_key_id(&provider, &finding.raw),

@@ -13,6 +13,7 @@ use sqlx::AnyConnection;
 
 use super::scanners::Finding;
 use super::{ImportError, Request};
+use crate::db::imports::SecretKey;
 use crate::db::{Backend, imports};
 use crate::revocation;
 
@@ -116,40 +117,43 @@ impl Sightings {
             .filter(|f| !self.known.contains_key(&identity(f)))
             .map(|f| f.fingerprint.clone())
             .collect();
-        let mut backfill = Vec::new();
         for (id, fingerprint) in
             imports::credentials_by_fingerprint(conn, self.backend, &fingerprints).await?
         {
             self.by_fingerprint.entry(fingerprint).or_insert(id);
         }
-        // Credentials stored before scan fingerprints existed get theirs.
-        for finding in &unknown {
-            if let (Some(&id), Some(scan)) = (
-                self.by_fingerprint.get(&finding.fingerprint),
-                &finding.scan_fingerprint,
-            ) {
-                backfill.push((id, scan.clone()));
+        // Credentials stored before scan fingerprints (or provider hashes) were
+        // known get theirs; a secret an endpoint scan (or a platform import,
+        // by the provider's hash) found first is known by that key only.
+        for key in [SecretKey::ScanFingerprint, SecretKey::ProviderHash] {
+            let of = |f: &Finding| match key {
+                SecretKey::ScanFingerprint => f.scan_fingerprint.clone(),
+                SecretKey::ProviderHash => f.provider_hash.clone(),
+            };
+            let backfill: Vec<(i64, String)> = unknown
+                .iter()
+                .filter_map(|f| Some((*self.by_fingerprint.get(&f.fingerprint)?, of(f)?)))
+                .collect();
+            imports::set_keys(conn, self.backend, key, &backfill).await?;
+            let wanted: Vec<String> = unknown
+                .iter()
+                .filter(|f| {
+                    !self.known.contains_key(&identity(f))
+                        && !self.by_fingerprint.contains_key(&f.fingerprint)
+                })
+                .filter_map(|f| of(f))
+                .collect();
+            if wanted.is_empty() {
+                continue;
             }
-        }
-        imports::set_scan_fingerprints(conn, self.backend, &backfill).await?;
-        // A secret an endpoint scan found first is known by its scan fingerprint only.
-        let scans: Vec<String> = unknown
-            .iter()
-            .filter(|f| {
-                !self.known.contains_key(&identity(f)) && !self.by_fingerprint.contains_key(&f.fingerprint)
-            })
-            .filter_map(|f| f.scan_fingerprint.clone())
-            .collect();
-        if !scans.is_empty() {
-            let by_scan: HashMap<String, i64> =
-                imports::credentials_by_scan_fingerprint(conn, self.backend, &scans)
-                    .await?
-                    .into_iter()
-                    .map(|(id, scan)| (scan, id))
-                    .rev()
-                    .collect();
+            let by_key: HashMap<String, i64> = imports::credentials_by_key(conn, self.backend, key, &wanted)
+                .await?
+                .into_iter()
+                .map(|(id, value)| (value, id))
+                .rev()
+                .collect();
             for finding in &unknown {
-                if let Some(&id) = finding.scan_fingerprint.as_ref().and_then(|s| by_scan.get(s)) {
+                if let Some(&id) = of(finding).and_then(|value| by_key.get(&value)) {
                     self.by_fingerprint
                         .entry(finding.fingerprint.clone())
                         .or_insert(id);

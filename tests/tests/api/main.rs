@@ -19,6 +19,7 @@ mod limits;
 mod lineage;
 mod oidc;
 mod ownership;
+mod platforms;
 mod revocation;
 mod risk;
 mod scim;

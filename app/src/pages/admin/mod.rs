@@ -3,6 +3,7 @@
 //! the tokens issued to machines (the identity provider's SCIM tokens,
 //! endpoint enrolment tokens) and the sanctioned list ([`sanctions`]).
 
+mod ai_apps;
 mod sanctions;
 
 use leptos::ev::SubmitEvent;
@@ -41,6 +42,7 @@ pub fn Admin() -> impl IntoView {
             <IssuedTokens kind=Issued::Scim />
             <IssuedTokens kind=Issued::Enrolment />
             <sanctions::SanctionedList />
+            <ai_apps::AiApps />
         </ScreenPage>
     }
 }

@@ -58,8 +58,9 @@ pub fn SanctionedList() -> impl IntoView {
         <section class="card section" data-testid="sanctioned-list">
             <h2>"Sanctioned clients and MCP servers"</h2>
             <p class="subtle">
-                "What endpoint scans find that matches is sanctioned; the rest is shadow (a risk factor). "
-                "Clients by id (claude_code, cursor, vscode…), packages and images whatever their version."
+                "What endpoint scans and platform imports find that matches is sanctioned; the rest is shadow (a risk factor). "
+                "Clients by id (claude_code, cursor, vscode…; an AI application's catalogue key such as chatgpt; "
+                "a cloud platform: bedrock, agentcore, vertex, entra-agent-id), packages and images whatever their version."
             </p>
             {move || rules.get().map(|answer| match answer {
                 Err(error) => view! { <p class="form-error" role="alert">{error.message}</p> }.into_any(),

@@ -13,6 +13,7 @@ use crate::components::change_request::RequestChange;
 use crate::components::endpoint::EndpointFacts;
 use crate::components::owner::AssignOwner;
 use crate::components::page::Page;
+use crate::components::platform::{GrantFacts, PlatformFacts};
 use crate::components::risk::RiskBadge;
 use crate::components::tokens::AgentTokens;
 use crate::pages::not_found::NotFound;
@@ -71,6 +72,7 @@ pub fn CredentialPage(id: i64) -> impl IntoView {
                     </div>
                     <AssignOwner kind=OwnedKind::Credential id=c.id outcome done=move || detail.refetch() />
                     <RiskFactors risk=d.risk.clone() />
+                    {d.grant.clone().map(|grant| view! { <GrantFacts credential=c.id grant /> })}
                     <div class="grid-2">
                         <section class="card section" data-testid="copies">
                             <h2>"Stored copies of the secret " <span class="num subtle">{c.copies} " present"</span></h2>
@@ -143,6 +145,15 @@ pub fn AgentPage(id: i64) -> impl IntoView {
                     <RiskFactors risk=d.risk.clone() />
                     {d.endpoint.clone().map(|facts| view! {
                         <EndpointFacts
+                            agent=a.id
+                            facts
+                            sanctioned=a.sanctioned
+                            outcome=sanction_outcome
+                            done=move || detail.refetch()
+                        />
+                    })}
+                    {d.platform.clone().map(|facts| view! {
+                        <PlatformFacts
                             agent=a.id
                             facts
                             sanctioned=a.sanctioned

@@ -99,6 +99,18 @@ fn Posture(
     by_team: api::Fetched<json::Coverage>,
 ) -> impl IntoView {
     let agents: i64 = overview.agents_by_category.iter().map(|c| c.count).sum();
+    let count_of = |category: json::AgentCategory| {
+        overview
+            .agents_by_category
+            .iter()
+            .filter(|c| c.category == category)
+            .map(|c| c.count)
+            .sum::<i64>()
+    };
+    let (saas, cloud) = (
+        count_of(json::AgentCategory::Saas),
+        count_of(json::AgentCategory::Cloud),
+    );
     if agents == 0 && overview.static_credentials.total == 0 {
         return view! {
             <div class="empty-state">
@@ -147,6 +159,14 @@ fn Posture(
                     )
                 }
                 href=routes::inventory_path("agents", &[("scanned", "true"), ("sort", "sanctioned")])
+            />
+            <Card
+                label="SaaS and cloud agents"
+                value=(saas + cloud).to_string()
+                detail=format!(
+                    "{saas} acting through OAuth grants and tokens, {cloud} through cloud roles"
+                )
+                href=routes::inventory_path("agents", &[("category", "saas")])
             />
             <Card
                 label="Active credentials"

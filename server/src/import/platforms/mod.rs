@@ -1,0 +1,396 @@
+//! SaaS and cloud discovery: the platforms' own records of the agents that
+//! act in them, read into the lineage graph. OAuth grants (Google
+//! Workspace, Entra, Okta), GitHub tokens and app installations become
+//! credentials with their scopes and reach; a grant to an application of the
+//! catalogue of AI applications ([`crate::catalogue`]) becomes a SaaS agent whose
+//! deployer and owner is the person who consented; Bedrock, AgentCore and
+//! Vertex agents and Entra agent identities become cloud agents that act
+//! through their role or service account ("the role is the agency").
+//!
+//! Each platform's answers are read as the platform returns them, page by
+//! page ([`google`], [`entra`], [`okta`], [`github`], [`cloud`]), into one
+//! [`Collected`] set, which [`write::record`] joins to the inventory in the
+//! import's transaction. Pages are read whole (a page is at most a few
+//! thousand records); a page of the wrong kind, or a record of the wrong
+//! shape, refuses the import, naming the file and the record. Secrets the
+//! APIs can return (`secretText`, `client_secret`) are never deserialised.
+
+pub mod cloud;
+pub mod entra;
+pub mod github;
+pub mod google;
+pub mod okta;
+pub mod write;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Read;
+
+use chrono::{DateTime, Utc};
+use model::api::{Consent, CredentialKind, Environment, ImportKind, ToolKind};
+use serde::de::DeserializeOwned;
+
+pub use crate::catalogue::App;
+
+use super::cloudtrail::Event;
+use super::scanners::ParseError;
+
+/// The largest page read (unpacked): platforms page their answers in
+/// hundreds or thousands of records, megabytes at most.
+pub const MAX_PAGE: u64 = 256 * 1024 * 1024;
+
+/// A person as a platform names them (a user id, a login, an email), and
+/// who that is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    /// The platform's handle.
+    pub handle: String,
+    /// Their email (lower case).
+    pub email: String,
+    /// Their name, when the platform gives it.
+    pub name: Option<String>,
+}
+
+/// A grant or token a platform's records name: it becomes a credential.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant {
+    /// Which listing named it (a full import revokes what a listing it read
+    /// would have named and did not).
+    pub family: &'static str,
+    /// What that listing covered (a Google user's tokens.list), else ''.
+    pub covered_by: String,
+    /// The credential's provider (`google`, `microsoft`, `okta`, `github`).
+    pub provider: &'static str,
+    /// The provider's identifier of the grant (never a secret).
+    pub external_id: String,
+    /// Its kind.
+    pub kind: CredentialKind,
+    /// Its name, in words.
+    pub name: String,
+    /// The application holding it, if it is an application's grant.
+    pub app: App,
+    /// Its scopes.
+    pub scopes: BTreeSet<String>,
+    /// How it was consented to.
+    pub consent: Consent,
+    /// Who consented or owns it (a platform handle).
+    pub consented_by: Option<String>,
+    /// When it was made.
+    pub created_at: Option<DateTime<Utc>>,
+    /// When it expires.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// When it was last used.
+    pub last_used_at: Option<DateTime<Utc>>,
+    /// Whether it is active.
+    pub active: bool,
+    /// When the platform said so (a listing: the import's time), so that the
+    /// latest word on a grant wins.
+    pub state_at: DateTime<Utc>,
+    /// Whether an application outside the organisation holds it.
+    pub third_party: bool,
+    /// The agent it belongs to, when the platform says (an Entra agent identity's key).
+    pub agent: Option<String>,
+}
+
+impl Grant {
+    /// Takes in what another record said of the same grant: scopes add up,
+    /// dates widen, and the latest word on its state wins.
+    fn merge(&mut self, other: Grant) {
+        self.scopes.extend(other.scopes);
+        self.created_at = min_time(self.created_at, other.created_at);
+        self.last_used_at = self.last_used_at.max(other.last_used_at);
+        self.expires_at = self.expires_at.or(other.expires_at);
+        if other.state_at >= self.state_at {
+            self.active = other.active;
+            self.state_at = other.state_at;
+        }
+        self.consented_by = self.consented_by.take().or(other.consented_by);
+        self.agent = self.agent.take().or(other.agent);
+        // A listing's word on what covers the grant stands over an event's.
+        if !other.covered_by.is_empty() {
+            self.family = other.family;
+            self.covered_by = other.covered_by;
+        }
+    }
+}
+
+fn min_time(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// The credential a cloud agent acts through.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Role {
+    /// `aws` or `gcp`.
+    pub provider: &'static str,
+    /// An IAM role's ARN, a service account's email.
+    pub external_id: String,
+    /// Its name.
+    pub name: String,
+}
+
+/// An agent a cloud platform runs (or an Entra agent identity).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CloudAgent {
+    /// The platform's key of it, found again by the next import.
+    pub key: String,
+    /// Its ARN or resource name.
+    pub identifier: String,
+    /// Its name.
+    pub name: String,
+    /// The platform, as the inventory shows it (`Amazon Bedrock`).
+    pub platform: &'static str,
+    /// What it is for.
+    pub description: String,
+    /// When it was made.
+    pub created_at: Option<DateTime<Utc>>,
+    /// Its environment, as far as its records tell.
+    pub environment: Environment,
+    /// The role or service account it acts through.
+    pub role: Option<Role>,
+    /// Its tools (action groups, a runtime's protocol).
+    pub tools: Vec<(String, ToolKind)>,
+    /// Who sponsors or deployed it (platform handles): the first is its owner.
+    pub sponsors: Vec<String>,
+}
+
+/// What a token or grant's activity event is on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// A grant of this import or an earlier one, by provider and external id.
+    Grant(&'static str, String),
+    /// A GitHub token, by its id and GitHub's hash of it.
+    Token {
+        /// `token_id`.
+        id: Option<String>,
+        /// `hashed_token`.
+        hashed: Option<String>,
+    },
+}
+
+/// An activity event and what it was on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Activity {
+    /// The grant or token that acted.
+    pub target: Target,
+    /// The event, as the behaviour baselines take it.
+    pub event: Event,
+}
+
+/// Everything an import's files said, merged.
+#[derive(Debug, Default)]
+pub struct Collected {
+    /// Who the platform's handles are.
+    pub identities: BTreeMap<String, Identity>,
+    /// Grants and tokens, by provider and external id.
+    pub grants: BTreeMap<(&'static str, String), Grant>,
+    /// Cloud agents, by key.
+    pub agents: BTreeMap<String, CloudAgent>,
+    /// Activity on grants and tokens.
+    pub activity: Vec<Activity>,
+    /// The listings read in full (family, covered by): what a full import may revoke.
+    pub listings: BTreeSet<(&'static str, String)>,
+    /// Things named but not imported, in words.
+    pub notes: Vec<String>,
+    /// Records read.
+    pub records: i64,
+    /// The organisation a GitHub import is of, if the records name it.
+    pub organisation: Option<String>,
+    /// Entra's pages, joined once all are read.
+    pub entra: entra::Directory,
+    /// Okta's app labels, to name grants read before their apps.
+    pub okta: okta::Apps,
+}
+
+impl Collected {
+    /// Adds a grant, merging it with what another record said of it.
+    pub fn grant(&mut self, grant: Grant) {
+        let key = (grant.provider, grant.external_id.clone());
+        match self.grants.get_mut(&key) {
+            Some(known) => known.merge(grant),
+            None => {
+                self.grants.insert(key, grant);
+            }
+        }
+    }
+
+    /// Adds who a handle is.
+    pub fn identity(&mut self, handle: &str, email: &str, name: Option<String>) {
+        let email = email.trim().to_lowercase();
+        if handle.is_empty() || !email.contains('@') {
+            return;
+        }
+        let name = name.filter(|n| !n.trim().is_empty());
+        // A page that names the email only keeps the name another page gave.
+        let name = name.or_else(|| self.identities.get(handle).and_then(|known| known.name.clone()));
+        self.identities.insert(
+            handle.to_owned(),
+            Identity {
+                handle: handle.to_owned(),
+                email,
+                name,
+            },
+        );
+    }
+
+    /// Notes something named but left out (the first few are kept).
+    pub fn note(&mut self, note: String) {
+        if self.notes.len() < 10 {
+            self.notes.push(note);
+        }
+    }
+}
+
+/// One file to read: its name (for messages and, for per-user pages, the
+/// user it covers) and its contents.
+pub struct Page<'a> {
+    /// The name given (a path, an upload's file name).
+    pub name: &'a str,
+    /// What the person importing said it covers (`--source`), if anything.
+    pub context: Option<&'a str>,
+}
+
+impl Page<'_> {
+    /// The email this page is about: its file name's (`tokens/alice@acme.test.json`),
+    /// else the import's source.
+    pub fn email(&self) -> Option<String> {
+        let stem = std::path::Path::new(self.name)
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default();
+        let stem = stem.strip_suffix(".json").unwrap_or(stem);
+        [Some(stem), self.context]
+            .into_iter()
+            .flatten()
+            .map(str::trim)
+            .find(|s| s.contains('@') && !s.contains(char::is_whitespace))
+            .map(str::to_lowercase)
+    }
+}
+
+/// Reads one page of `kind` into `collected`.
+pub fn read_page(
+    kind: ImportKind,
+    reader: impl Read,
+    page: &Page<'_>,
+    collected: &mut Collected,
+    now: DateTime<Utc>,
+) -> Result<(), ParseError> {
+    let mut text = Vec::new();
+    reader
+        .take(MAX_PAGE + 1)
+        .read_to_end(&mut text)
+        .map_err(|e| ParseError(format!("cannot read it: {e}")))?;
+    if text.len() as u64 > MAX_PAGE {
+        return Err(ParseError(format!(
+            "a page may have at most {} MiB: export it in smaller pages",
+            MAX_PAGE / 1024 / 1024
+        )));
+    }
+    let document: serde_json::Value =
+        serde_json::from_slice(&text).map_err(|e| ParseError(format!("not JSON: {e}")))?;
+    match kind {
+        ImportKind::GoogleWorkspace => google::read(document, page, collected, now),
+        ImportKind::Entra => entra::read(document, page, collected, now),
+        ImportKind::Okta => okta::read(document, page, collected, now),
+        ImportKind::Github => github::read(document, page, collected, now),
+        ImportKind::Bedrock => cloud::read_bedrock(document, collected),
+        ImportKind::Vertex => cloud::read_vertex(document, collected),
+        other => Err(ParseError(format!(
+            "{} is not a platform's import",
+            other.as_str()
+        ))),
+    }
+}
+
+/// Joins what needs every page of the import (Entra's grants to their
+/// applications, Okta's grants to their apps' labels).
+pub fn finish(kind: ImportKind, collected: &mut Collected, now: DateTime<Utc>) -> Result<(), ParseError> {
+    match kind {
+        ImportKind::Entra => entra::finish(collected, now),
+        ImportKind::Okta => {
+            okta::finish(collected);
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Whether `kind` is read by this module.
+pub fn is_platform(kind: ImportKind) -> bool {
+    matches!(
+        kind,
+        ImportKind::GoogleWorkspace
+            | ImportKind::Entra
+            | ImportKind::Okta
+            | ImportKind::Github
+            | ImportKind::Bedrock
+            | ImportKind::Vertex
+    )
+}
+
+/// Reads the records of a list (`items[3]`), each as a `T`, naming the
+/// record that is not one.
+pub fn records<T: DeserializeOwned>(
+    list: Vec<serde_json::Value>,
+    what: &str,
+) -> Result<Vec<(usize, T)>, ParseError> {
+    list.into_iter()
+        .enumerate()
+        .map(|(n, value)| {
+            serde_json::from_value(value)
+                .map(|record| (n, record))
+                .map_err(|e| ParseError(format!("{what}[{n}]: {e}")))
+        })
+        .collect()
+}
+
+/// The array under `field` of a page's envelope, or a message saying the
+/// page is not what it should be.
+pub fn list_field(
+    document: &mut serde_json::Value,
+    field: &str,
+    what: &str,
+) -> Result<Vec<serde_json::Value>, ParseError> {
+    match document.get_mut(field).map(serde_json::Value::take) {
+        Some(serde_json::Value::Array(items)) => Ok(items),
+        Some(serde_json::Value::Null) | None => Err(ParseError(format!(
+            "a {what} page has a `{field}` list, and this one has none"
+        ))),
+        Some(_) => Err(ParseError(format!("`{field}` is not a list"))),
+    }
+}
+
+/// A time as the platforms write it: RFC 3339, with `Z` or an offset, with
+/// or without fractions.
+pub fn time(value: &str, what: &str) -> Result<DateTime<Utc>, ParseError> {
+    DateTime::parse_from_rfc3339(value.trim())
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| ParseError(format!("{what}: {value:?} is not an RFC 3339 time")))
+}
+
+/// An optional time (`null` or absent: unknown).
+pub fn opt_time(value: Option<&str>, what: &str) -> Result<Option<DateTime<Utc>>, ParseError> {
+    value.filter(|v| !v.is_empty()).map(|v| time(v, what)).transpose()
+}
+
+/// A JSON id that a platform writes as a number or as a string.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(untagged)]
+pub enum Id {
+    /// A number (`12345`).
+    Number(u64),
+    /// A string (`"12345"`, `"AGENT123"`).
+    Text(String),
+}
+
+impl std::fmt::Display for Id {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Id::Number(n) => write!(f, "{n}"),
+            Id::Text(t) => f.write_str(t),
+        }
+    }
+}

@@ -1,0 +1,650 @@
+//! Joins what a platform's records said ([`Collected`]) to the inventory,
+//! in the import's transaction: people by the handles the platform named,
+//! grants and tokens as credentials with their scopes and reach, grants to
+//! AI applications as SaaS agents, cloud agents with the role they act
+//! through, activity on tokens, and (for a full import) grants no longer
+//! listed as revoked at the source.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use model::api::{
+    self as json, AgentCategory, AppMatch, Consent, CredentialKind, ImportKind, Permission, ToolKind,
+};
+use sqlx::AnyConnection;
+
+use super::{CloudAgent, Collected, Grant, Target};
+use crate::catalogue::{Catalogue, Matched};
+use crate::db::platforms::{self as db, AgentRow, Described, GrantRow, Upserted};
+use crate::db::{endpoint, iam};
+use crate::fingerprint::Fingerprinter;
+use crate::import::activity::Recorder;
+
+/// What a platform's import wrote: what to rescore.
+#[derive(Debug, Default)]
+pub struct Written {
+    /// Credentials made or changed.
+    pub credentials: HashSet<i64>,
+    /// Agents made or changed.
+    pub agents: HashSet<i64>,
+}
+
+/// The platform as the inventory names it, in words.
+pub fn label(kind: ImportKind) -> &'static str {
+    match kind {
+        ImportKind::GoogleWorkspace => "Google Workspace",
+        ImportKind::Entra => "Microsoft Entra",
+        ImportKind::Okta => "Okta",
+        ImportKind::Github => "GitHub",
+        ImportKind::Bedrock => "Amazon Bedrock",
+        ImportKind::Vertex => "Vertex AI",
+        other => other.label(),
+    }
+}
+
+/// The people an import names, found once each.
+struct People<'a> {
+    platform: &'a str,
+    known: &'a BTreeMap<String, super::Identity>,
+    found: HashMap<String, Option<(i64, String)>>,
+}
+
+impl People<'_> {
+    /// The person a handle is, made if the platform named their email and
+    /// the inventory does not know them.
+    async fn of(
+        &mut self,
+        conn: &mut AnyConnection,
+        handle: &str,
+    ) -> Result<Option<(i64, String)>, sqlx::Error> {
+        if let Some(found) = self.found.get(handle) {
+            return Ok(found.clone());
+        }
+        let (email, name) = match self.known.get(handle) {
+            Some(identity) => (Some(identity.email.clone()), identity.name.clone()),
+            None => match db::identity(conn, self.platform, handle).await? {
+                Some(email) => (Some(email), None),
+                None if handle.contains('@') => (Some(handle.to_lowercase()), None),
+                None => (None, None),
+            },
+        };
+        let found = match email {
+            Some(email) => {
+                let (person, _) = db::person(conn, &email, name.as_deref()).await?;
+                Some((person.id, person.name))
+            }
+            None => None,
+        };
+        self.found.insert(handle.to_owned(), found.clone());
+        Ok(found)
+    }
+}
+
+/// Records everything `collected` holds, in the import's transaction.
+#[allow(clippy::too_many_arguments)]
+pub async fn record(
+    conn: &mut AnyConnection,
+    keys: &Fingerprinter,
+    kind: ImportKind,
+    found_by: &str,
+    full: bool,
+    import: i64,
+    collected: &Collected,
+    recorder: &mut Recorder,
+    summary: &mut json::ImportSummary,
+    now: DateTime<Utc>,
+) -> Result<Written, sqlx::Error> {
+    let platform = kind.as_str();
+    let mut written = Written::default();
+    for identity in collected.identities.values() {
+        db::put_identity(conn, platform, &identity.handle, &identity.email).await?;
+    }
+    let mut people = People {
+        platform,
+        known: &collected.identities,
+        found: HashMap::new(),
+    };
+    let catalogue = Catalogue::new(db::ai_apps(conn).await?);
+    summary.findings = collected.records;
+    summary.notes = collected.notes.clone();
+
+    // Cloud agents first: a grant may belong to one (an Entra agent identity).
+    let mut agents: HashMap<&str, i64> = HashMap::new();
+    for agent in collected.agents.values() {
+        let id = record_cloud_agent(
+            conn,
+            keys,
+            kind,
+            import,
+            agent,
+            &mut people,
+            &mut written,
+            summary,
+            now,
+        )
+        .await?;
+        agents.insert(agent.key.as_str(), id);
+    }
+
+    let organisation = collected.organisation.as_deref();
+    // The audit log names each token by its id and GitHub's hash of it: a
+    // token a scanner found first (known by that hash) becomes the token.
+    let hashes: HashMap<&str, &str> = collected
+        .activity
+        .iter()
+        .filter_map(|a| match &a.target {
+            Target::Token {
+                id: Some(id),
+                hashed: Some(hashed),
+            } => Some((id.as_str(), hashed.as_str())),
+            _ => None,
+        })
+        .collect();
+    let mut credentials: HashMap<(&str, &str), i64> = HashMap::new();
+    for grant in collected.grants.values() {
+        summary.grants += 1;
+        let consenter = match &grant.consented_by {
+            Some(handle) => people.of(conn, handle).await?,
+            None => None,
+        };
+        let upserted = db::upsert_credential(
+            conn,
+            &Described {
+                provider: grant.provider,
+                external_id: &grant.external_id,
+                kind: grant.kind,
+                name: &grant.name,
+                scopes: grant.scopes.iter().cloned().collect::<Vec<_>>().join(" "),
+                third_party: grant
+                    .third_party
+                    .then(|| grant.app.name.as_deref().or(grant.app.client_id.as_deref()))
+                    .flatten(),
+                created_at: grant.created_at.unwrap_or(now),
+                expires_at: grant.expires_at,
+                last_used_at: grant.last_used_at,
+                active: grant.active,
+                owner: consenter.as_ref().map(|(id, _)| *id),
+                fingerprint: keys.fingerprint(format!("{}:{}", grant.provider, grant.external_id).as_bytes()),
+                provider_hash: hashes.get(grant.external_id.as_str()).copied(),
+            },
+        )
+        .await?;
+        count(summary, upserted, &mut written.credentials);
+        let credential = upserted.id();
+        credentials.insert((grant.provider, grant.external_id.as_str()), credential);
+        if reach(conn, credential, grant, organisation).await? {
+            written.credentials.insert(credential);
+        }
+        // The agent: an Entra agent identity's own, else the catalogue's application.
+        let agent = match grant.agent.as_deref().and_then(|key| agents.get(key)) {
+            Some(agent) => Some(*agent),
+            None => match catalogue.find(&grant.app) {
+                Some(matched) => Some(
+                    saas_agent(
+                        conn,
+                        kind,
+                        import,
+                        grant,
+                        &matched,
+                        consenter.as_ref(),
+                        &mut written,
+                        summary,
+                        now,
+                    )
+                    .await?,
+                ),
+                None => None,
+            },
+        };
+        if let Some(agent) = agent {
+            let tool = db::agent_tool(
+                conn,
+                agent,
+                &format!("{} {}", label(kind), grant_word(grant.kind)),
+                ToolKind::Connector,
+            )
+            .await?;
+            crate::db::declared::link(
+                conn,
+                "tool_credential",
+                ("tool_id", "credential_id"),
+                (tool, credential),
+            )
+            .await?;
+        }
+        db::put_grant(
+            conn,
+            &GrantRow {
+                credential,
+                platform,
+                found_by,
+                family: grant.family,
+                covered_by: &grant.covered_by,
+                client_id: grant.app.client_id.as_deref().or(grant.app.github_app.as_deref()),
+                app_name: grant.app.name.as_deref(),
+                consent: grant.consent,
+                consented_by: grant.consented_by.as_deref(),
+                agent,
+                import,
+            },
+            now,
+        )
+        .await?;
+    }
+
+    // Activity on the grants and tokens, with baselines as for CloudTrail.
+    let mut by_token: HashMap<String, Option<i64>> = HashMap::new();
+    for activity in &collected.activity {
+        let credential = match &activity.target {
+            Target::Grant(provider, external_id) => match credentials.get(&(*provider, external_id.as_str()))
+            {
+                Some(id) => Some(*id),
+                None => crate::db::declared::find_credential(conn, provider, external_id).await?,
+            },
+            Target::Token { id, hashed } => {
+                let key = format!("{id:?}/{hashed:?}");
+                match by_token.get(&key) {
+                    Some(found) => *found,
+                    None => {
+                        let found = token(conn, &credentials, id.as_deref(), hashed.as_deref()).await?;
+                        by_token.insert(key, found);
+                        found
+                    }
+                }
+            }
+        };
+        let unmatched = match &activity.target {
+            Target::Grant(_, external_id) => external_id.clone(),
+            Target::Token { id: Some(id), .. } => id.clone(),
+            Target::Token { hashed, .. } => format!("hashed_token {}", hashed.as_deref().unwrap_or_default()),
+        };
+        recorder
+            .add_for(conn, credential, activity.event.clone(), &unmatched)
+            .await?;
+    }
+
+    if full {
+        for (family, covered_by) in &collected.listings {
+            let gone = db::revoke_unseen(conn, found_by, family, covered_by, import).await?;
+            summary.grants_revoked += gone.len() as i64;
+            written.credentials.extend(gone);
+        }
+    }
+    summary.grants_revoked += collected.grants.values().filter(|g| !g.active).count() as i64;
+    let (credentials, agents) = db::resolve_owners(conn, platform).await?;
+    written.credentials.extend(credentials);
+    written.agents.extend(agents);
+    written.agents.extend(endpoint::apply_sanctions(conn).await?);
+    Ok(written)
+}
+
+/// A token an audit event names: by its id, else by GitHub's hash of it
+/// (a scanner's copy). An event naming both teaches the token its hash.
+async fn token(
+    conn: &mut AnyConnection,
+    credentials: &HashMap<(&str, &str), i64>,
+    id: Option<&str>,
+    hashed: Option<&str>,
+) -> Result<Option<i64>, sqlx::Error> {
+    let by_id = match id {
+        Some(id) => match credentials.get(&("github", id)) {
+            Some(found) => Some(*found),
+            None => crate::db::declared::find_credential(conn, "github", id).await?,
+        },
+        None => None,
+    };
+    match (by_id, hashed) {
+        (Some(found), Some(hash)) => {
+            db::learn_hash(conn, found, hash).await?;
+            Ok(Some(found))
+        }
+        (Some(found), None) => Ok(Some(found)),
+        (None, Some(hash)) => db::by_hash(conn, hash).await,
+        (None, None) => Ok(None),
+    }
+}
+
+fn grant_word(kind: CredentialKind) -> &'static str {
+    match kind {
+        CredentialKind::OauthGrant => "OAuth grant",
+        CredentialKind::PersonalAccessToken => "token",
+        CredentialKind::ApiKey => "client secret",
+        CredentialKind::Certificate => "certificate",
+        _ => "credential",
+    }
+}
+
+fn count(summary: &mut json::ImportSummary, upserted: Upserted, touched: &mut HashSet<i64>) {
+    match upserted {
+        Upserted::Created(id) => {
+            summary.credentials_created += 1;
+            touched.insert(id);
+        }
+        Upserted::Updated(id) => {
+            summary.credentials_updated += 1;
+            touched.insert(id);
+        }
+        Upserted::Unchanged(_) => {}
+    }
+}
+
+/// What a grant's scopes reach (the strongest permission per resource);
+/// answers whether its reach changed. GitHub's resources are named after
+/// the organisation when the records name it.
+async fn reach(
+    conn: &mut AnyConnection,
+    credential: i64,
+    grant: &Grant,
+    organisation: Option<&str>,
+) -> Result<bool, sqlx::Error> {
+    let mut reached: BTreeMap<i64, Permission> = BTreeMap::new();
+    let mut names: HashMap<String, i64> = HashMap::new();
+    for scope in &grant.scopes {
+        let Some(found) = crate::scopes::reach(scope) else {
+            continue;
+        };
+        let name = match (grant.provider, organisation) {
+            ("github", Some(org)) => format!("{} ({org})", found.resource),
+            _ => found.resource.to_owned(),
+        };
+        let id = match names.get(&name) {
+            Some(id) => *id,
+            None => {
+                let id = db::resource(conn, &name, grant.provider, found.kind, found.sensitivity).await?;
+                names.insert(name, id);
+                id
+            }
+        };
+        let permission = reached.entry(id).or_insert(found.permission);
+        *permission = (*permission).max(found.permission);
+    }
+    // A revoked grant reaches nothing any more.
+    if !grant.active {
+        reached.clear();
+    }
+    db::set_reach(conn, credential, &reached).await
+}
+
+/// The SaaS agent a grant to a catalogued AI application is: one per
+/// application, platform and consenting person (or the whole organisation).
+#[allow(clippy::too_many_arguments)]
+async fn saas_agent(
+    conn: &mut AnyConnection,
+    kind: ImportKind,
+    import: i64,
+    grant: &Grant,
+    matched: &Matched,
+    consenter: Option<&(i64, String)>,
+    written: &mut Written,
+    summary: &mut json::ImportSummary,
+    now: DateTime<Utc>,
+) -> Result<i64, sqlx::Error> {
+    let who = match (&grant.consented_by, consenter, grant.consent) {
+        (Some(handle), _, Consent::User | Consent::Owner | Consent::Admin) => handle.clone(),
+        _ => "organisation".to_owned(),
+    };
+    let source_key = format!("{}:{}:{who}", kind.as_str(), matched.key);
+    let for_whom = match (consenter, grant.consent) {
+        (Some((_, name)), _) => name.clone(),
+        (None, Consent::Tenant | Consent::Admin) => "whole organisation".to_owned(),
+        (None, _) => who.clone(),
+    };
+    let name = format!("{} in {} ({for_whom})", matched.name, label(kind));
+    let description = format!(
+        "{} by {}, found in {}'s records: {} ({}).",
+        matched.name,
+        matched.vendor,
+        label(kind),
+        grant.consent.label(),
+        matched.how.label().to_lowercase()
+    );
+    let upserted = db::upsert_agent(
+        conn,
+        &AgentRow {
+            source_key: &source_key,
+            platform: kind.as_str(),
+            identifier: grant
+                .app
+                .client_id
+                .as_deref()
+                .or(grant.app.github_app.as_deref())
+                .unwrap_or(&matched.key),
+            name: &name,
+            category: AgentCategory::Saas,
+            runs_on: &matched.name,
+            environment: json::Environment::Prod,
+            description: &description,
+            owner: consenter.map(|(id, _)| *id),
+            first_seen: grant.created_at.unwrap_or(now),
+            app_key: Some(&matched.key),
+            matched: Some(matched.how),
+            matched_on: Some(&matched.on),
+            consent: Some(grant.consent),
+            consented_by: grant.consented_by.as_deref(),
+            import,
+        },
+        now,
+    )
+    .await?;
+    count_agent(summary, upserted, written);
+    Ok(upserted.id())
+}
+
+fn count_agent(summary: &mut json::ImportSummary, upserted: Upserted, written: &mut Written) {
+    summary.agents += 1;
+    match upserted {
+        Upserted::Created(id) => {
+            summary.agents_created += 1;
+            written.agents.insert(id);
+        }
+        Upserted::Updated(id) => {
+            written.agents.insert(id);
+        }
+        Upserted::Unchanged(_) => {}
+    }
+}
+
+/// The slug the sanctioned list names a cloud platform by (`client: bedrock`).
+fn platform_slug(platform: &str) -> &'static str {
+    match platform {
+        "Amazon Bedrock" => "bedrock",
+        "Bedrock AgentCore" => "agentcore",
+        "Vertex AI Agent Engine" => "vertex",
+        _ => "entra-agent-id",
+    }
+}
+
+/// A cloud agent, with the role it acts through and its tools.
+#[allow(clippy::too_many_arguments)]
+async fn record_cloud_agent(
+    conn: &mut AnyConnection,
+    keys: &Fingerprinter,
+    kind: ImportKind,
+    import: i64,
+    agent: &CloudAgent,
+    people: &mut People<'_>,
+    written: &mut Written,
+    summary: &mut json::ImportSummary,
+    now: DateTime<Utc>,
+) -> Result<i64, sqlx::Error> {
+    let mut owner = None;
+    for sponsor in &agent.sponsors {
+        if let Some((id, _)) = people.of(conn, sponsor).await? {
+            owner = Some(id);
+            break;
+        }
+    }
+    let upserted = db::upsert_agent(
+        conn,
+        &AgentRow {
+            source_key: &agent.key,
+            platform: kind.as_str(),
+            identifier: &agent.identifier,
+            name: &agent.name,
+            category: AgentCategory::Cloud,
+            runs_on: agent.platform,
+            environment: agent.environment,
+            description: &agent.description,
+            owner,
+            first_seen: agent.created_at.unwrap_or(now),
+            app_key: Some(platform_slug(agent.platform)),
+            matched: None,
+            matched_on: None,
+            consent: None,
+            consented_by: agent.sponsors.first().map(String::as_str),
+            import,
+        },
+        now,
+    )
+    .await?;
+    count_agent(summary, upserted, written);
+    let id = upserted.id();
+    if let Some(role) = &agent.role {
+        // The role is the agency: the IAM import's credential of that ARN
+        // (made here if the IAM import has not run yet; it fills in its reach).
+        let credential = match role.provider {
+            "aws" => {
+                let upserted = iam::upsert(
+                    conn,
+                    &iam::Described {
+                        kind: CredentialKind::IamRole,
+                        external_id: role.external_id.clone(),
+                        name: role.name.clone(),
+                        fingerprint: keys.fingerprint(role.external_id.as_bytes()),
+                        created_at: agent.created_at.unwrap_or(now),
+                        scopes: None,
+                        last_rotated_at: None,
+                        last_used_at: None,
+                        status: None,
+                        trusted_by: None,
+                    },
+                )
+                .await?;
+                if let iam::Upserted::Created(id) = upserted {
+                    summary.credentials_created += 1;
+                    written.credentials.insert(id);
+                }
+                upserted.id()
+            }
+            provider => {
+                match crate::db::declared::find_credential(conn, provider, &role.external_id).await? {
+                    Some(found) => found,
+                    None => {
+                        let created = db::upsert_credential(
+                            conn,
+                            &Described {
+                                provider,
+                                external_id: &role.external_id,
+                                kind: CredentialKind::IamRole,
+                                name: &role.name,
+                                scopes: String::new(),
+                                third_party: None,
+                                created_at: agent.created_at.unwrap_or(now),
+                                expires_at: None,
+                                last_used_at: None,
+                                active: true,
+                                owner: None,
+                                fingerprint: keys.fingerprint(role.external_id.as_bytes()),
+                                provider_hash: None,
+                            },
+                        )
+                        .await?;
+                        count(summary, created, &mut written.credentials);
+                        created.id()
+                    }
+                }
+            }
+        };
+        let tool = db::agent_tool(conn, id, &format!("acts as {}", role.name), ToolKind::Connector).await?;
+        if crate::db::declared::link(
+            conn,
+            "tool_credential",
+            ("tool_id", "credential_id"),
+            (tool, credential),
+        )
+        .await?
+        {
+            written.agents.insert(id);
+            written.credentials.insert(credential);
+        }
+    }
+    for (name, tool_kind) in &agent.tools {
+        db::agent_tool(conn, id, name, *tool_kind).await?;
+    }
+    Ok(id)
+}
+
+/// Makes an agent of a grant no catalogue entry matched (an admin's
+/// promotion); answers the agent.
+pub async fn promote(
+    conn: &mut AnyConnection,
+    credential: i64,
+    facts: &db::Promotable,
+    now: DateTime<Utc>,
+) -> Result<i64, sqlx::Error> {
+    let kind: ImportKind = facts.platform.parse().unwrap_or(ImportKind::Inventory);
+    let consent: Consent = facts.consent.parse().unwrap_or(Consent::User);
+    let app = facts
+        .app_name
+        .clone()
+        .or(facts.client_id.clone())
+        .unwrap_or_else(|| "application".into());
+    let owner: Option<i64> = sqlx::query_scalar("SELECT owner_id FROM credential WHERE id = $1")
+        .bind(credential)
+        .fetch_optional(&mut *conn)
+        .await?
+        .flatten();
+    let key = format!(
+        "{}:promoted:{}:{}",
+        kind.as_str(),
+        facts.client_id.as_deref().unwrap_or(&app),
+        facts.consented_by.as_deref().unwrap_or("organisation")
+    );
+    let who = facts
+        .consented_by
+        .clone()
+        .unwrap_or_else(|| "whole organisation".into());
+    let agent = db::upsert_agent(
+        conn,
+        &AgentRow {
+            source_key: &key,
+            platform: kind.as_str(),
+            identifier: facts.client_id.as_deref().unwrap_or(&app),
+            name: &format!("{app} in {} ({who})", label(kind)),
+            category: AgentCategory::Saas,
+            runs_on: &app,
+            environment: json::Environment::Prod,
+            description: &format!(
+                "{app}, made an agent by an admin from its grant in {}.",
+                label(kind)
+            ),
+            owner,
+            first_seen: now,
+            app_key: None,
+            matched: Some(AppMatch::Promoted),
+            matched_on: Some("an admin"),
+            consent: Some(consent),
+            consented_by: facts.consented_by.as_deref(),
+            import: 0,
+        },
+        now,
+    )
+    .await?
+    .id();
+    let tool = db::agent_tool(
+        conn,
+        agent,
+        &format!("{} OAuth grant", label(kind)),
+        ToolKind::Connector,
+    )
+    .await?;
+    crate::db::declared::link(
+        conn,
+        "tool_credential",
+        ("tool_id", "credential_id"),
+        (tool, credential),
+    )
+    .await?;
+    db::set_grant_agent(conn, credential, agent).await?;
+    Ok(agent)
+}
