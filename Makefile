@@ -20,7 +20,7 @@ BIND ?= 127.0.0.1:8080
 RUN_ARGS ?= --demo
 APP_SOURCES := $(shell find app model style public -type f) Trunk.toml Cargo.toml Cargo.lock .cargo/config.toml
 
-.PHONY: help run test fuzz bench bench-import bench-scan bundle-size tools browser-tools test-peers lint dist build clean
+.PHONY: help run test fuzz bench bench-import bench-grants bench-scan bundle-size tools browser-tools test-peers lint dist build clean
 
 help:
 	@echo "make run    build everything and start Muster at http://$(BIND)/"
@@ -28,6 +28,7 @@ help:
 	@echo "make fuzz   the fuzz targets with many more cases than make test runs (MUSTER_FUZZ_CASES)"
 	@echo "make bench  generate the large demo organisation (once) and time the inventory API on it"
 	@echo "make bench-import  import 1,000,000 trufflehog findings and CloudTrail events against a raw bulk insert"
+	@echo "make bench-grants  import 100,000 Entra OAuth grants against a raw bulk insert"
 	@echo "make bench-scan    muster scan on a home of 100,000 files in 50 projects, against find"
 	@echo "make bundle-size   what the built web app makes a browser download, gzipped"
 
@@ -62,6 +63,11 @@ bench: tools browser-tools dist
 bench-import:
 	cargo build --release -p muster-tests --bin bench-import
 	./target/release/bench-import
+
+## 100,000 Entra OAuth grants against a raw bulk insert of the same rows (docs/benchmarks.md).
+bench-grants:
+	cargo build --release -p muster-tests --bin bench-grants
+	./target/release/bench-grants
 
 ## The endpoint collector on a generated home, against `find` (docs/benchmarks.md).
 bench-scan:

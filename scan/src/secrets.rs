@@ -357,6 +357,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn only_github_tokens_have_a_provider_hash_and_it_is_githubs_hashed_token() {
+        // printf %s abc | sha256sum | xxd -r -p | base64
+        assert_eq!(provider_hash("ghp_abc").map(|h| h.len()), Some(44));
+        assert_eq!(provider_hash("AKIAIOSFODNN7EXAMPLE"), None);
+        assert_ne!(provider_hash("ghp_a"), provider_hash("ghp_b"));
+    }
+
+    #[test]
     fn placeholders_are_references_and_tokens_are_secrets() {
         for reference in [
             "${env:GITHUB_TOKEN}",

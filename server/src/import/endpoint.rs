@@ -107,6 +107,15 @@ pub fn check(report: &Report) -> Result<(), ParseError> {
         if let Some(id) = &secret.external_id {
             text(&format!("secrets[{i}].external_id"), id, 200)?;
         }
+        if let Some(hash) = &secret.provider_hash {
+            use base64::Engine;
+            let decoded = base64::engine::general_purpose::STANDARD.decode(hash);
+            if secret.provider.trim() != "github" || !decoded.is_ok_and(|d| d.len() == 32) {
+                return fail(format!(
+                    "secrets[{i}].provider_hash is GitHub's hashed_token of a GitHub token: the base64 of 32 bytes"
+                ));
+            }
+        }
         if secret.places.is_empty() || secret.places.len() > MAX_PLACES {
             return fail(format!("secrets[{i}] must have 1 to {MAX_PLACES} places"));
         }

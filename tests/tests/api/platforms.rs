@@ -401,6 +401,44 @@ async fn github_audit_events_join_their_tokens_and_a_scanned_copy_joins_by_hashe
     assert!(reach(&renovate).contains(&("GitHub repositories (acme)".to_owned(), json::Permission::Write)));
 }
 
+/// A `muster scan` report of a laptop holding Alice's token in a file: only
+/// GitHub's hash of it leaves the laptop.
+fn scan_report(provider_hash: &str) -> Vec<u8> {
+    serde_json::to_vec(&json!({
+        "format": "muster-endpoint-scan", "version": 1, "scanned_at": "2026-12-01T09:00:00Z",
+        "scanner": "muster-scan 0.1.0", "full": true,
+        "host": {"name": "laptop-alice", "os": "macos", "user": "alice", "git_email": "alice@acme.test"},
+        "agents": [], "references": [], "skipped": [],
+        "secrets": [{"kind": "personal_access_token", "provider": "github", "hint": "github_pat_…(93)",
+                     "provider_hash": provider_hash,
+                     "places": [{"kind": "env_file", "locator": "~/src/app/.env:3"}]}]
+    }))
+    .unwrap()
+}
+
+async fn a_laptops_copy_of_a_github_token_joins_its_audit_events_by_hashed_token(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = admin(&app).await;
+    let hash = muster_server::import::platforms::github::hashed_token(ALICE_TOKEN);
+    for bad in ["not base64!", "c2hvcnQ=", &hash[..40]] {
+        let (status, body) = app.import(&admin, "endpoint", scan_report(bad)).await;
+        assert_eq!(status, 422, "{bad}: {body}");
+        assert!(body.to_string().contains("provider_hash"), "{body}");
+    }
+    let (status, body) = app.import(&admin, "endpoint", scan_report(&hash)).await;
+    assert_eq!(status, 200, "{body}");
+    import_platform(&app, &admin, "github").await;
+    let token = credential(
+        &app,
+        &admin,
+        "claude-code on laptop (alice-ng fine-grained token)",
+    )
+    .await;
+    assert_eq!(token.credential.copies, 1, "the laptop's copy is the token's");
+    assert_eq!(token.copies[0].locator, "laptop-alice:~/src/app/.env:3");
+    assert_eq!(token.recent_activity.len(), 8);
+}
+
 /// IAM authorization details with the Bedrock agent's role, allowed to read a bucket.
 fn iam_with_bedrock_role() -> Vec<u8> {
     serde_json::to_vec(&json!({
@@ -688,4 +726,5 @@ on_every_backend!(
     sanction_rules_and_admins_marks_apply_to_saas_and_cloud_agents,
     admins_add_catalogue_entries_and_promote_grants_others_may_not,
     a_consenting_person_who_leaves_orphans_their_saas_agent,
+    a_laptops_copy_of_a_github_token_joins_its_audit_events_by_hashed_token,
 );

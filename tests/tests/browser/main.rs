@@ -4,6 +4,7 @@
 
 mod admin;
 mod approval;
+mod discovery;
 mod endpoint;
 mod graph;
 mod identity;

@@ -289,8 +289,38 @@ pub fn read_page(
             MAX_PAGE / 1024 / 1024
         )));
     }
-    let document: serde_json::Value =
-        serde_json::from_slice(&text).map_err(|e| ParseError(format!("not JSON: {e}")))?;
+    // One page, or several one after the other (`gh api --paginate` and
+    // `az rest` loops write each page's JSON in turn): each is read.
+    let mut read = 0;
+    for (n, document) in serde_json::Deserializer::from_slice(&text)
+        .into_iter::<serde_json::Value>()
+        .enumerate()
+    {
+        let document = document.map_err(|e| match n {
+            0 => ParseError(format!("not JSON: {e}")),
+            _ => ParseError(format!("page {}: not JSON: {e}", n + 1)),
+        })?;
+        read_document(kind, document, page, collected, now).map_err(|e| match n {
+            0 => e,
+            _ => ParseError(format!("page {}: {}", n + 1, e.0)),
+        })?;
+        read += 1;
+    }
+    if read == 0 {
+        return Err(ParseError(
+            "it is empty: expected the platform's JSON answer".into(),
+        ));
+    }
+    Ok(())
+}
+
+fn read_document(
+    kind: ImportKind,
+    document: serde_json::Value,
+    page: &Page<'_>,
+    collected: &mut Collected,
+    now: DateTime<Utc>,
+) -> Result<(), ParseError> {
     match kind {
         ImportKind::GoogleWorkspace => google::read(document, page, collected, now),
         ImportKind::Entra => entra::read(document, page, collected, now),
