@@ -484,8 +484,10 @@ pub fn upload_report(
     });
     request.set_onload(Some(on_load.unchecked_ref()));
     request.set_onerror(Some(on_error.unchecked_ref()));
+    // A platform's pages go as files with their names (a name can say whose
+    // page it is: tokens/alice@example.com.json); one report, as the body.
     let sent = match &files[..] {
-        [file] => request.send_with_opt_blob(Some(file)),
+        [file] if !is_platform(kind) => request.send_with_opt_blob(Some(file)),
         several => web_sys::FormData::new().and_then(|form| {
             for file in several {
                 form.append_with_blob_and_filename("file", file, &file.name())?;
@@ -498,6 +500,12 @@ pub fn upload_report(
     {
         done(Err(failed("the upload could not start".into())));
     }
+}
+
+/// Whether `kind` is a platform's pages (SaaS and cloud discovery).
+pub fn is_platform(kind: json::ImportKind) -> bool {
+    use json::ImportKind::*;
+    matches!(kind, GoogleWorkspace | Entra | Okta | Github | Bedrock | Vertex)
 }
 
 /// `?a=1&b=x` from a query struct's fields that are set (its serde form).

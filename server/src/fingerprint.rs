@@ -106,6 +106,15 @@ impl Fingerprinter {
         self.scan.evaluate_blinded(blinded)
     }
 
+    /// How a provider's public hash of a token (GitHub's `hashed_token`) is
+    /// kept: keyed like a fingerprint, so that the database holds nothing
+    /// anyone could test a guessed token against without the key. A
+    /// scanner's token, a collector's hash and an audit event's hash of the
+    /// same token all come out the same.
+    pub fn provider_hash(&self, hashed_token: &str) -> String {
+        self.fingerprint(format!("github-hash:{}", hashed_token.trim()).as_bytes())
+    }
+
     /// The fingerprint of a secret known only by its scan fingerprint (an
     /// endpoint found it; no scanner has shown it to the server yet).
     pub fn of_scan_fingerprint(&self, scan_fingerprint: &str) -> String {

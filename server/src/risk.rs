@@ -555,10 +555,11 @@ pub fn assess_credential(facts: &CredentialFacts, now: DateTime<Utc>) -> Assessm
         }
         factors.push(fired(ADMIN_OR_WILDCARD, 12, parts.join("; ")));
     }
+    // An admin scope is flagged above already: the rest of what is broad here.
     let broad: Vec<&str> = scopes
         .iter()
         .copied()
-        .filter(|s| crate::scopes::is_broad(s))
+        .filter(|s| crate::scopes::is_broad(s) && !is_admin_scope(s))
         .collect();
     if !broad.is_empty() {
         factors.push(fired(

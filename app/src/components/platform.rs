@@ -40,9 +40,9 @@ pub fn PlatformFacts(
 ) -> impl IntoView {
     let reason = RwSignal::new(String::new());
     let app = match (&facts.app, &facts.vendor) {
-        (Some(app), Some(vendor)) => format!("{app} by {vendor}"),
-        (Some(app), None) => app.clone(),
-        _ => facts.identifier.clone(),
+        (Some(app), Some(vendor)) => Some(format!("{app} by {vendor}")),
+        (Some(app), None) => Some(app.clone()),
+        _ => None,
     };
     let matched = facts.matched.map(|m| {
         format!(
@@ -62,14 +62,13 @@ pub fn PlatformFacts(
         (None, Some(handle)) => {
             view! { <span class="mono">{handle.clone()}</span> " (not in the inventory)" }.into_any()
         }
-        (None, None) => view! { "nobody named: an administrator" }.into_any(),
+        (None, None) => view! { "not named in the platform's records" }.into_any(),
     };
     view! {
         <section class="card section" data-testid="platform">
             <h2>"Found in " {platform_name(facts.platform)} " " <SanctionBadge sanctioned /></h2>
             <dl class="facts">
-                <dt>"Application"</dt>
-                <dd data-testid="platform-app">{app}</dd>
+                {app.map(|app| view! { <dt>"Application"</dt><dd data-testid="platform-app">{app}</dd> })}
                 <dt>"Identifier"</dt>
                 <dd class="mono">{facts.identifier.clone()}</dd>
                 {matched.map(|m| view! { <dt>"Matched"</dt><dd>{m}</dd> })}
@@ -89,7 +88,13 @@ pub fn PlatformFacts(
 
 /// The grant facts of `credential`, and the admin's promotion to an agent.
 #[component]
-pub fn GrantFacts(credential: i64, grant: json::PlatformGrant) -> impl IntoView {
+pub fn GrantFacts(
+    credential: i64,
+    grant: json::PlatformGrant,
+    /// Called after a promotion, to fetch the page again (its agents changed).
+    #[prop(into)]
+    done: Callback<()>,
+) -> impl IntoView {
     let auth = Auth::get();
     let outcome = RwSignal::new(None);
     let promoted = RwSignal::new(None::<json::Ref>);
@@ -104,6 +109,7 @@ pub fn GrantFacts(credential: i64, grant: json::PlatformGrant) -> impl IntoView 
                         name: agent.agent.name.clone(),
                     }));
                     outcome.set(Some(Ok(format!("{} is now an agent.", agent.agent.name))));
+                    done.run(());
                 }
                 Err(error) => outcome.set(Some(Err(error.message))),
             }

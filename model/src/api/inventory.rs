@@ -234,6 +234,9 @@ pub struct AgentDetail {
     /// What a SaaS or cloud platform's records said of it (agents found by a platform import).
     #[serde(default)]
     pub platform: Option<super::PlatformAgent>,
+    /// What it reaches through its credentials: each resource once, with the strongest permission.
+    #[serde(default)]
+    pub reach: Vec<ReachEntry>,
 }
 
 /// A tool in a list.

@@ -43,7 +43,11 @@ CREATE TABLE platform_grant (
     agent_id      BIGINT REFERENCES agent (id),
     present       INTEGER NOT NULL CHECK (present IN (0, 1)),
     import_id     BIGINT NOT NULL,
-    seen_at       TEXT NOT NULL
+    seen_at       TEXT NOT NULL,
+    -- When the platform last said what the grant is (a listing: when it was
+    -- imported; an event: when it happened), so that an older event read
+    -- later does not undo a newer word.
+    state_at      TEXT NOT NULL
 );
 CREATE INDEX platform_grant_scope ON platform_grant (found_by, family, covered_by);
 CREATE INDEX platform_grant_agent ON platform_grant (agent_id);

@@ -163,8 +163,11 @@ pub async fn apply_sanctions(conn: &mut AnyConnection) -> Result<Vec<i64>, sqlx:
     .await?;
     // Agents a SaaS or cloud platform's records named: the list's `client`
     // is their application's catalogue key (`chatgpt`) or platform (`bedrock`).
+    // An application matched by its name only is not the vendor's for sure
+    // (anyone can name an app "ChatGPT"): only an admin sanctions it.
     let platform_rule = "(SELECT CASE WHEN pa.marked IS NOT NULL THEN pa.marked \
-         WHEN EXISTS (SELECT 1 FROM sanction_rule r WHERE r.kind = 'client' AND r.value = pa.app_key) THEN 1 \
+         WHEN (pa.matched IS NULL OR pa.matched IN ('exact', 'publisher')) AND EXISTS \
+           (SELECT 1 FROM sanction_rule r WHERE r.kind = 'client' AND r.value = pa.app_key) THEN 1 \
          ELSE 0 END FROM platform_agent pa WHERE pa.agent_id = agent.id)";
     changed.extend(
         sqlx::query_scalar::<_, i64>(&format!(
@@ -245,7 +248,8 @@ struct RuleRow {
 
 const RULE_SELECT: &str = "SELECT r.id, r.kind, r.value, r.created_by, r.created_at, \
      (SELECT COUNT(*) FROM endpoint_agent ea WHERE r.kind = 'client' AND ea.client = r.value) + \
-     (SELECT COUNT(*) FROM platform_agent pa WHERE r.kind = 'client' AND pa.app_key = r.value) + \
+     (SELECT COUNT(*) FROM platform_agent pa WHERE r.kind = 'client' AND pa.app_key = r.value \
+        AND (pa.matched IS NULL OR pa.matched IN ('exact', 'publisher'))) + \
      (SELECT COUNT(*) FROM endpoint_tool t WHERE t.status = 'present' AND";
 
 fn rule(row: &AnyRow) -> Result<json::SanctionRule, sqlx::Error> {

@@ -65,11 +65,15 @@ pub async fn person(
             .fetch_optional(&mut *conn)
             .await?;
     if let Some(mut found) = found {
-        // A person an earlier import knew by email only gets their name.
+        // Only a placeholder name (the email itself, as an import that knew
+        // the email only made them) takes the name a page gives: a person the
+        // inventory names is never renamed by a page. The import's audit
+        // entry records the import.
         if let Some(name) = name.filter(|n| found.name == email && *n != email) {
-            sqlx::query("UPDATE person SET name = $1 WHERE id = $2")
+            sqlx::query("UPDATE person SET name = $1 WHERE id = $2 AND name = $3")
                 .bind(name)
                 .bind(found.id)
+                .bind(email)
                 .execute(&mut *conn)
                 .await?;
             found.name = name.to_owned();
@@ -97,8 +101,9 @@ pub struct Described<'a> {
     pub kind: CredentialKind,
     /// Its name.
     pub name: &'a str,
-    /// Its scopes, space-separated.
-    pub scopes: String,
+    /// Its scopes, space-separated, when the platform says what they are now
+    /// (`None`: as they are).
+    pub scopes: Option<String>,
     /// The outside application holding it.
     pub third_party: Option<&'a str>,
     /// When it was made.
@@ -107,8 +112,8 @@ pub struct Described<'a> {
     pub expires_at: Option<DateTime<Utc>>,
     /// When it was last used (moves forward only).
     pub last_used_at: Option<DateTime<Utc>>,
-    /// Active or revoked, as the platform says.
-    pub active: bool,
+    /// Active or revoked, when the platform says what it is now (`None`: as it is).
+    pub active: Option<bool>,
     /// Its owner, when the inventory knows them (set only where none is).
     pub owner: Option<i64>,
     /// Its keyed fingerprint, when it is created (of its identifier).
@@ -149,14 +154,18 @@ pub async fn upsert_credential(conn: &mut AnyConnection, d: &Described<'_>) -> R
     .bind(d.external_id)
     .fetch_optional(&mut *conn)
     .await?;
+    let mut adopted = false;
     if known.is_none()
         && let Some(hash) = d.provider_hash
     {
         // A scanner's copy of the same token: it becomes this credential.
-        known = sqlx::query_scalar("SELECT id FROM credential WHERE provider_hash = $1 ORDER BY id LIMIT 1")
-            .bind(hash)
-            .fetch_optional(&mut *conn)
-            .await?;
+        known = sqlx::query_scalar(
+            "SELECT id FROM credential WHERE provider_hash = $1 AND provider = 'github' ORDER BY id LIMIT 1",
+        )
+        .bind(hash)
+        .fetch_optional(&mut *conn)
+        .await?;
+        adopted = known.is_some();
         if let Some(id) = known {
             // Named and kinded as the platform knows it; its copies stay its own.
             sqlx::query(
@@ -171,7 +180,7 @@ pub async fn upsert_credential(conn: &mut AnyConnection, d: &Described<'_>) -> R
             .await?;
         }
     }
-    let status = if d.active { "active" } else { "revoked" };
+    let status = d.active.map(|active| if active { "active" } else { "revoked" });
     let Some(id) = known else {
         let id = sqlx::query_scalar(
             "INSERT INTO credential (name, kind, provider, external_id, scopes, third_party, created_at, expires_at, \
@@ -182,12 +191,12 @@ pub async fn upsert_credential(conn: &mut AnyConnection, d: &Described<'_>) -> R
         .bind(d.kind.as_str())
         .bind(d.provider)
         .bind(d.external_id)
-        .bind(&d.scopes)
+        .bind(d.scopes.clone().unwrap_or_default())
         .bind(d.third_party)
         .bind(timestamp(d.created_at))
         .bind(d.expires_at.map(timestamp))
         .bind(d.last_used_at.map(timestamp))
-        .bind(status)
+        .bind(status.unwrap_or("active"))
         .bind(d.owner)
         .bind(&d.fingerprint)
         .bind(d.provider_hash)
@@ -196,29 +205,30 @@ pub async fn upsert_credential(conn: &mut AnyConnection, d: &Described<'_>) -> R
         return Ok(Upserted::Created(id));
     };
     // Each column changes only when the platform says something new, so that
-    // the same records again change nothing. Revoked by Muster (a revocation
-    // under way or done) is not undone by the platform still listing it.
-    let changed = sqlx::query(
+    // the same records again change nothing. A credential Muster revoked (a
+    // revocation asked for) is not made active again by the platform still
+    // listing it; the platform saying it is revoked is always recorded.
+    let status_moves = "$4 IS NOT NULL AND status IN ('active', 'disabled', 'revoked') AND status <> $4 \
+         AND NOT (status = 'revoked' AND EXISTS (SELECT 1 FROM revocation r WHERE r.credential_id = credential.id))";
+    let changed = sqlx::query(&format!(
         "UPDATE credential SET \
-           scopes = $1, \
+           scopes = COALESCE($1, scopes), \
            expires_at = COALESCE($2, expires_at), \
            last_used_at = CASE WHEN $3 IS NOT NULL AND (last_used_at IS NULL OR last_used_at < $3) \
              THEN $3 ELSE last_used_at END, \
-           status = CASE WHEN status IN ('active', 'disabled', 'revoked') \
-             AND NOT EXISTS (SELECT 1 FROM revocation r WHERE r.credential_id = credential.id) THEN $4 ELSE status END, \
+           status = CASE WHEN {status_moves} THEN $4 ELSE status END, \
            owner_id = COALESCE(owner_id, $5), \
            provider_hash = COALESCE(provider_hash, $6), \
            third_party = COALESCE($8, third_party) \
-         WHERE id = $7 AND ( scopes <> $1 \
+         WHERE id = $7 AND ( ($1 IS NOT NULL AND scopes <> $1) \
            OR ($2 IS NOT NULL AND (expires_at IS NULL OR expires_at <> $2)) \
            OR ($3 IS NOT NULL AND (last_used_at IS NULL OR last_used_at < $3)) \
-           OR (status IN ('active', 'disabled', 'revoked') AND status <> $4 \
-             AND NOT EXISTS (SELECT 1 FROM revocation r WHERE r.credential_id = credential.id)) \
+           OR ({status_moves}) \
            OR ($5 IS NOT NULL AND owner_id IS NULL) \
            OR ($6 IS NOT NULL AND provider_hash IS NULL) \
-           OR ($8 IS NOT NULL AND (third_party IS NULL OR third_party <> $8)))",
-    )
-    .bind(&d.scopes)
+           OR ($8 IS NOT NULL AND (third_party IS NULL OR third_party <> $8)))"
+    ))
+    .bind(d.scopes.clone())
     .bind(d.expires_at.map(timestamp))
     .bind(d.last_used_at.map(timestamp))
     .bind(status)
@@ -229,7 +239,7 @@ pub async fn upsert_credential(conn: &mut AnyConnection, d: &Described<'_>) -> R
     .execute(&mut *conn)
     .await?
     .rows_affected();
-    Ok(if changed > 0 {
+    Ok(if changed > 0 || adopted {
         Upserted::Updated(id)
     } else {
         Upserted::Unchanged(id)
@@ -261,9 +271,17 @@ pub struct GrantRow<'a> {
     pub agent: Option<i64>,
     /// The import.
     pub import: i64,
+    /// Whether a listing named it (else only an event did).
+    pub listed: bool,
+    /// When the platform said what it is.
+    pub state_at: DateTime<Utc>,
 }
 
-/// Writes the platform's side of a grant seen by import `row.import`.
+/// Writes the platform's side of a grant seen by import `row.import`. Only
+/// a listing says what covers the grant and that it is present now: an
+/// event (an authorisation, a use) leaves those as the last listing said,
+/// and does not count as this import having listed it (a full import
+/// whose listing omits it revokes it).
 pub async fn put_grant(
     conn: &mut AnyConnection,
     row: &GrantRow<'_>,
@@ -271,13 +289,19 @@ pub async fn put_grant(
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO platform_grant (credential_id, platform, found_by, family, covered_by, client_id, app_name, \
-         consent, consented_by, agent_id, present, import_id, seen_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $12) \
+         consent, consented_by, agent_id, present, import_id, seen_at, state_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, CASE WHEN $13 = 1 THEN $11 ELSE 0 END, $12, $14) \
          ON CONFLICT (credential_id) DO UPDATE SET platform = excluded.platform, found_by = excluded.found_by, \
-         family = excluded.family, covered_by = excluded.covered_by, client_id = excluded.client_id, \
-         app_name = excluded.app_name, consent = excluded.consent, consented_by = excluded.consented_by, \
-         agent_id = COALESCE(excluded.agent_id, platform_grant.agent_id), present = 1, \
-         import_id = excluded.import_id, seen_at = excluded.seen_at",
+         family = CASE WHEN $13 = 1 THEN excluded.family ELSE platform_grant.family END, \
+         covered_by = CASE WHEN $13 = 1 THEN excluded.covered_by ELSE platform_grant.covered_by END, \
+         client_id = excluded.client_id, app_name = COALESCE(excluded.app_name, platform_grant.app_name), \
+         consent = excluded.consent, consented_by = excluded.consented_by, \
+         agent_id = COALESCE(excluded.agent_id, platform_grant.agent_id), \
+         present = CASE WHEN $13 = 1 THEN 1 ELSE platform_grant.present END, \
+         import_id = CASE WHEN $13 = 1 THEN excluded.import_id ELSE platform_grant.import_id END, \
+         seen_at = excluded.seen_at, \
+         state_at = CASE WHEN excluded.state_at > platform_grant.state_at THEN excluded.state_at \
+           ELSE platform_grant.state_at END",
     )
     .bind(row.credential)
     .bind(row.platform)
@@ -291,9 +315,28 @@ pub async fn put_grant(
     .bind(row.agent)
     .bind(row.import)
     .bind(timestamp(now))
+    .bind(i64::from(row.listed))
+    .bind(timestamp(row.state_at))
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// When the platform last said what a grant is, if an import recorded it.
+pub async fn grant_state_at(
+    conn: &mut AnyConnection,
+    provider: &str,
+    external_id: &str,
+) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
+    let text: Option<String> = sqlx::query_scalar(
+        "SELECT g.state_at FROM platform_grant g JOIN credential c ON c.id = g.credential_id \
+         WHERE c.provider = $1 AND c.external_id = $2",
+    )
+    .bind(provider)
+    .bind(external_id)
+    .fetch_optional(conn)
+    .await?;
+    text.map(|t| super::sql::parse_time("state_at", &t)).transpose()
 }
 
 /// Marks revoked at the source the grants a listing covered that import
@@ -315,15 +358,25 @@ pub async fn revoke_unseen(
     .bind(import)
     .fetch_all(&mut *conn)
     .await?;
+    // Revoked at the source: it opens nothing any more.
     for chunk in gone.chunks(500) {
-        let list: Vec<String> = chunk.iter().map(i64::to_string).collect();
-        sqlx::query(&format!(
-            "UPDATE credential SET status = 'revoked' WHERE id IN ({}) AND status IN ('active', 'disabled')",
-            list.join(", ")
-        ))
+        let mut params = super::sql::Params::default();
+        let list: Vec<String> = chunk.iter().map(|id| params.bind(*id)).collect();
+        let list = list.join(", ");
+        sqlx::query_with(
+            &format!("UPDATE credential SET status = 'revoked' WHERE id IN ({list}) AND status IN ('active', 'disabled')"),
+            params.args(),
+        )
+        .execute(&mut *conn)
+        .await?;
+        sqlx::query_with(
+            &format!("DELETE FROM reach WHERE credential_id IN ({list})"),
+            params.args(),
+        )
         .execute(&mut *conn)
         .await?;
     }
+    super::credentials::refresh_reach_environments(conn, &super::sql::Scope::Ids(&gone)).await?;
     Ok(gone)
 }
 
@@ -785,6 +838,28 @@ pub async fn promotable(
     )
     .bind(credential)
     .fetch_optional(conn)
+    .await
+}
+
+/// A credential's kind and owner, as a promotion names its agent.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Held {
+    /// Its kind.
+    pub kind: String,
+    /// Its owner.
+    pub owner_id: Option<i64>,
+    /// Their name.
+    pub owner_name: Option<String>,
+}
+
+/// The kind and owner of credential `id` (it exists: a grant names it).
+pub async fn held_by(conn: &mut AnyConnection, id: i64) -> Result<Held, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT c.kind, c.owner_id, p.name AS owner_name FROM credential c LEFT JOIN person p ON p.id = c.owner_id \
+         WHERE c.id = $1",
+    )
+    .bind(id)
+    .fetch_one(conn)
     .await
 }
 

@@ -146,12 +146,38 @@ pub async fn reached_by_credential(
     credential: i64,
     limit: Option<u32>,
 ) -> Result<Vec<json::ReachEntry>, ApiError> {
+    reached(db, "r.credential_id = $1", credential, limit).await
+}
+
+/// What an agent reaches through the credentials its tools use: each
+/// resource once, with the strongest permission any of them holds on it.
+pub async fn reached_by_agent(db: &Db, agent: i64) -> Result<Vec<json::ReachEntry>, ApiError> {
+    let rows = reached(
+        db,
+        "r.credential_id IN (SELECT tc.credential_id FROM tool_credential tc \
+         JOIN agent_tool at ON at.tool_id = tc.tool_id WHERE at.agent_id = $1)",
+        agent,
+        None,
+    )
+    .await?;
+    // In order of sensitivity then permission: a resource's first row is its strongest.
+    let mut seen = std::collections::HashSet::new();
+    Ok(rows.into_iter().filter(|r| seen.insert(r.resource.id)).collect())
+}
+
+/// The reach rows `condition` selects (on `reach r`, with `$1` = `id`).
+async fn reached(
+    db: &Db,
+    condition: &str,
+    id: i64,
+    limit: Option<u32>,
+) -> Result<Vec<json::ReachEntry>, ApiError> {
     let limit = limit.map(|n| format!("LIMIT {n}")).unwrap_or_default();
     let rows = sqlx::query(&format!(
         "SELECT {RESOURCE_COLUMNS}, r.permission {RESOURCE_FROM} JOIN reach r ON r.resource_id = res.id \
-         WHERE r.credential_id = $1 ORDER BY {SENSITIVITY_RANK}, {PERMISSION_RANK}, res.name, res.id {limit}"
+         WHERE {condition} ORDER BY {SENSITIVITY_RANK}, {PERMISSION_RANK}, res.name, res.id {limit}"
     ))
-    .bind(credential)
+    .bind(id)
     .fetch_all(db.pool())
     .await?;
     let reach = rows

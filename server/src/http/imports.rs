@@ -54,8 +54,10 @@ async fn list_imports(
 /// 422 naming where, and nothing is kept. The same report twice changes
 /// nothing the second time.
 #[utoipa::path(post, path = "/imports/{kind}", tag = "imports",
-    params(("kind" = String, Path, description = "gitleaks, trufflehog or cloudtrail"), json::ImportQuery),
-    request_body(content = String, description = "The report, as the tool wrote it"),
+    params(("kind" = String, Path, description = "gitleaks, trufflehog, cloudtrail, aws_iam, aws_credential_report, \
+        inventory, endpoint, google_workspace, entra, okta, github, bedrock or vertex"), json::ImportQuery),
+    request_body(content = String, description = "The report, as the tool wrote it; or several files as \
+        multipart/form-data, each part a file"),
     responses((status = 200, body = json::ImportSummary), (status = 400, body = json::ErrorBody),
         (status = 403, body = json::ErrorBody), (status = 404, body = json::ErrorBody),
         (status = 422, body = json::ErrorBody)))]
@@ -99,7 +101,10 @@ async fn import_report(
     let reports = match boundary {
         // Several pages at once (a platform's export): each part a file.
         Some(boundary) => {
-            let mut parts = multer::Multipart::new(body.into_data_stream(), boundary);
+            // The whole body counts, headers and boundaries too.
+            let limits = multer::Constraints::new()
+                .size_limit(multer::SizeLimit::new().whole_stream(MAX_REPORT_BYTES));
+            let mut parts = multer::Multipart::with_constraints(body.into_data_stream(), boundary, limits);
             let mut reports = Vec::new();
             let mut total = 0_u64;
             while let Some(part) = parts
@@ -112,15 +117,19 @@ async fn import_report(
                         "an upload may hold at most {MAX_FILES} files; import the rest in another"
                     )));
                 }
-                let name = part
-                    .file_name()
-                    .map(|n| {
-                        n.chars()
-                            .filter(|c| !c.is_control())
-                            .take(200)
-                            .collect::<String>()
-                    })
-                    .unwrap_or_else(|| format!("part {}", reports.len() + 1));
+                // A part's file name names it in messages (and, for a platform's
+                // per-user pages, says whose they are); its path is Muster's own.
+                let Some(name) = part.file_name().map(|n| {
+                    n.chars()
+                        .filter(|c| !c.is_control() && !is_format_char(*c))
+                        .take(200)
+                        .collect::<String>()
+                }) else {
+                    return Err(ApiError::BadRequest(format!(
+                        "part {} of the upload is not a file: send each report as a file part",
+                        reports.len() + 1
+                    )));
+                };
                 let path = spool.path().join(format!("report-{}", reports.len()));
                 total += spool_part(part.map(|c| c.map_err(|e| e.to_string())), &path, total).await?;
                 reports.push(ReportFile { name, path });
@@ -159,6 +168,13 @@ async fn import_report(
     Ok(Json(
         import::run(&state.db, &state.settings.fingerprinter, &request, &reports).await?,
     ))
+}
+
+/// Unicode's invisible formatting characters (bidirectional overrides,
+/// zero-width joiners), which could make a file name in a message read as
+/// another.
+fn is_format_char(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{206F}' | '\u{FEFF}')
 }
 
 /// Writes an uploaded file to `path` as it arrives; answers its size. The

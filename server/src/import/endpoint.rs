@@ -215,7 +215,7 @@ pub async fn run(
     let mut summary = super::begin_run(&mut tx, &request, now).await?;
     let id = summary.id;
     let mut touched: HashSet<i64> = HashSet::new();
-    let mut sightings = Sightings::new(db.backend(), id, found_by.clone());
+    let mut sightings = Sightings::new(db.backend(), id, found_by.clone()).from_collector();
     let seen = report.scanned_at.min(now);
     // Each secret's first place stands for it, to find its credential after the join.
     let mut firsts = Vec::with_capacity(report.secrets.len());
@@ -227,7 +227,7 @@ pub async fn run(
         };
         for (n, place) in secret.places.iter().enumerate() {
             let finding = Finding {
-                provider_hash: secret.provider_hash.clone(),
+                provider_hash: secret.provider_hash.as_deref().map(|h| keys.provider_hash(h)),
                 fingerprint: fingerprint.clone(),
                 scan_fingerprint: secret.fingerprint.clone(),
                 kind: secret.kind,

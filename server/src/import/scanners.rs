@@ -25,7 +25,7 @@ pub struct Finding {
     pub scan_fingerprint: Option<String>,
     /// The provider's public hash of the token (GitHub's `hashed_token`,
     /// the base64 of its SHA-256), by which the provider's audit log names
-    /// it: computed while the secret is in memory, for GitHub tokens only.
+    /// it, keyed: computed while the secret is in memory, for GitHub tokens only.
     pub provider_hash: Option<String>,
     /// What kind of credential the secret is.
     pub kind: CredentialKind,
@@ -57,10 +57,10 @@ pub enum Record {
     Redacted,
 }
 
-/// GitHub's `hashed_token` of a secret that is a GitHub token.
-fn provider_hash(secret: &str) -> Option<String> {
-    let secret = secret.trim();
-    super::platforms::github::is_github_token(secret).then(|| super::platforms::github::hashed_token(secret))
+/// GitHub's `hashed_token` of a secret that is a GitHub token, keyed as
+/// Muster keeps it ([`Fingerprinter::provider_hash`]).
+fn provider_hash(keys: &Fingerprinter, secret: &str) -> Option<String> {
+    muster_scan::secrets::provider_hash(secret.trim()).map(|hash| keys.provider_hash(&hash))
 }
 
 /// Why a report could not be read: where, and what, without the secret.
@@ -197,7 +197,7 @@ pub fn gitleaks(
                     );
                     let fingerprint = self.keys.fingerprint(finding.secret.as_bytes());
                     Record::Finding(Box::new(Finding {
-                        provider_hash: provider_hash(&finding.secret),
+                        provider_hash: provider_hash(self.keys, &finding.secret),
                         scan_fingerprint: self.scan.of(&fingerprint, finding.secret.as_bytes()),
                         fingerprint,
                         external_id: aws_key_id(&provider, &finding.secret),
@@ -344,7 +344,7 @@ pub fn trufflehog(
                 .map(str::to_owned);
             let fingerprint = keys.fingerprint(secret.as_bytes());
             Record::Finding(Box::new(Finding {
-                provider_hash: provider_hash(secret),
+                provider_hash: provider_hash(keys, secret),
                 scan_fingerprint: scan.of(&fingerprint, secret.as_bytes()),
                 fingerprint,
                 external_id: aws_key_id(&provider, &finding.raw),

@@ -49,6 +49,10 @@ pub struct Sightings {
     by_fingerprint: HashMap<String, i64>,
     /// Revocations put back to work by a copy found again.
     reopened: HashSet<i64>,
+    /// Whether the findings' provider hashes may be written onto credentials
+    /// found otherwise: a scanner's (the server saw the secret), not a
+    /// collector's (a hash alone proves no possession).
+    trust_hashes: bool,
 }
 
 impl Sightings {
@@ -62,7 +66,15 @@ impl Sightings {
             known: HashMap::new(),
             by_fingerprint: HashMap::new(),
             reopened: HashSet::new(),
+            trust_hashes: true,
         }
+    }
+
+    /// Batches for an endpoint scan's report: its provider hashes join a
+    /// copy to a token, but are never written onto a credential.
+    pub fn from_collector(mut self) -> Self {
+        self.trust_hashes = false;
+        self
     }
 
     /// The credential a finding joined, once its batch was flushed.
@@ -134,7 +146,9 @@ impl Sightings {
                 .iter()
                 .filter_map(|f| Some((*self.by_fingerprint.get(&f.fingerprint)?, of(f)?)))
                 .collect();
-            imports::set_keys(conn, self.backend, key, &backfill).await?;
+            if key == SecretKey::ScanFingerprint || self.trust_hashes {
+                imports::set_keys(conn, self.backend, key, &backfill).await?;
+            }
             let wanted: Vec<String> = unknown
                 .iter()
                 .filter(|f| {

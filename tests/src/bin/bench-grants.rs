@@ -76,7 +76,7 @@ fn write_pages(dir: &Path, n: usize) -> Vec<PathBuf> {
     let principals: Vec<serde_json::Value> = (0..APPS)
         .map(|a| {
             let name = if a < AI_APPS {
-                format!("{}", AI_NAMES[a % AI_NAMES.len()])
+                AI_NAMES[a % AI_NAMES.len()].to_owned()
             } else {
                 format!("Line of business app {a}")
             };

@@ -151,6 +151,77 @@ async fn google_grants_become_credentials_and_ai_apps_saas_agents_owned_by_who_c
     );
 }
 
+/// An old `authorize` event read after the listing that no longer names the
+/// grant does not bring it back; a page that names no user is refused; a
+/// look-alike app sharing a catalogued name is another agent.
+async fn events_older_than_a_listing_change_only_the_last_use(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = admin(&app).await;
+    let mut page: Value =
+        serde_json::from_slice(&fixture("platforms/google_workspace/tokens/alice@acme.test.json")).unwrap();
+    page["items"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|t| t["displayText"] != "ChatGPT");
+    let alice = (
+        "tokens/alice@acme.test.json".to_owned(),
+        serde_json::to_vec(&page).unwrap(),
+    );
+    import_pages(
+        &app,
+        &admin,
+        "google_workspace",
+        "",
+        fixtures_under("platforms/google_workspace"),
+    )
+    .await;
+    import_pages(&app, &admin, "google_workspace", "", vec![alice.clone()]).await;
+    let chatgpt = credential(&app, &admin, "ChatGPT for alice@acme.test").await;
+    assert_eq!(chatgpt.credential.status, json::CredentialStatus::Revoked);
+    // The activities (an authorisation of 2 November, uses since) again, alone.
+    let activities: Vec<_> = fixtures_under("platforms/google_workspace")
+        .into_iter()
+        .filter(|(name, _)| name.starts_with("activities"))
+        .collect();
+    let summary = import_pages(&app, &admin, "google_workspace", "?full=false", activities).await;
+    assert_eq!(summary.credentials_updated, 0, "{summary:?}");
+    let chatgpt = credential(&app, &admin, "ChatGPT for alice@acme.test").await;
+    assert_eq!(chatgpt.credential.status, json::CredentialStatus::Revoked);
+    assert!(chatgpt.reach.is_empty());
+    // The next full listing of Alice changes nothing: the events did not count as listing it.
+    let again = import_pages(&app, &admin, "google_workspace", "", vec![alice]).await;
+    assert_eq!(again.credentials_updated, 0);
+
+    // A look-alike: another client id, the same name. Its own agent, never the real one's.
+    let mut fake: Value =
+        serde_json::from_slice(&fixture("platforms/google_workspace/tokens/bob@acme.test.json")).unwrap();
+    fake["items"][0]["clientId"] = json!("123-lookalike.apps.googleusercontent.com");
+    fake["items"][0]["displayText"] = json!("ChatGPT");
+    let bob = vec![(
+        "tokens/bob@acme.test.json".to_owned(),
+        serde_json::to_vec(&fake).unwrap(),
+    )];
+    import_pages(&app, &admin, "google_workspace", "?full=false", bob).await;
+    let agents = app
+        .count("SELECT COUNT(*) FROM agent WHERE platform = 'ChatGPT'")
+        .await;
+    assert_eq!(agents, 2, "Alice's ChatGPT and Bob's look-alike");
+
+    // An empty page that names no user, in a file not named after one.
+    let empty = vec![(
+        "tokens.json".to_owned(),
+        br#"{"kind":"admin#directory#tokenList"}"#.to_vec(),
+    )];
+    let (status, body) = app.import_files(&admin, "google_workspace", empty).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("names no user")
+    );
+}
+
 async fn a_full_import_revokes_what_is_no_longer_listed_for_the_users_it_covers(backend: Backend) {
     let app = spawn_app(backend).await;
     let admin = admin(&app).await;
@@ -182,7 +253,10 @@ async fn a_full_import_revokes_what_is_no_longer_listed_for_the_users_it_covers(
     let chatgpt = credential(&app, &admin, "ChatGPT for alice@acme.test").await;
     assert_eq!(chatgpt.credential.status, json::CredentialStatus::Revoked);
     assert!(!chatgpt.grant.unwrap().present);
-    assert!(chatgpt.reach.is_empty() || chatgpt.credential.status == json::CredentialStatus::Revoked);
+    assert!(
+        chatgpt.reach.is_empty(),
+        "revoked at the source, it opens nothing"
+    );
     // Bob's page was not in the import: his grant stands.
     let claude = credential(&app, &admin, "Claude for bob@acme.test").await;
     assert_eq!(claude.credential.status, json::CredentialStatus::Active);
@@ -419,7 +493,7 @@ fn scan_report(provider_hash: &str) -> Vec<u8> {
 async fn a_laptops_copy_of_a_github_token_joins_its_audit_events_by_hashed_token(backend: Backend) {
     let app = spawn_app(backend).await;
     let admin = admin(&app).await;
-    let hash = muster_server::import::platforms::github::hashed_token(ALICE_TOKEN);
+    let hash = muster_scan::secrets::provider_hash(ALICE_TOKEN).expect("a GitHub token");
     for bad in ["not base64!", "c2hvcnQ=", &hash[..40]] {
         let (status, body) = app.import(&admin, "endpoint", scan_report(bad)).await;
         assert_eq!(status, 422, "{bad}: {body}");
@@ -565,6 +639,7 @@ async fn sanction_rules_and_admins_marks_apply_to_saas_and_cloud_agents(backend:
     let app = spawn_app(backend).await;
     let admin = admin(&app).await;
     import_platform(&app, &admin, "google_workspace").await;
+    import_platform(&app, &admin, "entra").await;
     import_platform(&app, &admin, "bedrock").await;
     for value in ["chatgpt", "bedrock"] {
         let response = admin
@@ -575,12 +650,16 @@ async fn sanction_rules_and_admins_marks_apply_to_saas_and_cloud_agents(backend:
             .unwrap();
         assert_eq!(response.status(), 201);
     }
+    // OpenAI's verified app is sanctioned; an app only named "ChatGPT" is not (anyone can name one so).
     assert!(
-        agent(&app, &admin, "ChatGPT in Google Workspace (alice@acme.test)")
+        agent(&app, &admin, "ChatGPT in Microsoft Entra (Alice Ng)")
             .await
             .agent
             .sanctioned
     );
+    let named = agent(&app, &admin, "ChatGPT in Google Workspace (alice@acme.test)").await;
+    assert!(!named.agent.sanctioned);
+    assert_eq!(named.platform.unwrap().matched, Some(json::AppMatch::Name));
     assert!(agent(&app, &admin, "invoice-assistant").await.agent.sanctioned);
     let claude = agent(&app, &admin, "Claude in Google Workspace (bob@acme.test)").await;
     assert!(!claude.agent.sanctioned);
@@ -727,4 +806,5 @@ on_every_backend!(
     admins_add_catalogue_entries_and_promote_grants_others_may_not,
     a_consenting_person_who_leaves_orphans_their_saas_agent,
     a_laptops_copy_of_a_github_token_joins_its_audit_events_by_hashed_token,
+    events_older_than_a_listing_change_only_the_last_use,
 );

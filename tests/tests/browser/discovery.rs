@@ -87,6 +87,13 @@ async fn an_admin_imports_platform_records_and_sees_saas_and_cloud_agents_with_t
     browser
         .wait_for_text("[data-testid=credentials]", "ChatGPT on Microsoft Graph")
         .await;
+    let reach = browser
+        .wait_for_text("[data-testid=agent-reach]", "Exchange Online mail")
+        .await;
+    assert!(
+        reach.contains("OneDrive and SharePoint files") && reach.contains("Write"),
+        "{reach}"
+    );
     scroll_to(&browser, "[data-testid=platform]", "start").await;
     browser.screenshot("agent-saas").await;
 
@@ -143,7 +150,13 @@ async fn an_admin_imports_platform_records_and_sees_saas_and_cloud_agents_with_t
         .await;
     click(&browser, "[data-testid=promote]").await;
     browser
-        .wait_for_text("[data-testid=grant]", "is now an agent")
+        .wait_for_text(
+            "[data-testid=grant]",
+            "Contoso Reports in Microsoft Entra (whole organisation)",
+        )
+        .await;
+    browser
+        .wait_for_text("[data-testid=consumers]", "1 agents through 1 tools")
         .await;
     scroll_to(&browser, "[data-testid=grant]", "start").await;
     browser.screenshot("credential-promoted").await;

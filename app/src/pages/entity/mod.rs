@@ -72,7 +72,7 @@ pub fn CredentialPage(id: i64) -> impl IntoView {
                     </div>
                     <AssignOwner kind=OwnedKind::Credential id=c.id outcome done=move || detail.refetch() />
                     <RiskFactors risk=d.risk.clone() />
-                    {d.grant.clone().map(|grant| view! { <GrantFacts credential=c.id grant /> })}
+                    {d.grant.clone().map(|grant| view! { <GrantFacts credential=c.id grant done=move || detail.refetch() /> })}
                     <div class="grid-2">
                         <section class="card section" data-testid="copies">
                             <h2>"Stored copies of the secret " <span class="num subtle">{c.copies} " present"</span></h2>
@@ -161,6 +161,14 @@ pub fn AgentPage(id: i64) -> impl IntoView {
                             done=move || detail.refetch()
                         />
                     })}
+                    <section class="card section" data-testid="agent-reach">
+                        <h2>"What it reaches, through its credentials"</h2>
+                        {if d.reach.is_empty() {
+                            view! { <p class="subtle">"Nothing the inventory knows of."</p> }.into_any()
+                        } else {
+                            view! { <ReachTable reach=d.reach.clone() /> }.into_any()
+                        }}
+                    </section>
                     <AgentTokens agent=a.id />
                     <RequestChange agent=a.id />
                     <section class="card section" data-testid="credentials">
@@ -578,7 +586,7 @@ fn BehaviourSection(id: i64) -> impl IntoView {
                 <section class="card section" data-testid="behaviour">
                     <h2>"Behaviour"</h2>
                     <p class="subtle">
-                        "No baseline yet: import CloudTrail logs that name this credential to learn what it normally does."
+                        "No baseline yet: import activity that names this credential (CloudTrail logs, GitHub's audit log, Google's token activities) to learn what it normally does."
                     </p>
                 </section>
             }

@@ -90,15 +90,21 @@ pub(super) fn UploadForm(progress: RwSignal<Progress>) -> impl IntoView {
     let submit = move |event: SubmitEvent| {
         event.prevent_default();
         problem.set(None);
-        let chosen: Vec<web_sys::File> = file
+        let input = file
             .get_untracked()
-            .and_then(|input| input.dyn_into::<web_sys::HtmlInputElement>().ok())
+            .and_then(|input| input.dyn_into::<web_sys::HtmlInputElement>().ok());
+        let chosen: Vec<web_sys::File> = input
+            .as_ref()
             .and_then(|input| input.files())
             .map(|files| (0..files.length()).filter_map(|n| files.get(n)).collect())
             .unwrap_or_default();
         if chosen.is_empty() {
             problem.set(Some("Choose the report file first.".into()));
             return;
+        }
+        // The files are in hand: the next import starts from an empty choice.
+        if let Some(input) = input {
+            input.set_value("");
         }
         let size: f64 = chosen.iter().map(|f| f.size()).sum();
         let kind = kind.get_untracked();

@@ -26,8 +26,16 @@ pub struct Directory {
     principals: HashMap<String, Principal>,
     grants: Vec<PermissionGrant>,
     assignments: Vec<Assignment>,
-    read_grants: bool,
-    read_assignments: bool,
+    /// Per list: pages read, and pages that were a list's last (no `@odata.nextLink`).
+    pages: HashMap<&'static str, (usize, usize)>,
+}
+
+impl Directory {
+    /// Whether every page of `entity` was read: some page of it, and its
+    /// last one (a full import revokes only what a whole list left out).
+    fn complete(&self, entity: &str) -> Option<bool> {
+        self.pages.get(entity).map(|(_, last)| *last > 0)
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -40,8 +48,6 @@ struct Principal {
     app_id: Option<String>,
     #[serde(default)]
     display_name: Option<String>,
-    #[serde(default)]
-    publisher_name: Option<String>,
     #[serde(default)]
     verified_publisher: Option<Publisher>,
     #[serde(default)]
@@ -73,7 +79,7 @@ struct AppRole {
 }
 
 /// A client secret or certificate: its dates and name, never its value
-/// (`secretText`, `key`), which is not even read.
+/// (`secretText`, `key`), which no field takes: it is dropped with the page.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Secret {
@@ -172,11 +178,16 @@ pub fn read(
     let Some(entity) = entity(&context) else {
         return Err(ParseError(format!(
             "a page of the wrong kind ({context}): expected servicePrincipals, oauth2PermissionGrants, \
-             appRoleAssignments or users"
+             appRoleAssignments (or appRoleAssignedTo), users or agent identities"
         )));
     };
     let value = list_field(&mut document, "value", entity)?;
     let directory = &mut collected.entra;
+    let pages = directory.pages.entry(entity).or_default();
+    pages.0 += 1;
+    if document.get("@odata.nextLink").is_none() {
+        pages.1 += 1;
+    }
     match entity {
         "servicePrincipals" | "agentIdentities" => {
             for (_, principal) in records::<Principal>(value, "value")? {
@@ -184,7 +195,6 @@ pub fn read(
             }
         }
         "oauth2PermissionGrants" => {
-            directory.read_grants = true;
             directory.grants.extend(
                 records::<PermissionGrant>(value, "value")?
                     .into_iter()
@@ -192,7 +202,6 @@ pub fn read(
             );
         }
         "appRoleAssignments" => {
-            directory.read_assignments = true;
             directory
                 .assignments
                 .extend(records::<Assignment>(value, "value")?.into_iter().map(|(_, a)| a));
@@ -228,11 +237,12 @@ impl Principal {
         App {
             client_id: self.app_id.clone(),
             name: self.display_name.clone(),
+            // Only a publisher Microsoft verified: `publisherName` is the
+            // name of whichever tenant registered the app, anyone's to choose.
             publisher: self
                 .verified_publisher
                 .as_ref()
-                .and_then(|p| p.display_name.clone())
-                .or_else(|| self.publisher_name.clone()),
+                .and_then(|p| p.display_name.clone()),
             github_app: None,
         }
     }
@@ -303,16 +313,28 @@ pub fn finish(collected: &mut Collected, now: DateTime<Utc>) -> Result<(), Parse
                     last_used_at: None,
                     active: true,
                     state_at: now,
+                    listed: true,
                     third_party: false,
                     agent: is_agent_identity(p).then(|| agent_key(&p.id)),
                 });
             }
         }
     }
-    if directory.read_grants {
-        collected
-            .listings
-            .insert(("oauth2_permission_grant", String::new()));
+    for (entity, family) in [
+        ("servicePrincipals", "application_credential"),
+        ("oauth2PermissionGrants", "oauth2_permission_grant"),
+        ("appRoleAssignments", "app_role_assignment"),
+    ] {
+        match directory.complete(entity) {
+            Some(true) => {
+                collected.listings.insert((family, String::new()));
+            }
+            Some(false) => collected.note(format!(
+                "every {entity} page read ends with an @odata.nextLink: without its last page, nothing it \
+                 no longer lists is revoked"
+            )),
+            None => {}
+        }
     }
     for grant in &directory.grants {
         collected.records += 1;
@@ -364,12 +386,10 @@ pub fn finish(collected: &mut Collected, now: DateTime<Utc>) -> Result<(), Parse
             last_used_at: None,
             active: true,
             state_at: now,
+            listed: true,
             third_party: client.is_some_and(Principal::third_party),
             agent: client.filter(|c| is_agent_identity(c)).map(|c| agent_key(&c.id)),
         });
-    }
-    if directory.read_assignments {
-        collected.listings.insert(("app_role_assignment", String::new()));
     }
     // Application permissions: one credential per application and resource, its roles as scopes.
     let mut by_pair: HashMap<(String, String), Vec<&Assignment>> = HashMap::new();
@@ -433,6 +453,7 @@ pub fn finish(collected: &mut Collected, now: DateTime<Utc>) -> Result<(), Parse
             last_used_at: None,
             active: true,
             state_at: now,
+            listed: true,
             third_party: client.is_some_and(Principal::third_party),
             agent: client.filter(|c| is_agent_identity(c)).map(|c| agent_key(&c.id)),
         });

@@ -8,7 +8,8 @@
 //!
 //! An audit event names its token by `token_id` and by `hashed_token`, the
 //! base64 of the token's SHA-256: a scanner's copy of the same token joins
-//! by that hash ([`hashed_token`]), computed while the secret is in memory.
+//! by that hash (`muster_scan::secrets::provider_hash`), computed while the
+//! secret is in memory.
 
 use std::collections::BTreeSet;
 
@@ -16,24 +17,10 @@ use base64::Engine;
 use chrono::{DateTime, TimeZone, Utc};
 use model::api::{Consent, CredentialKind};
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 
 use super::super::cloudtrail::Event;
 use super::super::scanners::ParseError;
 use super::{Activity, App, Collected, Grant, Id, Page, Target, opt_time, records};
-
-/// GitHub's public identifier of a token in its audit log: the base64 of
-/// the token's SHA-256.
-pub fn hashed_token(secret: &str) -> String {
-    base64::engine::general_purpose::STANDARD.encode(Sha256::digest(secret.trim().as_bytes()))
-}
-
-/// Whether a secret is a GitHub token (classic, fine-grained, OAuth, app).
-pub fn is_github_token(secret: &str) -> bool {
-    ["ghp_", "github_pat_", "gho_", "ghu_", "ghs_", "ghr_"]
-        .iter()
-        .any(|prefix| secret.starts_with(prefix))
-}
 
 #[derive(Deserialize)]
 struct Owner {
@@ -42,7 +29,6 @@ struct Owner {
 
 #[derive(Deserialize)]
 struct FineGrained {
-    id: Id,
     owner: Owner,
     token_id: Id,
     #[serde(default)]
@@ -223,10 +209,10 @@ fn read_fine_grained(
             last_used_at: at("token_last_used_at", &token.token_last_used_at)?,
             active: !token.token_expired,
             state_at: now,
+            listed: true,
             third_party: false,
             agent: None,
         });
-        let _ = token.id;
     }
     Ok(())
 }
@@ -299,6 +285,7 @@ fn read_authorizations(
             last_used_at: at("credential_accessed_at", &a.credential_accessed_at)?,
             active: true,
             state_at: now,
+            listed: true,
             third_party: false,
             agent: None,
         });
@@ -345,6 +332,7 @@ fn read_installations(
             last_used_at: None,
             active: i.suspended_at.is_none(),
             state_at: now,
+            listed: true,
             third_party: true,
             agent: None,
         });
@@ -368,6 +356,15 @@ fn read_audit_log(events: Vec<(usize, AuditEvent)>, collected: &mut Collected) -
             continue; // a person's own action (a browser, a session): no token acted
         }
         let id = e.token_id.as_ref().map(token_id);
+        if let Some(hash) = &e.hashed_token
+            && !base64::engine::general_purpose::STANDARD
+                .decode(hash)
+                .is_ok_and(|d| d.len() == 32)
+        {
+            return Err(ParseError(format!(
+                "audit-log[{n}].hashed_token: not GitHub's hash of a token (the base64 of 32 bytes)"
+            )));
+        }
         collected.activity.push(Activity {
             target: Target::Token {
                 id,
@@ -426,23 +423,4 @@ fn read_identities(document: &serde_json::Value, collected: &mut Collected) -> R
         }
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn hashed_token_is_the_base64_of_the_sha256() {
-        // echo -n 'ghp_x' | sha256sum | xxd -r -p | base64
-        assert_eq!(
-            hashed_token("ghp_x"),
-            base64::engine::general_purpose::STANDARD.encode(Sha256::digest(b"ghp_x"))
-        );
-        assert_eq!(
-            hashed_token("abc"),
-            "ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0="
-        );
-        assert!(is_github_token("github_pat_11AAA") && !is_github_token("AKIA123"));
-    }
 }

@@ -168,8 +168,16 @@ fn read_tokens(
             }
         },
     };
-    if let (Some(email), Some(key)) = (page.email(), tokens.iter().find_map(|(_, t)| t.user_key.clone())) {
-        collected.identity(&key, &email, None);
+    let keys: std::collections::BTreeSet<&str> =
+        tokens.iter().filter_map(|(_, t)| t.user_key.as_deref()).collect();
+    if keys.len() > 1 {
+        return Err(ParseError(format!(
+            "a tokens.list page is one user's, and this one holds {} users' tokens",
+            keys.len()
+        )));
+    }
+    if let (Some(email), Some(key)) = (page.email(), keys.first()) {
+        collected.identity(key, &email, None);
     }
     collected.listings.insert((FAMILY, user.clone()));
     for (n, token) in tokens {
@@ -201,6 +209,7 @@ fn read_tokens(
             last_used_at: None,
             active: true,
             state_at: now,
+            listed: true,
             third_party: !token.native_app || token.display_text.is_some(),
             agent: None,
         });
@@ -262,6 +271,7 @@ fn read_activities(
                 last_used_at: None,
                 active: true,
                 state_at: at,
+                listed: false,
                 third_party: true,
                 agent: None,
             };
@@ -304,7 +314,7 @@ fn read_activities(
                     // Activity proves the grant exists, not that it is still active now.
                     collected.grant(Grant {
                         last_used_at: Some(at),
-                        state_at: DateTime::<Utc>::MIN_UTC,
+                        state_at: DateTime::<Utc>::UNIX_EPOCH,
                         scopes: BTreeSet::new(),
                         ..grant
                     });
@@ -317,4 +327,43 @@ fn read_activities(
         }
     }
     Ok(())
+}
+
+/// Names by email the grants of pages that named their user by id only
+/// (a tokens.list without its user's email in its file name), where
+/// another page of the import (an activity, a named page) says who that
+/// is: a grant is then one credential however its pages named its user.
+pub fn finish(collected: &mut Collected) {
+    let email_of = |key: &str| collected.identities.get(key).map(|i| i.email.clone());
+    let mut renamed = Vec::new();
+    for ((provider, external_id), grant) in &collected.grants {
+        if *provider != "google" {
+            continue;
+        }
+        let Some((user, client)) = external_id.split_once('/') else {
+            continue;
+        };
+        if let Some(email) = email_of(user).filter(|e| e != user) {
+            renamed.push((
+                (*provider, external_id.clone()),
+                user.to_owned(),
+                email,
+                client.to_owned(),
+                grant.clone(),
+            ));
+        }
+    }
+    for (key, user, email, client, mut grant) in renamed {
+        collected.grants.remove(&key);
+        grant.external_id = grant_id(&email, &client);
+        grant.name = grant.name.replace(&user, &email);
+        grant.consented_by = Some(email.clone());
+        if grant.covered_by == user {
+            grant.covered_by = email.clone();
+        }
+        if collected.listings.remove(&(FAMILY, user.clone())) {
+            collected.listings.insert((FAMILY, email));
+        }
+        collected.grant(grant);
+    }
 }

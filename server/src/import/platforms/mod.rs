@@ -13,7 +13,8 @@
 //! import's transaction. Pages are read whole (a page is at most a few
 //! thousand records); a page of the wrong kind, or a record of the wrong
 //! shape, refuses the import, naming the file and the record. Secrets the
-//! APIs can return (`secretText`, `client_secret`) are never deserialised.
+//! APIs can return (`secretText`, `client_secret`) are in no record Muster
+//! reads a page into: they are dropped with the page and kept nowhere.
 
 pub mod cloud;
 pub mod entra;
@@ -34,9 +35,14 @@ pub use crate::catalogue::App;
 use super::cloudtrail::Event;
 use super::scanners::ParseError;
 
-/// The largest page read (unpacked): platforms page their answers in
-/// hundreds or thousands of records, megabytes at most.
-pub const MAX_PAGE: u64 = 256 * 1024 * 1024;
+/// The largest file of pages read (unpacked): platforms page their answers
+/// in hundreds or thousands of records, a few megabytes at most. A file is
+/// read whole and each page becomes a JSON tree (several times its size in
+/// memory), so this bounds what one file can cost.
+pub const MAX_PAGE: u64 = 64 * 1024 * 1024;
+/// The most records one import reads (pages are read before they are
+/// joined, so that an import's memory grows with them).
+pub const MAX_RECORDS: i64 = 2_000_000;
 
 /// A person as a platform names them (a user id, a login, an email), and
 /// who that is.
@@ -85,6 +91,10 @@ pub struct Grant {
     /// When the platform said so (a listing: the import's time), so that the
     /// latest word on a grant wins.
     pub state_at: DateTime<Utc>,
+    /// Whether a listing named it (a platform's list of what is granted now),
+    /// rather than only an event (an authorisation, a revocation, a use):
+    /// only a listing's scopes are the truth of the grant.
+    pub listed: bool,
     /// Whether an application outside the organisation holds it.
     pub third_party: bool,
     /// The agent it belongs to, when the platform says (an Entra agent identity's key).
@@ -95,13 +105,27 @@ impl Grant {
     /// Takes in what another record said of the same grant: scopes add up,
     /// dates widen, and the latest word on its state wins.
     fn merge(&mut self, other: Grant) {
-        self.scopes.extend(other.scopes);
+        match (self.listed, other.listed) {
+            // A listing's scopes are the grant's; an event's add to an event's.
+            (false, true) => {
+                self.scopes = other.scopes;
+                self.name = other.name;
+                self.app = other.app;
+            }
+            (true, false) => {}
+            _ => self.scopes.extend(other.scopes),
+        }
+        self.listed |= other.listed;
         self.created_at = min_time(self.created_at, other.created_at);
         self.last_used_at = self.last_used_at.max(other.last_used_at);
-        self.expires_at = self.expires_at.or(other.expires_at);
-        if other.state_at >= self.state_at {
+        self.expires_at = self.expires_at.max(other.expires_at);
+        if other.state_at > self.state_at {
             self.active = other.active;
             self.state_at = other.state_at;
+        } else if other.state_at == self.state_at {
+            // Two pages of the same moment (a user's grants over two pages):
+            // active if either says so.
+            self.active |= other.active;
         }
         self.consented_by = self.consented_by.take().or(other.consented_by);
         self.agent = self.agent.take().or(other.agent);
@@ -219,9 +243,15 @@ impl Collected {
     /// Adds who a handle is.
     pub fn identity(&mut self, handle: &str, email: &str, name: Option<String>) {
         let email = email.trim().to_lowercase();
-        if handle.is_empty() || !email.contains('@') {
+        if handle.is_empty() || handle.len() > 512 || !is_email(&email) {
             return;
         }
+        let name = name.map(|n| {
+            n.chars()
+                .filter(|c| !c.is_control())
+                .take(200)
+                .collect::<String>()
+        });
         let name = name.filter(|n| !n.trim().is_empty());
         // A page that names the email only keeps the name another page gave.
         let name = name.or_else(|| self.identities.get(handle).and_then(|known| known.name.clone()));
@@ -254,20 +284,36 @@ pub struct Page<'a> {
 
 impl Page<'_> {
     /// The email this page is about: its file name's (`tokens/alice@acme.test.json`),
-    /// else the import's source.
+    /// else the import's source, when either is an email.
     pub fn email(&self) -> Option<String> {
-        let stem = std::path::Path::new(self.name)
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .unwrap_or_default();
+        let name = self.name.rsplit(['/', '\\']).next().unwrap_or(self.name);
+        let stem = name.strip_suffix(".gz").unwrap_or(name);
         let stem = stem.strip_suffix(".json").unwrap_or(stem);
         [Some(stem), self.context]
             .into_iter()
             .flatten()
             .map(str::trim)
-            .find(|s| s.contains('@') && !s.contains(char::is_whitespace))
+            .find(|s| is_email(s))
             .map(str::to_lowercase)
     }
+}
+
+/// Whether `text` is an email address as platforms write them: one `@`, a
+/// local part, a domain with a dot, nothing that is not printable ASCII or
+/// belongs in a path.
+pub fn is_email(text: &str) -> bool {
+    let Some((local, domain)) = text.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && text.len() <= 254
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && text.chars().all(|c| {
+            c.is_ascii_graphic() && !matches!(c, '@' | '/' | '\\' | '"' | '<' | '>' | ',' | ';') || c == '@'
+        })
+        && !domain.contains('@')
 }
 
 /// Reads one page of `kind` into `collected`.
@@ -305,6 +351,11 @@ pub fn read_page(
             _ => ParseError(format!("page {}: {}", n + 1, e.0)),
         })?;
         read += 1;
+        if collected.records > MAX_RECORDS {
+            return Err(ParseError(format!(
+                "an import may read at most {MAX_RECORDS} records: import the rest in another"
+            )));
+        }
     }
     if read == 0 {
         return Err(ParseError(
@@ -339,12 +390,96 @@ fn read_document(
 /// applications, Okta's grants to their apps' labels).
 pub fn finish(kind: ImportKind, collected: &mut Collected, now: DateTime<Utc>) -> Result<(), ParseError> {
     match kind {
-        ImportKind::Entra => entra::finish(collected, now),
-        ImportKind::Okta => {
-            okta::finish(collected);
-            Ok(())
+        ImportKind::Entra => entra::finish(collected, now)?,
+        ImportKind::Okta => okta::finish(collected),
+        ImportKind::GoogleWorkspace => google::finish(collected),
+        _ => {}
+    }
+    collected.check()
+}
+
+/// The longest identifier kept (an id, a client id, an ARN, a scope).
+const MAX_ID: usize = 512;
+/// The longest name kept (longer ones are cut).
+const MAX_NAME: usize = 300;
+/// The most scopes a grant may hold.
+const MAX_SCOPES: usize = 1000;
+
+/// `text` cut to `max` characters.
+fn cut(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_owned(),
+    }
+}
+
+impl Collected {
+    /// Refuses identifiers longer than any platform writes (each is kept and
+    /// indexed), and cuts names and notes to a readable length.
+    fn check(&mut self) -> Result<(), ParseError> {
+        let too_long = |what: &str, value: &str| {
+            ParseError(format!(
+                "{what} {:?} has more than {MAX_ID} characters: no platform writes such ids",
+                cut(value, 40)
+            ))
+        };
+        for grant in self.grants.values_mut() {
+            if grant.external_id.chars().count() > MAX_ID {
+                return Err(too_long("grant", &grant.external_id));
+            }
+            if grant.scopes.len() > MAX_SCOPES {
+                return Err(ParseError(format!(
+                    "grant {:?} holds {} scopes, more than {MAX_SCOPES}",
+                    cut(&grant.external_id, 40),
+                    grant.scopes.len()
+                )));
+            }
+            if let Some(scope) = grant.scopes.iter().find(|s| s.chars().count() > MAX_ID) {
+                return Err(too_long("scope", scope));
+            }
+            for id in [&grant.app.client_id, &grant.app.github_app, &grant.consented_by]
+                .into_iter()
+                .flatten()
+            {
+                if id.chars().count() > MAX_ID {
+                    return Err(too_long("identifier", id));
+                }
+            }
+            grant.name = cut(&grant.name, MAX_NAME);
+            grant.app.name = grant.app.name.as_deref().map(|n| cut(n, MAX_NAME));
+            grant.app.publisher = grant.app.publisher.as_deref().map(|n| cut(n, MAX_NAME));
         }
-        _ => Ok(()),
+        for agent in self.agents.values_mut() {
+            for id in [&agent.key, &agent.identifier] {
+                if id.chars().count() > MAX_ID {
+                    return Err(too_long("agent", id));
+                }
+            }
+            if let Some(role) = &agent.role
+                && role.external_id.chars().count() > MAX_ID
+            {
+                return Err(too_long("role", &role.external_id));
+            }
+            agent.name = cut(&agent.name, MAX_NAME);
+            agent.description = cut(&agent.description, 2000);
+            for (tool, _) in &mut agent.tools {
+                *tool = cut(tool, MAX_NAME);
+            }
+        }
+        for activity in &mut self.activity {
+            let event = &mut activity.event;
+            if event.event_id.chars().count() > MAX_ID {
+                return Err(too_long("event", &event.event_id));
+            }
+            event.action = cut(&event.action, MAX_NAME);
+            event.resource = event.resource.as_deref().map(|r| cut(r, MAX_ID));
+            event.user_agent = event.user_agent.as_deref().map(|u| cut(u, 1000));
+            event.source_address = event.source_address.as_deref().map(|a| cut(a, 100));
+        }
+        for note in &mut self.notes {
+            *note = cut(note, MAX_NAME);
+        }
+        Ok(())
     }
 }
 

@@ -217,6 +217,7 @@ fn read_apps(
             last_used_at: None,
             active: app.status.as_deref() != Some("INACTIVE"),
             state_at: now,
+            listed: true,
             third_party: false,
             agent: None,
         });
@@ -245,10 +246,14 @@ fn read_grants(
             .or_default()
             .push((n, grant));
     }
+    // A user's grants page is named after them: the name says who its one
+    // user is, and nothing of a page holding several users' grants.
+    let users: BTreeSet<String> = by_client.keys().map(|(user, _)| user.clone()).collect();
+    let email = page.email().filter(|_| users.len() == 1);
+    if let (Some(email), Some(user)) = (&email, users.first()) {
+        collected.identity(user, email, None);
+    }
     for ((user, client), grants) in by_client {
-        if let Some(email) = page.email() {
-            collected.identity(&user, &email, None);
-        }
         collected.listings.insert(("okta_grant", user.clone()));
         let mut scopes = BTreeSet::new();
         let mut created = None;
@@ -282,7 +287,7 @@ fn read_grants(
             name: format!(
                 "{} for {}",
                 label.as_deref().unwrap_or(&client),
-                page.email().unwrap_or(user.clone())
+                email.clone().unwrap_or(user.clone())
             ),
             app: App {
                 client_id: Some(client.clone()),
@@ -297,6 +302,7 @@ fn read_grants(
             expires_at: None,
             last_used_at: None,
             state_at: now,
+            listed: true,
             third_party: true,
             agent: None,
         });

@@ -20,6 +20,10 @@ use crate::db::{endpoint, iam};
 use crate::fingerprint::Fingerprinter;
 use crate::import::activity::Recorder;
 
+/// The earliest time a grant's state is recorded at: an event that only
+/// shows a grant was used says nothing of its state.
+const FLOOR: DateTime<Utc> = DateTime::UNIX_EPOCH;
+
 /// What a platform's import wrote: what to rescore.
 #[derive(Debug, Default)]
 pub struct Written {
@@ -129,14 +133,14 @@ pub async fn record(
     let organisation = collected.organisation.as_deref();
     // The audit log names each token by its id and GitHub's hash of it: a
     // token a scanner found first (known by that hash) becomes the token.
-    let hashes: HashMap<&str, &str> = collected
+    let hashes: HashMap<&str, String> = collected
         .activity
         .iter()
         .filter_map(|a| match &a.target {
             Target::Token {
                 id: Some(id),
                 hashed: Some(hashed),
-            } => Some((id.as_str(), hashed.as_str())),
+            } => Some((id.as_str(), keys.provider_hash(hashed))),
             _ => None,
         })
         .collect();
@@ -147,6 +151,16 @@ pub async fn record(
             Some(handle) => people.of(conn, handle).await?,
             None => None,
         };
+        // An event says what the grant is only if it is newer than what the
+        // platform said before (an old event read later changes nothing but
+        // the last use); a listing always does.
+        let stored = match grant.listed {
+            true => None,
+            false => db::grant_state_at(conn, grant.provider, &grant.external_id).await?,
+        };
+        let says = grant.listed || (grant.state_at > FLOOR && stored.is_none_or(|s| grant.state_at > s));
+        let scopes = (says && (grant.listed || !grant.scopes.is_empty()))
+            .then(|| grant.scopes.iter().cloned().collect::<Vec<_>>().join(" "));
         let upserted = db::upsert_credential(
             conn,
             &Described {
@@ -154,7 +168,7 @@ pub async fn record(
                 external_id: &grant.external_id,
                 kind: grant.kind,
                 name: &grant.name,
-                scopes: grant.scopes.iter().cloned().collect::<Vec<_>>().join(" "),
+                scopes: scopes.clone(),
                 third_party: grant
                     .third_party
                     .then(|| grant.app.name.as_deref().or(grant.app.client_id.as_deref()))
@@ -162,17 +176,22 @@ pub async fn record(
                 created_at: grant.created_at.unwrap_or(now),
                 expires_at: grant.expires_at,
                 last_used_at: grant.last_used_at,
-                active: grant.active,
+                active: says.then_some(grant.active),
                 owner: consenter.as_ref().map(|(id, _)| *id),
                 fingerprint: keys.fingerprint(format!("{}:{}", grant.provider, grant.external_id).as_bytes()),
-                provider_hash: hashes.get(grant.external_id.as_str()).copied(),
+                provider_hash: hashes.get(grant.external_id.as_str()).map(String::as_str),
             },
         )
         .await?;
         count(summary, upserted, &mut written.credentials);
+        if says && !grant.active && !matches!(upserted, Upserted::Unchanged(_)) {
+            summary.grants_revoked += 1; // the platform said so (a revocation event, an expired token)
+        }
         let credential = upserted.id();
         credentials.insert((grant.provider, grant.external_id.as_str()), credential);
-        if reach(conn, credential, grant, organisation).await? {
+        if (scopes.is_some() || (says && !grant.active))
+            && reach(conn, credential, grant, organisation).await?
+        {
             written.credentials.insert(credential);
         }
         // The agent: an Entra agent identity's own, else the catalogue's application.
@@ -197,20 +216,7 @@ pub async fn record(
             },
         };
         if let Some(agent) = agent {
-            let tool = db::agent_tool(
-                conn,
-                agent,
-                &format!("{} {}", label(kind), grant_word(grant.kind)),
-                ToolKind::Connector,
-            )
-            .await?;
-            crate::db::declared::link(
-                conn,
-                "tool_credential",
-                ("tool_id", "credential_id"),
-                (tool, credential),
-            )
-            .await?;
+            attach(conn, agent, kind, grant.kind, credential).await?;
         }
         db::put_grant(
             conn,
@@ -226,6 +232,8 @@ pub async fn record(
                 consented_by: grant.consented_by.as_deref(),
                 agent,
                 import,
+                listed: grant.listed,
+                state_at: grant.state_at.max(FLOOR),
             },
             now,
         )
@@ -246,6 +254,7 @@ pub async fn record(
                 match by_token.get(&key) {
                     Some(found) => *found,
                     None => {
+                        let hashed = hashed.as_deref().map(|h| keys.provider_hash(h));
                         let found = token(conn, &credentials, id.as_deref(), hashed.as_deref()).await?;
                         by_token.insert(key, found);
                         found
@@ -270,7 +279,7 @@ pub async fn record(
             written.credentials.extend(gone);
         }
     }
-    summary.grants_revoked += collected.grants.values().filter(|g| !g.active).count() as i64;
+
     let (credentials, agents) = db::resolve_owners(conn, platform).await?;
     written.credentials.extend(credentials);
     written.agents.extend(agents);
@@ -379,17 +388,27 @@ async fn saas_agent(
     summary: &mut json::ImportSummary,
     now: DateTime<Utc>,
 ) -> Result<i64, sqlx::Error> {
-    let who = match (&grant.consented_by, consenter, grant.consent) {
-        (Some(handle), _, Consent::User | Consent::Owner | Consent::Admin) => handle.clone(),
+    let who = match (&grant.consented_by, grant.consent) {
+        (Some(handle), Consent::User | Consent::Owner | Consent::Admin) => handle.clone(),
         _ => "organisation".to_owned(),
     };
-    let source_key = format!("{}:{}:{who}", kind.as_str(), matched.key);
-    let for_whom = match (consenter, grant.consent) {
-        (Some((_, name)), _) => name.clone(),
-        (None, Consent::Tenant | Consent::Admin) => "whole organisation".to_owned(),
-        (None, _) => who.clone(),
-    };
-    let name = format!("{} in {} ({for_whom})", matched.name, label(kind));
+    // The application's own identifier is in the key: another app that only
+    // shares a catalogued name is another agent, not this one.
+    let identifier = grant
+        .app
+        .client_id
+        .as_deref()
+        .or(grant.app.github_app.as_deref())
+        .or(grant.app.name.as_deref())
+        .unwrap_or(&matched.key);
+    let source_key = format!("{}:{}:{identifier}:{who}", kind.as_str(), matched.key);
+    let name = saas_name(
+        &matched.name,
+        kind,
+        consenter.map(|(_, name)| name.as_str()),
+        grant.consent,
+        grant.consented_by.as_deref(),
+    );
     let description = format!(
         "{} by {}, found in {}'s records: {} ({}).",
         matched.name,
@@ -403,12 +422,7 @@ async fn saas_agent(
         &AgentRow {
             source_key: &source_key,
             platform: kind.as_str(),
-            identifier: grant
-                .app
-                .client_id
-                .as_deref()
-                .or(grant.app.github_app.as_deref())
-                .unwrap_or(&matched.key),
+            identifier,
             name: &name,
             category: AgentCategory::Saas,
             runs_on: &matched.name,
@@ -445,12 +459,13 @@ fn count_agent(summary: &mut json::ImportSummary, upserted: Upserted, written: &
 }
 
 /// The slug the sanctioned list names a cloud platform by (`client: bedrock`).
-fn platform_slug(platform: &str) -> &'static str {
+fn platform_slug(platform: &'static str) -> &'static str {
     match platform {
         "Amazon Bedrock" => "bedrock",
         "Bedrock AgentCore" => "agentcore",
         "Vertex AI Agent Engine" => "vertex",
-        _ => "entra-agent-id",
+        "Entra Agent ID" => "entra-agent-id",
+        other => other,
     }
 }
 
@@ -537,12 +552,12 @@ async fn record_cloud_agent(
                                 external_id: &role.external_id,
                                 kind: CredentialKind::IamRole,
                                 name: &role.name,
-                                scopes: String::new(),
+                                scopes: None,
                                 third_party: None,
                                 created_at: agent.created_at.unwrap_or(now),
                                 expires_at: None,
                                 last_used_at: None,
-                                active: true,
+                                active: Some(true),
                                 owner: None,
                                 fingerprint: keys.fingerprint(role.external_id.as_bytes()),
                                 provider_hash: None,
@@ -574,6 +589,44 @@ async fn record_cloud_agent(
     Ok(id)
 }
 
+/// A SaaS agent's name: its application, where, and for whom (the
+/// consenting person, else the organisation for a tenant-wide or an
+/// administrator's grant, else the platform's handle).
+fn saas_name(
+    app: &str,
+    kind: ImportKind,
+    person: Option<&str>,
+    consent: Consent,
+    handle: Option<&str>,
+) -> String {
+    let for_whom = match (person, consent, handle) {
+        (Some(name), _, _) => name,
+        (None, Consent::Tenant | Consent::Admin, _) | (None, _, None) => "whole organisation",
+        (None, _, Some(handle)) => handle,
+    };
+    format!("{app} in {} ({for_whom})", label(kind))
+}
+
+/// Links a grant to its agent, through the agent's tool for that
+/// platform's grants of its kind.
+async fn attach(
+    conn: &mut AnyConnection,
+    agent: i64,
+    kind: ImportKind,
+    credential_kind: CredentialKind,
+    credential: i64,
+) -> Result<bool, sqlx::Error> {
+    let tool = format!("{} {}", label(kind), grant_word(credential_kind));
+    let tool = db::agent_tool(conn, agent, &tool, ToolKind::Connector).await?;
+    crate::db::declared::link(
+        conn,
+        "tool_credential",
+        ("tool_id", "credential_id"),
+        (tool, credential),
+    )
+    .await
+}
+
 /// Makes an agent of a grant no catalogue entry matched (an admin's
 /// promotion); answers the agent.
 pub async fn promote(
@@ -589,28 +642,26 @@ pub async fn promote(
         .clone()
         .or(facts.client_id.clone())
         .unwrap_or_else(|| "application".into());
-    let owner: Option<i64> = sqlx::query_scalar("SELECT owner_id FROM credential WHERE id = $1")
-        .bind(credential)
-        .fetch_optional(&mut *conn)
-        .await?
-        .flatten();
+    let held = db::held_by(conn, credential).await?;
     let key = format!(
         "{}:promoted:{}:{}",
         kind.as_str(),
         facts.client_id.as_deref().unwrap_or(&app),
         facts.consented_by.as_deref().unwrap_or("organisation")
     );
-    let who = facts
-        .consented_by
-        .clone()
-        .unwrap_or_else(|| "whole organisation".into());
     let agent = db::upsert_agent(
         conn,
         &AgentRow {
             source_key: &key,
             platform: kind.as_str(),
             identifier: facts.client_id.as_deref().unwrap_or(&app),
-            name: &format!("{app} in {} ({who})", label(kind)),
+            name: &saas_name(
+                &app,
+                kind,
+                held.owner_name.as_deref(),
+                consent,
+                facts.consented_by.as_deref(),
+            ),
             category: AgentCategory::Saas,
             runs_on: &app,
             environment: json::Environment::Prod,
@@ -618,7 +669,7 @@ pub async fn promote(
                 "{app}, made an agent by an admin from its grant in {}.",
                 label(kind)
             ),
-            owner,
+            owner: held.owner_id,
             first_seen: now,
             app_key: None,
             matched: Some(AppMatch::Promoted),
@@ -631,20 +682,8 @@ pub async fn promote(
     )
     .await?
     .id();
-    let tool = db::agent_tool(
-        conn,
-        agent,
-        &format!("{} OAuth grant", label(kind)),
-        ToolKind::Connector,
-    )
-    .await?;
-    crate::db::declared::link(
-        conn,
-        "tool_credential",
-        ("tool_id", "credential_id"),
-        (tool, credential),
-    )
-    .await?;
+    let credential_kind = held.kind.parse().unwrap_or(CredentialKind::OauthGrant);
+    attach(conn, agent, kind, credential_kind, credential).await?;
     db::set_grant_agent(conn, credential, agent).await?;
     Ok(agent)
 }
