@@ -64,7 +64,7 @@ CREATE TABLE platform_identity (
 -- Admins' entries in the catalogue of AI applications (the built-in ones
 -- are server/catalogue/ai-apps.yaml). Lists are JSON arrays of strings.
 CREATE TABLE ai_app (
-    -- AUTOINCREMENT: a deleted entry's key (`admin-<id>`) is never given to another.
+    -- Never reused (AUTOINCREMENT, an identity): a deleted entry's key (`admin-<id>`) names no other.
     id          INTEGER PRIMARY KEY AUTOINCREMENT,
     name        TEXT NOT NULL,
     vendor      TEXT NOT NULL,
