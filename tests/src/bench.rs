@@ -1,5 +1,6 @@
 //! What the benchmark binaries share: serving an existing database (the
-//! `large` demo organisation) on a free port, and a signed-in client.
+//! `large` demo organisation) on a free port, a signed-in client, fresh
+//! databases and medians of rounds.
 
 use std::path::{Path, PathBuf};
 
@@ -131,4 +132,20 @@ pub async fn sign_in_browser(browser: &crate::browser::Browser, base: &str) {
         .await
         .unwrap();
     browser.wait_for("[data-testid=answer]").await;
+}
+
+/// A fresh SQLite database `name` in `dir` (its files from an earlier run removed).
+pub async fn fresh(dir: &Path, name: &str) -> Db {
+    let path = dir.join(name);
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+    Db::open(&Target::Sqlite(path)).await.expect("the database opens")
+}
+
+/// The median of `times` (rounds of a measurement on a shared machine).
+pub fn median(times: &[f64]) -> f64 {
+    let mut sorted = times.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    sorted[sorted.len() / 2]
 }

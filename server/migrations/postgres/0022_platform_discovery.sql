@@ -60,6 +60,9 @@ CREATE TABLE platform_identity (
     email    TEXT NOT NULL,
     PRIMARY KEY (platform, handle)
 );
+-- People are found by email whatever its case: the platforms' pages name
+-- tens of thousands of them, each looked up once an import.
+CREATE INDEX person_email_lower ON person (lower(email));
 
 -- Admins' entries in the catalogue of AI applications (the built-in ones
 -- are server/catalogue/ai-apps.yaml). Lists are JSON arrays of strings.

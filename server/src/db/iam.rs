@@ -38,25 +38,8 @@ pub struct Described {
     pub trusted_by: Option<String>,
 }
 
-/// What [`upsert`] did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Upserted {
-    /// A new credential.
-    Created(i64),
-    /// A known one, changed.
-    Updated(i64),
-    /// A known one, as it was.
-    Unchanged(i64),
-}
-
-impl Upserted {
-    /// The credential's id.
-    pub fn id(self) -> i64 {
-        match self {
-            Upserted::Created(id) | Upserted::Updated(id) | Upserted::Unchanged(id) => id,
-        }
-    }
-}
+/// What an upsert did (the same outcome as the inventory file's: made, changed, or as it was).
+pub use super::declared::Outcome as Upserted;
 
 /// Finds the AWS credential by its external id and brings it up to date,
 /// or creates it (active, without an owner).

@@ -122,25 +122,8 @@ pub struct Described<'a> {
     pub provider_hash: Option<&'a str>,
 }
 
-/// What an upsert did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Upserted {
-    /// New, with this id.
-    Created(i64),
-    /// Known and changed.
-    Updated(i64),
-    /// Known, as it was.
-    Unchanged(i64),
-}
-
-impl Upserted {
-    /// The row's id.
-    pub fn id(self) -> i64 {
-        match self {
-            Upserted::Created(id) | Upserted::Updated(id) | Upserted::Unchanged(id) => id,
-        }
-    }
-}
+/// What an upsert did (the same outcome as the inventory file's: made, changed, or as it was).
+pub use super::declared::Outcome as Upserted;
 
 /// Finds the credential by provider and identifier (or, for a token a
 /// scanner found first, by the provider's hash of it) and brings it up to
@@ -408,6 +391,7 @@ pub async fn resource(
 }
 
 /// Replaces what a credential reaches; answers whether anything changed.
+/// The caller refreshes its `reach_environments`.
 pub async fn set_reach(
     conn: &mut AnyConnection,
     credential: i64,
@@ -426,11 +410,21 @@ pub async fn set_reach(
             .await?;
         changed = true;
     }
+    changed |= add_reach(conn, credential, reach).await?;
+    Ok(changed)
+}
+
+/// Adds what a credential reaches (one that reached nothing: a new one);
+/// answers whether anything was added. The caller refreshes its
+/// `reach_environments`, for many credentials at once.
+pub async fn add_reach(
+    conn: &mut AnyConnection,
+    credential: i64,
+    reach: &std::collections::BTreeMap<i64, json::Permission>,
+) -> Result<bool, sqlx::Error> {
+    let mut changed = false;
     for (resource, permission) in reach {
         changed |= super::declared::reach(conn, credential, *resource, permission.as_str()).await?;
-    }
-    if changed {
-        super::credentials::refresh_reach_environments(conn, &super::sql::Scope::Ids(&[credential])).await?;
     }
     Ok(changed)
 }

@@ -11,7 +11,7 @@
 //! which 20 are AI applications of the catalogue (their grants become SaaS
 //! agents, one per application and user), every grant with mail and file
 //! scopes (so each reaches two resources). `make bench-grants` runs it;
-//! `--scale N` takes N grants, `--rounds N` measures N times (3) and
+//! `--scale N` takes N grants, `--rounds N` measures N times (1: a round takes minutes) and
 //! compares the medians. Files and databases go to `target/bench/grants/`.
 
 use std::path::{Path, PathBuf};
@@ -20,10 +20,11 @@ use std::time::Instant;
 use chrono::Utc;
 use model::api::ImportKind;
 use muster_server::audit::{Actor, Source};
+use muster_server::db::bulk;
 use muster_server::db::sql::{Value, timestamp};
-use muster_server::db::{Db, Target, bulk};
 use muster_server::fingerprint::Fingerprinter;
 use muster_server::import::{self, ReportFile};
+use muster_tests::bench::{fresh, median};
 use serde_json::json;
 
 /// Grants per user.
@@ -43,14 +44,6 @@ const AI_NAMES: &[&str] = &[
     "Perplexity",
     "Otter.ai",
 ];
-
-async fn fresh(dir: &Path, name: &str) -> Db {
-    let path = dir.join(name);
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-    }
-    Db::open(&Target::Sqlite(path)).await.expect("the database opens")
-}
 
 fn app_id(a: usize) -> String {
     format!("a1a1a1a1-0000-4000-8000-{a:012}")
@@ -115,7 +108,7 @@ fn write_pages(dir: &Path, n: usize) -> Vec<PathBuf> {
 fn grant_rows(keys: &Fingerprinter, n: usize) -> (Vec<Value>, Vec<Value>) {
     let now = timestamp(Utc::now());
     let mut credentials = Vec::with_capacity(n * 8);
-    let mut grants = Vec::with_capacity(n * 10);
+    let mut grants = Vec::with_capacity(n * 13);
     for g in 0..n {
         let external = format!("grant-{g:09}");
         credentials.extend([
@@ -139,19 +132,16 @@ fn grant_rows(keys: &Fingerprinter, n: usize) -> (Vec<Value>, Vec<Value>) {
             "oauth2_permission_grant".into(),
             String::new().into(),
             app_id(g % APPS).into(),
-            "consent".to_owned().into(),
+            format!("Line of business app {}", g % APPS).into(),
             "user".into(),
             user_id(g / PER_USER).into(),
+            Value::Int(1),
+            Value::Int(1),
+            now.clone().into(),
             now.clone().into(),
         ]);
     }
     (credentials, grants)
-}
-
-fn median(times: &[f64]) -> f64 {
-    let mut sorted = times.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    sorted[sorted.len() / 2]
 }
 
 #[tokio::main]
@@ -161,7 +151,7 @@ async fn main() {
         .with_writer(std::io::stderr)
         .init();
     let mut args = std::env::args().skip(1);
-    let (mut n, mut rounds) = (100_000, 3);
+    let (mut n, mut rounds) = (100_000, 1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--scale" => n = args.next().and_then(|v| v.parse().ok()).expect("--scale N"),
@@ -220,7 +210,10 @@ async fn main() {
                 "app_name",
                 "consent",
                 "consented_by",
+                "present",
+                "import_id",
                 "seen_at",
+                "state_at",
             ],
             &grants,
         )

@@ -20,9 +20,10 @@ use chrono::{Duration, TimeZone, Utc};
 use model::api::ImportKind;
 use muster_server::audit::{Actor, Source};
 use muster_server::db::sql::{Value, timestamp};
-use muster_server::db::{Db, Target, bulk};
+use muster_server::db::{Db, bulk};
 use muster_server::fingerprint::Fingerprinter;
 use muster_server::import::{self, ReportFile};
+use muster_tests::bench::{fresh, median};
 
 /// Distinct secrets among the findings: each is found in `n / SECRETS` places.
 const SECRETS: usize = 100_000;
@@ -33,14 +34,6 @@ const EVENTS_PER_FILE: usize = 5_000;
 
 fn key_id(k: usize) -> String {
     format!("AKIABENCH{k:011}")
-}
-
-async fn fresh(dir: &Path, name: &str) -> Db {
-    let path = dir.join(name);
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-    }
-    Db::open(&Target::Sqlite(path)).await.expect("the database opens")
 }
 
 /// Writes `n` trufflehog findings (one a line) of `SECRETS` secrets.
@@ -223,13 +216,6 @@ fn request(kind: ImportKind, source: Option<&str>) -> import::Request {
 
 fn report(ratio: f64) -> &'static str {
     if ratio >= 0.25 { "met" } else { "missed" }
-}
-
-/// The median of `times`.
-fn median(times: &[f64]) -> f64 {
-    let mut sorted = times.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    sorted[sorted.len() / 2]
 }
 
 /// Prints the rounds' medians and their ratio: this machine is shared, and a

@@ -358,16 +358,6 @@ pub fn finish(collected: &mut Collected, now: DateTime<Utc>) -> Result<(), Parse
         }
         let on = resource.map(|r| format!(" on {r}")).unwrap_or_default();
         collected.grant(Grant {
-            family: "oauth2_permission_grant",
-            covered_by: String::new(),
-            provider: "microsoft",
-            external_id: grant.id.clone(),
-            kind: CredentialKind::OauthGrant,
-            name: if tenant {
-                format!("{app_name}{on} for the whole organisation")
-            } else {
-                format!("{app_name}{on}")
-            },
             app: client.map(Principal::app).unwrap_or(App {
                 client_id: Some(grant.client_id.clone()),
                 ..App::default()
@@ -381,14 +371,20 @@ pub fn finish(collected: &mut Collected, now: DateTime<Utc>) -> Result<(), Parse
                 .collect(),
             consent: if tenant { Consent::Tenant } else { Consent::User },
             consented_by: if tenant { None } else { grant.principal_id.clone() },
-            created_at: None,
-            expires_at: None,
-            last_used_at: None,
-            active: true,
-            state_at: now,
-            listed: true,
             third_party: client.is_some_and(Principal::third_party),
             agent: client.filter(|c| is_agent_identity(c)).map(|c| agent_key(&c.id)),
+            ..Grant::new(
+                "oauth2_permission_grant",
+                "microsoft",
+                grant.id.clone(),
+                CredentialKind::OauthGrant,
+                if tenant {
+                    format!("{app_name}{on} for the whole organisation")
+                } else {
+                    format!("{app_name}{on}")
+                },
+                now,
+            )
         });
     }
     // Application permissions: one credential per application and resource, its roles as scopes.
@@ -435,27 +431,23 @@ pub fn finish(collected: &mut Collected, now: DateTime<Utc>) -> Result<(), Parse
             .into_iter()
             .min();
         collected.grant(Grant {
-            family: "app_role_assignment",
-            covered_by: String::new(),
-            provider: "microsoft",
-            external_id: format!("app-roles:{holder}:{resource_id}"),
-            kind: CredentialKind::OauthGrant,
-            name: format!("{holder_name} application permissions on {resource_name}"),
             app: client.map(Principal::app).unwrap_or(App {
                 name: Some(holder_name.clone()),
                 ..App::default()
             }),
             scopes,
             consent: Consent::Admin,
-            consented_by: None,
             created_at: created,
-            expires_at: None,
-            last_used_at: None,
-            active: true,
-            state_at: now,
-            listed: true,
             third_party: client.is_some_and(Principal::third_party),
             agent: client.filter(|c| is_agent_identity(c)).map(|c| agent_key(&c.id)),
+            ..Grant::new(
+                "app_role_assignment",
+                "microsoft",
+                format!("app-roles:{holder}:{resource_id}"),
+                CredentialKind::OauthGrant,
+                format!("{holder_name} application permissions on {resource_name}"),
+                now,
+            )
         });
     }
     Ok(())

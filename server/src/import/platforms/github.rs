@@ -194,13 +194,6 @@ fn read_fine_grained(
             .clone()
             .unwrap_or_else(|| format!("token {}", token.token_id));
         collected.grant(Grant {
-            family: "fine_grained_token",
-            covered_by: String::new(),
-            provider: "github",
-            external_id: token_id(&token.token_id),
-            kind: CredentialKind::PersonalAccessToken,
-            name: format!("{name} ({} fine-grained token)", token.owner.login),
-            app: App::default(),
             scopes: permission_scopes(&token.permissions, token.repository_selection.as_deref()),
             consent: Consent::Owner,
             consented_by: Some(token.owner.login.clone()),
@@ -208,10 +201,14 @@ fn read_fine_grained(
             expires_at: at("token_expires_at", &token.token_expires_at)?,
             last_used_at: at("token_last_used_at", &token.token_last_used_at)?,
             active: !token.token_expired,
-            state_at: now,
-            listed: true,
-            third_party: false,
-            agent: None,
+            ..Grant::new(
+                "fine_grained_token",
+                "github",
+                token_id(&token.token_id),
+                CredentialKind::PersonalAccessToken,
+                format!("{name} ({} fine-grained token)", token.owner.login),
+                now,
+            )
         });
     }
     Ok(())
@@ -307,18 +304,6 @@ fn read_installations(
         let mut scopes = permission_scopes(&i.permissions, i.repository_selection.as_deref());
         scopes.extend(i.events.iter().map(|e| format!("event:{e}")));
         collected.grant(Grant {
-            family: "app_installation",
-            covered_by: String::new(),
-            provider: "github",
-            external_id: format!("installation:{}", i.id),
-            kind: CredentialKind::OauthGrant,
-            name: format!(
-                "GitHub app {} installed on {}",
-                i.app_slug,
-                i.account
-                    .as_ref()
-                    .map_or("the organisation", |a| a.login.as_str())
-            ),
             app: App {
                 name: Some(i.app_slug.clone()),
                 github_app: Some(i.app_slug.clone()),
@@ -326,15 +311,23 @@ fn read_installations(
             },
             scopes,
             consent: Consent::Admin,
-            consented_by: None,
             created_at: opt_time(i.created_at.as_deref(), &format!("installations[{n}].created_at"))?,
-            expires_at: None,
-            last_used_at: None,
             active: i.suspended_at.is_none(),
-            state_at: now,
-            listed: true,
             third_party: true,
-            agent: None,
+            ..Grant::new(
+                "app_installation",
+                "github",
+                format!("installation:{}", i.id),
+                CredentialKind::OauthGrant,
+                format!(
+                    "GitHub app {} installed on {}",
+                    i.app_slug,
+                    i.account
+                        .as_ref()
+                        .map_or("the organisation", |a| a.login.as_str())
+                ),
+                now,
+            )
         });
     }
     Ok(())

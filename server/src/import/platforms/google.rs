@@ -190,12 +190,7 @@ fn read_tokens(
             .clone()
             .unwrap_or_else(|| token.client_id.clone());
         collected.grant(Grant {
-            family: FAMILY,
             covered_by: user.clone(),
-            provider: "google",
-            external_id: grant_id(&user, &token.client_id),
-            kind: CredentialKind::OauthGrant,
-            name: format!("{app_name} for {user}"),
             app: App {
                 client_id: Some(token.client_id.clone()),
                 name: token.display_text.clone(),
@@ -204,14 +199,15 @@ fn read_tokens(
             scopes: token.scopes.into_iter().collect(),
             consent: Consent::User,
             consented_by: Some(user.clone()),
-            created_at: None,
-            expires_at: None,
-            last_used_at: None,
-            active: true,
-            state_at: now,
-            listed: true,
             third_party: !token.native_app || token.display_text.is_some(),
-            agent: None,
+            ..Grant::new(
+                FAMILY,
+                "google",
+                grant_id(&user, &token.client_id),
+                CredentialKind::OauthGrant,
+                format!("{app_name} for {user}"),
+                now,
+            )
         });
     }
     Ok(())
@@ -252,12 +248,6 @@ fn read_activities(
             };
             let app_name = event.value("app_name").map(str::to_owned);
             let grant = Grant {
-                family: FAMILY,
-                covered_by: String::new(),
-                provider: "google",
-                external_id: grant_id(&email, client),
-                kind: CredentialKind::OauthGrant,
-                name: format!("{} for {email}", app_name.as_deref().unwrap_or(client)),
                 app: App {
                     client_id: Some(client.to_owned()),
                     name: app_name.clone(),
@@ -266,14 +256,16 @@ fn read_activities(
                 scopes: event.values("scope"),
                 consent: Consent::User,
                 consented_by: Some(email.clone()),
-                created_at: None,
-                expires_at: None,
-                last_used_at: None,
-                active: true,
-                state_at: at,
                 listed: false,
                 third_party: true,
-                agent: None,
+                ..Grant::new(
+                    FAMILY,
+                    "google",
+                    grant_id(&email, client),
+                    CredentialKind::OauthGrant,
+                    format!("{} for {email}", app_name.as_deref().unwrap_or(client)),
+                    at,
+                )
             };
             match event.name.as_deref() {
                 Some("authorize") => collected.grant(Grant {

@@ -102,6 +102,39 @@ pub struct Grant {
 }
 
 impl Grant {
+    /// A grant a listing named at `now`: active, of no application, with no
+    /// scopes, dates, consenter or agent yet (the parsers add what their
+    /// records say).
+    pub fn new(
+        family: &'static str,
+        provider: &'static str,
+        external_id: impl Into<String>,
+        kind: CredentialKind,
+        name: impl Into<String>,
+        now: DateTime<Utc>,
+    ) -> Self {
+        Grant {
+            family,
+            covered_by: String::new(),
+            provider,
+            external_id: external_id.into(),
+            kind,
+            name: name.into(),
+            app: App::default(),
+            scopes: BTreeSet::new(),
+            consent: Consent::User,
+            consented_by: None,
+            created_at: None,
+            expires_at: None,
+            last_used_at: None,
+            active: true,
+            state_at: now,
+            listed: true,
+            third_party: false,
+            agent: None,
+        }
+    }
+
     /// Takes in what another record said of the same grant: scopes add up,
     /// dates widen, and the latest word on its state wins.
     fn merge(&mut self, other: Grant) {

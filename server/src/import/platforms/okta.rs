@@ -278,17 +278,13 @@ fn read_grants(
             }
         }
         let label = collected.okta.labels.get(&client).cloned();
+        let name = format!(
+            "{} for {}",
+            label.as_deref().unwrap_or(&client),
+            email.clone().unwrap_or(user.clone())
+        );
         collected.grant(Grant {
-            family: "okta_grant",
             covered_by: user.clone(),
-            provider: "okta",
-            external_id: format!("{user}/{client}"),
-            kind: CredentialKind::OauthGrant,
-            name: format!(
-                "{} for {}",
-                label.as_deref().unwrap_or(&client),
-                email.clone().unwrap_or(user.clone())
-            ),
             app: App {
                 client_id: Some(client.clone()),
                 name: label,
@@ -299,12 +295,15 @@ fn read_grants(
             consent: if admin { Consent::Admin } else { Consent::User },
             consented_by: Some(user.clone()),
             created_at: created,
-            expires_at: None,
-            last_used_at: None,
-            state_at: now,
-            listed: true,
             third_party: true,
-            agent: None,
+            ..Grant::new(
+                "okta_grant",
+                "okta",
+                format!("{user}/{client}"),
+                CredentialKind::OauthGrant,
+                name,
+                now,
+            )
         });
     }
     Ok(())

@@ -145,6 +145,9 @@ pub async fn record(
         })
         .collect();
     let mut credentials: HashMap<(&str, &str), i64> = HashMap::new();
+    // Resources by name, looked up once an import; credentials whose reach changed.
+    let mut resources: HashMap<String, i64> = HashMap::new();
+    let mut reach_changed: Vec<i64> = Vec::new();
     for grant in collected.grants.values() {
         summary.grants += 1;
         let consenter = match &grant.consented_by {
@@ -190,9 +193,10 @@ pub async fn record(
         let credential = upserted.id();
         credentials.insert((grant.provider, grant.external_id.as_str()), credential);
         if (scopes.is_some() || (says && !grant.active))
-            && reach(conn, credential, grant, organisation).await?
+            && reach(conn, upserted, grant, organisation, &mut resources).await?
         {
             written.credentials.insert(credential);
+            reach_changed.push(credential);
         }
         // The agent: an Entra agent identity's own, else the catalogue's application.
         let agent = match grant.agent.as_deref().and_then(|key| agents.get(key)) {
@@ -238,6 +242,10 @@ pub async fn record(
             now,
         )
         .await?;
+    }
+
+    for chunk in reach_changed.chunks(1000) {
+        crate::db::credentials::refresh_reach_environments(conn, &crate::db::sql::Scope::Ids(chunk)).await?;
     }
 
     // Activity on the grants and tokens, with baselines as for CloudTrail.
@@ -342,12 +350,12 @@ fn count(summary: &mut json::ImportSummary, upserted: Upserted, touched: &mut Ha
 /// the organisation when the records name it.
 async fn reach(
     conn: &mut AnyConnection,
-    credential: i64,
+    credential: Upserted,
     grant: &Grant,
     organisation: Option<&str>,
+    names: &mut HashMap<String, i64>,
 ) -> Result<bool, sqlx::Error> {
     let mut reached: BTreeMap<i64, Permission> = BTreeMap::new();
-    let mut names: HashMap<String, i64> = HashMap::new();
     for scope in &grant.scopes {
         let Some(found) = crate::scopes::reach(scope) else {
             continue;
@@ -371,7 +379,11 @@ async fn reach(
     if !grant.active {
         reached.clear();
     }
-    db::set_reach(conn, credential, &reached).await
+    match credential {
+        // A credential made just now reaches nothing yet.
+        Upserted::Created(id) => db::add_reach(conn, id, &reached).await,
+        known => db::set_reach(conn, known.id(), &reached).await,
+    }
 }
 
 /// The SaaS agent a grant to a catalogued AI application is: one per
