@@ -149,3 +149,12 @@ pub fn median(times: &[f64]) -> f64 {
     sorted.sort_by(f64::total_cmp);
     sorted[sorted.len() / 2]
 }
+
+/// Logs what the import code says of its phases (how long it read,
+/// finished and scored) to standard error, for the import benchmarks.
+pub fn log_import_phases() {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new("muster_server::import=info"))
+        .with_writer(std::io::stderr)
+        .init();
+}

@@ -146,10 +146,7 @@ fn grant_rows(keys: &Fingerprinter, n: usize) -> (Vec<Value>, Vec<Value>) {
 
 #[tokio::main]
 async fn main() {
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new("muster_server::import=info"))
-        .with_writer(std::io::stderr)
-        .init();
+    muster_tests::bench::log_import_phases();
     let mut args = std::env::args().skip(1);
     let (mut n, mut rounds) = (100_000, 1);
     while let Some(arg) = args.next() {

@@ -237,11 +237,7 @@ fn conclude(what: &str, baselines: &[f64], imports: &[f64]) {
 
 #[tokio::main]
 async fn main() {
-    // The import logs how long it read, finished and scored.
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new("muster_server::import=info"))
-        .with_writer(std::io::stderr)
-        .init();
+    muster_tests::bench::log_import_phases();
     let mut args = std::env::args().skip(1);
     let mut n = 1_000_000;
     let mut rounds = 3;
