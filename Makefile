@@ -20,11 +20,12 @@ BIND ?= 127.0.0.1:8080
 RUN_ARGS ?= --demo
 APP_SOURCES := $(shell find app model style public -type f) Trunk.toml Cargo.toml Cargo.lock .cargo/config.toml
 
-.PHONY: help run test fuzz bench bench-import bench-grants bench-scan bundle-size tools browser-tools test-peers lint dist build clean
+.PHONY: help run test crash fuzz bench bench-import bench-grants bench-scan bundle-size tools browser-tools test-peers lint dist build clean
 
 help:
 	@echo "make run    build everything and start Muster at http://$(BIND)/"
 	@echo "make test   run every check: format, lints, unit, API and browser tests"
+	@echo "make crash  the crash test with 500 kills of the server per engine (make test runs 50)"
 	@echo "make fuzz   the fuzz targets with many more cases than make test runs (MUSTER_FUZZ_CASES)"
 	@echo "make bench  generate the large demo organisation (once) and time the inventory API on it"
 	@echo "make bench-import  import 1,000,000 trufflehog findings and CloudTrail events against a raw bulk insert"
@@ -37,10 +38,19 @@ run: tools dist build
 	@echo "Starting Muster at http://$(BIND)/"
 	./target/release/muster serve --bind $(BIND) $(RUN_ARGS)
 
-## Every test: format, lints (native and wasm32), unit, API, browser.
+## Every test: format, lints (native and wasm32), unit, API, browser, and
+## the crash test (which runs the built `muster` binary).
 test: tools browser-tools test-peers lint dist
+	cargo build -p muster-server --bin muster
 	cargo test --workspace --exclude muster-app
 	cargo test -p muster-app
+
+## The crash test's long mode: 500 kills of the server on each engine
+## (`make test` runs 50); MUSTER_CRASH_SEED replays a run.
+CRASH_KILLS ?= 500
+crash:
+	cargo build -p muster-server --bin muster
+	MUSTER_CRASH_KILLS=$(CRASH_KILLS) cargo test -p muster-tests --test crash -- --nocapture
 
 ## The fuzz targets (tests/fuzz): every parser on mutated fixtures, every write
 ## route on random bodies. `make test` runs 48 cases per target; this, many more.

@@ -20,7 +20,7 @@ use crate::db::sql::{self, Paging, Params, Sort, timestamp};
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// Who made a change.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Actor {
     /// A signed-in person, by email.
     Person(String),
@@ -66,7 +66,7 @@ pub struct Entry {
 
 /// Where a change came from: the caller's address and the request's id
 /// (both unknown for the command line).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Source {
     /// The caller's address.
     pub address: Option<String>,

@@ -333,6 +333,12 @@ pub struct ServeArgs {
     /// departments.
     #[arg(long, env = "MUSTER_SCIM_GROUP_TEAMS")]
     pub scim_group_teams: bool,
+    /// Seconds an import's heartbeat may stop before a replica takes the
+    /// import over (its importer was killed): applies it again, or fails it
+    /// if it was still being read.
+    #[arg(long, env = "MUSTER_IMPORT_TAKEOVER_SECONDS", default_value_t = 15,
+        value_parser = clap::value_parser!(u64).range(5..=3600))]
+    pub import_takeover_seconds: u64,
 }
 
 /// Sign-in with the organisation's identity provider (OpenID Connect).
@@ -805,18 +811,32 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         }
     }
     if crate::db::risk::stored_version(&db).await?.as_deref() != Some(crate::risk::MODEL_VERSION) {
-        let done = crate::db::risk::recompute(&db, chrono::Utc::now(), "muster serve").await?;
-        tracing::info!(
-            credentials = done.scores.credentials(),
-            agents = done.scores.agents(),
-            version = crate::risk::MODEL_VERSION,
-            "scored the inventory with a new risk model"
-        );
+        // Replicas starting together on a new version: one of them rescores.
+        // The period names the scores replaced too, so that going back to an
+        // older version rescores again.
+        let now = chrono::Utc::now();
+        let replaced = crate::db::risk::stored_at(&db).await?.unwrap_or_default();
+        let done = crate::schedule::run_once(
+            &db,
+            &crate::schedule::holder(),
+            crate::schedule::MODEL_RECOMPUTE,
+            &format!("{} over {replaced}", crate::risk::MODEL_VERSION),
+            now,
+            || crate::db::risk::recompute(&db, now, "muster serve"),
+        )
+        .await?;
+        if let Some(done) = done {
+            tracing::info!(
+                credentials = done.scores.credentials(),
+                agents = done.scores.agents(),
+                version = crate::risk::MODEL_VERSION,
+                "scored the inventory with a new risk model"
+            );
+        }
     }
     if crate::db::coverage::rehome_if_never(&db).await? {
         tracing::info!("stored the team each agent and credential counts against for owner coverage");
     }
-    tokio::spawn(keep_posture(db.clone()));
     let state = AppState::new(
         db.clone(),
         Settings {
@@ -834,6 +854,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             passwords,
             public_url: args.oidc.public_url.clone(),
             scim_group_teams: args.scim_group_teams,
+            schedule: Some(crate::schedule::TICK),
+            import_takeover: Some(std::time::Duration::from_secs(args.import_takeover_seconds)),
         },
     );
     if args.demo {
@@ -857,36 +879,6 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     db.close().await;
     tracing::info!("stopped");
     Ok(())
-}
-
-/// Keeps the posture current. Every hour it records today's posture
-/// snapshot (the coverage and risk history has a row for each day the server
-/// ran); on the first tick of a new day it first rescores, because time moves
-/// scores (a key crosses 90 days without rotation).
-async fn keep_posture(db: Db) {
-    let mut interval = tokio::time::interval(std::time::Duration::from_secs(60 * 60));
-    // The scores are fresh at start-up (rescored above when the model changed).
-    let mut scored_on = chrono::Utc::now().date_naive();
-    loop {
-        interval.tick().await; // the first tick is now
-        let now = chrono::Utc::now();
-        if now.date_naive() != scored_on {
-            match crate::db::risk::recompute(&db, now, "muster serve (daily)").await {
-                Ok(done) => {
-                    scored_on = now.date_naive();
-                    tracing::info!(
-                        credentials = done.scores.credentials(),
-                        agents = done.scores.agents(),
-                        "rescored risk"
-                    );
-                }
-                Err(error) => tracing::error!(error = ?error, "the daily risk recompute failed"),
-            }
-        }
-        if let Err(error) = crate::db::coverage::snapshot(&db, now).await {
-            tracing::error!(error = ?error, "recording the posture snapshot failed");
-        }
-    }
 }
 
 /// Resolves on Ctrl-C or SIGTERM; in-flight requests then finish before exit.

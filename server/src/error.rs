@@ -46,15 +46,16 @@ pub enum ApiError {
     #[error("{0}")]
     Unprocessable(String),
     /// 503 Service Unavailable: the change could not be written to the audit
-    /// log, so it was rolled back.
+    /// log, so it was rolled back; `Retry-After: 1`.
     #[error("the change could not be audited, so it was not made; try again shortly")]
     AuditFailed(#[source] sqlx::Error),
     /// 503 Service Unavailable: the server has as many requests under way as
     /// it takes; `Retry-After` says to try again in a second.
     #[error("{0}")]
     Busy(String),
-    /// 503 Service Unavailable: the database did not answer in time.
-    #[error("the database is unavailable; try again shortly")]
+    /// 503 Service Unavailable: the database did not answer in time, or was
+    /// busy with another writer past the busy timeout; `Retry-After: 1`.
+    #[error("the database is busy or unavailable; nothing was changed; try again shortly")]
     Unavailable(#[source] sqlx::Error),
     /// 500 Internal Server Error: a bug. The cause is logged, never sent.
     #[error("an internal error occurred; it has been logged")]
@@ -112,8 +113,25 @@ impl From<sqlx::Error> for ApiError {
             sqlx::Error::Database(ref db) if db.is_unique_violation() => {
                 Self::Conflict("this exists already (another request created it at the same time)".into())
             }
+            // Another writer held the database past the busy timeout, or two
+            // transactions collided: the change was not made, and may be retried.
+            sqlx::Error::Database(ref db) if is_contention(db.code().as_deref(), db.message()) => {
+                Self::Unavailable(error)
+            }
             other => Self::Internal(other.into()),
         }
+    }
+}
+
+/// Whether a database error says "busy, try again" rather than "wrong":
+/// SQLite's `SQLITE_BUSY` and `SQLITE_LOCKED` (and their extended codes, the
+/// low byte being the primary code), PostgreSQL's serialisation failures,
+/// deadlocks, lock time-outs and connection limits.
+pub fn is_contention(code: Option<&str>, message: &str) -> bool {
+    match code {
+        Some("40001" | "40P01" | "55P03" | "53300" | "57P01") => true,
+        Some(code) => code.parse::<i64>().is_ok_and(|code| matches!(code & 0xff, 5 | 6)),
+        None => message.contains("database is locked"),
     }
 }
 
@@ -136,11 +154,33 @@ impl IntoResponse for ApiError {
                 .headers_mut()
                 .insert(axum::http::header::RETRY_AFTER, seconds.into());
         }
-        if let Self::Busy(_) = self {
+        if let Self::Busy(_) | Self::Unavailable(_) | Self::AuditFailed(_) = self {
             response
                 .headers_mut()
                 .insert(axum::http::header::RETRY_AFTER, 1.into());
         }
         response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_contention;
+
+    #[test]
+    fn busy_and_locked_databases_and_collisions_are_contention_and_other_errors_are_not() {
+        // SQLite: SQLITE_BUSY, SQLITE_LOCKED, SQLITE_BUSY_SNAPSHOT (517), SQLITE_LOCKED_SHAREDCACHE (262).
+        for code in ["5", "6", "517", "262"] {
+            assert!(is_contention(Some(code), "database is locked"), "{code}");
+        }
+        // PostgreSQL: serialisation failure, deadlock, lock time-out.
+        for code in ["40001", "40P01", "55P03"] {
+            assert!(is_contention(Some(code), ""), "{code}");
+        }
+        // A constraint (SQLite 19 / 2067, PostgreSQL 23505) or a syntax error is a bug or bad input.
+        for code in ["19", "2067", "1", "23505", "42601"] {
+            assert!(!is_contention(Some(code), "constraint failed"), "{code}");
+        }
+        assert!(is_contention(None, "database is locked"));
     }
 }

@@ -3,6 +3,7 @@
 //! calls [`cli::run`]; tests build the same [`app`] on a free port.
 #![forbid(unsafe_code)]
 
+pub mod aggregates;
 pub mod approval;
 pub mod audit;
 pub mod auth;
@@ -25,6 +26,7 @@ pub mod people;
 pub mod revocation;
 pub mod risk;
 pub mod scan;
+pub mod schedule;
 pub mod scopes;
 pub mod serve;
 pub mod web;
@@ -62,6 +64,8 @@ pub struct AppState {
     pub long_polls: serve::PerKey<i64>,
     /// Held while the audit chain is walked: one walk at a time.
     pub verifying: Arc<tokio::sync::Mutex<()>>,
+    /// The Overview's and the risk summary's figures, until something changes.
+    pub aggregates: aggregates::Aggregates,
 }
 
 impl AppState {
@@ -78,12 +82,14 @@ impl AppState {
             in_flight: Arc::new(tokio::sync::Semaphore::new(slots)),
             long_polls: serve::PerKey::new(serve::LONG_POLLS_PER_AGENT),
             verifying: Arc::default(),
+            aggregates: aggregates::Aggregates::default(),
         }
     }
 
     /// Starts the work a server does besides answering requests: sending
     /// the webhook's deliveries (when one is configured), recording expired
-    /// approval requests and sending decision callbacks.
+    /// approval requests and sending decision callbacks, and the scheduled
+    /// work (when [`Settings::schedule`] asks for it).
     pub fn spawn_workers(&self) -> Vec<tokio::task::JoinHandle<()>> {
         let webhook = webhook::spawn(
             self.db.clone(),
@@ -93,6 +99,7 @@ impl AppState {
         webhook
             .into_iter()
             .chain([approval::spawn_worker(self.clone())])
+            .chain(schedule::spawn(self.clone()))
             .collect()
     }
 }
@@ -136,6 +143,13 @@ pub struct Settings {
     /// Whether SCIM groups are teams (`--scim-group-teams`), rather than
     /// the users' departments.
     pub scim_group_teams: bool,
+    /// How often to look for scheduled work ([`schedule`]: the daily
+    /// recompute, the posture snapshot); `None`: none is done (tests that
+    /// do not ask for it).
+    pub schedule: Option<std::time::Duration>,
+    /// How long an import's heartbeat may stop before the scheduled work
+    /// takes it over; `None`: [`import::staged::TAKEOVER_AFTER`].
+    pub import_takeover: Option<std::time::Duration>,
 }
 
 /// Ends a request whose body stalls for [`Settings::body_idle_timeout`]

@@ -7,6 +7,7 @@ pub mod approvals;
 pub mod bench;
 pub mod browser;
 pub mod idp;
+pub mod reports;
 pub mod scim;
 pub mod webhook;
 
@@ -358,7 +359,7 @@ fn serve_on(
 }
 
 /// A database that exists for one test and is removed after it.
-struct TestDatabase {
+pub struct TestDatabase {
     target: Target,
     /// Keeps the SQLite folder alive; removed on drop.
     _folder: Option<tempfile::TempDir>,
@@ -367,7 +368,9 @@ struct TestDatabase {
 }
 
 impl TestDatabase {
-    async fn create(backend: Backend) -> Self {
+    /// A fresh database on `backend`: an SQLite file in a new folder, or a
+    /// new database on the PostgreSQL server.
+    pub async fn create(backend: Backend) -> Self {
         match backend {
             Backend::Sqlite => {
                 let folder = tempfile::tempdir().expect("a temporary folder");
@@ -420,6 +423,21 @@ impl Drop for TestDatabase {
             });
         })
         .join();
+    }
+}
+
+impl TestDatabase {
+    /// Where it is, as `--database` takes it.
+    pub fn target(&self) -> &Target {
+        &self.target
+    }
+
+    /// Its `--database` argument.
+    pub fn argument(&self) -> String {
+        match &self.target {
+            Target::Sqlite(path) => path.display().to_string(),
+            Target::Postgres(url) => url.clone(),
+        }
     }
 }
 

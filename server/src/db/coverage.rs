@@ -57,8 +57,14 @@ pub async fn rehome(
     ] {
         let mut params = Params::default();
         let filter = scope.condition("id", &mut params);
+        // Only rows whose team changes are written: a full re-homing of a
+        // settled inventory writes next to nothing (the expression is
+        // evaluated a second time only for the rows that do change).
         sqlx::query_with(
-            &format!("UPDATE {table} SET coverage_team_id = {expression} WHERE {filter}"),
+            &format!(
+                "UPDATE {table} SET coverage_team_id = {expression} \
+                 WHERE {filter} AND coverage_team_id IS DISTINCT FROM {expression}"
+            ),
             params.args(),
         )
         .execute(&mut *conn)

@@ -38,7 +38,7 @@ pub async fn start_run(
 pub async fn finish_run(conn: &mut AnyConnection, summary: &json::ImportSummary) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE import_run SET finished_at = $1, findings = $2, skipped = $3, credentials_created = $4, \
-         copies_created = $5, copies_removed = $6, summary = $7 WHERE id = $8",
+         copies_created = $5, copies_removed = $6, summary = $7, state = 'done' WHERE id = $8",
     )
     .bind(timestamp(summary.finished_at))
     .bind(summary.findings)

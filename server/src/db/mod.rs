@@ -30,9 +30,11 @@ pub mod platforms;
 pub mod resources;
 pub mod revocations;
 pub mod risk;
+pub mod schedule;
 pub mod scim;
 pub mod search;
 pub mod sql;
+pub mod staged;
 pub mod throttle;
 
 use std::path::Path;
@@ -152,7 +154,29 @@ async fn migrate_sqlite(pool: &AnyPool) -> Result<(), OpenError> {
 pub struct Db {
     pool: AnyPool,
     backend: Backend,
+    /// Transactions of this process waiting for SQLite's write lock
+    /// ([`Db::begin`]), which long work lets go first ([`Db::yield_to_writers`]).
+    waiting: std::sync::Arc<std::sync::atomic::AtomicUsize>,
 }
+
+/// Counts a transaction waiting for the write lock while it waits.
+struct Waiting<'a>(&'a std::sync::atomic::AtomicUsize);
+
+impl<'a> Waiting<'a> {
+    fn new(count: &'a std::sync::atomic::AtomicUsize) -> Self {
+        count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Self(count)
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// The longest long work waits for other writers between two of its steps.
+const YIELD_AT_MOST: Duration = Duration::from_secs(2);
 
 impl Db {
     /// Connects to `target` and brings its schema up to date.
@@ -193,7 +217,11 @@ impl Db {
             Backend::Sqlite => migrate_sqlite(&pool).await?,
             Backend::Postgres => POSTGRES_MIGRATIONS.run(&pool).await.map_err(OpenError::Migrate)?,
         }
-        Ok(Self { pool, backend })
+        Ok(Self {
+            pool,
+            backend,
+            waiting: std::sync::Arc::default(),
+        })
     }
 
     /// The engine behind this pool.
@@ -213,8 +241,29 @@ impl Db {
     /// locked" while another connection writes.
     pub async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
         match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Sqlite => {
+                let _waiting = Waiting::new(&self.waiting);
+                self.pool.begin_with("BEGIN IMMEDIATE").await
+            }
             Backend::Postgres => self.pool.begin().await,
+        }
+    }
+
+    /// Between two steps of long work (an import's chunks), lets the
+    /// transactions of this process that wait for SQLite's write lock go
+    /// first: SQLite's busy handler polls with growing sleeps, so a writer
+    /// that commits and begins again at once would win the lock nearly every
+    /// time, and a decision or a sign-in would wait for the whole import.
+    /// Waits at most [`YIELD_AT_MOST`]; PostgreSQL locks rows, not the
+    /// database, and needs no turn-taking.
+    pub async fn yield_to_writers(&self) {
+        if self.backend != Backend::Sqlite {
+            return;
+        }
+        let started = std::time::Instant::now();
+        while self.waiting.load(std::sync::atomic::Ordering::SeqCst) > 0 && started.elapsed() < YIELD_AT_MOST
+        {
+            tokio::time::sleep(Duration::from_millis(2)).await;
         }
     }
 
@@ -230,6 +279,19 @@ impl Db {
                     .await
             }
         }
+    }
+
+    /// Refreshes PostgreSQL's statistics of `tables` (ours, never user
+    /// text), after an import grew them: a plan cached while a table was
+    /// nearly empty (a nested loop over what is now a million rows) is
+    /// planned again. SQLite plans without such statistics.
+    pub async fn analyze(&self, tables: &[&'static str]) -> Result<(), sqlx::Error> {
+        if self.backend == Backend::Postgres {
+            sqlx::query(&format!("ANALYZE {}", tables.join(", ")))
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(())
     }
 
     /// A round trip to the database.

@@ -498,29 +498,94 @@ pub async fn score_all(db: &Db, now: DateTime<Utc>) -> Result<Scores, sqlx::Erro
     })
 }
 
-/// Stores every score of [`score_all`] inside the caller's transaction, and
-/// records the model version and the time they were computed as of.
-pub async fn store_all(
+/// A score as stored on its row: what a recompute compares with.
+#[derive(Debug, sqlx::FromRow)]
+struct StoredScore {
+    id: i64,
+    risk_score: i64,
+    risk_references: i64,
+    risk_factors: String,
+    blast_radius: i64,
+}
+
+/// A score to write.
+struct Change {
+    kind: &'static str,
+    id: i64,
+    score: i64,
+    references: i64,
+    factors: String,
+    blast_radius: i64,
+}
+
+/// The scores of [`score_all`] that differ from what their rows hold (read
+/// outside any transaction: on a settled inventory, most do not, and the
+/// writing that follows holds the write lock only for those that do).
+async fn changes(db: &Db, scores: &Scores) -> Result<Vec<Change>, sqlx::Error> {
+    let mut changes = Vec::new();
+    for (kind, table, scored) in [
+        ("credential", "credential", &scores.credentials),
+        ("agent", "agent", &scores.agents),
+    ] {
+        // Agents have no blast radius of their own: read as 0, written never.
+        let blast = if kind == "agent" { "0" } else { "blast_radius" };
+        let stored: HashMap<i64, StoredScore> = sqlx::query_as::<_, StoredScore>(&format!(
+            "SELECT id, risk_score, risk_references, risk_factors, {blast} AS blast_radius FROM {table}"
+        ))
+        .fetch(db.pool())
+        .map_ok(|row| (row.id, row))
+        .try_collect()
+        .await?;
+        for entity in scored {
+            let factors = factors_json(&entity.assessment);
+            let (score, references) = (entity.assessment.score, entity.assessment.reference_mask());
+            let blast_radius = if kind == "agent" {
+                0
+            } else {
+                entity.assessment.blast_radius
+            };
+            let same = stored.get(&entity.id).is_some_and(|row| {
+                row.risk_score == score
+                    && row.risk_references == references
+                    && row.blast_radius == blast_radius
+                    && row.risk_factors == factors
+            });
+            if !same {
+                changes.push(Change {
+                    kind,
+                    id: entity.id,
+                    score,
+                    references,
+                    factors,
+                    blast_radius,
+                });
+            }
+        }
+    }
+    Ok(changes)
+}
+
+/// Stores `changes` inside the caller's transaction, and records the model
+/// version and the time they were computed as of.
+async fn store(
     conn: &mut AnyConnection,
     backend: Backend,
-    scores: &Scores,
+    changes: &[Change],
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM risk_staging")
         .execute(&mut *conn)
         .await?;
-    let mut rows = Vec::with_capacity((scores.credentials.len() + scores.agents.len()) * 6);
-    for (kind, scored) in [("credential", &scores.credentials), ("agent", &scores.agents)] {
-        for entity in scored {
-            rows.extend([
-                Value::Text(kind.to_owned()),
-                Value::Int(entity.id),
-                Value::Int(entity.assessment.score),
-                Value::Int(entity.assessment.reference_mask()),
-                Value::Text(factors_json(&entity.assessment)),
-                Value::Int(entity.assessment.blast_radius),
-            ]);
-        }
+    let mut rows = Vec::with_capacity(changes.len() * 6);
+    for change in changes {
+        rows.extend([
+            Value::Text(change.kind.to_owned()),
+            Value::Int(change.id),
+            Value::Int(change.score),
+            Value::Int(change.references),
+            Value::Text(change.factors.clone()),
+            Value::Int(change.blast_radius),
+        ]);
     }
     bulk::insert(
         conn,
@@ -561,17 +626,20 @@ pub async fn store_all(
 pub struct Recomputed {
     /// The scores.
     pub scores: Scores,
-    /// Writing them.
+    /// Rows whose score, factors or blast radius changed, and were written.
+    pub written: usize,
+    /// Comparing with the stored scores, and writing those that changed.
     pub store: Duration,
 }
 
-/// Scores everything as of `now` and stores it in one transaction with its
-/// audit entry (`risk.recompute` by `actor`).
+/// Scores everything as of `now`, and stores what changed in one
+/// transaction with its audit entry (`risk.recompute` by `actor`).
 pub async fn recompute(db: &Db, now: DateTime<Utc>, actor: &str) -> Result<Recomputed, sqlx::Error> {
     let scores = score_all(db, now).await?;
     let started = Instant::now();
+    let changes = changes(db, &scores).await?;
     let mut tx = db.begin().await?;
-    store_all(&mut tx, db.backend(), &scores, now).await?;
+    store(&mut tx, db.backend(), &changes, now).await?;
     // Scores and coverage teams both derive from the whole inventory.
     coverage::rehome(&mut tx, Scope::All, Scope::All).await?;
     let entry = audit::Entry::new(audit::Actor::System(actor.to_owned()), "risk.recompute").details(
@@ -580,11 +648,13 @@ pub async fn recompute(db: &Db, now: DateTime<Utc>, actor: &str) -> Result<Recom
             "as_of": timestamp(now),
             "credentials": scores.credentials(),
             "agents": scores.agents(),
+            "changed": changes.len(),
         }),
     );
     audit::append(&mut tx, &entry, Utc::now()).await?;
     tx.commit().await?;
     Ok(Recomputed {
+        written: changes.len(),
         scores,
         store: started.elapsed(),
     })
@@ -622,27 +692,56 @@ pub async fn refresh(
     // (an agent's new owner re-homes the unowned credentials it uses).
     coverage::rehome(conn, Scope::Ids(&credential_ids), Scope::Ids(&agent_ids)).await?;
     let (credentials, agents) = score(credentials, agents, now);
-    for entity in &credentials {
-        sqlx::query(
-            "UPDATE credential SET risk_score = $1, risk_references = $2, risk_factors = $3, blast_radius = $4 \
-             WHERE id = $5",
+    write_scores(conn, "credential", &credentials).await?;
+    write_scores(conn, "agent", &agents).await
+}
+
+/// Writes `scored` onto their rows in `table` (`credential` or `agent`), a
+/// thousand rows a statement; rows whose score, factors and blast radius
+/// are unchanged are not written (nor, on PostgreSQL, copied).
+async fn write_scores(
+    conn: &mut AnyConnection,
+    table: &'static str,
+    scored: &[Scored],
+) -> Result<(), sqlx::Error> {
+    let credentials = table == "credential";
+    let backend = if conn.backend_name() == "SQLite" {
+        Backend::Sqlite
+    } else {
+        Backend::Postgres
+    };
+    let (set_blast, blast_differs) = if credentials {
+        (", blast_radius = v.column5", " OR t.blast_radius <> v.column5")
+    } else {
+        ("", "")
+    };
+    for chunk in scored.chunks(1000) {
+        let mut params = Params::in_order(backend);
+        let rows: Vec<String> = chunk
+            .iter()
+            .map(|entity| {
+                let mut values = vec![
+                    params.bind(entity.id),
+                    params.bind(entity.assessment.score),
+                    params.bind(entity.assessment.reference_mask()),
+                    params.bind(factors_json(&entity.assessment)),
+                ];
+                if credentials {
+                    values.push(params.bind(entity.assessment.blast_radius));
+                }
+                format!("({})", values.join(", "))
+            })
+            .collect();
+        sqlx::query_with(
+            &format!(
+                "UPDATE {table} AS t SET risk_score = v.column2, risk_references = v.column3, \
+                 risk_factors = v.column4{set_blast} FROM (VALUES {}) AS v WHERE t.id = v.column1 \
+                 AND (t.risk_score <> v.column2 OR t.risk_references <> v.column3 OR t.risk_factors <> v.column4\
+                 {blast_differs})",
+                rows.join(", ")
+            ),
+            params.args(),
         )
-        .bind(entity.assessment.score)
-        .bind(entity.assessment.reference_mask())
-        .bind(factors_json(&entity.assessment))
-        .bind(entity.assessment.blast_radius)
-        .bind(entity.id)
-        .execute(&mut *conn)
-        .await?;
-    }
-    for entity in &agents {
-        sqlx::query(
-            "UPDATE agent SET risk_score = $1, risk_references = $2, risk_factors = $3 WHERE id = $4",
-        )
-        .bind(entity.assessment.score)
-        .bind(entity.assessment.reference_mask())
-        .bind(factors_json(&entity.assessment))
-        .bind(entity.id)
         .execute(&mut *conn)
         .await?;
     }
@@ -677,6 +776,11 @@ pub fn brief(score: i64, factors: &str) -> json::RiskBrief {
 /// The stored model version, if scores were ever computed.
 pub async fn stored_version(db: &Db) -> Result<Option<String>, sqlx::Error> {
     setting(db, "risk_model_version").await
+}
+
+/// When the stored scores were computed as of, if ever.
+pub async fn stored_at(db: &Db) -> Result<Option<String>, sqlx::Error> {
+    setting(db, "risk_computed_at").await
 }
 
 async fn setting(db: &Db, name: &str) -> Result<Option<String>, sqlx::Error> {

@@ -1,13 +1,14 @@
 //! `/api/v1/risk`: posture at a glance, from the stored scores (see
 //! `docs/risk-model.md` for the model behind them).
 
+use std::sync::Arc;
+
 use axum::Json;
 use axum::extract::State;
 use model::api as json;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::db::risk;
 use crate::{ApiError, AppState};
 
 /// Routes of this resource.
@@ -19,6 +20,6 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// riskiest credentials and agents with their leading factor.
 #[utoipa::path(get, path = "/risk/summary", tag = "risk",
     responses((status = 200, body = json::RiskSummary), (status = 401, body = json::ErrorBody)))]
-async fn get_risk_summary(State(state): State<AppState>) -> Result<Json<json::RiskSummary>, ApiError> {
-    Ok(Json(risk::summary(&state.db).await?))
+async fn get_risk_summary(State(state): State<AppState>) -> Result<Json<Arc<json::RiskSummary>>, ApiError> {
+    Ok(Json(state.aggregates.risk_summary(&state.db).await?))
 }

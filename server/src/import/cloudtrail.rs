@@ -13,8 +13,8 @@ use serde::{Deserialize, Deserializer};
 
 use super::scanners::{ParseError, scrub};
 
-/// One API call, as Muster records it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One API call, as Muster records it (and stages, [`super::staged`]).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Event {
     /// CloudTrail's id of the event (unique): the same event imported twice is recorded once.
     pub event_id: String,

@@ -8,9 +8,12 @@
 //! ([`scanners`], [`cloudtrail`]), which fingerprints each secret and drops
 //! it; records cross to the writer over a bounded channel, so memory stays
 //! bounded however large the report.
-//! The whole import is one transaction: a bad record anywhere leaves the
-//! inventory as it was. Importing the same report again changes nothing;
-//! a full import of a source marks removed the copies it no longer finds.
+//! A bad record anywhere leaves the inventory as it was. Small imports are
+//! one transaction; the large ones (secret scanners, CloudTrail) are read
+//! whole first and then applied in short transactions ([`staged`]), so that
+//! they never hold the database for long. Importing the same report again
+//! changes nothing; a full import of a source marks removed the copies it no
+//! longer finds.
 
 pub mod activity;
 pub mod aws;
@@ -22,6 +25,7 @@ pub mod iam;
 pub mod platforms;
 pub mod scanners;
 pub mod sightings;
+pub mod staged;
 
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader, Read};
@@ -36,8 +40,8 @@ use crate::db::{Db, accounts, bulk, imports, risk};
 use crate::fingerprint::Fingerprinter;
 use scanners::{ParseError, Record};
 
-/// Above this many touched credentials, risk is recomputed in full after the
-/// import rather than credential by credential inside it.
+/// Above this many touched credentials and agents, an import rescores them
+/// after its commit, a thousand to a transaction, rather than inside it.
 const REFRESH_LIMIT: usize = 20_000;
 
 /// Why an import failed; nothing of it was kept.
@@ -89,8 +93,9 @@ pub struct ReportFile {
     pub path: PathBuf,
 }
 
-/// What to import, and on whose behalf.
-#[derive(Debug, Clone)]
+/// What to import, and on whose behalf (stored with a large import's run,
+/// so that another replica can finish it).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Request {
     /// The reports' kind.
     pub kind: ImportKind,
@@ -142,9 +147,11 @@ pub async fn run(
     if platforms::is_platform(request.kind) {
         return run_platform(db, keys, request, files).await;
     }
+    if staged::is_staged(request.kind) {
+        return staged::run(db, keys, request, files).await;
+    }
     let started_at = Utc::now();
     let clock = std::time::Instant::now();
-    let found_by = request.found_by();
     // Places are named under the source when one is named.
     let source_label = request.source.clone().unwrap_or_default();
     let mut tx = db.begin().await?;
@@ -153,144 +160,54 @@ pub async fn run(
     let id = summary.id;
     let mut touched: HashSet<i64> = HashSet::new();
     let mut touched_agents: HashSet<i64> = HashSet::new();
-    let mut recorder = activity::Recorder::new(db.backend(), id, started_at);
-    let mut sightings = sightings::Sightings::new(db.backend(), id, found_by.clone());
+    let recorder = activity::Recorder::new(db.backend(), id, started_at);
     for file in files {
         // Records cross in batches: one hand-over (and wake-up) per batch, not per record.
-        let mut received = Vec::new().into_iter();
-        let (sender, mut receiver) = tokio::sync::mpsc::channel::<Vec<Item>>(16);
-        let (kind, path, parser_keys, label) = (
-            request.kind,
-            file.path.clone(),
-            keys.clone(),
-            source_label.clone(),
-        );
-        let parser = tokio::task::spawn_blocking(move || -> Result<u64, ReadError> {
-            let shape = match kind {
-                ImportKind::AwsCredentialReport | ImportKind::Inventory => guard::Shape::Lines,
-                _ => guard::Shape::Json,
-            };
-            let reader = open(&path, shape).map_err(ReadError::Io)?;
-            let mut batch = Vec::with_capacity(HAND_OVER);
-            let mut push = |item: Item| -> bool {
-                batch.push(item);
-                batch.len() < HAND_OVER
-                    || sender
-                        .blocking_send(std::mem::replace(&mut batch, Vec::with_capacity(HAND_OVER)))
-                        .is_ok()
-            };
-            let read = match kind {
-                ImportKind::Gitleaks => {
-                    scanners::gitleaks(reader, &label, &parser_keys, |r| push(Item::Scanner(r)))
-                }
-                ImportKind::Trufflehog => {
-                    scanners::trufflehog(reader, &label, &parser_keys, |r| push(Item::Scanner(r)))
-                }
-                ImportKind::Cloudtrail => {
-                    cloudtrail::read(reader, |event| push(Item::Event(Box::new(event))))
-                }
-                ImportKind::AwsIam => aws::authorization_details(reader).map(|principals| {
-                    let read = principals.len() as u64;
-                    for principal in principals {
-                        if !push(Item::Principal(Box::new(principal))) {
-                            break;
-                        }
+        let (mut receiver, parser) = read_items(request.kind, file, &source_label, keys);
+        while let Some(batch) = receiver.recv().await {
+            for item in batch {
+                match item {
+                    Item::Principal(principal) => {
+                        touched.extend(
+                            iam::record_principal(&mut tx, keys, &principal, id, &mut summary, started_at)
+                                .await?,
+                        );
                     }
-                    read
-                }),
-                ImportKind::AwsCredentialReport => {
-                    aws::credential_report(reader, |slot| push(Item::KeySlot(Box::new(slot))))
-                }
-                ImportKind::Inventory => declared::read(reader).map(|file| {
-                    push(Item::Declared(Box::new(file)));
-                    1
-                }),
-                // Read whole by `endpoint::run` and `run_platform` (see the top of `run`).
-                other => Err(ParseError(format!("a {} import is read whole", other.as_str()))),
-            }
-            .map_err(ReadError::Parse)?;
-            if !batch.is_empty() {
-                let _ = sender.blocking_send(batch);
-            }
-            Ok(read)
-        });
-        while let Some(item) = next(&mut receiver, &mut received).await {
-            let record = match item {
-                Item::Event(event) => {
-                    recorder.add(&mut tx, *event).await?;
-                    continue;
-                }
-                Item::Principal(principal) => {
-                    touched.extend(
-                        iam::record_principal(&mut tx, keys, &principal, id, &mut summary, started_at)
-                            .await?,
-                    );
-                    continue;
-                }
-                Item::Declared(declared) => {
-                    let done = declared::record(&mut tx, keys, &declared, &mut summary, started_at)
-                        .await
-                        .map_err(|error| match error {
-                            declared::RecordError::Invalid(message) => ImportError::Invalid {
-                                file: file.name.clone(),
-                                message,
-                            },
-                            declared::RecordError::Db(error) => error.into(),
-                        })?;
-                    touched.extend(done.credentials);
-                    touched_agents.extend(done.agents);
-                    continue;
-                }
-                Item::KeySlot(slot) => {
-                    touched
-                        .insert(iam::record_key_slot(&mut tx, keys, &slot, &mut summary, started_at).await?);
-                    continue;
-                }
-                Item::Scanner(record) => record,
-            };
-            summary.findings += 1;
-            match record {
-                Record::Redacted => summary.skipped += 1,
-                Record::Finding(finding) => {
-                    sightings
-                        .add(&mut tx, finding, request, &mut summary, &mut touched, started_at)
-                        .await?;
+                    Item::Declared(declared) => {
+                        let done = declared::record(&mut tx, keys, &declared, &mut summary, started_at)
+                            .await
+                            .map_err(|error| match error {
+                                declared::RecordError::Invalid(message) => ImportError::Invalid {
+                                    file: file.name.clone(),
+                                    message,
+                                },
+                                declared::RecordError::Db(error) => error.into(),
+                            })?;
+                        touched.extend(done.credentials);
+                        touched_agents.extend(done.agents);
+                    }
+                    Item::KeySlot(slot) => {
+                        touched.insert(
+                            iam::record_key_slot(&mut tx, keys, &slot, &mut summary, started_at).await?,
+                        );
+                    }
+                    // Scanners' findings and events are imported in steps (`staged`).
+                    Item::Scanner(_) | Item::Event(_) => {
+                        return Err(ImportError::Api(ApiError::Internal(anyhow::anyhow!(
+                            "a {} import is staged",
+                            request.kind.as_str()
+                        ))));
+                    }
                 }
             }
         }
-        match parser.await {
-            // The credential report's users are counted by its parser: one a row, with keys or not.
-            Ok(Ok(users)) if request.kind == ImportKind::AwsCredentialReport => {
-                summary.principals += users as i64
-            }
-            Ok(Ok(_)) => {}
-            Ok(Err(ReadError::Parse(error))) => {
-                return Err(ImportError::Invalid {
-                    file: file.name.clone(),
-                    message: error.0,
-                });
-            }
-            Ok(Err(ReadError::Io(error))) => {
-                return Err(ImportError::Io {
-                    file: file.name.clone(),
-                    error,
-                });
-            }
-            Err(join) => return Err(ImportError::Api(ApiError::Internal(join.into()))),
+        let read = finish_reading(file, parser.await)?;
+        // The credential report's users are counted by its parser: one a row, with keys or not.
+        if request.kind == ImportKind::AwsCredentialReport {
+            summary.principals += read as i64;
         }
     }
-    sightings
-        .flush(&mut tx, request, &mut summary, &mut touched, started_at)
-        .await?;
     let reading = clock.elapsed();
-    if request.full && matches!(request.kind, ImportKind::Gitleaks | ImportKind::Trufflehog) {
-        let removed = imports::remove_unseen(&mut tx, &found_by, id).await?;
-        summary.copies_removed = removed.len() as i64;
-        touched.extend(removed);
-    }
-    if matches!(request.kind, ImportKind::Gitleaks | ImportKind::Trufflehog) {
-        summary.secrets = touched.len() as i64;
-    }
     conclude(
         db,
         tx,
@@ -303,6 +220,85 @@ pub async fn run(
         reading,
     )
     .await
+}
+
+/// Starts reading one report on a blocking thread, which hands its records
+/// over in batches; the answer's second half says how it ended (records
+/// read, or why not).
+pub(crate) fn read_items(
+    kind: ImportKind,
+    file: &ReportFile,
+    source_label: &str,
+    keys: &Fingerprinter,
+) -> (
+    tokio::sync::mpsc::Receiver<Vec<Item>>,
+    tokio::task::JoinHandle<Result<u64, ReadError>>,
+) {
+    let (sender, receiver) = tokio::sync::mpsc::channel::<Vec<Item>>(16);
+    let (path, keys, label) = (file.path.clone(), keys.clone(), source_label.to_owned());
+    let parser = tokio::task::spawn_blocking(move || -> Result<u64, ReadError> {
+        let shape = match kind {
+            ImportKind::AwsCredentialReport | ImportKind::Inventory => guard::Shape::Lines,
+            _ => guard::Shape::Json,
+        };
+        let reader = open(&path, shape).map_err(ReadError::Io)?;
+        let mut batch = Vec::with_capacity(HAND_OVER);
+        let mut push = |item: Item| -> bool {
+            batch.push(item);
+            batch.len() < HAND_OVER
+                || sender
+                    .blocking_send(std::mem::replace(&mut batch, Vec::with_capacity(HAND_OVER)))
+                    .is_ok()
+        };
+        let read = match kind {
+            ImportKind::Gitleaks => scanners::gitleaks(reader, &label, &keys, |r| push(Item::Scanner(r))),
+            ImportKind::Trufflehog => scanners::trufflehog(reader, &label, &keys, |r| push(Item::Scanner(r))),
+            ImportKind::Cloudtrail => cloudtrail::read(reader, |event| push(Item::Event(Box::new(event)))),
+            ImportKind::AwsIam => aws::authorization_details(reader).map(|principals| {
+                let read = principals.len() as u64;
+                for principal in principals {
+                    if !push(Item::Principal(Box::new(principal))) {
+                        break;
+                    }
+                }
+                read
+            }),
+            ImportKind::AwsCredentialReport => {
+                aws::credential_report(reader, |slot| push(Item::KeySlot(Box::new(slot))))
+            }
+            ImportKind::Inventory => declared::read(reader).map(|file| {
+                push(Item::Declared(Box::new(file)));
+                1
+            }),
+            // Read whole by `endpoint::run` and `run_platform` (see the top of `run`).
+            other => Err(ParseError(format!("a {} import is read whole", other.as_str()))),
+        }
+        .map_err(ReadError::Parse)?;
+        if !batch.is_empty() {
+            let _ = sender.blocking_send(batch);
+        }
+        Ok(read)
+    });
+    (receiver, parser)
+}
+
+/// How reading `file` ended: the records read, or the error naming the file.
+pub(crate) fn finish_reading(
+    file: &ReportFile,
+    ended: Result<Result<u64, ReadError>, tokio::task::JoinError>,
+) -> Result<u64, ImportError> {
+    match ended {
+        Ok(Ok(read)) => Ok(read),
+        Ok(Err(ReadError::Parse(error))) => Err(ImportError::Invalid {
+            file: file.name.clone(),
+            message: error.0,
+        }),
+        Ok(Err(ReadError::Io(error))) => Err(ImportError::Io {
+            file: file.name.clone(),
+            error,
+        }),
+        Err(join) => Err(ImportError::Api(ApiError::Internal(join.into()))),
+    }
 }
 
 /// Imports a platform's pages (`google_workspace`, `entra`, `okta`,
@@ -409,7 +405,7 @@ async fn conclude(
     bulk::bulk_cache(&mut tx, db.backend(), false).await?;
     tx.commit().await?;
     if !refresh_here {
-        risk::recompute(db, summary.finished_at, request.actor.name()).await?;
+        rescore_in_steps(db, &touched, &touched_agents, summary.finished_at).await?;
     }
     tracing::info!(
         import = summary.id,
@@ -434,6 +430,70 @@ pub(crate) async fn rescore(
     }
     for chunk in agents.chunks(1000) {
         risk::refresh(conn, &[], chunk, now).await?;
+    }
+    Ok(())
+}
+
+/// How long one step of a long piece of work should hold the write lock:
+/// long enough to amortise a commit, short enough that a decision or a
+/// sign-in waiting behind it does not notice.
+pub(crate) const STEP: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// The records a step takes, sized so that a step lasts about [`STEP`] on
+/// this machine and database: doubled after a quick step, halved after a
+/// slow one, between `min` and `max`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Pace {
+    size: usize,
+    min: usize,
+    max: usize,
+}
+
+impl Pace {
+    pub(crate) fn new(size: usize, min: usize, max: usize) -> Self {
+        Self { size, min, max }
+    }
+
+    /// Records the next step takes.
+    pub(crate) fn size(&self) -> usize {
+        self.size
+    }
+
+    /// Learns from a step that took `took`.
+    pub(crate) fn took(&mut self, took: std::time::Duration) {
+        if took > STEP + STEP / 2 {
+            self.size = (self.size / 2).max(self.min);
+        } else if took < STEP / 2 {
+            self.size = (self.size * 2).min(self.max);
+        }
+    }
+}
+
+
+/// Rescores these credentials and agents as many to a transaction as take
+/// about [`STEP`], letting other writers go between two: an import that
+/// touched much of the inventory rescores what it touched, never holding
+/// the database for long.
+pub(crate) async fn rescore_in_steps(
+    db: &Db,
+    credentials: &[i64],
+    agents: &[i64],
+    now: chrono::DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    let mut pace = Pace::new(250, 50, 5_000);
+    for (ids, agents) in [(credentials, false), (agents, true)] {
+        let mut rest = ids;
+        while !rest.is_empty() {
+            let (step, after) = rest.split_at(pace.size().min(rest.len()));
+            rest = after;
+            let (credentials, agents) = if agents { (&[][..], step) } else { (step, &[][..]) };
+            let mut tx = db.begin().await?;
+            let started = std::time::Instant::now();
+            risk::refresh(&mut tx, credentials, agents, now).await?;
+            tx.commit().await?;
+            pace.took(started.elapsed());
+            db.yield_to_writers().await;
+        }
     }
     Ok(())
 }
@@ -470,7 +530,16 @@ pub(crate) async fn begin_run(
         started_at,
     )
     .await?;
-    Ok(json::ImportSummary {
+    Ok(empty_summary(id, request, started_at))
+}
+
+/// The summary of import `id` before it has read anything.
+pub(crate) fn empty_summary(
+    id: i64,
+    request: &Request,
+    started_at: chrono::DateTime<Utc>,
+) -> json::ImportSummary {
+    json::ImportSummary {
         id,
         kind: request.kind,
         found_by: request.found_by(),
@@ -501,28 +570,14 @@ pub(crate) async fn begin_run(
         notes: Vec::new(),
         started_at,
         finished_at: started_at,
-    })
+    }
 }
 
 /// Records handed from the parsing thread to the writer at a time.
 const HAND_OVER: usize = 256;
 
-/// The next record the parsing thread handed over, from the batch at hand
-/// or the next one; `None` once the parser is done.
-async fn next(
-    receiver: &mut tokio::sync::mpsc::Receiver<Vec<Item>>,
-    received: &mut std::vec::IntoIter<Item>,
-) -> Option<Item> {
-    loop {
-        if let Some(item) = received.next() {
-            return Some(item);
-        }
-        *received = receiver.recv().await?.into_iter();
-    }
-}
-
 /// What the parsing thread hands the writer.
-enum Item {
+pub(crate) enum Item {
     /// A secret scanner's record.
     Scanner(Record),
     /// An activity event.
@@ -652,7 +707,7 @@ pub fn files_under(path: &Path) -> std::io::Result<Vec<PathBuf>> {
 }
 
 /// Why the parsing thread stopped.
-enum ReadError {
+pub(crate) enum ReadError {
     Io(std::io::Error),
     Parse(ParseError),
 }

@@ -15,8 +15,9 @@ use crate::fingerprint::Fingerprinter;
 /// The longest trufflehog line read (a finding is a few KB).
 pub const MAX_LINE_BYTES: u64 = 1024 * 1024;
 
-/// One place a secret was found, ready to join the inventory.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One place a secret was found, ready to join the inventory (and to be
+/// staged as JSON by [`super::staged`]: it holds no secret).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Finding {
     /// The keyed fingerprint of the secret.
     pub fingerprint: String,

@@ -38,21 +38,8 @@ fn key_id(k: usize) -> String {
 
 /// Writes `n` trufflehog findings (one a line) of `SECRETS` secrets.
 fn write_findings(path: &Path, n: usize) {
-    let mut out = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
-    for i in 0..n {
-        let secret = i % SECRETS.min(n);
-        let place = i / SECRETS.min(n);
-        writeln!(
-            out,
-            r#"{{"SourceMetadata":{{"Data":{{"Git":{{"commit":"{:040x}","file":"services/svc-{place}/config/.env","email":"dev{}@acme.test","repository":"https://github.com/acme/repo-{}","timestamp":"2026-10-09 08:00:00 +0000","line":{}}}}}}},"SourceID":1,"SourceType":16,"SourceName":"trufflehog - git","DetectorType":908,"DetectorName":"OpenAI","DecoderName":"PLAIN","Verified":false,"Raw":"sk-bench-{secret:012}","RawV2":"","Redacted":"","ExtraData":null,"StructuredData":null}}"#,
-            i * 7919,
-            i % 500,
-            secret % 1000,
-            i % 300 + 1,
-        )
+    muster_tests::reports::write_trufflehog(std::fs::File::create(path).unwrap(), n, SECRETS, "bench")
         .unwrap();
-    }
-    out.flush().unwrap();
 }
 
 /// The raw rows the findings amount to: a credential per secret, a copy per finding.

@@ -20,6 +20,7 @@ mod lineage;
 mod oidc;
 mod ownership;
 mod platforms;
+mod replicas;
 mod revocation;
 mod risk;
 mod scim;

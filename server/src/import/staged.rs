@@ -1,0 +1,351 @@
+//! Large imports (gitleaks, trufflehog, CloudTrail: up to millions of
+//! records) in steps that never hold the database for long.
+//!
+//! One transaction for a whole import held SQLite's write lock for tens of
+//! seconds, and decisions, sign-ins and agents' requests waited or failed
+//! meanwhile. Instead, a run goes through three states
+//! (`import_run.state`):
+//!
+//! 1. **staging**: the reports are read whole into `import_item` (the
+//!    parsed records: fingerprints, never secrets), as many to a
+//!    transaction as take about [`super::STEP`]. Nothing of it is visible yet; an
+//!    unreadable record anywhere deletes the run and its records, and the
+//!    import fails with nothing applied.
+//! 2. **applying**: the records are joined to the inventory in the order
+//!    read, as many to a transaction as take about [`super::STEP`], then what they
+//!    touched is rescored, a few hundred to a transaction; between two, the
+//!    writers waiting go first ([`Db::yield_to_writers`]). A reader sees
+//!    each finding whole (a credential with its copy), never half of one.
+//! 3. **done**: in one last transaction, a full import's removals, the
+//!    events' baselines and findings, the summary and its audit entry.
+//!
+//! The importer beats the run's heartbeat every [`HEARTBEAT`]. When it stops
+//! (the process was killed), any replica's scheduled work ([`recover`])
+//! takes the run over: a run cut short while staging is deleted (nothing was
+//! applied), one cut short while applying is applied again from its first
+//! record, which is safe because an import is idempotent: what was joined
+//! already is found again, and the run ends as if it had never stopped.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use chrono::Utc;
+use model::api::{self as json, ImportKind};
+
+use super::cloudtrail::Event;
+use super::scanners::{Finding, Record};
+use super::{ImportError, Item, Pace, ReportFile, Request, activity, sightings};
+use crate::ApiError;
+use crate::db::staged::{self as db, RunState};
+use crate::db::{Db, imports};
+use crate::fingerprint::Fingerprinter;
+
+/// Staged records deleted per statement once the run is over.
+const DROP_ROWS: i64 = 20_000;
+/// The tables an import grows, whose statistics it refreshes as it goes
+/// ([`Db::analyze`]).
+const GROWN: &[&str] = &["credential", "credential_copy", "activity_event"];
+/// Records applied before the statistics are first refreshed.
+const ANALYZE_FROM: usize = 5_000;
+/// How often an importer beats its run's heartbeat.
+pub const HEARTBEAT: Duration = Duration::from_secs(1);
+/// A run whose heartbeat is older than this, by default, has lost its
+/// importer (`--import-takeover-seconds`): long enough that a live importer
+/// waiting its turn to write still beats in time (SQLite's busy timeout is
+/// ten seconds).
+pub const TAKEOVER_AFTER: Duration = Duration::from_secs(15);
+
+/// Whether imports of `kind` are staged (those that run to millions of records).
+pub fn is_staged(kind: ImportKind) -> bool {
+    matches!(
+        kind,
+        ImportKind::Gitleaks | ImportKind::Trufflehog | ImportKind::Cloudtrail
+    )
+}
+
+/// A record as staged.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+enum Staged {
+    /// A secret scanner's finding.
+    Finding(Box<Finding>),
+    /// An activity event.
+    Event(Box<Event>),
+}
+
+/// Beats a run's heartbeat until dropped.
+struct Heartbeat(tokio::task::JoinHandle<()>);
+
+impl Heartbeat {
+    fn start(db: &Db, run: i64) -> Self {
+        let db = db.clone();
+        Self(tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(HEARTBEAT).await;
+                if let Err(error) = db::beat(&db, run, Utc::now()).await {
+                    tracing::warn!(error = ?error, run, "cannot beat an import's heartbeat");
+                }
+            }
+        }))
+    }
+}
+
+impl Drop for Heartbeat {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Imports `files`: read whole into the run's records, then applied.
+pub async fn run(
+    db: &Db,
+    keys: &Fingerprinter,
+    request: &Request,
+    files: &[ReportFile],
+) -> Result<json::ImportSummary, ImportError> {
+    let asked = serde_json::to_string(request).map_err(|e| ApiError::Internal(e.into()))?;
+    let run = db::create(
+        db,
+        request.kind,
+        &request.found_by(),
+        request.full,
+        request.actor.name(),
+        &asked,
+        Utc::now(),
+    )
+    .await?;
+    let heartbeat = Heartbeat::start(db, run);
+    let (findings, skipped) = match stage(db, keys, request, files, run).await {
+        Ok(counts) => counts,
+        Err(error) => {
+            drop(heartbeat);
+            if let Err(cleaning) = discard(db, run).await {
+                // The heartbeat has stopped: a takeover deletes the run later.
+                tracing::warn!(error = ?cleaning, run, "cannot discard a failed import's records yet");
+            }
+            return Err(error);
+        }
+    };
+    db::start_applying(db, run, findings, skipped).await?;
+    let summary = apply(db, run).await;
+    drop(heartbeat);
+    summary
+}
+
+/// Reads every file into the run's records; answers the findings read and
+/// those skipped (a redacted secret).
+async fn stage(
+    db: &Db,
+    keys: &Fingerprinter,
+    request: &Request,
+    files: &[ReportFile],
+    run: i64,
+) -> Result<(i64, i64), ImportError> {
+    let label = request.source.clone().unwrap_or_default();
+    let (mut findings, mut skipped, mut staged) = (0_i64, 0_i64, 0_i64);
+    let mut pace = Pace::new(1_000, 100, 20_000);
+    let mut rows = Vec::new();
+    for file in files {
+        let (mut receiver, parser) = super::read_items(request.kind, file, &label, keys);
+        while let Some(batch) = receiver.recv().await {
+            for item in batch {
+                let record = match item {
+                    Item::Scanner(Record::Finding(finding)) => {
+                        findings += 1;
+                        Staged::Finding(finding)
+                    }
+                    Item::Scanner(Record::Redacted) => {
+                        findings += 1;
+                        skipped += 1;
+                        continue;
+                    }
+                    Item::Event(event) => Staged::Event(event),
+                    Item::Principal(_) | Item::KeySlot(_) | Item::Declared(_) => {
+                        return Err(ImportError::Api(ApiError::Internal(anyhow::anyhow!(
+                            "a {} import is not staged",
+                            request.kind.as_str()
+                        ))));
+                    }
+                };
+                rows.push(serde_json::to_string(&record).map_err(|e| ApiError::Internal(e.into()))?);
+                if rows.len() >= pace.size() {
+                    staged = write(db, run, staged, &mut rows, &mut pace).await?;
+                }
+            }
+        }
+        super::finish_reading(file, parser.await)?;
+    }
+    write(db, run, staged, &mut rows, &mut pace).await?;
+    Ok((findings, skipped))
+}
+
+/// Stores `rows` after the `staged` records already stored, in a
+/// transaction of their own; answers how many are stored now.
+async fn write(
+    db: &Db,
+    run: i64,
+    staged: i64,
+    rows: &mut Vec<String>,
+    pace: &mut Pace,
+) -> Result<i64, sqlx::Error> {
+    if rows.is_empty() {
+        return Ok(staged);
+    }
+    let rows = std::mem::take(rows);
+    let count = rows.len() as i64;
+    let mut tx = db.begin().await?;
+    let started = std::time::Instant::now();
+    db::stage(&mut tx, db.backend(), run, staged + 1, rows).await?;
+    tx.commit().await?;
+    pace.took(started.elapsed());
+    db.yield_to_writers().await;
+    Ok(staged + count)
+}
+
+/// Applies a run's records (its first application, or another after its
+/// importer stopped): steps 2 and 3 of the module's description.
+pub async fn apply(db: &Db, run: i64) -> Result<json::ImportSummary, ImportError> {
+    let clock = std::time::Instant::now();
+    let stored = db::run(db, run)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no import {run}")))?;
+    let request: Request = serde_json::from_str(&stored.request).map_err(|e| ApiError::Internal(e.into()))?;
+    let started_at = stored.started_at;
+    let mut summary = super::empty_summary(run, &request, started_at);
+    summary.findings = stored.findings;
+    summary.skipped = stored.skipped;
+    let mut touched: HashSet<i64> = HashSet::new();
+    let mut recorder = activity::Recorder::new(db.backend(), run, started_at);
+    let mut sightings = sightings::Sightings::new(db.backend(), run, request.found_by());
+    let mut after = 0;
+    let mut pace = Pace::new(250, 50, 5_000);
+    // Statistics are refreshed each time the records applied double.
+    let (mut applied, mut analyzed_at) = (0_usize, ANALYZE_FROM);
+    loop {
+        let items = db::items(db, run, after, pace.size() as i64).await?;
+        let Some(last) = items.last() else {
+            break;
+        };
+        after = last.seq;
+        applied += items.len();
+        let mut tx = db.begin().await?;
+        let started = std::time::Instant::now();
+        for item in items {
+            match serde_json::from_str(&item.item).map_err(|e| ApiError::Internal(e.into()))? {
+                Staged::Finding(finding) => {
+                    sightings
+                        .add(&mut tx, finding, &request, &mut summary, &mut touched, started_at)
+                        .await?
+                }
+                Staged::Event(event) => recorder.add(&mut tx, *event).await?,
+            }
+        }
+        sightings
+            .flush(&mut tx, &request, &mut summary, &mut touched, started_at)
+            .await?;
+        tx.commit().await?;
+        pace.took(started.elapsed());
+        db.yield_to_writers().await;
+        if applied >= analyzed_at {
+            db.analyze(GROWN).await?;
+            analyzed_at = applied * 2;
+        }
+    }
+    let reading = clock.elapsed();
+    let found: Vec<i64> = touched.iter().copied().collect();
+    super::rescore_in_steps(db, &found, &[], Utc::now()).await?;
+    let scoring = clock.elapsed() - reading;
+
+    // The end, in one transaction: what needs the whole run read.
+    let mut tx = db.begin().await?;
+    let mut late: HashSet<i64> = HashSet::new();
+    let scanner = matches!(request.kind, ImportKind::Gitleaks | ImportKind::Trufflehog);
+    if request.full && scanner {
+        let removed = imports::remove_unseen(&mut tx, &request.found_by(), run).await?;
+        summary.copies_removed = removed.len() as i64;
+        late.extend(removed.iter().copied());
+        touched.extend(removed);
+    }
+    if scanner {
+        summary.secrets = touched.len() as i64;
+    }
+    let (counts, active) = recorder.finish(&mut tx).await?;
+    summary.events = counts.events;
+    summary.events_recorded = counts.recorded;
+    summary.events_unmatched = counts.unmatched;
+    summary.unmatched_principals = counts.unmatched_principals;
+    summary.behaviour_findings = counts.findings;
+    late.extend(active);
+    summary.finished_at = Utc::now();
+    let late: Vec<i64> = late.into_iter().collect();
+    super::rescore(&mut tx, &late, &[], summary.finished_at).await?;
+    super::record_run(&mut tx, &request, &summary).await?;
+    tx.commit().await?;
+    if applied >= ANALYZE_FROM {
+        db.analyze(GROWN).await?;
+    }
+    drop_items(db, run).await?;
+    tracing::info!(
+        import = run,
+        kind = request.kind.as_str(),
+        applied_ms = reading.as_millis() as u64,
+        rescored_ms = scoring.as_millis() as u64,
+        finished_ms = (clock.elapsed() - reading - scoring).as_millis() as u64,
+        "import applied"
+    );
+    Ok(summary)
+}
+
+/// Deletes a run cut short while staging, and its records.
+async fn discard(db: &Db, run: i64) -> Result<(), sqlx::Error> {
+    drop_items(db, run).await?;
+    db::forget(db, run).await
+}
+
+/// Deletes a run's records, a slice at a time.
+async fn drop_items(db: &Db, run: i64) -> Result<(), sqlx::Error> {
+    while db::drop_items(db, run, DROP_ROWS).await? > 0 {
+        db.yield_to_writers().await;
+    }
+    Ok(())
+}
+
+/// Takes over the runs whose importer stopped `after` ago or longer (see
+/// the module's description), and deletes the records runs left behind. Called by every
+/// replica's scheduled work; each run is taken over by one.
+pub async fn recover(db: &Db, after: Duration) -> Result<(), sqlx::Error> {
+    let now = Utc::now();
+    let stale = now - chrono::Duration::from_std(after).unwrap_or(chrono::Duration::MAX);
+    for (run, state) in db::stale(db, stale).await? {
+        let state = if state == RunState::Staging.as_str() {
+            RunState::Staging
+        } else {
+            RunState::Applying
+        };
+        if !db::take_over(db, run, state, stale, now).await? {
+            continue;
+        }
+        let heartbeat = Heartbeat::start(db, run);
+        match state {
+            RunState::Staging => {
+                tracing::warn!(
+                    run,
+                    "an import was cut short while reading; nothing of it was applied, it is deleted"
+                );
+                discard(db, run).await?;
+            }
+            RunState::Applying => {
+                tracing::warn!(run, "an import was cut short while applying; applying it again");
+                match apply(db, run).await {
+                    Ok(summary) => tracing::info!(run, findings = summary.findings, "import finished"),
+                    // The heartbeat stops with this answer: the next tick tries again.
+                    Err(error) => tracing::error!(error = ?error, run, "applying an import again failed"),
+                }
+            }
+        }
+        drop(heartbeat);
+    }
+    for run in db::leftovers(db).await? {
+        drop_items(db, run).await?;
+    }
+    Ok(())
+}
