@@ -126,10 +126,14 @@ impl From<sqlx::Error> for ApiError {
 /// Whether a database error says "busy, try again" rather than "wrong":
 /// SQLite's `SQLITE_BUSY` and `SQLITE_LOCKED` (and their extended codes, the
 /// low byte being the primary code), PostgreSQL's serialisation failures,
-/// deadlocks, lock time-outs and connection limits.
+/// deadlocks, lock time-outs and connection limits. PostgreSQL's codes are
+/// SQLSTATEs, always five characters; SQLite's are numbers of at most four
+/// digits (its extended codes reach the thousands).
 pub fn is_contention(code: Option<&str>, message: &str) -> bool {
     match code {
-        Some("40001" | "40P01" | "55P03" | "53300" | "57P01") => true,
+        Some(sqlstate) if sqlstate.len() == 5 => {
+            matches!(sqlstate, "40001" | "40P01" | "55P03" | "53300" | "57P01")
+        }
         Some(code) => code.parse::<i64>().is_ok_and(|code| matches!(code & 0xff, 5 | 6)),
         None => message.contains("database is locked"),
     }
@@ -177,8 +181,12 @@ mod tests {
         for code in ["40001", "40P01", "55P03"] {
             assert!(is_contention(Some(code), ""), "{code}");
         }
-        // A constraint (SQLite 19 / 2067, PostgreSQL 23505) or a syntax error is a bug or bad input.
-        for code in ["19", "2067", "1", "23505", "42601"] {
+        // A constraint (SQLite 19 / 2067, PostgreSQL 23505), a syntax error, a
+        // NUL byte in text (22021), a division by zero (22012) or a missing
+        // privilege (42501) is a bug or bad input, whatever its low byte.
+        for code in [
+            "19", "2067", "1", "23505", "42601", "22021", "22022", "22012", "42501",
+        ] {
             assert!(!is_contention(Some(code), "constraint failed"), "{code}");
         }
         assert!(is_contention(None, "database is locked"));

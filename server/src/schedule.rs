@@ -97,7 +97,7 @@ pub fn spawn(state: AppState) -> Option<tokio::task::JoinHandle<()>> {
         let holder = holder();
         let started_on = state.settings.clock.now().date_naive();
         let mut recovering: Option<tokio::task::JoinHandle<()>> = None;
-        loop {
+        for ticks in 0_u64.. {
             // Imports whose importer stopped: taken over in a task of their
             // own (applying one may take minutes), one at a time here.
             if recovering.as_ref().is_none_or(|task| task.is_finished()) {
@@ -106,8 +106,10 @@ pub fn spawn(state: AppState) -> Option<tokio::task::JoinHandle<()>> {
                     .settings
                     .import_takeover
                     .unwrap_or(crate::import::staged::TAKEOVER_AFTER);
+                // Records a finished run left behind are rare: looked for once a minute.
+                let leftovers = ticks % 60 == 0;
                 recovering = Some(tokio::spawn(async move {
-                    if let Err(error) = crate::import::staged::recover(&db, after).await {
+                    if let Err(error) = crate::import::staged::recover(&db, after, leftovers).await {
                         tracing::error!(error = ?error, "taking over interrupted imports failed");
                     }
                 }));

@@ -27,7 +27,16 @@ ALTER TABLE import_run ADD COLUMN state TEXT NOT NULL DEFAULT 'done'
 ALTER TABLE import_run ADD COLUMN heartbeat_at TEXT;
 -- What was asked (kind, source, full, who, from where), to apply it again.
 ALTER TABLE import_run ADD COLUMN request TEXT NOT NULL DEFAULT '';
+-- Who applies it now (a fencing token, new at each takeover): every step
+-- commits only while its importer still holds the run, so that an importer
+-- taken over while alive (stalled past the takeover time) stops there.
+ALTER TABLE import_run ADD COLUMN holder TEXT;
+-- The counts of what its steps created so far (JSON), carried on by a takeover.
+ALTER TABLE import_run ADD COLUMN progress TEXT NOT NULL DEFAULT '';
 CREATE INDEX import_run_state ON import_run (state);
+-- One import of a source under way at a time: two full imports of one
+-- source applied together would each remove what the other found.
+CREATE UNIQUE INDEX import_run_one_at_a_time ON import_run (source) WHERE state <> 'done';
 
 -- A large import's records, as read (fingerprints, never secrets).
 CREATE TABLE import_item (

@@ -175,6 +175,21 @@ impl Drop for Waiting<'_> {
     }
 }
 
+/// Begins a transaction in a task of its own, so that a caller cancelled
+/// while it begins (a client that hung up, a `select!`) does not cancel the
+/// `BEGIN` half-way: sqlx would then hand the connection back to the pool
+/// inside a transaction that nothing rolls back (launchbadge/sqlx#3932 for
+/// SQLite, #4385 for PostgreSQL), and on SQLite it would hold the write lock
+/// for good. Finished in its task, an abandoned transaction is dropped
+/// whole, and rolled back.
+async fn uncancelled(
+    begin: impl Future<Output = Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error>> + Send + 'static,
+) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+    tokio::spawn(begin)
+        .await
+        .map_err(|join| sqlx::Error::Protocol(format!("beginning a transaction failed: {join}")))?
+}
+
 /// The longest long work waits for other writers between two of its steps.
 const YIELD_AT_MOST: Duration = Duration::from_secs(2);
 
@@ -240,12 +255,16 @@ impl Db {
     /// upgrade its lock, which SQLite may refuse at once with "database is
     /// locked" while another connection writes.
     pub async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        let (pool, waiting) = (self.pool.clone(), self.waiting.clone());
         match self.backend {
             Backend::Sqlite => {
-                let _waiting = Waiting::new(&self.waiting);
-                self.pool.begin_with("BEGIN IMMEDIATE").await
+                uncancelled(async move {
+                    let _waiting = Waiting::new(&waiting);
+                    pool.begin_with("BEGIN IMMEDIATE").await
+                })
+                .await
             }
-            Backend::Postgres => self.pool.begin().await,
+            Backend::Postgres => uncancelled(async move { pool.begin().await }).await,
         }
     }
 
@@ -271,12 +290,15 @@ impl Db {
     /// (PostgreSQL's repeatable read; on SQLite, any read transaction in WAL
     /// mode), for answers assembled from several queries.
     pub async fn begin_read(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        let pool = self.pool.clone();
         match self.backend {
-            Backend::Sqlite => self.pool.begin().await,
+            Backend::Sqlite => uncancelled(async move { pool.begin().await }).await,
             Backend::Postgres => {
-                self.pool
-                    .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-                    .await
+                uncancelled(async move {
+                    pool.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                        .await
+                })
+                .await
             }
         }
     }

@@ -7,9 +7,18 @@ use chrono::{DateTime, Utc};
 use super::Db;
 use super::sql::timestamp;
 
+/// A claim as stored.
+#[derive(Debug, sqlx::FromRow)]
+struct ClaimRow {
+    leased_until: String,
+    done_at: Option<String>,
+}
+
 /// Claims `job` for `period` for `holder` until `lease_until`: a period
 /// nobody claimed, or one whose claim lapsed unfinished (its holder died).
 /// Answers whether this holder won; exactly one of several replicas does.
+/// A period done or held is seen by a read, without a write: replicas
+/// asking every second do not queue for SQLite's write lock.
 pub async fn claim(
     db: &Db,
     job: &str,
@@ -18,6 +27,17 @@ pub async fn claim(
     now: DateTime<Utc>,
     lease_until: DateTime<Utc>,
 ) -> Result<bool, sqlx::Error> {
+    let stored: Option<ClaimRow> =
+        sqlx::query_as("SELECT leased_until, done_at FROM scheduled_run WHERE job = $1 AND period = $2")
+            .bind(job)
+            .bind(period)
+            .fetch_optional(db.pool())
+            .await?;
+    if let Some(stored) = stored
+        && (stored.done_at.is_some() || stored.leased_until >= timestamp(now))
+    {
+        return Ok(false);
+    }
     let inserted = sqlx::query(
         "INSERT INTO scheduled_run (job, period, holder, claimed_at, leased_until) VALUES ($1, $2, $3, $4, $5) \
          ON CONFLICT (job, period) DO NOTHING",

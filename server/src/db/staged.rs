@@ -27,7 +27,10 @@ impl RunState {
     }
 }
 
-/// Starts a run in the `staging` state, its heartbeat beating from `now`.
+/// Starts a run in the `staging` state held by `holder`, its heartbeat
+/// beating from `now`; `None` when an import of the same source is under
+/// way (one at a time: `import_run_one_at_a_time`).
+#[allow(clippy::too_many_arguments)]
 pub async fn create(
     db: &Db,
     kind: model::api::ImportKind,
@@ -35,12 +38,13 @@ pub async fn create(
     full: bool,
     by: &str,
     request: &str,
+    holder: &str,
     now: DateTime<Utc>,
-) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
+) -> Result<Option<i64>, sqlx::Error> {
+    let created = sqlx::query_scalar(
         "INSERT INTO import_run (kind, source, full_import, started_at, finished_at, imported_by, findings, \
-         skipped, credentials_created, copies_created, copies_removed, state, heartbeat_at, request) \
-         VALUES ($1, $2, $3, $4, $4, $5, 0, 0, 0, 0, 0, 'staging', $4, $6) RETURNING id",
+         skipped, credentials_created, copies_created, copies_removed, state, heartbeat_at, request, holder) \
+         VALUES ($1, $2, $3, $4, $4, $5, 0, 0, 0, 0, 0, 'staging', $4, $6, $7) RETURNING id",
     )
     .bind(kind.as_str())
     .bind(found_by)
@@ -48,8 +52,22 @@ pub async fn create(
     .bind(timestamp(now))
     .bind(by)
     .bind(request)
+    .bind(holder)
     .fetch_one(db.pool())
-    .await
+    .await;
+    match created {
+        Ok(id) => Ok(Some(id)),
+        Err(sqlx::Error::Database(error)) if error.is_unique_violation() => Ok(None),
+        Err(error) => Err(error),
+    }
+}
+
+/// The run of `found_by` under way, if any.
+pub async fn under_way(db: &Db, found_by: &str) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT id FROM import_run WHERE source = $1 AND state <> 'done'")
+        .bind(found_by)
+        .fetch_optional(db.pool())
+        .await
 }
 
 /// Stores records `first..` of run `run`, each as its JSON.
@@ -68,37 +86,85 @@ pub async fn stage(
 }
 
 /// Moves a run read whole from `staging` to `applying`, with the counts
-/// its reading made.
-pub async fn start_applying(db: &Db, run: i64, findings: i64, skipped: i64) -> Result<(), sqlx::Error> {
+/// its reading made; answers whether `holder` still held it.
+pub async fn start_applying(
+    db: &Db,
+    run: i64,
+    holder: &str,
+    findings: i64,
+    skipped: i64,
+) -> Result<bool, sqlx::Error> {
     sqlx::query(
-        "UPDATE import_run SET state = 'applying', findings = $2, skipped = $3 WHERE id = $1 AND state = 'staging'",
+        "UPDATE import_run SET state = 'applying', findings = $2, skipped = $3 \
+         WHERE id = $1 AND state = 'staging' AND holder = $4",
     )
     .bind(run)
     .bind(findings)
     .bind(skipped)
+    .bind(holder)
     .execute(db.pool())
     .await
-    .map(|_| ())
+    .map(|done| done.rows_affected() == 1)
 }
 
-/// Deletes a run that never left `staging` (its records first): nothing of
-/// it was applied, and an import that failed leaves nothing behind.
-pub async fn forget(db: &Db, run: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM import_run WHERE id = $1 AND state = 'staging'")
+/// Inside a step's transaction: beats the heartbeat and records the
+/// counts so far, if `holder` still holds the run; answers whether it does.
+/// The row stays locked until the step commits, so a takeover waits for the
+/// step or wins before it (and the step then rolls back).
+pub async fn fence(
+    conn: &mut AnyConnection,
+    run: i64,
+    holder: &str,
+    progress: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
+    sqlx::query(
+        "UPDATE import_run SET heartbeat_at = $3, progress = $4 WHERE id = $1 AND holder = $2 AND state = 'applying'",
+    )
+    .bind(run)
+    .bind(holder)
+    .bind(timestamp(now))
+    .bind(progress)
+    .execute(conn)
+    .await
+    .map(|done| done.rows_affected() == 1)
+}
+
+/// Deletes the activity events a run's earlier importer recorded before it
+/// stopped, so that applying it again records (and rolls up) each once.
+pub async fn forget_events(db: &Db, run: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM activity_event WHERE import_id = $1")
         .bind(run)
         .execute(db.pool())
         .await
         .map(|_| ())
 }
 
-/// Beats a run's heartbeat: its importer is alive.
-pub async fn beat(db: &Db, run: i64, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE import_run SET heartbeat_at = $2 WHERE id = $1 AND state IN ('staging', 'applying')")
+/// Deletes a run `holder` holds that never left `staging` (its records
+/// first): nothing of it was applied, and an import that failed leaves
+/// nothing behind.
+pub async fn forget(db: &Db, run: i64, holder: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM import_run WHERE id = $1 AND state = 'staging' AND holder = $2")
         .bind(run)
-        .bind(timestamp(now))
+        .bind(holder)
         .execute(db.pool())
         .await
         .map(|_| ())
+}
+
+/// Beats a run's heartbeat while `holder` holds it: its importer is alive.
+/// A transaction of its own, so that long work lets it go first.
+pub async fn beat(db: &Db, run: i64, holder: &str, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+    let mut tx = db.begin().await?;
+    sqlx::query(
+        "UPDATE import_run SET heartbeat_at = $2 WHERE id = $1 AND holder = $3 AND state IN ('staging', 'applying')",
+    )
+    .bind(run)
+    .bind(timestamp(now))
+    .bind(holder)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await
 }
 
 /// A run as stored, to apply it (again).
@@ -108,6 +174,7 @@ struct RunRow {
     started_at: String,
     findings: i64,
     skipped: i64,
+    progress: String,
 }
 
 /// What [`run`] answers: the request as stored (JSON), when the run
@@ -122,21 +189,25 @@ pub struct Run {
     pub findings: i64,
     /// Records read with nothing to import (a redacted secret).
     pub skipped: i64,
+    /// The counts its steps recorded (JSON), empty before the first.
+    pub progress: String,
 }
 
 /// Run `run`, if it exists.
 pub async fn run(db: &Db, run: i64) -> Result<Option<Run>, sqlx::Error> {
-    let row: Option<RunRow> =
-        sqlx::query_as("SELECT request, started_at, findings, skipped FROM import_run WHERE id = $1")
-            .bind(run)
-            .fetch_optional(db.pool())
-            .await?;
+    let row: Option<RunRow> = sqlx::query_as(
+        "SELECT request, started_at, findings, skipped, progress FROM import_run WHERE id = $1",
+    )
+    .bind(run)
+    .fetch_optional(db.pool())
+    .await?;
     row.map(|row| {
         Ok(Run {
             started_at: parse_time("started_at", &row.started_at)?,
             request: row.request,
             findings: row.findings,
             skipped: row.skipped,
+            progress: row.progress,
         })
     })
     .transpose()
@@ -187,23 +258,26 @@ pub async fn stale(db: &Db, stale: DateTime<Utc>) -> Result<Vec<(i64, String)>, 
     .await
 }
 
-/// Takes over a run whose heartbeat stopped before `stale` by beating it
-/// at `now`: a compare-and-set that one replica wins.
+/// Takes over a run whose heartbeat stopped before `stale` for `holder`,
+/// beating it at `now`: a compare-and-set that one replica wins, after
+/// which its earlier importer's steps no longer commit ([`fence`]).
 pub async fn take_over(
     db: &Db,
     run: i64,
     state: RunState,
+    holder: &str,
     stale: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
-        "UPDATE import_run SET heartbeat_at = $4 WHERE id = $1 AND state = $2 \
+        "UPDATE import_run SET heartbeat_at = $4, holder = $5 WHERE id = $1 AND state = $2 \
          AND (heartbeat_at IS NULL OR heartbeat_at < $3)",
     )
     .bind(run)
     .bind(state.as_str())
     .bind(timestamp(stale))
     .bind(timestamp(now))
+    .bind(holder)
     .execute(db.pool())
     .await?;
     Ok(done.rows_affected() == 1)

@@ -404,8 +404,14 @@ async fn conclude(
     record_run(&mut tx, request, &summary).await?;
     bulk::bulk_cache(&mut tx, db.backend(), false).await?;
     tx.commit().await?;
-    if !refresh_here {
-        rescore_in_steps(db, &touched, &touched_agents, summary.finished_at).await?;
+    if !refresh_here
+        && let Err(error) = rescore_in_steps(db, &touched, &touched_agents, summary.finished_at).await
+    {
+        // The import is committed: its answer must not say otherwise.
+        tracing::error!(error = ?error, import = summary.id, "rescoring what an import touched failed");
+        summary.notes.push(
+            "rescoring what this import touched stopped part-way; the daily recompute finishes it".into(),
+        );
     }
     tracing::info!(
         import = summary.id,
@@ -433,6 +439,9 @@ pub(crate) async fn rescore(
     }
     Ok(())
 }
+
+/// The setting a stepped rescoring updates when it ends ([`crate::aggregates`]).
+pub const SCORES_CHANGED: &str = "scores_changed_at";
 
 /// How long one step of a long piece of work should hold the write lock:
 /// long enough to amortise a commit, short enough that a decision or a
@@ -469,7 +478,6 @@ impl Pace {
     }
 }
 
-
 /// Rescores these credentials and agents as many to a transaction as take
 /// about [`STEP`], letting other writers go between two: an import that
 /// touched much of the inventory rescores what it touched, never holding
@@ -495,7 +503,10 @@ pub(crate) async fn rescore_in_steps(
             db.yield_to_writers().await;
         }
     }
-    Ok(())
+    // Scores changed with no audit entry of their own: the kept figures
+    // (`crate::aggregates`) are counted again.
+    let mut conn = db.pool().acquire().await?;
+    crate::db::sql::put_setting(&mut conn, SCORES_CHANGED, &Utc::now().to_rfc3339()).await
 }
 
 /// Writes a finished import's counts, and its audit entry, in its transaction.

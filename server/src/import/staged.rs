@@ -72,27 +72,58 @@ enum Staged {
     Event(Box<Event>),
 }
 
-/// Beats a run's heartbeat until dropped.
-struct Heartbeat(tokio::task::JoinHandle<()>);
+/// Beats a run's heartbeat for its holder until dropped, from now on.
+/// Dropped, it stops between two beats, never inside one: a task cancelled
+/// while it begins a transaction could hand its connection back to the pool
+/// holding SQLite's write lock.
+struct Heartbeat(std::sync::Arc<tokio::sync::Notify>);
 
 impl Heartbeat {
-    fn start(db: &Db, run: i64) -> Self {
-        let db = db.clone();
-        Self(tokio::spawn(async move {
+    fn start(db: &Db, run: i64, holder: &str) -> Self {
+        let (db, holder) = (db.clone(), holder.to_owned());
+        let stop = std::sync::Arc::new(tokio::sync::Notify::new());
+        let stopped = stop.clone();
+        tokio::spawn(async move {
             loop {
-                tokio::time::sleep(HEARTBEAT).await;
-                if let Err(error) = db::beat(&db, run, Utc::now()).await {
+                if let Err(error) = db::beat(&db, run, &holder, Utc::now()).await {
                     tracing::warn!(error = ?error, run, "cannot beat an import's heartbeat");
                 }
+                tokio::select! {
+                    () = stopped.notified() => break,
+                    () = tokio::time::sleep(HEARTBEAT) => {}
+                }
             }
-        }))
+        });
+        Self(stop)
     }
 }
 
 impl Drop for Heartbeat {
     fn drop(&mut self) {
-        self.0.abort();
+        // A stored permit: the task stops at its next wait, even if it is beating now.
+        self.0.notify_one();
     }
+}
+
+/// A new holder's fencing token: unique to one importer of one run.
+fn new_holder() -> String {
+    format!("{}:{:016x}", std::process::id(), rand::random::<u64>())
+}
+
+/// The error of an importer whose run another took over (it stalled past
+/// the takeover time): its step rolled back, the other finishes the run.
+fn taken_over(run: i64) -> ImportError {
+    ImportError::Api(ApiError::Conflict(format!(
+        "import {run} stalled and was taken over; it is being finished by another importer"
+    )))
+}
+
+/// The counts a run's steps have created so far, carried on by a takeover.
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+struct Progress {
+    credentials_created: i64,
+    copies_created: i64,
+    revocations_reopened: i64,
 }
 
 /// Imports `files`: read whole into the run's records, then applied.
@@ -103,32 +134,53 @@ pub async fn run(
     files: &[ReportFile],
 ) -> Result<json::ImportSummary, ImportError> {
     let asked = serde_json::to_string(request).map_err(|e| ApiError::Internal(e.into()))?;
-    let run = db::create(
+    let holder = new_holder();
+    let found_by = request.found_by();
+    let created = db::create(
         db,
         request.kind,
-        &request.found_by(),
+        &found_by,
         request.full,
         request.actor.name(),
         &asked,
+        &holder,
         Utc::now(),
     )
     .await?;
-    let heartbeat = Heartbeat::start(db, run);
+    let Some(run) = created else {
+        let under_way = db::under_way(db, &found_by).await?.unwrap_or_default();
+        return Err(ImportError::Api(ApiError::Conflict(format!(
+            "an import of {found_by} is under way (import {under_way}); send this one when it has finished"
+        ))));
+    };
+    let heartbeat = Heartbeat::start(db, run, &holder);
     let (findings, skipped) = match stage(db, keys, request, files, run).await {
         Ok(counts) => counts,
         Err(error) => {
             drop(heartbeat);
-            if let Err(cleaning) = discard(db, run).await {
+            if let Err(cleaning) = discard(db, run, &holder).await {
                 // The heartbeat has stopped: a takeover deletes the run later.
                 tracing::warn!(error = ?cleaning, run, "cannot discard a failed import's records yet");
             }
             return Err(error);
         }
     };
-    db::start_applying(db, run, findings, skipped).await?;
-    let summary = apply(db, run).await;
+    if !db::start_applying(db, run, &holder, findings, skipped).await? {
+        return Err(taken_over(run));
+    }
+    let summary = apply(db, run, &holder).await;
     drop(heartbeat);
-    summary
+    summary.map_err(|error| match error {
+        // Applied in part: the rest is not lost, and saying "nothing was
+        // changed" would be wrong. A takeover finishes it.
+        ImportError::Api(ApiError::Unavailable(_) | ApiError::AuditFailed(_) | ApiError::Internal(_)) => {
+            ImportError::Api(ApiError::Busy(format!(
+                "import {run} stopped part-way ({error}); Muster finishes it on its own within a minute, \
+                 and sending the same report again after that changes nothing"
+            )))
+        }
+        other => other,
+    })
 }
 
 /// Reads every file into the run's records; answers the findings read and
@@ -201,9 +253,10 @@ async fn write(
     Ok(staged + count)
 }
 
-/// Applies a run's records (its first application, or another after its
-/// importer stopped): steps 2 and 3 of the module's description.
-pub async fn apply(db: &Db, run: i64) -> Result<json::ImportSummary, ImportError> {
+/// Applies a run's records for `holder` (its first application, or another
+/// after its importer stopped): steps 2 and 3 of the module's description.
+/// Each step commits only while `holder` holds the run.
+async fn apply(db: &Db, run: i64, holder: &str) -> Result<json::ImportSummary, ImportError> {
     let clock = std::time::Instant::now();
     let stored = db::run(db, run)
         .await?
@@ -213,6 +266,12 @@ pub async fn apply(db: &Db, run: i64) -> Result<json::ImportSummary, ImportError
     let mut summary = super::empty_summary(run, &request, started_at);
     summary.findings = stored.findings;
     summary.skipped = stored.skipped;
+    // What an earlier importer's steps created is found again by these: its
+    // counts carry on.
+    let earlier: Progress = serde_json::from_str(&stored.progress).unwrap_or_default();
+    summary.credentials_created = earlier.credentials_created;
+    summary.copies_created = earlier.copies_created;
+    summary.revocations_reopened = earlier.revocations_reopened;
     let mut touched: HashSet<i64> = HashSet::new();
     let mut recorder = activity::Recorder::new(db.backend(), run, started_at);
     let mut sightings = sightings::Sightings::new(db.backend(), run, request.found_by());
@@ -242,6 +301,9 @@ pub async fn apply(db: &Db, run: i64) -> Result<json::ImportSummary, ImportError
         sightings
             .flush(&mut tx, &request, &mut summary, &mut touched, started_at)
             .await?;
+        if !db::fence(&mut tx, run, holder, &progress(&summary), Utc::now()).await? {
+            return Err(taken_over(run));
+        }
         tx.commit().await?;
         pace.took(started.elapsed());
         db.yield_to_writers().await;
@@ -278,6 +340,9 @@ pub async fn apply(db: &Db, run: i64) -> Result<json::ImportSummary, ImportError
     summary.finished_at = Utc::now();
     let late: Vec<i64> = late.into_iter().collect();
     super::rescore(&mut tx, &late, &[], summary.finished_at).await?;
+    if !db::fence(&mut tx, run, holder, &progress(&summary), Utc::now()).await? {
+        return Err(taken_over(run));
+    }
     super::record_run(&mut tx, &request, &summary).await?;
     tx.commit().await?;
     if applied >= ANALYZE_FROM {
@@ -295,10 +360,20 @@ pub async fn apply(db: &Db, run: i64) -> Result<json::ImportSummary, ImportError
     Ok(summary)
 }
 
+/// The counts of `summary` a takeover carries on, as stored.
+fn progress(summary: &json::ImportSummary) -> String {
+    serde_json::to_string(&Progress {
+        credentials_created: summary.credentials_created,
+        copies_created: summary.copies_created,
+        revocations_reopened: summary.revocations_reopened,
+    })
+    .unwrap_or_default()
+}
+
 /// Deletes a run cut short while staging, and its records.
-async fn discard(db: &Db, run: i64) -> Result<(), sqlx::Error> {
+async fn discard(db: &Db, run: i64, holder: &str) -> Result<(), sqlx::Error> {
     drop_items(db, run).await?;
-    db::forget(db, run).await
+    db::forget(db, run, holder).await
 }
 
 /// Deletes a run's records, a slice at a time.
@@ -310,32 +385,37 @@ async fn drop_items(db: &Db, run: i64) -> Result<(), sqlx::Error> {
 }
 
 /// Takes over the runs whose importer stopped `after` ago or longer (see
-/// the module's description), and deletes the records runs left behind. Called by every
-/// replica's scheduled work; each run is taken over by one.
-pub async fn recover(db: &Db, after: Duration) -> Result<(), sqlx::Error> {
-    let now = Utc::now();
-    let stale = now - chrono::Duration::from_std(after).unwrap_or(chrono::Duration::MAX);
-    for (run, state) in db::stale(db, stale).await? {
+/// the module's description), and deletes the records finished runs left
+/// behind. Called by every replica's scheduled work; each run is taken over
+/// by one.
+pub async fn recover(db: &Db, after: Duration, leftovers: bool) -> Result<(), sqlx::Error> {
+    let after = chrono::Duration::from_std(after).unwrap_or(chrono::Duration::MAX);
+    for (run, state) in db::stale(db, Utc::now() - after).await? {
         let state = if state == RunState::Staging.as_str() {
             RunState::Staging
         } else {
             RunState::Applying
         };
-        if !db::take_over(db, run, state, stale, now).await? {
+        // The time of this takeover, not of the loop's start: applying an
+        // earlier run may have taken minutes.
+        let (now, holder) = (Utc::now(), new_holder());
+        if !db::take_over(db, run, state, &holder, now - after, now).await? {
             continue;
         }
-        let heartbeat = Heartbeat::start(db, run);
+        let heartbeat = Heartbeat::start(db, run, &holder);
         match state {
             RunState::Staging => {
                 tracing::warn!(
                     run,
                     "an import was cut short while reading; nothing of it was applied, it is deleted"
                 );
-                discard(db, run).await?;
+                discard(db, run, &holder).await?;
             }
             RunState::Applying => {
                 tracing::warn!(run, "an import was cut short while applying; applying it again");
-                match apply(db, run).await {
+                // Its events are recorded again, each once.
+                db::forget_events(db, run).await?;
+                match apply(db, run, &holder).await {
                     Ok(summary) => tracing::info!(run, findings = summary.findings, "import finished"),
                     // The heartbeat stops with this answer: the next tick tries again.
                     Err(error) => tracing::error!(error = ?error, run, "applying an import again failed"),
@@ -344,8 +424,10 @@ pub async fn recover(db: &Db, after: Duration) -> Result<(), sqlx::Error> {
         }
         drop(heartbeat);
     }
-    for run in db::leftovers(db).await? {
-        drop_items(db, run).await?;
+    if leftovers {
+        for run in db::leftovers(db).await? {
+            drop_items(db, run).await?;
+        }
     }
     Ok(())
 }

@@ -191,7 +191,9 @@ async fn scheduled_work_runs_once_across_three_replicas(backend: Backend) {
         )
         .await
     };
-    // Each replica ticks twenty times a second: the hour's snapshot is taken once.
+    // Each replica ticks twenty times a second; the hour's snapshot is
+    // claimed (a row a period, so this shows it was taken, not how often:
+    // the daily recompute's audit entries below count the runs themselves).
     tokio::time::sleep(Duration::from_millis(600)).await;
     assert_eq!(runs("posture.snapshot").await, 1);
     assert_eq!(daily().await, 0, "nobody rescores on the day they started");
