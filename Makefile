@@ -20,11 +20,12 @@ BIND ?= 127.0.0.1:8080
 RUN_ARGS ?= --demo
 APP_SOURCES := $(shell find app model style public -type f) Trunk.toml Cargo.toml Cargo.lock .cargo/config.toml
 
-.PHONY: help run test crash fuzz bench bench-import bench-grants bench-scan bundle-size tools browser-tools test-peers lint dist build clean
+.PHONY: help run test load crash fuzz bench bench-import bench-grants bench-scan bundle-size tools browser-tools test-peers lint dist build clean
 
 help:
 	@echo "make run    build everything and start Muster at http://$(BIND)/"
 	@echo "make test   run every check: format, lints, unit, API and browser tests"
+	@echo "make load   the load test with a 200,000-finding import (make test runs 50,000)"
 	@echo "make crash  the crash test with 500 kills of the server per engine (make test runs 50)"
 	@echo "make fuzz   the fuzz targets with many more cases than make test runs (MUSTER_FUZZ_CASES)"
 	@echo "make bench  generate the large demo organisation (once) and time the inventory API on it"
@@ -40,10 +41,16 @@ run: tools dist build
 
 ## Every test: format, lints (native and wasm32), unit, API, browser, and
 ## the crash test (which runs the built `muster` binary).
+## The load test imports 50,000 findings here (CI's time budget); `make load`, 200,000.
 test: tools browser-tools test-peers lint dist
 	cargo build -p muster-server --bin muster
-	cargo test --workspace --exclude muster-app
+	MUSTER_LOAD_FINDINGS=$${MUSTER_LOAD_FINDINGS:-50000} cargo test --workspace --exclude muster-app
 	cargo test -p muster-app
+
+## The load test at the issue's size: a 200,000-finding import while others
+## sign in, read, ask, decide and long-poll (tests/tests/load).
+load:
+	MUSTER_LOAD_FINDINGS=200000 cargo test -p muster-tests --test load -- --nocapture
 
 ## The crash test's long mode: 500 kills of the server on each engine
 ## (`make test` runs 50); MUSTER_CRASH_SEED replays a run.

@@ -666,8 +666,9 @@ fn demo_anchor() -> chrono::DateTime<chrono::Utc> {
         .and_utc()
 }
 
-/// `muster import`: prints what the import found and changed, or why
-/// nothing was kept (exit code 2 for a report that is not of its kind).
+/// `muster import`: prints what the import found and changed, or why it
+/// failed (exit code 2 for a report that is not of its kind; a large import
+/// that stopped part-way is finished by a running `muster serve`).
 async fn import(args: ImportArgs) -> anyhow::Result<ExitCode> {
     let kind: model::api::ImportKind = args.kind.parse()?;
     let keys = args.key.fingerprinter()?;

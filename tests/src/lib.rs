@@ -147,6 +147,26 @@ impl TestApp {
         self.agent_client_for(admin, agent).await
     }
 
+    /// A production agent, `release-bot`, owned by Olga Owner of team
+    /// Platform (not an approver), and a new token of it that `admin`
+    /// creates through the API: an agent that asks for approvals.
+    pub async fn owned_agent(&self, admin: &reqwest::Client) -> (i64, String) {
+        let team = self.insert("INSERT INTO team (name) VALUES ('Platform')").await;
+        let owner = self
+            .insert(&format!(
+                "INSERT INTO person (name, email, team_id, status) \
+                 VALUES ('Olga Owner', 'olga@muster.test', {team}, 'active')"
+            ))
+            .await;
+        let agent = self
+            .insert(&format!(
+                "INSERT INTO agent (name, category, platform, environment, sanctioned, owner_id, first_seen) \
+                 VALUES ('release-bot', 'self_hosted', 'LangChain', 'prod', 1, {owner}, '2026-01-01T00:00:00Z')"
+            ))
+            .await;
+        (agent, self.agent_token(admin, agent).await)
+    }
+
     /// A new token of agent `agent`, which `admin` creates through the API.
     pub async fn agent_token(&self, admin: &reqwest::Client, agent: i64) -> String {
         let created: model::api::CreatedAgentToken = admin

@@ -44,7 +44,8 @@ use scanners::{ParseError, Record};
 /// after its commit, a thousand to a transaction, rather than inside it.
 const REFRESH_LIMIT: usize = 20_000;
 
-/// Why an import failed; nothing of it was kept.
+/// Why an import failed: nothing of it was kept, but for a large import
+/// that stopped part-way, which a running server finishes ([`staged`]).
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
     /// A file is not a report of the kind named: which file, where, what.

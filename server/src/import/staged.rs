@@ -175,8 +175,8 @@ pub async fn run(
         // changed" would be wrong. A takeover finishes it.
         ImportError::Api(ApiError::Unavailable(_) | ApiError::AuditFailed(_) | ApiError::Internal(_)) => {
             ImportError::Api(ApiError::Busy(format!(
-                "import {run} stopped part-way ({error}); Muster finishes it on its own within a minute, \
-                 and sending the same report again after that changes nothing"
+                "import {run} stopped part-way ({error}); a running Muster server finishes it on its own \
+                 within a minute, and sending the same report again after that changes nothing"
             )))
         }
         other => other,

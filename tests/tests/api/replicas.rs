@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use chrono::TimeZone;
 use model::api::Role;
 use muster_server::Settings;
-use muster_tests::{Backend, TestApp, on_every_backend, spawn_app, spawn_app_with_settings};
+use muster_tests::{Backend, on_every_backend, spawn_app, spawn_app_with_settings};
 use serde_json::{Value, json};
 
 on_every_backend!(
@@ -25,23 +25,6 @@ fn requests() -> usize {
         .ok()
         .and_then(|n| n.parse().ok())
         .unwrap_or(1_000)
-}
-
-/// An agent with a token (owned by someone who is not an approver).
-async fn agent(app: &TestApp, admin: &reqwest::Client) -> (i64, String) {
-    let team = app.insert("INSERT INTO team (name) VALUES ('Platform')").await;
-    let owner = app
-        .insert(&format!(
-            "INSERT INTO person (name, email, team_id, status) VALUES ('Olga Owner', 'olga@muster.test', {team}, 'active')"
-        ))
-        .await;
-    let agent = app
-        .insert(&format!(
-            "INSERT INTO agent (name, category, platform, environment, sanctioned, owner_id, first_seen) \
-             VALUES ('release-bot', 'self_hosted', 'LangChain', 'prod', 1, {owner}, '2026-01-01T00:00:00Z')"
-        ))
-        .await;
-    (agent, app.agent_token(admin, agent).await)
 }
 
 /// The agent asks (on `base`) with idempotency key `key`; answers the request's id.
@@ -82,7 +65,7 @@ async fn requests_decided_on_two_replicas_at_once_have_one_outcome_each(backend:
     // Sessions live in the database: a cookie signed in on one replica works on all.
     let ann = app.signed_in_as("ann@muster.test", &[Role::Approver]).await;
     let ben = app.signed_in_as("ben@muster.test", &[Role::Approver]).await;
-    let (_, token) = agent(&app, &admin).await;
+    let (_, token) = app.owned_agent(&admin).await;
     let bot = muster_tests::bearer_client(&token);
 
     let n = requests();
@@ -137,7 +120,7 @@ async fn a_decision_on_one_replica_wakes_a_long_poll_on_another_within_a_second(
     let third = app.replica(Settings::default()).await;
     let admin = app.signed_in_as("admin@muster.test", &[Role::Admin]).await;
     let ann = app.signed_in_as("ann@muster.test", &[Role::Approver]).await;
-    let (_, token) = agent(&app, &admin).await;
+    let (_, token) = app.owned_agent(&admin).await;
     let bot = muster_tests::bearer_client(&token);
     for round in 0..5 {
         let id = ask(&bot, &second.address, &format!("wake-{round}")).await;

@@ -2,7 +2,8 @@
 //! approvers decide and agents ask and long-poll. Nobody else is answered
 //! 5xx, nobody waits for the import, and each decision is recorded once.
 //!
-//! The import has `MUSTER_LOAD_FINDINGS` findings (200,000 by default).
+//! The import has `MUSTER_LOAD_FINDINGS` findings (200,000 by default, as
+//! `make load` runs it; `make test` runs 50,000 to keep CI in its time).
 //! This is a test binary of its own, so that no other test shares the
 //! machine with it, and its engines take turns: the latencies it checks are
 //! this load's, not the test suite's.
@@ -64,23 +65,6 @@ impl Tally {
             .map(|(what, status, _)| (*what, *status))
             .collect()
     }
-}
-
-/// An agent that asks, with an owner who is not one of the approvers.
-async fn asking_agent(app: &TestApp, admin: &reqwest::Client) -> reqwest::Client {
-    let team = app.insert("INSERT INTO team (name) VALUES ('Platform')").await;
-    let owner = app
-        .insert(&format!(
-            "INSERT INTO person (name, email, team_id, status) VALUES ('Olga Owner', 'olga@muster.test', {team}, 'active')"
-        ))
-        .await;
-    let agent = app
-        .insert(&format!(
-            "INSERT INTO agent (name, category, platform, environment, sanctioned, owner_id, first_seen) \
-             VALUES ('release-bot', 'self_hosted', 'LangChain', 'prod', 1, {owner}, '2026-01-01T00:00:00Z')"
-        ))
-        .await;
-    app.agent_client_for(admin, agent).await
 }
 
 fn deploy() -> Value {
@@ -191,7 +175,8 @@ async fn a_large_import_leaves_sign_ins_reads_decisions_and_long_polls_answered(
     let app = spawn_app(backend).await;
     let admin = app.signed_in_as("admin@muster.test", &[Role::Admin]).await;
     let approver = app.signed_in_as("ann@muster.test", &[Role::Approver]).await;
-    let agent = asking_agent(&app, &admin).await;
+    let (_, token) = app.owned_agent(&admin).await;
+    let agent = muster_tests::bearer_client(&token);
     let n = findings();
     // A first scan: every secret new, as the slowest mix to import.
     let report = muster_tests::reports::trufflehog(n, n, "load");
