@@ -20,7 +20,7 @@ BIND ?= 127.0.0.1:8080
 RUN_ARGS ?= --demo
 APP_SOURCES := $(shell find app model style public -type f) Trunk.toml Cargo.toml Cargo.lock .cargo/config.toml
 
-.PHONY: help run test load crash fuzz bench bench-import bench-grants bench-scan bundle-size tools browser-tools test-peers lint dist build clean
+.PHONY: help run test load crash fuzz bench bench-load large-organisation bench-import bench-grants bench-scan bundle-size tools browser-tools test-peers lint dist build clean
 
 help:
 	@echo "make run    build everything and start Muster at http://$(BIND)/"
@@ -29,6 +29,7 @@ help:
 	@echo "make crash  the crash test with 500 kills of the server per engine (make test runs 50)"
 	@echo "make fuzz   the fuzz targets with many more cases than make test runs (MUSTER_FUZZ_CASES)"
 	@echo "make bench  generate the large demo organisation (once) and time the inventory API on it"
+	@echo "make bench-load    mixed load on a copy of large: sessions, agents, decisions, an import, a recompute"
 	@echo "make bench-import  import 1,000,000 trufflehog findings and CloudTrail events against a raw bulk insert"
 	@echo "make bench-grants  import 100,000 Entra OAuth grants against a raw bulk insert"
 	@echo "make bench-scan    muster scan on a home of 100,000 files in 50 projects, against find"
@@ -40,10 +41,12 @@ run: tools dist build
 	./target/release/muster serve --bind $(BIND) $(RUN_ARGS)
 
 ## Every test: format, lints (native and wasm32), unit, API, browser, and
-## the crash test (which runs the built `muster` binary).
+## the crash test, which runs the `muster` binary: `cargo test` builds it
+## (for the server's own integration tests) before any test runs, with the
+## test build's features. (A `cargo build` of it alone resolves other
+## features and compiles much of the tree a second time.)
 ## The load test imports 50,000 findings here (CI's time budget); `make load`, 200,000.
 test: tools browser-tools test-peers lint dist
-	cargo build -p muster-server --bin muster
 	MUSTER_LOAD_FINDINGS=$${MUSTER_LOAD_FINDINGS:-50000} cargo test --workspace --exclude muster-app
 	cargo test -p muster-app
 
@@ -56,8 +59,8 @@ load:
 ## (`make test` runs 50); MUSTER_CRASH_SEED replays a run.
 CRASH_KILLS ?= 500
 crash:
-	cargo build -p muster-server --bin muster
-	MUSTER_CRASH_KILLS=$(CRASH_KILLS) cargo test -p muster-tests --test crash -- --nocapture
+	cargo test --workspace --exclude muster-app --no-run
+	MUSTER_CRASH_KILLS=$(CRASH_KILLS) cargo test --workspace --exclude muster-app --test crash -- --nocapture
 
 ## The fuzz targets (tests/fuzz): every parser on mutated fixtures, every write
 ## route on random bodies. `make test` runs 48 cases per target; this, many more.
@@ -69,12 +72,24 @@ fuzz:
 BENCH_DB := target/bench/large.sqlite
 bench: tools browser-tools dist
 	cargo build --release -p muster-server -p muster-tests
-	@[ -f $(BENCH_DB) ] || { mkdir -p target/bench && ./target/release/muster demo --scale large \
-	  --database $(BENCH_DB) --fingerprint-key-file target/bench/fingerprint.key; }
+	$(MAKE) --no-print-directory large-organisation
 	./target/release/bench-inventory $(BENCH_DB)
 	./target/release/bench-risk $(BENCH_DB)
 	./target/release/bench-overview $(BENCH_DB)
 	./target/release/bench-graph $(BENCH_DB)
+
+## The `large` demo organisation the benchmarks read, generated once.
+large-organisation:
+	@[ -f $(BENCH_DB) ] || { cargo build --release -p muster-server --bin muster && mkdir -p target/bench \
+	  && ./target/release/muster demo --scale large --database $(BENCH_DB) \
+	  --fingerprint-key-file target/bench/fingerprint.key; }
+
+## Mixed load (sessions, long-polling agents, decisions; then plus a
+## 1,000,000-finding import, then plus a recompute) and list throughput
+## against pre-serialised bytes, on a copy of `large` (docs/benchmarks.md).
+bench-load: large-organisation
+	cargo build --release -p muster-tests --bin bench-load
+	./target/release/bench-load $(BENCH_DB)
 
 ## Imports at scale against a raw bulk insert of the same rows (docs/benchmarks.md).
 bench-import:

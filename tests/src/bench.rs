@@ -17,18 +17,23 @@ pub async fn open_large() -> (PathBuf, Db) {
         .nth(1)
         .map(PathBuf::from)
         .unwrap_or_else(|| "target/bench/large.sqlite".into());
-    let db = Db::open(&Target::Sqlite(path.clone()))
+    open_large_at(&path).await
+}
+
+/// The `large` organisation at `path`; exits with a hint when it is empty.
+pub async fn open_large_at(path: &Path) -> (PathBuf, Db) {
+    let db = Db::open(&Target::Sqlite(path.to_owned()))
         .await
         .expect("the database opens");
     if muster_server::demo::is_empty(&db).await.unwrap() {
         eprintln!(
-            "{} is empty: run `muster demo --scale large --database {}` first",
+            "{} is empty: run `make bench` (or `muster demo --scale large --database {}`) first",
             path.display(),
             path.display()
         );
         std::process::exit(2);
     }
-    (path, db)
+    (path.to_owned(), db)
 }
 
 /// Serves `db` (and the web app in `dist`) on a free port; returns its base URL.
@@ -40,12 +45,17 @@ pub async fn serve(db: &Db, dist: &Path) -> String {
             ..Settings::default()
         },
     );
+    serve_router(muster_server::app(state)).await
+}
+
+/// Serves `router` on a free port; returns its base URL.
+pub async fn serve_router(router: axum::Router) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move {
         axum::serve(
             listener,
-            muster_server::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
         )
         .await
         .unwrap()
@@ -66,32 +76,37 @@ pub async fn serve_web_app(db: &Db) -> String {
 
 /// Creates [`BENCH_EMAIL`] with [`crate::TEST_PASSWORD`] unless it exists.
 pub async fn ensure_account(db: &Db) {
-    if muster_server::db::accounts::by_email(db, BENCH_EMAIL)
+    ensure_account_as(db, BENCH_EMAIL, &[model::api::Role::Viewer]).await;
+}
+
+/// Creates `email` with `roles` and [`crate::TEST_PASSWORD`] unless it exists.
+pub async fn ensure_account_as(db: &Db, email: &str, roles: &[model::api::Role]) {
+    if muster_server::db::accounts::by_email(db, email)
         .await
         .unwrap()
         .is_none()
     {
         let hash = muster_server::auth::hash_password(crate::TEST_PASSWORD);
         let mut conn = db.pool().acquire().await.unwrap();
-        muster_server::db::accounts::create(
-            &mut conn,
-            BENCH_EMAIL,
-            &hash,
-            &[model::api::Role::Viewer],
-            chrono::Utc::now(),
-        )
-        .await
-        .unwrap();
+        muster_server::db::accounts::create(&mut conn, email, &hash, roles, chrono::Utc::now())
+            .await
+            .unwrap();
     }
 }
 
 /// A client signed in as [`BENCH_EMAIL`].
 pub async fn signed_in_client(db: &Db, base: &str) -> reqwest::Client {
-    ensure_account(db).await;
+    signed_in_as(db, base, BENCH_EMAIL, &[model::api::Role::Viewer]).await
+}
+
+/// A client signed in as `email` (created with `roles` if missing), sending
+/// the web app's `X-Muster-Client` header, as the web app's changes do.
+pub async fn signed_in_as(db: &Db, base: &str, email: &str, roles: &[model::api::Role]) -> reqwest::Client {
+    ensure_account_as(db, email, roles).await;
     let response = reqwest::Client::new()
         .post(format!("{base}/api/v1/session"))
         .header("x-muster-client", "web")
-        .json(&serde_json::json!({ "email": BENCH_EMAIL, "password": crate::TEST_PASSWORD }))
+        .json(&serde_json::json!({ "email": email, "password": crate::TEST_PASSWORD }))
         .send()
         .await
         .unwrap();
@@ -104,6 +119,7 @@ pub async fn signed_in_client(db: &Db, base: &str) -> reqwest::Client {
     let pair = cookie.split(';').next().unwrap().to_owned();
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert(reqwest::header::COOKIE, pair.parse().unwrap());
+    headers.insert("x-muster-client", "web".parse().unwrap());
     reqwest::Client::builder()
         .default_headers(headers)
         .build()

@@ -103,9 +103,11 @@ pub async fn list(db: &Db, query: &json::AgentQuery) -> Result<json::Page<json::
         conditions.push(risk::band_condition("a.risk_score", band));
     }
     if let Some(text) = sql::search_text(&query.q) {
-        conditions.push(sql::text_match(
+        conditions.push(sql::indexed_text_match(
             &mut params,
             db.backend(),
+            sql::TextIndex::AGENT,
+            "a.id",
             &["a.name", "a.platform", "a.description"],
             text,
         ));

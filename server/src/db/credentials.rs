@@ -131,7 +131,14 @@ pub async fn list(
         .fetch_all(db.pool())
         .await?;
         if identified.is_empty() {
-            conditions.push(sql::text_match(&mut params, db.backend(), &["c.name"], text));
+            conditions.push(sql::indexed_text_match(
+                &mut params,
+                db.backend(),
+                sql::TextIndex::CREDENTIAL,
+                "c.id",
+                &["c.name"],
+                text,
+            ));
         } else {
             let ids: Vec<String> = identified.into_iter().map(|id| params.bind(id)).collect();
             conditions.push(format!("c.id IN ({})", ids.join(", ")));

@@ -136,9 +136,11 @@ pub async fn list_people(
         conditions.push(format!("pe.status = {}", params.bind(status.as_str())));
     }
     if let Some(text) = sql::search_text(&query.q) {
-        conditions.push(sql::text_match(
+        conditions.push(sql::indexed_text_match(
             &mut params,
             db.backend(),
+            sql::TextIndex::PERSON,
+            "pe.id",
             &["pe.name", "pe.email"],
             text,
         ));

@@ -71,7 +71,14 @@ pub async fn list(
         conditions.push(format!("res.owner_team_id IN {teams}"));
     }
     if let Some(text) = sql::search_text(&query.q) {
-        conditions.push(sql::text_match(&mut params, db.backend(), &["res.name"], text));
+        conditions.push(sql::indexed_text_match(
+            &mut params,
+            db.backend(),
+            sql::TextIndex::RESOURCE,
+            "res.id",
+            &["res.name"],
+            text,
+        ));
     }
     let filter = sql::where_clause(&conditions);
     db.list_page(

@@ -501,7 +501,14 @@ pub async fn list(
         None => {}
     }
     if let Some(text) = sql::search_text(&query.q) {
-        conditions.push(sql::text_match(&mut params, db.backend(), &["c.name"], text));
+        conditions.push(sql::indexed_text_match(
+            &mut params,
+            db.backend(),
+            sql::TextIndex::CREDENTIAL,
+            "c.id",
+            &["c.name"],
+            text,
+        ));
     }
     let filter = sql::where_clause(&conditions);
     let from = "FROM revocation v JOIN credential c ON c.id = v.credential_id";

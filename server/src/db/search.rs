@@ -5,7 +5,7 @@ use model::api::{self as json, NodeKind};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::sql::{Params, text_match};
+use super::sql::{Params, TextIndex, indexed_text_match, text_match};
 use super::{Backend, Db};
 use crate::ApiError;
 
@@ -18,6 +18,8 @@ struct Probe {
     /// for the query text: identifiers matched whole or by prefix (by index),
     /// or names by case-insensitive substring.
     condition: &'static str,
+    /// The substring index of a `{like:...}` probe's table, and its key.
+    index: Option<(TextIndex, &'static str)>,
 }
 
 const CREDENTIAL_HIT: &str = "SELECT c.id, c.name AS label, c.provider || ' ' || c.kind || ' · ' || \
@@ -43,6 +45,21 @@ const fn probe(
         matched,
         select,
         condition,
+        index: None,
+    }
+}
+
+/// A probe of names by substring, narrowed by `index` (keyed by `id`).
+const fn by_name(
+    kind: NodeKind,
+    select: &'static str,
+    condition: &'static str,
+    index: TextIndex,
+    id: &'static str,
+) -> Probe {
+    Probe {
+        index: Some((index, id)),
+        ..probe(kind, "name", select, condition)
     }
 }
 
@@ -73,10 +90,34 @@ const PROBES: &[Probe] = &[
         "{prefix:c.fingerprint}",
     ),
     probe(NodeKind::Person, "email", PERSON_HIT, "pe.email = {exact_lower}"),
-    probe(NodeKind::Person, "name", PERSON_HIT, "{like:pe.name,pe.email}"),
-    probe(NodeKind::Agent, "name", AGENT_HIT, "{like:a.name}"),
-    probe(NodeKind::Credential, "name", CREDENTIAL_HIT, "{like:c.name}"),
-    probe(NodeKind::Resource, "name", RESOURCE_HIT, "{like:res.name}"),
+    by_name(
+        NodeKind::Person,
+        PERSON_HIT,
+        "{like:pe.name,pe.email}",
+        TextIndex::PERSON,
+        "pe.id",
+    ),
+    by_name(
+        NodeKind::Agent,
+        AGENT_HIT,
+        "{like:a.name}",
+        TextIndex::AGENT,
+        "a.id",
+    ),
+    by_name(
+        NodeKind::Credential,
+        CREDENTIAL_HIT,
+        "{like:c.name}",
+        TextIndex::CREDENTIAL,
+        "c.id",
+    ),
+    by_name(
+        NodeKind::Resource,
+        RESOURCE_HIT,
+        "{like:res.name}",
+        TextIndex::RESOURCE,
+        "res.id",
+    ),
     probe(NodeKind::Tool, "name", TOOL_HIT, "{like:t.name}"),
     probe(NodeKind::Team, "name", TEAM_HIT, "{like:t.name}"),
 ];
@@ -112,7 +153,7 @@ pub async fn search(db: &Db, text: &str, limit: usize) -> Result<json::SearchRes
 
 async fn run(db: &Db, probe: &Probe, text: &str, limit: usize) -> Result<Vec<AnyRow>, sqlx::Error> {
     let mut params = Params::default();
-    let condition = render(probe.condition, db.backend(), &mut params, text);
+    let condition = render(probe, db.backend(), &mut params, text);
     let sql = format!("{} WHERE {condition} ORDER BY 2, 1 LIMIT {limit}", probe.select);
     sqlx::query_with(&sql, params.args()).fetch_all(db.pool()).await
 }
@@ -135,8 +176,8 @@ fn add_hits(hits: &mut Vec<json::SearchHit>, probe: &Probe, rows: &[AnyRow]) -> 
 }
 
 /// Fills a probe's `{exact}`, `{exact_lower}`, `{prefix:col}` and `{like:col,...}` slots.
-fn render(template: &str, backend: Backend, params: &mut Params, text: &str) -> String {
-    let mut sql = template.to_owned();
+fn render(probe: &Probe, backend: Backend, params: &mut Params, text: &str) -> String {
+    let mut sql = probe.condition.to_owned();
     if sql.contains("{exact}") {
         sql = sql.replace("{exact}", &params.bind(text));
     }
@@ -159,7 +200,10 @@ fn render(template: &str, backend: Backend, params: &mut Params, text: &str) -> 
     if let Some(start) = sql.find("{like:") {
         let end = start + sql[start..].find('}').expect("a closed slot");
         let columns: Vec<&str> = sql[start + 6..end].split(',').collect();
-        let condition = text_match(params, backend, &columns, text);
+        let condition = match probe.index {
+            Some((index, id)) => indexed_text_match(params, backend, index, id, &columns, text),
+            None => text_match(params, backend, &columns, text),
+        };
         sql.replace_range(start..=end, &condition);
     }
     sql

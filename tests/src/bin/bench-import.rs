@@ -1,4 +1,6 @@
-//! Benchmark of imports at scale: 1,000,000 trufflehog findings and
+//! Benchmark of imports at scale: 1,000,000 trufflehog findings (of 100,000
+//! secrets, read in-process), 1,000,000 findings each of a secret never seen
+//! before (a first scan of an organisation, uploaded over HTTP), and
 //! 1,000,000 CloudTrail events, each against a baseline measured in the
 //! same run: a raw bulk insert of the same rows into a fresh SQLite
 //! database of the same schema (the project's fastest write path, many
@@ -10,7 +12,7 @@
 //! `target/bench/import/` and are made anew each run. Each import and its
 //! baseline are measured `--rounds N` times (3), one after the other, and
 //! the medians compared. `--scale N` takes N findings and N events instead
-//! (for a quick look).
+//! (for a quick look); `--only trufflehog|new-secrets|cloudtrail` one case.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -36,15 +38,15 @@ fn key_id(k: usize) -> String {
     format!("AKIABENCH{k:011}")
 }
 
-/// Writes `n` trufflehog findings (one a line) of `SECRETS` secrets.
-fn write_findings(path: &Path, n: usize) {
-    muster_tests::reports::write_trufflehog(std::fs::File::create(path).unwrap(), n, SECRETS, "bench")
+/// Writes `n` trufflehog findings (one a line) of `secrets` secrets.
+fn write_findings(path: &Path, n: usize, secrets: usize) {
+    muster_tests::reports::write_trufflehog(std::fs::File::create(path).unwrap(), n, secrets, "bench")
         .unwrap();
 }
 
 /// The raw rows the findings amount to: a credential per secret, a copy per finding.
-fn finding_rows(keys: &Fingerprinter, n: usize) -> (Vec<Value>, Vec<Value>) {
-    let secrets = SECRETS.min(n);
+fn finding_rows(keys: &Fingerprinter, n: usize, secrets: usize) -> (Vec<Value>, Vec<Value>) {
+    let secrets = secrets.min(n);
     let now = timestamp(Utc::now());
     let mut credentials = Vec::with_capacity(secrets * 7);
     for s in 0..secrets {
@@ -233,27 +235,47 @@ async fn main() {
         match arg.as_str() {
             "--scale" => n = args.next().and_then(|v| v.parse().ok()).expect("--scale N"),
             "--rounds" => rounds = args.next().and_then(|v| v.parse().ok()).expect("--rounds N"),
-            "--only" => only = Some(args.next().expect("--only trufflehog|cloudtrail")),
-            other => panic!("unknown argument {other}: --scale N, --rounds N, --only trufflehog|cloudtrail"),
+            "--only" => only = Some(args.next().expect("--only trufflehog|new-secrets|cloudtrail")),
+            other => panic!(
+                "unknown argument {other}: --scale N, --rounds N, --only trufflehog|new-secrets|cloudtrail"
+            ),
         }
     }
     let dir = PathBuf::from("target/bench/import");
     std::fs::create_dir_all(&dir).unwrap();
     let keys = Fingerprinter::new([7; 32]);
 
-    if only.as_deref() != Some("cloudtrail") {
-        trufflehog(&dir, &keys, n, rounds).await;
+    let runs = |case: &str| only.as_deref().is_none_or(|only| only == case);
+    if runs("trufflehog") {
+        trufflehog(&dir, &keys, n, SECRETS, rounds, Via::Process).await;
     }
-    if only.as_deref() != Some("trufflehog") {
+    if runs("new-secrets") {
+        trufflehog(&dir, &keys, n, n, rounds, Via::Http).await;
+    }
+    if runs("cloudtrail") {
         cloudtrail(&dir, &keys, n, rounds).await;
     }
 }
 
-async fn trufflehog(dir: &Path, keys: &Fingerprinter, n: usize, rounds: usize) {
+/// How an import is handed its report.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Via {
+    /// `import::run` on the file, in this process.
+    Process,
+    /// Uploaded to a server (in this process) over HTTP, as an admin.
+    Http,
+}
+
+async fn trufflehog(dir: &Path, keys: &Fingerprinter, n: usize, secrets: usize, rounds: usize, via: Via) {
+    let what = if via == Via::Http {
+        "trufflehog, every secret new, over HTTP"
+    } else {
+        "trufflehog"
+    };
     let findings = dir.join("findings.jsonl");
-    write_findings(&findings, n);
+    write_findings(&findings, n, secrets);
     let size = std::fs::metadata(&findings).unwrap().len();
-    let (credentials, copies) = finding_rows(keys, n);
+    let (credentials, copies) = finding_rows(keys, n, secrets);
     let (mut baselines, mut imports) = (Vec::new(), Vec::new());
     for _ in 0..rounds {
         let raw = fresh(dir, "raw-findings.sqlite").await;
@@ -291,26 +313,31 @@ async fn trufflehog(dir: &Path, keys: &Fingerprinter, n: usize, rounds: usize) {
         tx.commit().await.unwrap();
         let baseline = started.elapsed().as_secs_f64();
         println!(
-            "trufflehog baseline: raw bulk insert of {} credentials and {n} copies in {baseline:.1} s: {:.0} findings/s",
-            SECRETS.min(n),
+            "{what} baseline: raw bulk insert of {} credentials and {n} copies in {baseline:.1} s: {:.0} findings/s",
+            secrets.min(n),
             n as f64 / baseline
         );
         let db = fresh(dir, "findings.sqlite").await;
-        let started = Instant::now();
-        let summary = import::run(
-            &db,
-            keys,
-            &request(ImportKind::Trufflehog, Some("bench")),
-            &[ReportFile {
-                name: "findings.jsonl".into(),
-                path: findings.clone(),
-            }],
-        )
-        .await
-        .expect("the findings import");
-        let took = started.elapsed().as_secs_f64();
+        let (summary, took) = match via {
+            Via::Process => {
+                let started = Instant::now();
+                let summary = import::run(
+                    &db,
+                    keys,
+                    &request(ImportKind::Trufflehog, Some("bench")),
+                    &[ReportFile {
+                        name: "findings.jsonl".into(),
+                        path: findings.clone(),
+                    }],
+                )
+                .await
+                .expect("the findings import");
+                (summary, started.elapsed().as_secs_f64())
+            }
+            Via::Http => upload(&db, keys, &findings).await,
+        };
         println!(
-            "trufflehog import: {} findings ({:.0} MB) of {} secrets in {took:.1} s: {:.0} findings/s; \
+            "{what} import: {} findings ({:.0} MB) of {} secrets in {took:.1} s: {:.0} findings/s; \
              ratio to baseline {:.2}",
             summary.findings,
             size as f64 / 1e6,
@@ -321,7 +348,36 @@ async fn trufflehog(dir: &Path, keys: &Fingerprinter, n: usize, rounds: usize) {
         baselines.push(baseline);
         imports.push(took);
     }
-    conclude("trufflehog", &baselines, &imports);
+    conclude(what, &baselines, &imports);
+}
+
+/// Uploads `report` to a server on `db` as an admin; answers the import's
+/// summary and how long the upload and import took.
+async fn upload(db: &Db, keys: &Fingerprinter, report: &Path) -> (model::api::ImportSummary, f64) {
+    let state = muster_server::AppState::new(
+        db.clone(),
+        muster_server::Settings {
+            fingerprinter: keys.clone(),
+            ..muster_server::Settings::default()
+        },
+    );
+    let base = muster_tests::bench::serve_router(muster_server::app(state)).await;
+    let admin =
+        muster_tests::bench::signed_in_as(db, &base, "bench-admin@muster.test", &[model::api::Role::Admin])
+            .await;
+    let bytes = std::fs::read(report).unwrap();
+    let started = Instant::now();
+    let response = admin
+        .post(format!("{base}/api/v1/imports/trufflehog?source=bench"))
+        .body(bytes)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    let body = response.text().await.unwrap();
+    let took = started.elapsed().as_secs_f64();
+    assert!(status.is_success(), "the upload: {status}: {body}");
+    (serde_json::from_str(&body).expect("an import summary"), took)
 }
 
 async fn cloudtrail(dir: &Path, keys: &Fingerprinter, n: usize, rounds: usize) {

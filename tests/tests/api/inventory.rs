@@ -4,6 +4,7 @@
 
 use model::api as json;
 use muster_tests::{Backend, on_every_backend, spawn_demo_app};
+use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 
 /// Every list of the inventory API.
 const LISTS: [&str; 7] = [
@@ -572,6 +573,73 @@ async fn bad_list_parameters_are_400_naming_the_problem(backend: Backend) {
     }
 }
 
+/// Names are searched by substring through an index (SQLite FTS5 trigram,
+/// PostgreSQL pg_trgm): it must find exactly what a scan of the names finds,
+/// follow renames, and take quotes, wildcards and short text literally.
+async fn substring_search_finds_what_a_scan_finds_and_follows_renames(backend: Backend) {
+    let app = spawn_demo_app(backend).await;
+    let like = match backend {
+        Backend::Sqlite => "LIKE",
+        Backend::Postgres => "ILIKE",
+    };
+    let renamed = app.count("SELECT MIN(id) FROM credential").await;
+    let old: String = sqlx::query_scalar(&format!("SELECT name FROM credential WHERE id = {renamed}"))
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    app.execute(&format!(
+        "UPDATE credential SET name = 'Quoted \"50%_off\" ÉTÉ key' WHERE id = {renamed}"
+    ))
+    .await;
+    let agent = app.count("SELECT MIN(id) FROM agent").await;
+    app.execute(&format!(
+        "UPDATE agent SET description = 'watches the ledger-zz9 queue' WHERE id = {agent}"
+    ))
+    .await;
+
+    for (q, pattern) in [
+        ("ELEASE-B", "%elease-b%"),
+        ("deploy", "%deploy%"),
+        ("ey", "%ey%"),
+        ("\"50%_off\"", "%\"50\\%\\_off\"%"),
+        ("50%", "%50\\%%"),
+        ("ÉTÉ", "%ÉTÉ%"),
+    ] {
+        let encoded = utf8_percent_encode(q, NON_ALPHANUMERIC);
+        let found: json::Page<json::CredentialSummary> = app
+            .get_json(&format!("/api/v1/credentials?q={encoded}&limit=200"))
+            .await;
+        let expected = app
+            .count(&format!(
+                "SELECT COUNT(*) FROM credential WHERE name {like} '{}' ESCAPE '\\'",
+                pattern.replace('\'', "''")
+            ))
+            .await;
+        assert_eq!(found.total, expected, "{q}");
+    }
+    let quoted: json::Page<json::CredentialSummary> =
+        app.get_json("/api/v1/credentials?q=%2250%25_off%22").await;
+    assert_eq!(quoted.items.iter().map(|c| c.id).collect::<Vec<_>>(), [renamed]);
+    let gone: json::Page<json::CredentialSummary> = app
+        .get_json(&format!(
+            "/api/v1/credentials?q={}&limit=200",
+            utf8_percent_encode(&old, NON_ALPHANUMERIC)
+        ))
+        .await;
+    assert!(
+        gone.items.iter().all(|c| c.id != renamed),
+        "the old name is no longer found"
+    );
+
+    let agents: json::Page<json::AgentSummary> = app.get_json("/api/v1/agents?q=LEDGER-ZZ9").await;
+    assert_eq!(agents.items.iter().map(|a| a.id).collect::<Vec<_>>(), [agent]);
+    let hits: json::SearchResults = app.get_json("/api/v1/search?q=50%25_OFF").await;
+    assert_eq!(
+        hits.hits.iter().map(|h| (h.kind, h.id)).collect::<Vec<_>>(),
+        [(json::NodeKind::Credential, renamed)]
+    );
+}
+
 on_every_backend!(
     the_demo_organisation_is_consistent_and_of_the_small_scale,
     the_demo_organisation_is_the_same_for_the_same_seed,
@@ -583,4 +651,5 @@ on_every_backend!(
     entity_details_carry_their_direct_neighbours,
     missing_entities_are_404_and_malformed_ids_400,
     bad_list_parameters_are_400_naming_the_problem,
+    substring_search_finds_what_a_scan_finds_and_follows_renames,
 );

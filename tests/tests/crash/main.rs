@@ -8,7 +8,8 @@
 //!
 //! `MUSTER_CRASH_KILLS` kills (50 by default; `make crash` runs more) on
 //! SQLite, and as many on PostgreSQL when `MUSTER_TEST_POSTGRES` is set.
-//! The server is `target/debug/muster` (`make test` builds it first).
+//! The server is `target/debug/muster`, which `cargo test --workspace`
+//! builds before any test runs (`make test`, `make crash`).
 #![forbid(unsafe_code)]
 
 use std::path::{Path, PathBuf};
@@ -37,12 +38,12 @@ const FINDINGS: usize = 2_000;
 /// How long an import's heartbeat may stop before a restarted server takes it over.
 const TAKEOVER_SECONDS: u64 = 5;
 
-/// The server binary `make test` builds.
+/// The server binary `cargo test --workspace` builds.
 fn binary() -> PathBuf {
     let path = muster_tests::workspace_root().join("target/debug/muster");
     assert!(
         path.exists(),
-        "{} is missing: build it with `cargo build -p muster-server --bin muster` (make test does)",
+        "{} is missing: `cargo test --workspace --exclude muster-app --no-run` builds it (make test does)",
         path.display()
     );
     path
