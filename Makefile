@@ -20,7 +20,7 @@ BIND ?= 127.0.0.1:8080
 RUN_ARGS ?= --demo
 APP_SOURCES := $(shell find app model style public -type f) Trunk.toml Cargo.toml Cargo.lock .cargo/config.toml
 
-.PHONY: help run test load crash fuzz bench bench-load large-organisation bench-import bench-grants bench-scan bundle-size tools browser-tools test-peers lint dist build clean
+.PHONY: help run test load crash fuzz bench bench-audit bench-engines bench-load large-organisation bench-import bench-grants bench-scan bundle-size tools browser-tools test-peers lint dist build clean
 
 help:
 	@echo "make run    build everything and start Muster at http://$(BIND)/"
@@ -30,6 +30,8 @@ help:
 	@echo "make fuzz   the fuzz targets with many more cases than make test runs (MUSTER_FUZZ_CASES)"
 	@echo "make bench  generate the large demo organisation (once) and time the inventory API on it"
 	@echo "make bench-load    mixed load on a copy of large: sessions, agents, decisions, an import, a recompute"
+	@echo "make bench-engines PostgreSQL beside SQLite: recompute at ½×, 1×, 2× large, reads, an import"
+	@echo "make bench-audit   audit verify on 1,000,000 entries against a streaming read-and-hash"
 	@echo "make bench-import  import 1,000,000 trufflehog findings and CloudTrail events against a raw bulk insert"
 	@echo "make bench-grants  import 100,000 Entra OAuth grants against a raw bulk insert"
 	@echo "make bench-scan    muster scan on a home of 100,000 files in 50 projects, against find"
@@ -78,9 +80,10 @@ bench: tools browser-tools dist
 	./target/release/bench-overview $(BENCH_DB)
 	./target/release/bench-graph $(BENCH_DB)
 
-## The `large` demo organisation the benchmarks read, generated once.
+## The `large` demo organisation the benchmarks read, generated once. (The
+## benchmarks' builds name both packages: one set of features, one build.)
 large-organisation:
-	@[ -f $(BENCH_DB) ] || { cargo build --release -p muster-server --bin muster && mkdir -p target/bench \
+	@[ -f $(BENCH_DB) ] || { cargo build --release -p muster-server -p muster-tests --bin muster && mkdir -p target/bench \
 	  && ./target/release/muster demo --scale large --database $(BENCH_DB) \
 	  --fingerprint-key-file target/bench/fingerprint.key; }
 
@@ -90,6 +93,18 @@ large-organisation:
 bench-load: large-organisation
 	cargo build --release -p muster-tests --bin bench-load
 	./target/release/bench-load $(BENCH_DB)
+
+## PostgreSQL beside SQLite: generation, recompute (½×, 1×, 2× large), reads and an
+## import on both engines (PostgreSQL: the server of MUSTER_TEST_POSTGRES) (docs/benchmarks.md).
+bench-engines:
+	cargo build --release -p muster-tests --bin bench-engines
+	./target/release/bench-engines
+
+## `audit verify` on a chain of 1,000,000 entries against a streaming read-and-hash
+## (docs/benchmarks.md); MUSTER_BENCH_POSTGRES=postgres://… (an empty database) adds PostgreSQL.
+bench-audit:
+	cargo build --release -p muster-tests --bin bench-audit
+	./target/release/bench-audit
 
 ## Imports at scale against a raw bulk insert of the same rows (docs/benchmarks.md).
 bench-import:

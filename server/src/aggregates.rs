@@ -5,11 +5,16 @@
 //!
 //! "Something changed" is read from the database, so that a change made on
 //! another replica counts too: the newest audit entry (every change is
-//! audited in its own transaction), and the newest credential, copy and
-//! agent (a large import's steps add them before its audit entry), and the
-//! end of a rescoring in steps. Asking costs five index lookups. What an
-//! import's steps change in place (a copy found again, a score) shows when
-//! its rescoring or its audit entry is written.
+//! audited in its own transaction) and the end of a rescoring in steps.
+//! Asking costs two index lookups. A large import's steps are not changes
+//! yet: its rows count from its last transaction, which writes its audit
+//! entry, so the figures never show half an import, and a dashboard open
+//! during the import is not counted again after every step (which took
+//! the import's share of the machine under load: `make bench-load`).
+//!
+//! One count runs at a time per figure set: the requests that find the
+//! figures out of date while it runs wait for it, rather than each
+//! counting the same figures again.
 
 use std::sync::{Arc, Mutex};
 
@@ -19,12 +24,11 @@ use crate::ApiError;
 use crate::db::{Db, overview, risk};
 
 /// The database's state as far as the figures go: equal generations, equal figures.
-type Generation = (i64, i64, i64, i64, String);
+type Generation = (i64, String);
 
 async fn generation(db: &Db) -> Result<Generation, sqlx::Error> {
     sqlx::query_as(
-        "SELECT (SELECT COALESCE(MAX(seq), 0) FROM audit_event), (SELECT COALESCE(MAX(id), 0) FROM credential), \
-         (SELECT COALESCE(MAX(id), 0) FROM credential_copy), (SELECT COALESCE(MAX(id), 0) FROM agent), \
+        "SELECT (SELECT COALESCE(MAX(seq), 0) FROM audit_event), \
          COALESCE((SELECT value FROM setting WHERE name = $1), '')",
     )
     .bind(crate::import::SCORES_CHANGED)
@@ -32,19 +36,26 @@ async fn generation(db: &Db) -> Result<Generation, sqlx::Error> {
     .await
 }
 
-/// One figure set, and the generation it was counted at.
-struct Slot<T>(Mutex<Option<(Generation, Arc<T>)>>);
+/// One figure set, the generation it was counted at, and the turn of
+/// whoever counts it next.
+struct Slot<T> {
+    kept: Mutex<Option<(Generation, Arc<T>)>>,
+    counting: tokio::sync::Mutex<()>,
+}
 
 impl<T> Default for Slot<T> {
     fn default() -> Self {
-        Self(Mutex::new(None))
+        Self {
+            kept: Mutex::new(None),
+            counting: tokio::sync::Mutex::new(()),
+        }
     }
 }
 
 impl<T> Slot<T> {
     /// The figures kept, if counted at `generation`.
     fn get(&self, generation: &Generation) -> Option<Arc<T>> {
-        let kept = self.0.lock().expect("never poisoned");
+        let kept = self.kept.lock().expect("never poisoned");
         kept.as_ref()
             .filter(|(at, _)| at == generation)
             .map(|(_, figures)| figures.clone())
@@ -52,8 +63,29 @@ impl<T> Slot<T> {
 
     fn put(&self, generation: Generation, figures: T) -> Arc<T> {
         let figures = Arc::new(figures);
-        *self.0.lock().expect("never poisoned") = Some((generation, figures.clone()));
+        *self.kept.lock().expect("never poisoned") = Some((generation, figures.clone()));
         figures
+    }
+
+    /// The figures as of now: those kept if nothing changed since, else
+    /// counted by `count` (one count at a time; who waited for one looks
+    /// again before counting).
+    async fn current<Counting>(&self, db: &Db, count: impl FnOnce() -> Counting) -> Result<Arc<T>, ApiError>
+    where
+        Counting: Future<Output = Result<T, ApiError>>,
+    {
+        // Read before counting: a change made while counting makes the next
+        // request count again rather than keep figures older than it.
+        let at = generation(db).await?;
+        if let Some(figures) = self.get(&at) {
+            return Ok(figures);
+        }
+        let _turn = self.counting.lock().await;
+        let at = generation(db).await?;
+        match self.get(&at) {
+            Some(figures) => Ok(figures),
+            None => Ok(self.put(at, count().await?)),
+        }
     }
 }
 
@@ -67,21 +99,11 @@ pub struct Aggregates {
 impl Aggregates {
     /// The Overview's figures.
     pub async fn overview(&self, db: &Db) -> Result<Arc<json::Overview>, ApiError> {
-        // Read before counting: a change made while counting makes the next
-        // request count again rather than keep figures older than it.
-        let at = generation(db).await?;
-        match self.overview.get(&at) {
-            Some(figures) => Ok(figures),
-            None => Ok(self.overview.put(at, overview::overview(db).await?)),
-        }
+        self.overview.current(db, || overview::overview(db)).await
     }
 
     /// The risk summary.
     pub async fn risk_summary(&self, db: &Db) -> Result<Arc<json::RiskSummary>, ApiError> {
-        let at = generation(db).await?;
-        match self.risk.get(&at) {
-            Some(figures) => Ok(figures),
-            None => Ok(self.risk.put(at, risk::summary(db).await?)),
-        }
+        self.risk.current(db, || risk::summary(db)).await
     }
 }

@@ -188,6 +188,12 @@ async fn list_throughput(state: &AppState, base: &str, client: &reqwest::Client)
             state.clone(),
             muster_server::auth::require_person,
         ))
+        // Who the client is (its address, whether its cookies are `Secure`),
+        // which the sign-in check reads, as in the application.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            muster_server::client::identify,
+        ))
         .with_state(state.clone());
     let bytes_base = bench::serve_router(bytes).await;
 
