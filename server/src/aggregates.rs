@@ -4,9 +4,13 @@
 //! only when the inventory does.
 //!
 //! "Something changed" is read from the database, so that a change made on
-//! another replica counts too: the newest audit entry (every change is
-//! audited in its own transaction) and the end of a rescoring in steps.
-//! Asking costs two index lookups. A large import's steps are not changes
+//! another replica counts too: the newest audit entry of a change to the
+//! inventory (every change is audited in its own transaction; approvals and
+//! sign-ins change no figure kept) and the end of a rescoring in steps.
+//! Asking costs two index lookups. The Overview's count of approvals
+//! waiting is counted afresh each time: under two decisions a second,
+//! counting the whole Overview again after each took most of the machine
+//! (`make bench-load`). A large import's steps are not changes
 //! yet: its rows count from its last transaction, which writes its audit
 //! entry, so the figures never show half an import, and a dashboard open
 //! during the import is not counted again after every step (which took
@@ -21,14 +25,16 @@ use std::sync::{Arc, Mutex};
 use model::api as json;
 
 use crate::ApiError;
-use crate::db::{Db, overview, risk};
+use crate::db::{Db, approvals, overview, risk};
 
 /// The database's state as far as the figures go: equal generations, equal figures.
 type Generation = (i64, String);
 
 async fn generation(db: &Db) -> Result<Generation, sqlx::Error> {
     sqlx::query_as(
-        "SELECT (SELECT COALESCE(MAX(seq), 0) FROM audit_event), \
+        // The same condition as the partial index `audit_event_inventory`.
+        "SELECT (SELECT COALESCE(MAX(seq), 0) FROM audit_event \
+         WHERE substr(action, 1, 9) <> 'approval.' AND substr(action, 1, 8) <> 'session.'), \
          COALESCE((SELECT value FROM setting WHERE name = $1), '')",
     )
     .bind(crate::import::SCORES_CHANGED)
@@ -98,8 +104,11 @@ pub struct Aggregates {
 
 impl Aggregates {
     /// The Overview's figures.
-    pub async fn overview(&self, db: &Db) -> Result<Arc<json::Overview>, ApiError> {
-        self.overview.current(db, || overview::overview(db)).await
+    pub async fn overview(&self, db: &Db) -> Result<json::Overview, ApiError> {
+        let kept = self.overview.current(db, || overview::overview(db)).await?;
+        let mut figures = json::Overview::clone(&kept);
+        figures.pending_approvals = approvals::pending_count(db, chrono::Utc::now()).await?;
+        Ok(figures)
     }
 
     /// The risk summary.

@@ -1,7 +1,5 @@
 //! `/api/v1/overview`: the CISO's headline figures.
 
-use std::sync::Arc;
-
 use axum::Json;
 use axum::extract::State;
 use model::api as json;
@@ -19,6 +17,6 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// secrets, owner coverage, and credentials with plaintext copies.
 #[utoipa::path(get, path = "/overview", tag = "risk",
     responses((status = 200, body = json::Overview), (status = 401, body = json::ErrorBody)))]
-async fn get_overview(State(state): State<AppState>) -> Result<Json<Arc<json::Overview>>, ApiError> {
+async fn get_overview(State(state): State<AppState>) -> Result<Json<json::Overview>, ApiError> {
     Ok(Json(state.aggregates.overview(&state.db).await?))
 }

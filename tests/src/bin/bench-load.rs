@@ -8,7 +8,8 @@
 //!   serialised beforehand, behind the same sign-in check (a second server
 //!   on the same database). Goal: at least 20 % of it.
 //! - **Mixed load**, in three phases under one load: 16 signed-in sessions
-//!   loop the Overview, lists, search and the risk summary; 100 agents each
+//!   loop the Overview, lists, search and the risk summary (a read, then a
+//!   quarter of a second's pause, as a person clicks); 100 agents each
 //!   ask for an approval and long-poll it until an approver decides it; the
 //!   approver decides two a second. Phase A is that load alone, phase B adds
 //!   an import of `--findings` trufflehog findings (1,000,000) over HTTP,
@@ -35,6 +36,11 @@ const SESSIONS: usize = 16;
 const AGENTS: usize = 100;
 /// The approver decides one request this often (two a second).
 const DECIDE_EVERY: Duration = Duration::from_millis(500);
+/// A session's pause between two reads: a person's clicks come in bursts
+/// with pauses, and 16 sessions reading without one would keep both cores
+/// of these machines busy on their own (the server and this load share
+/// them), leaving the import nothing to measure.
+const THINK: Duration = Duration::from_millis(250);
 /// What the sessions read, in turn.
 const READS: &[&str] = &[
     "/api/v1/overview",
@@ -100,7 +106,7 @@ impl Load {
 }
 
 fn usage() -> ! {
-    eprintln!("usage: bench-load [DATABASE] [--findings N] [--phase-seconds S]");
+    eprintln!("usage: bench-load [DATABASE] [--findings N] [--phase-seconds S] [--only lists|load]");
     std::process::exit(2)
 }
 
@@ -110,6 +116,7 @@ async fn main() {
     let mut args = std::env::args().skip(1);
     let (mut large, mut findings, mut phase_seconds) =
         (PathBuf::from("target/bench/large.sqlite"), 1_000_000, 30);
+    let mut only = None;
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--findings" => {
@@ -118,6 +125,7 @@ async fn main() {
                     .and_then(|v| v.parse().ok())
                     .unwrap_or_else(|| usage())
             }
+            "--only" => only = Some(args.next().unwrap_or_else(|| usage())),
             "--phase-seconds" => {
                 phase_seconds = args
                     .next()
@@ -133,8 +141,12 @@ async fn main() {
     let base = bench::serve_router(muster_server::app(state.clone())).await;
     let viewer = bench::signed_in_client(&db, &base).await;
 
-    list_throughput(&state, &base, &viewer).await;
-    mixed_load(&db, &base, findings, Duration::from_secs(phase_seconds)).await;
+    if only.as_deref() != Some("load") {
+        list_throughput(&state, &base, &viewer).await;
+    }
+    if only.as_deref() != Some("lists") {
+        mixed_load(&db, &base, findings, Duration::from_secs(phase_seconds)).await;
+    }
 }
 
 /// A copy of the `large` database to work on (phase B imports into it),
@@ -284,6 +296,7 @@ async fn mixed_load(db: &Db, base: &str, findings: usize, phase: Duration) {
                     break;
                 }
                 load.send("read", client.get(format!("{base}{path}"))).await;
+                tokio::time::sleep(THINK).await;
             }
         }));
     }
