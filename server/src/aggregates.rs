@@ -37,7 +37,7 @@ async fn generation(db: &Db) -> Result<Generation, sqlx::Error> {
          WHERE substr(action, 1, 9) <> 'approval.' AND substr(action, 1, 8) <> 'session.'), \
          COALESCE((SELECT value FROM setting WHERE name = $1), '')",
     )
-    .bind(crate::import::SCORES_CHANGED)
+    .bind(risk::SCORES_CHANGED)
     .fetch_one(db.pool())
     .await
 }

@@ -293,8 +293,10 @@ impl Db {
         if self.backend != Backend::Sqlite {
             return;
         }
-        let ahead = self.writers.waiting.load(Ordering::SeqCst);
+        // `served` first: a writer done between the two reads then counts
+        // as served, not as one still ahead.
         let served = self.writers.served.load(Ordering::SeqCst);
+        let ahead = self.writers.waiting.load(Ordering::SeqCst);
         let started = std::time::Instant::now();
         while self.writers.waiting.load(Ordering::SeqCst) > 0
             && self.writers.served.load(Ordering::SeqCst).wrapping_sub(served) < ahead

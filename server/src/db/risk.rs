@@ -662,13 +662,14 @@ pub async fn recompute(db: &Db, now: DateTime<Utc>, actor: &str) -> Result<Recom
 
 /// Rescores what a change touched, inside the change's transaction: these
 /// credentials and agents, the agents using those credentials, and (to score
-/// those agents) the credentials they use.
+/// those agents) the credentials they use. Answers the rows whose score
+/// changed, and were written.
 pub async fn refresh(
     conn: &mut AnyConnection,
     credentials: &[i64],
     agents: &[i64],
     now: DateTime<Utc>,
-) -> Result<(), sqlx::Error> {
+) -> Result<u64, sqlx::Error> {
     let mut agent_ids: BTreeSet<i64> = agents.iter().copied().collect();
     let mut params = Params::default();
     let filter = Scope::Ids(credentials).condition("tc.credential_id", &mut params);
@@ -692,8 +693,17 @@ pub async fn refresh(
     // (an agent's new owner re-homes the unowned credentials it uses).
     coverage::rehome(conn, Scope::Ids(&credential_ids), Scope::Ids(&agent_ids)).await?;
     let (credentials, agents) = score(credentials, agents, now);
-    write_scores(conn, "credential", &credentials).await?;
-    write_scores(conn, "agent", &agents).await
+    Ok(write_scores(conn, "credential", &credentials).await? + write_scores(conn, "agent", &agents).await?)
+}
+
+/// The setting whose change tells the kept figures ([`crate::aggregates`])
+/// that scores changed with no audit entry of their own (a stepped
+/// rescoring's end, an agent's check-in that moved its dormancy).
+pub const SCORES_CHANGED: &str = "scores_changed_at";
+
+/// Records, in the caller's transaction, that scores changed unaudited.
+pub async fn mark_scores_changed(conn: &mut AnyConnection, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+    sql::put_setting(conn, SCORES_CHANGED, &now.to_rfc3339()).await
 }
 
 /// Writes `scored` onto their rows in `table` (`credential` or `agent`), a
@@ -703,8 +713,9 @@ async fn write_scores(
     conn: &mut AnyConnection,
     table: &'static str,
     scored: &[Scored],
-) -> Result<(), sqlx::Error> {
+) -> Result<u64, sqlx::Error> {
     let credentials = table == "credential";
+    let mut written = 0;
     let backend = if conn.backend_name() == "SQLite" {
         Backend::Sqlite
     } else {
@@ -732,7 +743,7 @@ async fn write_scores(
                 format!("({})", values.join(", "))
             })
             .collect();
-        sqlx::query_with(
+        written += sqlx::query_with(
             &format!(
                 "UPDATE {table} AS t SET risk_score = v.column2, risk_references = v.column3, \
                  risk_factors = v.column4{set_blast} FROM (VALUES {}) AS v WHERE t.id = v.column1 \
@@ -743,9 +754,10 @@ async fn write_scores(
             params.args(),
         )
         .execute(&mut *conn)
-        .await?;
+        .await?
+        .rows_affected();
     }
-    Ok(())
+    Ok(written)
 }
 
 /// The stored factors (heaviest first); an unreadable value reads as none.

@@ -132,8 +132,13 @@ async fn report_agent_self(
         )));
     }
     // Being seen, and new tools, change the agent's risk.
-    risk::refresh(&mut tx, &[], &[agent.agent_id], now).await?;
-    if !outcome.changed.is_empty() || !outcome.tools_added.is_empty() {
+    let rescored = risk::refresh(&mut tx, &[], &[agent.agent_id], now).await?;
+    if outcome.changed.is_empty() && outcome.tools_added.is_empty() {
+        // A check-in that only moved the agent's dormancy is audited by no one.
+        if rescored > 0 {
+            risk::mark_scores_changed(&mut tx, now).await?;
+        }
+    } else {
         let entry = Entry::new(Actor::Agent(agent.agent_id.to_string()), "agent.report")
             .target(format!("agent:{}", agent.agent_id))
             .details(serde_json::json!({ "changed": outcome.changed, "tools_added": outcome.tools_added }))

@@ -156,8 +156,12 @@ async fn report_copy(
     }
     let reopened =
         revocation::copy_found(&mut tx, sighting.credential, copy, &actor, Some(&source), now).await?;
-    // A new plaintext copy raises the credential's risk.
-    risk::refresh(&mut tx, &[sighting.credential], &[], now).await?;
+    // A new plaintext copy raises the credential's risk; a copy seen again
+    // is audited by no one, yet may move it too.
+    let rescored = risk::refresh(&mut tx, &[sighting.credential], &[], now).await?;
+    if rescored > 0 && before == Some(CopyStatus::Present) {
+        risk::mark_scores_changed(&mut tx, now).await?;
+    }
     tx.commit().await?;
     let status = match before {
         None => StatusCode::CREATED,

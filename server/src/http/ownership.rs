@@ -233,7 +233,7 @@ async fn assign_owner(
     match kind {
         OwnedKind::Agent => risk::refresh(&mut tx, &[], &changed_ids, now).await?,
         OwnedKind::Credential => risk::refresh(&mut tx, &changed_ids, &[], now).await?,
-    }
+    };
     tx.commit().await?;
     Ok(Json(
         entities

@@ -441,9 +441,6 @@ pub(crate) async fn rescore(
     Ok(())
 }
 
-/// The setting a stepped rescoring updates when it ends ([`crate::aggregates`]).
-pub const SCORES_CHANGED: &str = "scores_changed_at";
-
 /// How long one step of a long piece of work should hold the write lock:
 /// long enough to amortise a commit, short enough that a decision or a
 /// sign-in waiting behind it does not notice.
@@ -507,7 +504,7 @@ pub(crate) async fn rescore_in_steps(
     // Scores changed with no audit entry of their own: the kept figures
     // (`crate::aggregates`) are counted again.
     let mut conn = db.pool().acquire().await?;
-    crate::db::sql::put_setting(&mut conn, SCORES_CHANGED, &Utc::now().to_rfc3339()).await
+    risk::mark_scores_changed(&mut conn, Utc::now()).await
 }
 
 /// Writes a finished import's counts, and its audit entry, in its transaction.
