@@ -6,19 +6,18 @@
 //! "Something changed" is read from the database, so that a change made on
 //! another replica counts too: the newest audit entry of a change to the
 //! inventory (every change is audited in its own transaction; approvals and
-//! sign-ins change no figure kept) and the end of a rescoring in steps.
-//! Asking costs two index lookups. The Overview's count of approvals
-//! waiting is counted afresh each time: under two decisions a second,
-//! counting the whole Overview again after each took most of the machine
-//! (`make bench-load`). A large import's steps are not changes
-//! yet: its rows count from its last transaction, which writes its audit
-//! entry, so the figures never show half an import, and a dashboard open
-//! during the import is not counted again after every step (which took
-//! the import's share of the machine under load: `make bench-load`).
+//! sign-ins change no figure kept) and the newest unaudited score change
+//! (`risk::SCORES_CHANGED`). Asking costs two index lookups. A large
+//! import's steps are no change yet: its rows count from its last
+//! transaction, which writes its audit entry, so the figures never show
+//! half an import. The Overview's count of approvals waiting is counted
+//! afresh on every request.
 //!
-//! One count runs at a time per figure set: the requests that find the
-//! figures out of date while it runs wait for it, rather than each
-//! counting the same figures again.
+//! Both choices come from `make bench-load`: counting the figures again
+//! after every import step, then after every decision, took most of the
+//! machine. For the same reason one count runs at a time per figure set:
+//! the requests that find the figures out of date while it runs wait for
+//! it, rather than each counting the same figures again.
 
 use std::sync::{Arc, Mutex};
 
