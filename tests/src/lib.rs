@@ -169,16 +169,7 @@ impl TestApp {
 
     /// A new token of agent `agent`, which `admin` creates through the API.
     pub async fn agent_token(&self, admin: &reqwest::Client, agent: i64) -> String {
-        let created: model::api::CreatedAgentToken = admin
-            .post(self.url(&format!("/api/v1/agents/{agent}/tokens")))
-            .json(&serde_json::json!({ "name": "test", "expires_in_days": 30 }))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        created.secret
+        new_agent_token(admin, &self.address, agent).await
     }
 
     /// A client authenticating as agent `agent` with a new token of its own,
@@ -245,6 +236,21 @@ impl TestApp {
             .await
             .expect("the server answers")
     }
+}
+
+/// A new token (30 days) of agent `agent`, which `admin` creates through
+/// the API of the server at `base`; answers its secret.
+pub async fn new_agent_token(admin: &reqwest::Client, base: &str, agent: i64) -> String {
+    let created: model::api::CreatedAgentToken = admin
+        .post(format!("{base}/api/v1/agents/{agent}/tokens"))
+        .json(&serde_json::json!({ "name": "test", "expires_in_days": 30 }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    created.secret
 }
 
 /// A client that sends `Authorization: Bearer <token>` with every request.

@@ -271,16 +271,7 @@ async fn mixed_load(db: &Db, base: &str, findings: usize, phase: Duration) {
     );
     let mut tokens = Vec::new();
     for agent in &agents {
-        let created: Value = admin
-            .post(format!("{base}/api/v1/agents/{agent}/tokens"))
-            .json(&json!({ "name": "bench-load", "expires_in_days": 1 }))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        tokens.push(created["secret"].as_str().expect("a new agent token").to_owned());
+        tokens.push(muster_tests::new_agent_token(&admin, base, *agent).await);
     }
     println!("\nGenerating {findings} trufflehog findings…");
     let report = muster_tests::reports::trufflehog(findings, findings / 5, "load");
