@@ -24,22 +24,7 @@ use std::sync::{Arc, Mutex};
 use model::api as json;
 
 use crate::ApiError;
-use crate::db::{Db, approvals, overview, risk};
-
-/// The database's state as far as the figures go: equal generations, equal figures.
-type Generation = (i64, String);
-
-async fn generation(db: &Db) -> Result<Generation, sqlx::Error> {
-    sqlx::query_as(
-        // The same condition as the partial index `audit_event_inventory`.
-        "SELECT (SELECT COALESCE(MAX(seq), 0) FROM audit_event \
-         WHERE substr(action, 1, 9) <> 'approval.' AND substr(action, 1, 8) <> 'session.'), \
-         COALESCE((SELECT value FROM setting WHERE name = $1), '')",
-    )
-    .bind(risk::SCORES_CHANGED)
-    .fetch_one(db.pool())
-    .await
-}
+use crate::db::{Db, Generation, approvals, overview, risk};
 
 /// One figure set, the generation it was counted at, and the turn of
 /// whoever counts it next.
@@ -81,12 +66,12 @@ impl<T> Slot<T> {
     {
         // Read before counting: a change made while counting makes the next
         // request count again rather than keep figures older than it.
-        let at = generation(db).await?;
+        let at = db.generation().await?;
         if let Some(figures) = self.get(&at) {
             return Ok(figures);
         }
         let _turn = self.counting.lock().await;
-        let at = generation(db).await?;
+        let at = db.generation().await?;
         match self.get(&at) {
             Some(figures) => Ok(figures),
             None => Ok(self.put(at, count().await?)),

@@ -114,6 +114,8 @@ pub fn spawn(state: AppState) -> Option<tokio::task::JoinHandle<()>> {
                     }
                 }));
             }
+            // Steady reads and writes with no long work grow it too.
+            state.db.keep_wal_short().await;
             let now = state.settings.clock.now();
             if now.date_naive() != started_on {
                 let day = now.format("%Y-%m-%d").to_string();

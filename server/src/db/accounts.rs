@@ -403,11 +403,15 @@ pub async fn session_account(
     let last_seen: String = row.try_get("last_seen_at")?;
     // One write a minute at most per session, not one per request.
     if last_seen < timestamp(now - chrono::Duration::minutes(1)) {
+        // In a transaction of its own, so that it takes its turn with the
+        // other writers rather than polling for SQLite's lock (`Db::begin`).
+        let mut tx = db.begin().await?;
         sqlx::query("UPDATE session SET last_seen_at = $1 WHERE id_hash = $2")
             .bind(timestamp(now))
             .bind(id_hash)
-            .execute(db.pool())
+            .execute(&mut *tx)
             .await?;
+        tx.commit().await?;
     }
     Ok(Some(json::Session {
         email: row.try_get("email")?,

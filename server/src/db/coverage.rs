@@ -44,6 +44,105 @@ const CREDENTIAL_TEAM: &str = "COALESCE((SELECT p.team_id FROM person p WHERE p.
       WHERE x.credential_id = credential.id AND r.owner_team_id IS NOT NULL \
       GROUP BY r.owner_team_id ORDER BY COUNT(*) DESC, r.owner_team_id LIMIT 1))";
 
+/// Every credential with the team it has stored and the team it counts
+/// against now, as [`CREDENTIAL_TEAM`] finds it for one, found for all at
+/// once: each kind of evidence grouped once over its whole table, then
+/// joined. PostgreSQL ran the correlated form as plans of their own per
+/// credential and took two minutes on half of `large` (`make
+/// bench-engines`); SQLite runs the correlated form faster than this one
+/// (1.0 s against 6.0 s on `large`), as index lookups that stop at the
+/// first evidence found.
+const EVERY_CREDENTIAL_TEAM: &str = "WITH by_agents AS (\
+       SELECT credential_id, team_id FROM (\
+         SELECT tc.credential_id, p.team_id, \
+           ROW_NUMBER() OVER (PARTITION BY tc.credential_id ORDER BY COUNT(*) DESC, p.team_id) AS rank \
+         FROM tool_credential tc JOIN agent_tool at ON at.tool_id = tc.tool_id \
+           JOIN agent ag ON ag.id = at.agent_id JOIN person p ON p.id = ag.owner_id \
+         WHERE p.team_id IS NOT NULL GROUP BY tc.credential_id, p.team_id) ranked \
+       WHERE rank = 1), \
+     by_authors AS (\
+       SELECT credential_id, team_id FROM (\
+         SELECT cc.credential_id, p.team_id, \
+           ROW_NUMBER() OVER (PARTITION BY cc.credential_id ORDER BY COUNT(*) DESC, p.team_id) AS rank \
+         FROM credential_copy cc JOIN person p ON p.email = cc.author_email \
+         WHERE p.team_id IS NOT NULL GROUP BY cc.credential_id, p.team_id) ranked \
+       WHERE rank = 1), \
+     by_reach AS (\
+       SELECT credential_id, team_id FROM (\
+         SELECT x.credential_id, r.owner_team_id AS team_id, \
+           ROW_NUMBER() OVER (PARTITION BY x.credential_id ORDER BY COUNT(*) DESC, r.owner_team_id) AS rank \
+         FROM reach x JOIN resource r ON r.id = x.resource_id \
+         WHERE r.owner_team_id IS NOT NULL GROUP BY x.credential_id, r.owner_team_id) ranked \
+       WHERE rank = 1) \
+     SELECT c.id, c.coverage_team_id AS stored, COALESCE(o.team_id, a.team_id, w.team_id, x.team_id) AS home \
+     FROM credential c LEFT JOIN person o ON o.id = c.owner_id \
+       LEFT JOIN by_agents a ON a.credential_id = c.id \
+       LEFT JOIN by_authors w ON w.credential_id = c.id \
+       LEFT JOIN by_reach x ON x.credential_id = c.id";
+
+/// A row whose coverage team is out of date: its id, the team stored, the
+/// team it counts against now.
+pub type Move = (i64, Option<i64>, Option<i64>);
+
+/// The rows of `table` (`credential` or `agent`) whose coverage team is out
+/// of date.
+async fn out_of_date(conn: &mut AnyConnection, table: &'static str) -> Result<Vec<Move>, sqlx::Error> {
+    let homes = match table {
+        "credential" if conn.backend_name() != "SQLite" => EVERY_CREDENTIAL_TEAM.to_owned(),
+        "credential" => {
+            format!("SELECT id, coverage_team_id AS stored, {CREDENTIAL_TEAM} AS home FROM credential")
+        }
+        _ => format!("SELECT id, coverage_team_id AS stored, {AGENT_TEAM} AS home FROM agent"),
+    };
+    sqlx::query_as(&format!(
+        "SELECT id, stored, home FROM ({homes}) homes WHERE stored IS DISTINCT FROM home ORDER BY id"
+    ))
+    .fetch_all(conn)
+    .await
+}
+
+/// Moves these rows of `table` to their new teams, each only if it still
+/// has the team it was read with: a change's own re-homing since then is
+/// newer, and stays.
+async fn move_homes(
+    conn: &mut AnyConnection,
+    table: &'static str,
+    moves: &[Move],
+) -> Result<u64, sqlx::Error> {
+    let backend = if conn.backend_name() == "SQLite" {
+        super::Backend::Sqlite
+    } else {
+        super::Backend::Postgres
+    };
+    let mut moved = 0;
+    for chunk in moves.chunks(1000) {
+        let mut params = Params::in_order(backend);
+        let values: Vec<String> = chunk
+            .iter()
+            .map(|(id, stored, home)| {
+                format!(
+                    "(CAST({} AS BIGINT), CAST({} AS BIGINT), CAST({} AS BIGINT))",
+                    params.bind(*id),
+                    params.bind(*stored),
+                    params.bind(*home)
+                )
+            })
+            .collect();
+        moved += sqlx::query_with(
+            &format!(
+                "UPDATE {table} SET coverage_team_id = v.column3 FROM (VALUES {}) AS v \
+                 WHERE {table}.id = v.column1 AND {table}.coverage_team_id IS NOT DISTINCT FROM v.column2",
+                values.join(", ")
+            ),
+            params.args(),
+        )
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+    }
+    Ok(moved)
+}
+
 /// Sets `coverage_team_id` of these credentials and agents (or of all):
 /// called by every change of ownership or lineage, in its transaction.
 pub async fn rehome(
@@ -55,10 +154,14 @@ pub async fn rehome(
         ("credential", CREDENTIAL_TEAM, credentials),
         ("agent", AGENT_TEAM, agents),
     ] {
+        if matches!(scope, Scope::All) {
+            let moves = out_of_date(conn, table).await?;
+            move_homes(conn, table, &moves).await?;
+            continue;
+        }
         let mut params = Params::default();
         let filter = scope.condition("id", &mut params);
-        // Only rows whose team changes are written: a full re-homing of a
-        // settled inventory writes next to nothing (the expression is
+        // Only rows whose team changes are written (the expression is
         // evaluated a second time only for the rows that do change).
         sqlx::query_with(
             &format!(
@@ -71,9 +174,32 @@ pub async fn rehome(
         .await?;
     }
     if matches!((credentials, agents), (Scope::All, Scope::All)) {
-        sql::put_setting(conn, REHOMED, &sql::timestamp(Utc::now())).await?;
+        mark_rehomed(conn).await?;
     }
     Ok(())
+}
+
+/// Re-homes every credential and agent whose team is out of date, in steps
+/// ([`Db::in_steps`]): what the rows count against is read first, outside
+/// any transaction, then written a step at a time. Answers the rows moved;
+/// the caller records that everything was re-homed ([`mark_rehomed`]) once
+/// its own work is done.
+pub async fn rehome_in_steps(db: &Db) -> Result<u64, sqlx::Error> {
+    let mut total = 0;
+    for table in ["credential", "agent"] {
+        let moves = out_of_date(&mut *db.pool().acquire().await?, table).await?;
+        total += db
+            .in_steps(&moves, super::Pace::new(1_000, 100, 20_000), |conn, step| {
+                Box::pin(move_homes(conn, table, step))
+            })
+            .await?;
+    }
+    Ok(total)
+}
+
+/// Records, in the caller's transaction, that every row was re-homed.
+pub async fn mark_rehomed(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
+    sql::put_setting(conn, REHOMED, &sql::timestamp(Utc::now())).await
 }
 
 /// The setting that records the last time every row was re-homed.

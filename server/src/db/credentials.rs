@@ -145,7 +145,7 @@ pub async fn list(
         }
     }
     let filter = sql::where_clause(&conditions);
-    db.list_page(
+    db.inventory_page(
         &format!("SELECT COUNT(*) FROM credential c {filter}"),
         &format!(
             "SELECT {CREDENTIAL_COLUMNS} {CREDENTIAL_FROM} {filter} {}",
@@ -355,7 +355,7 @@ pub async fn list_copies(
         conditions.push(sql::text_match(&mut params, db.backend(), &["cp.locator"], text));
     }
     let filter = sql::where_clause(&conditions);
-    db.list_page(
+    db.inventory_page(
         &format!("SELECT COUNT(*) FROM credential_copy cp {filter}"),
         &format!("SELECT {COPY_COLUMNS} {COPY_FROM} {filter} {}", paging.tail()),
         params,

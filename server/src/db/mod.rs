@@ -37,9 +37,9 @@ pub mod sql;
 pub mod staged;
 pub mod throttle;
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::str::FromStr;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use model::api as json;
@@ -155,34 +155,56 @@ async fn migrate_sqlite(pool: &AnyPool) -> Result<(), OpenError> {
 pub struct Db {
     pool: AnyPool,
     backend: Backend,
-    /// Transactions of this process waiting for SQLite's write lock
-    /// ([`Db::begin`]), which long work lets go first ([`Db::yield_to_writers`]).
-    writers: std::sync::Arc<Writers>,
+    /// This process's turn to write to SQLite ([`Db::begin`]).
+    turn: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// SQLite's write-ahead log, kept short by [`Db::keep_wal_short`].
+    wal: Option<std::sync::Arc<std::path::PathBuf>>,
+    /// The inventory lists' totals, by count query and parameters, with
+    /// the generation they were counted at ([`Db::inventory_page`]).
+    totals: std::sync::Arc<std::sync::Mutex<HashMap<String, (Generation, i64)>>>,
 }
 
-/// The transactions of this process that wait for SQLite's write lock.
-#[derive(Debug, Default)]
-struct Writers {
-    /// Waiting now.
-    waiting: AtomicUsize,
-    /// Done waiting (the lock taken, or given up), ever.
-    served: AtomicUsize,
+/// The inventory's state as far as counting it goes ([`Db::generation`]):
+/// equal generations, equal counts.
+pub type Generation = (i64, String);
+
+/// Inventory lists' totals kept at most (distinct filters); past it, all
+/// are forgotten and counted again as asked.
+const KEPT_TOTALS: usize = 1_000;
+
+/// A transaction that writes ([`Db::begin`]), used as the connection it
+/// runs on. On SQLite it holds this process's turn to write until it is
+/// committed or rolled back (or dropped, which rolls it back).
+#[derive(Debug)]
+pub struct Tx {
+    // Declared first, so dropped first: the turn passes on after the rollback.
+    tx: sqlx::Transaction<'static, sqlx::Any>,
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
-/// Counts a transaction waiting for the write lock while it waits.
-struct Waiting<'a>(&'a Writers);
+impl Tx {
+    /// Commits, then passes the turn on.
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
 
-impl<'a> Waiting<'a> {
-    fn new(writers: &'a Writers) -> Self {
-        writers.waiting.fetch_add(1, Ordering::SeqCst);
-        Self(writers)
+    /// Rolls back, then passes the turn on.
+    pub async fn rollback(self) -> Result<(), sqlx::Error> {
+        self.tx.rollback().await
     }
 }
 
-impl Drop for Waiting<'_> {
-    fn drop(&mut self) {
-        self.0.served.fetch_add(1, Ordering::SeqCst);
-        self.0.waiting.fetch_sub(1, Ordering::SeqCst);
+impl std::ops::Deref for Tx {
+    type Target = sqlx::AnyConnection;
+
+    fn deref(&self) -> &Self::Target {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for Tx {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.tx
     }
 }
 
@@ -201,14 +223,25 @@ async fn uncancelled(
         .map_err(|join| sqlx::Error::Protocol(format!("beginning a transaction failed: {join}")))?
 }
 
-/// The longest long work waits for other writers between two of its steps.
-const YIELD_AT_MOST: Duration = Duration::from_secs(2);
+/// The size past which SQLite's write-ahead log is emptied ([`Db::keep_wal_short`]).
+const WAL_LIMIT: u64 = 64 << 20;
+
+/// The longest emptying the write-ahead log waits for the readers using it
+/// (and holds other writers back meanwhile).
+const WAL_WAIT: Duration = Duration::from_millis(500);
+
+/// How much of an SQLite file is read through a memory map (SQLite's
+/// largest by default, 2 GiB; the rest is read as usual).
+const MMAP_SIZE: u64 = 0x7fff_0000;
+
+/// SQLite's busy timeout: writers queue this long for the write lock.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 impl Db {
     /// Connects to `target` and brings its schema up to date.
     pub async fn open(target: &Target) -> Result<Self, OpenError> {
         install_default_drivers();
-        let (url, backend, options) = match target {
+        let (url, backend, options, wal) = match target {
             Target::Sqlite(path) => {
                 create_parent(path)?;
                 let url = format!("sqlite://{}?mode=rwc", path.display());
@@ -218,20 +251,36 @@ impl Db {
                         Box::pin(async move {
                             // WAL lets readers proceed during a write; the busy
                             // timeout queues writers instead of failing them.
+                            // Mapped rather than read, pages cost no copy: every
+                            // commit empties the other connections' page caches,
+                            // and under load their reads were mostly `pread`.
                             conn.execute(
-                                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                                format!(
+                                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {}; \
+                                     PRAGMA mmap_size = {MMAP_SIZE};",
+                                    BUSY_TIMEOUT.as_millis()
+                                )
+                                .as_str(),
                             )
                             .await?;
                             Ok(())
                         })
                     });
-                (url, Backend::Sqlite, options)
+                let mut wal = path.clone().into_os_string();
+                wal.push("-wal");
+                (
+                    url,
+                    Backend::Sqlite,
+                    options,
+                    Some(std::sync::Arc::new(wal.into())),
+                )
             }
             Target::Postgres(url) => (
                 url.clone(),
                 Backend::Postgres,
                 AnyPoolOptions::new().max_connections(16),
+                None,
             ),
         };
         let pool = options
@@ -246,7 +295,9 @@ impl Db {
         Ok(Self {
             pool,
             backend,
-            writers: std::sync::Arc::default(),
+            turn: std::sync::Arc::default(),
+            wal,
+            totals: std::sync::Arc::default(),
         })
     }
 
@@ -260,50 +311,123 @@ impl Db {
         &self.pool
     }
 
-    /// Begins a transaction that will write. On SQLite it takes the write
-    /// lock at once (`BEGIN IMMEDIATE`), waiting its turn under the busy
-    /// timeout: a transaction that read first and wrote later would have to
-    /// upgrade its lock, which SQLite may refuse at once with "database is
-    /// locked" while another connection writes.
-    pub async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
-        let (pool, writers) = (self.pool.clone(), self.writers.clone());
+    /// Begins a transaction that will write. On SQLite, writers take turns:
+    /// first this process's turn, in the order asked (a fair queue, handed
+    /// on the moment the transaction before ends), then the write lock at
+    /// once (`BEGIN IMMEDIATE`: a transaction that read first and wrote
+    /// later would have to upgrade its lock, which SQLite may refuse at once
+    /// with "database is locked").
+    ///
+    /// Without the queue, writers waited in SQLite's busy handler, which
+    /// polls with sleeps of up to 100 ms: the lock stood idle between two
+    /// writers, and under `make bench-load` an import applied about 120
+    /// findings a second between the decisions and sign-ins. Other
+    /// processes on the same file (the command line) still wait in the busy
+    /// handler. A turn not given within the busy timeout is a busy database
+    /// (503), as SQLite's own would be.
+    pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
+        let pool = self.pool.clone();
         match self.backend {
             Backend::Sqlite => {
-                uncancelled(async move {
-                    let _waiting = Waiting::new(&writers);
-                    pool.begin_with("BEGIN IMMEDIATE").await
+                // Waiting for the turn can be cancelled: the waiter leaves the queue.
+                let turn = tokio::time::timeout(BUSY_TIMEOUT, self.turn.clone().lock_owned())
+                    .await
+                    .map_err(|_| sqlx::Error::PoolTimedOut)?;
+                let tx = uncancelled(async move { pool.begin_with("BEGIN IMMEDIATE").await }).await?;
+                Ok(Tx {
+                    tx,
+                    _turn: Some(turn),
                 })
-                .await
             }
-            Backend::Postgres => uncancelled(async move { pool.begin().await }).await,
+            Backend::Postgres => {
+                let tx = uncancelled(async move { pool.begin().await }).await?;
+                Ok(Tx { tx, _turn: None })
+            }
         }
     }
 
-    /// Between two steps of long work (an import's chunks), lets the
-    /// transactions of this process that wait for SQLite's write lock go
-    /// first: SQLite's busy handler polls with growing sleeps, so a writer
-    /// that commits and begins again at once would win the lock nearly every
-    /// time, and a decision or a sign-in would wait for the whole import.
-    /// Only the writers waiting when it is called go first: waiting until
-    /// nobody waits would starve the long work under a steady stream of
-    /// writers (`make bench-load`: 120 findings a second). Waits at most
-    /// [`YIELD_AT_MOST`]; PostgreSQL locks rows, not the database, and needs
-    /// no turn-taking.
-    pub async fn yield_to_writers(&self) {
-        if self.backend != Backend::Sqlite {
+    /// Between two steps of long work (an import's chunks): the writers
+    /// that asked for their turn meanwhile are ahead in the queue
+    /// ([`Db::begin`]), and go first; then the write-ahead log is emptied
+    /// if the work grew it ([`Db::keep_wal_short`]). PostgreSQL locks rows,
+    /// not the database, and needs no turns.
+    pub async fn between_steps(&self) {
+        tokio::task::yield_now().await;
+        self.keep_wal_short().await;
+    }
+
+    /// Empties SQLite's write-ahead log once it has grown past [`WAL_LIMIT`]
+    /// (between two steps of long work, and at every tick of the scheduled
+    /// work). SQLite copies the log into the database after commits, but
+    /// writes it from its start again only when a writer begins at a moment
+    /// no reader is using it; under overlapping reads (sessions browsing
+    /// while an import writes) that moment never came, and the log grew by
+    /// gigabytes in one import. `wal_checkpoint(TRUNCATE)` holds new writers
+    /// back and waits for the readers still using the log, at most
+    /// [`WAL_WAIT`] (a reader that begins meanwhile reads the database
+    /// itself), then truncates it. If the readers are not done by then it
+    /// gives up, and the next call tries again.
+    pub async fn keep_wal_short(&self) {
+        let Some(wal) = &self.wal else {
+            return;
+        };
+        if std::fs::metadata(wal.as_ref()).map_or(true, |file| file.len() < WAL_LIMIT) {
             return;
         }
-        // `served` first: a writer done between the two reads then counts
-        // as served, not as one still ahead.
-        let served = self.writers.served.load(Ordering::SeqCst);
-        let ahead = self.writers.waiting.load(Ordering::SeqCst);
-        let started = std::time::Instant::now();
-        while self.writers.waiting.load(Ordering::SeqCst) > 0
-            && self.writers.served.load(Ordering::SeqCst).wrapping_sub(served) < ahead
-            && started.elapsed() < YIELD_AT_MOST
-        {
-            tokio::time::sleep(Duration::from_millis(2)).await;
+        let pool = self.pool.clone();
+        // In a task of its own, so that a cancelled caller cannot hand the
+        // connection back with the short busy timeout.
+        let emptied = tokio::spawn(async move {
+            let mut conn = pool.acquire().await?;
+            conn.execute(format!("PRAGMA busy_timeout = {}", WAL_WAIT.as_millis()).as_str())
+                .await?;
+            let emptied: Result<(i64, i64, i64), sqlx::Error> =
+                sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
+                    .fetch_one(&mut *conn)
+                    .await;
+            conn.execute(format!("PRAGMA busy_timeout = {}", BUSY_TIMEOUT.as_millis()).as_str())
+                .await?;
+            emptied
+        })
+        .await;
+        match emptied {
+            Ok(Ok((0, _, _))) => tracing::debug!("emptied the write-ahead log"),
+            // Readers still used it: the next call tries again.
+            Ok(Ok(_)) => {}
+            Ok(Err(sqlx::Error::Database(error)))
+                if crate::error::is_contention(error.code().as_deref(), error.message()) => {}
+            Ok(Err(error)) => tracing::warn!(error = ?error, "cannot empty the write-ahead log"),
+            Err(join) => tracing::warn!(error = ?join, "cannot empty the write-ahead log"),
         }
+    }
+
+    /// Works through `items` in steps, each in a transaction of its own that
+    /// lasts about [`STEP`] (sized by `pace`), letting the writers waiting
+    /// go between two ([`Db::between_steps`]): long work (rescoring what
+    /// an import touched, a full recompute's writes) never holds the
+    /// database for long. Answers the sum of what the steps answer (rows
+    /// written).
+    pub(crate) async fn in_steps<T: Sync>(
+        &self,
+        items: &[T],
+        mut pace: Pace,
+        mut step: impl for<'c> FnMut(
+            &'c mut sqlx::AnyConnection,
+            &'c [T],
+        ) -> futures::future::BoxFuture<'c, Result<u64, sqlx::Error>>,
+    ) -> Result<u64, sqlx::Error> {
+        let (mut rest, mut total) = (items, 0);
+        while !rest.is_empty() {
+            let (these, after) = rest.split_at(pace.size().min(rest.len()));
+            rest = after;
+            let mut tx = self.begin().await?;
+            let started = std::time::Instant::now();
+            total += step(&mut tx, these).await?;
+            tx.commit().await?;
+            pace.took(started.elapsed());
+            self.between_steps().await;
+        }
+        Ok(total)
     }
 
     /// Begins a transaction that only reads, from one consistent snapshot
@@ -351,19 +475,91 @@ impl Db {
         paging: &sql::Paging,
         map: impl Fn(&AnyRow) -> Result<T, sqlx::Error>,
     ) -> Result<json::Page<T>, crate::ApiError> {
+        self.page(count_sql, rows_sql, params, paging, map, false).await
+    }
+
+    /// [`Db::list_page`] for a list of the inventory (agents, credentials,
+    /// copies, people, resources), whose total is kept until the inventory
+    /// changes ([`Db::generation`]) rather than counted on every request:
+    /// counting 200,000 credentials or a million copies took most of such a
+    /// request (`make bench-load`). Its filters must not depend on the time.
+    /// A large import's rows count from its last transaction, as the
+    /// Overview's figures do.
+    pub(crate) async fn inventory_page<T>(
+        &self,
+        count_sql: &str,
+        rows_sql: &str,
+        params: sql::Params,
+        paging: &sql::Paging,
+        map: impl Fn(&AnyRow) -> Result<T, sqlx::Error>,
+    ) -> Result<json::Page<T>, crate::ApiError> {
+        self.page(count_sql, rows_sql, params, paging, map, true).await
+    }
+
+    async fn page<T>(
+        &self,
+        count_sql: &str,
+        rows_sql: &str,
+        params: sql::Params,
+        paging: &sql::Paging,
+        map: impl Fn(&AnyRow) -> Result<T, sqlx::Error>,
+        keep_total: bool,
+    ) -> Result<json::Page<T>, crate::ApiError> {
+        // Read before the rows: a change made meanwhile makes the next
+        // request count again rather than keep a total older than it.
+        let at = match keep_total {
+            true => Some(self.generation().await?),
+            false => None,
+        };
         let rows = sqlx::query_with(rows_sql, params.args())
             .fetch_all(&self.pool)
             .await?;
         let items = rows.iter().map(&map).collect::<Result<Vec<_>, _>>()?;
         // A short first page is the whole list: no need to count.
-        let total = if paging.page == 1 && items.len() < paging.limit as usize {
-            items.len() as i64
-        } else {
-            sqlx::query_scalar_with(count_sql, params.args())
-                .fetch_one(&self.pool)
-                .await?
-        };
+        if paging.page == 1 && items.len() < paging.limit as usize {
+            let total = items.len() as i64;
+            return Ok(paging.page(items, total));
+        }
+        let key = at
+            .as_ref()
+            .map(|_| format!("{count_sql}\u{0}{:?}", params.values()));
+        if let (Some(at), Some(key)) = (&at, &key) {
+            let totals = self.totals.lock().expect("never poisoned");
+            if let Some((_, total)) = totals.get(key).filter(|(counted, _)| counted == at) {
+                let total = *total;
+                drop(totals);
+                return Ok(paging.page(items, total));
+            }
+        }
+        let total: i64 = sqlx::query_scalar_with(count_sql, params.args())
+            .fetch_one(&self.pool)
+            .await?;
+        if let (Some(at), Some(key)) = (at, key) {
+            let mut totals = self.totals.lock().expect("never poisoned");
+            if totals.len() >= KEPT_TOTALS {
+                totals.clear();
+            }
+            totals.insert(key, (at, total));
+        }
         Ok(paging.page(items, total))
+    }
+
+    /// The inventory's generation: the newest audit entry of a change to
+    /// the inventory (every change is audited in its own transaction;
+    /// approvals and sign-ins change no count kept) and the newest
+    /// unaudited score change (`risk::SCORES_CHANGED`). Read from the
+    /// database, so that a change made on another replica counts too; two
+    /// index lookups.
+    pub async fn generation(&self) -> Result<Generation, sqlx::Error> {
+        sqlx::query_as(
+            // The same condition as the partial index `audit_event_inventory`.
+            "SELECT (SELECT COALESCE(MAX(seq), 0) FROM audit_event \
+             WHERE substr(action, 1, 9) <> 'approval.' AND substr(action, 1, 8) <> 'session.'), \
+             COALESCE((SELECT value FROM setting WHERE name = $1), '')",
+        )
+        .bind(risk::SCORES_CHANGED)
+        .fetch_one(&self.pool)
+        .await
     }
 
     /// Answers 404 unless `table` (one of ours, never user text, named as the
@@ -381,6 +577,41 @@ impl Db {
     /// Closes every connection (at shutdown, so SQLite checkpoints its WAL).
     pub async fn close(&self) {
         self.pool.close().await;
+    }
+}
+
+/// How long one step of a long piece of work should hold the write lock:
+/// long enough to amortise a commit, short enough that a decision or a
+/// sign-in waiting behind it does not notice.
+pub(crate) const STEP: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// The records a step takes, sized so that a step lasts about [`STEP`] on
+/// this machine and database: doubled after a quick step, halved after a
+/// slow one, between `min` and `max`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Pace {
+    size: usize,
+    min: usize,
+    max: usize,
+}
+
+impl Pace {
+    pub(crate) fn new(size: usize, min: usize, max: usize) -> Self {
+        Self { size, min, max }
+    }
+
+    /// Records the next step takes.
+    pub(crate) fn size(&self) -> usize {
+        self.size
+    }
+
+    /// Learns from a step that took `took`.
+    pub(crate) fn took(&mut self, took: std::time::Duration) {
+        if took > STEP + STEP / 2 {
+            self.size = (self.size / 2).max(self.min);
+        } else if took < STEP / 2 {
+            self.size = (self.size * 2).min(self.max);
+        }
     }
 }
 

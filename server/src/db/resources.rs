@@ -81,7 +81,7 @@ pub async fn list(
         ));
     }
     let filter = sql::where_clause(&conditions);
-    db.list_page(
+    db.inventory_page(
         &format!("SELECT COUNT(*) FROM resource res {filter}"),
         &format!(
             "SELECT {RESOURCE_COLUMNS} {RESOURCE_FROM} {filter} {}",

@@ -11,8 +11,8 @@ use futures::TryStreamExt;
 use model::api::{self as json, AgentCategory, PersonStatus, RiskBand};
 use sqlx::{AnyConnection, Row};
 
-use super::sql::{self, Params, Scope, Value, get_enum, get_opt_time, get_time, timestamp};
-use super::{Backend, Db, bulk, coverage};
+use super::sql::{self, Params, Scope, get_enum, get_opt_time, get_time, timestamp};
+use super::{Backend, Db, coverage};
 use crate::risk::{self, Assessment, Fired};
 use crate::{ApiError, audit};
 
@@ -508,7 +508,7 @@ struct StoredScore {
     blast_radius: i64,
 }
 
-/// A score to write.
+/// A score to write, as its row holds it.
 struct Change {
     kind: &'static str,
     id: i64,
@@ -516,6 +516,25 @@ struct Change {
     references: i64,
     factors: String,
     blast_radius: i64,
+}
+
+impl Change {
+    /// The row of `entity`, a `credential` or an `agent` (`kind`).
+    fn of(kind: &'static str, entity: &Scored) -> Self {
+        Self {
+            kind,
+            id: entity.id,
+            score: entity.assessment.score,
+            references: entity.assessment.reference_mask(),
+            factors: factors_json(&entity.assessment),
+            // Agents have no blast radius of their own: read as 0, written never.
+            blast_radius: if kind == "agent" {
+                0
+            } else {
+                entity.assessment.blast_radius
+            },
+        }
+    }
 }
 
 /// The scores of [`score_all`] that differ from what their rows hold (read
@@ -537,89 +556,30 @@ async fn changes(db: &Db, scores: &Scores) -> Result<Vec<Change>, sqlx::Error> {
         .try_collect()
         .await?;
         for entity in scored {
-            let factors = factors_json(&entity.assessment);
-            let (score, references) = (entity.assessment.score, entity.assessment.reference_mask());
-            let blast_radius = if kind == "agent" {
-                0
-            } else {
-                entity.assessment.blast_radius
-            };
+            let change = Change::of(kind, entity);
             let same = stored.get(&entity.id).is_some_and(|row| {
-                row.risk_score == score
-                    && row.risk_references == references
-                    && row.blast_radius == blast_radius
-                    && row.risk_factors == factors
+                row.risk_score == change.score
+                    && row.risk_references == change.references
+                    && row.blast_radius == change.blast_radius
+                    && row.risk_factors == change.factors
             });
             if !same {
-                changes.push(Change {
-                    kind,
-                    id: entity.id,
-                    score,
-                    references,
-                    factors,
-                    blast_radius,
-                });
+                changes.push(change);
             }
         }
     }
     Ok(changes)
 }
 
-/// Stores `changes` inside the caller's transaction, and records the model
-/// version and the time they were computed as of.
-async fn store(
-    conn: &mut AnyConnection,
-    backend: Backend,
-    changes: &[Change],
-    now: DateTime<Utc>,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM risk_staging")
-        .execute(&mut *conn)
-        .await?;
-    let mut rows = Vec::with_capacity(changes.len() * 6);
-    for change in changes {
-        rows.extend([
-            Value::Text(change.kind.to_owned()),
-            Value::Int(change.id),
-            Value::Int(change.score),
-            Value::Int(change.references),
-            Value::Text(change.factors.clone()),
-            Value::Int(change.blast_radius),
-        ]);
-    }
-    bulk::insert(
-        conn,
-        backend,
-        "risk_staging",
-        &[
-            "entity_kind",
-            "entity_id",
-            "score",
-            "risk_references",
-            "factors",
-            "blast_radius",
-        ],
-        &rows,
+/// Stores `changes` inside the caller's transaction; answers the rows
+/// written (those whose score, factors or blast radius differ).
+async fn store(conn: &mut AnyConnection, changes: &[Change]) -> Result<u64, sqlx::Error> {
+    let (credentials, agents): (Vec<&Change>, Vec<&Change>) =
+        changes.iter().partition(|change| change.kind == "credential");
+    Ok(
+        write_changes(conn, "credential", &credentials).await?
+            + write_changes(conn, "agent", &agents).await?,
     )
-    .await?;
-    sqlx::query(
-        "UPDATE credential SET risk_score = s.score, risk_references = s.risk_references, \
-         risk_factors = s.factors, blast_radius = s.blast_radius \
-         FROM risk_staging s WHERE s.entity_kind = 'credential' AND s.entity_id = credential.id",
-    )
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query(
-        "UPDATE agent SET risk_score = s.score, risk_references = s.risk_references, risk_factors = s.factors \
-         FROM risk_staging s WHERE s.entity_kind = 'agent' AND s.entity_id = agent.id",
-    )
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query("DELETE FROM risk_staging")
-        .execute(&mut *conn)
-        .await?;
-    sql::put_setting(conn, "risk_model_version", risk::MODEL_VERSION).await?;
-    sql::put_setting(conn, "risk_computed_at", &timestamp(now)).await
 }
 
 /// What a full recompute did, and how long each part took.
@@ -632,16 +592,28 @@ pub struct Recomputed {
     pub store: Duration,
 }
 
-/// Scores everything as of `now`, and stores what changed in one
-/// transaction with its audit entry (`risk.recompute` by `actor`).
+/// Scores everything as of `now` and stores what changed, then re-homes
+/// what counts against another team now, both in steps
+/// ([`Db::in_steps`]) so that decisions and sign-ins are not held up for
+/// the seconds a whole store takes on `large` (`make bench-load`, phase C);
+/// then, in one last transaction, the model version, the time scored as of
+/// and the audit entry (`risk.recompute` by `actor`). A reader may see some
+/// rows rescored before others meanwhile, each score whole; stopped
+/// part-way, the next recompute finishes the job.
 pub async fn recompute(db: &Db, now: DateTime<Utc>, actor: &str) -> Result<Recomputed, sqlx::Error> {
     let scores = score_all(db, now).await?;
     let started = Instant::now();
     let changes = changes(db, &scores).await?;
-    let mut tx = db.begin().await?;
-    store(&mut tx, db.backend(), &changes, now).await?;
+    db.in_steps(&changes, super::Pace::new(1_000, 100, 20_000), |conn, step| {
+        Box::pin(store(conn, step))
+    })
+    .await?;
     // Scores and coverage teams both derive from the whole inventory.
-    coverage::rehome(&mut tx, Scope::All, Scope::All).await?;
+    let rehomed = coverage::rehome_in_steps(db).await?;
+    let mut tx = db.begin().await?;
+    sql::put_setting(&mut tx, "risk_model_version", risk::MODEL_VERSION).await?;
+    sql::put_setting(&mut tx, "risk_computed_at", &timestamp(now)).await?;
+    coverage::mark_rehomed(&mut tx).await?;
     let entry = audit::Entry::new(audit::Actor::System(actor.to_owned()), "risk.recompute").details(
         serde_json::json!({
             "risk_model_version": risk::MODEL_VERSION,
@@ -649,6 +621,7 @@ pub async fn recompute(db: &Db, now: DateTime<Utc>, actor: &str) -> Result<Recom
             "credentials": scores.credentials(),
             "agents": scores.agents(),
             "changed": changes.len(),
+            "rehomed": rehomed,
         }),
     );
     audit::append(&mut tx, &entry, Utc::now()).await?;
@@ -693,7 +666,10 @@ pub async fn refresh(
     // (an agent's new owner re-homes the unowned credentials it uses).
     coverage::rehome(conn, Scope::Ids(&credential_ids), Scope::Ids(&agent_ids)).await?;
     let (credentials, agents) = score(credentials, agents, now);
-    Ok(write_scores(conn, "credential", &credentials).await? + write_scores(conn, "agent", &agents).await?)
+    let changes: Vec<Change> = (credentials.iter().map(|c| Change::of("credential", c)))
+        .chain(agents.iter().map(|a| Change::of("agent", a)))
+        .collect();
+    store(conn, &changes).await
 }
 
 /// The setting whose change tells the kept figures ([`crate::aggregates`])
@@ -706,13 +682,14 @@ pub async fn mark_scores_changed(conn: &mut AnyConnection, now: DateTime<Utc>) -
     sql::put_setting(conn, SCORES_CHANGED, &now.to_rfc3339()).await
 }
 
-/// Writes `scored` onto their rows in `table` (`credential` or `agent`), a
-/// thousand rows a statement; rows whose score, factors and blast radius
-/// are unchanged are not written (nor, on PostgreSQL, copied).
-async fn write_scores(
+/// Writes these scores onto their rows in `table` (`credential` or
+/// `agent`), a thousand rows a statement (the values inline, which both
+/// engines join to the rows by their key); rows whose score, factors and
+/// blast radius are unchanged are not written (nor, on PostgreSQL, copied).
+async fn write_changes(
     conn: &mut AnyConnection,
     table: &'static str,
-    scored: &[Scored],
+    changes: &[&Change],
 ) -> Result<u64, sqlx::Error> {
     let credentials = table == "credential";
     let mut written = 0;
@@ -726,19 +703,19 @@ async fn write_scores(
     } else {
         ("", "")
     };
-    for chunk in scored.chunks(1000) {
+    for chunk in changes.chunks(1000) {
         let mut params = Params::in_order(backend);
         let rows: Vec<String> = chunk
             .iter()
-            .map(|entity| {
+            .map(|change| {
                 let mut values = vec![
-                    params.bind(entity.id),
-                    params.bind(entity.assessment.score),
-                    params.bind(entity.assessment.reference_mask()),
-                    params.bind(factors_json(&entity.assessment)),
+                    params.bind(change.id),
+                    params.bind(change.score),
+                    params.bind(change.references),
+                    params.bind(change.factors.clone()),
                 ];
                 if credentials {
-                    values.push(params.bind(entity.assessment.blast_radius));
+                    values.push(params.bind(change.blast_radius));
                 }
                 format!("({})", values.join(", "))
             })

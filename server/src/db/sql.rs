@@ -94,6 +94,11 @@ impl Params {
         }
     }
 
+    /// The values bound so far, in order.
+    pub fn values(&self) -> &[Value] {
+        &self.values
+    }
+
     /// Adds a value and returns its placeholder (`$n`, or `?`).
     pub fn bind(&mut self, value: impl Into<Value>) -> String {
         self.values.push(value.into());

@@ -36,7 +36,7 @@ use model::api::{self as json, ImportKind};
 
 use crate::ApiError;
 use crate::audit::{self, Actor, Entry, Source};
-use crate::db::{Db, accounts, bulk, imports, risk};
+use crate::db::{Db, Pace, accounts, bulk, imports, risk};
 use crate::fingerprint::Fingerprinter;
 use scanners::{ParseError, Record};
 
@@ -378,7 +378,7 @@ async fn run_platform(
 #[allow(clippy::too_many_arguments)]
 async fn conclude(
     db: &Db,
-    mut tx: sqlx::Transaction<'static, sqlx::Any>,
+    mut tx: crate::db::Tx,
     request: &Request,
     mut summary: json::ImportSummary,
     recorder: activity::Recorder,
@@ -441,43 +441,8 @@ pub(crate) async fn rescore(
     Ok(())
 }
 
-/// How long one step of a long piece of work should hold the write lock:
-/// long enough to amortise a commit, short enough that a decision or a
-/// sign-in waiting behind it does not notice.
-pub(crate) const STEP: std::time::Duration = std::time::Duration::from_millis(100);
-
-/// The records a step takes, sized so that a step lasts about [`STEP`] on
-/// this machine and database: doubled after a quick step, halved after a
-/// slow one, between `min` and `max`.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Pace {
-    size: usize,
-    min: usize,
-    max: usize,
-}
-
-impl Pace {
-    pub(crate) fn new(size: usize, min: usize, max: usize) -> Self {
-        Self { size, min, max }
-    }
-
-    /// Records the next step takes.
-    pub(crate) fn size(&self) -> usize {
-        self.size
-    }
-
-    /// Learns from a step that took `took`.
-    pub(crate) fn took(&mut self, took: std::time::Duration) {
-        if took > STEP + STEP / 2 {
-            self.size = (self.size / 2).max(self.min);
-        } else if took < STEP / 2 {
-            self.size = (self.size * 2).min(self.max);
-        }
-    }
-}
-
 /// Rescores these credentials and agents as many to a transaction as take
-/// about [`STEP`], letting other writers go between two: an import that
+/// about [`crate::db::STEP`], letting other writers go between two: an import that
 /// touched much of the inventory rescores what it touched, never holding
 /// the database for long.
 pub(crate) async fn rescore_in_steps(
@@ -486,21 +451,14 @@ pub(crate) async fn rescore_in_steps(
     agents: &[i64],
     now: chrono::DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
-    let mut pace = Pace::new(250, 50, 5_000);
-    for (ids, agents) in [(credentials, false), (agents, true)] {
-        let mut rest = ids;
-        while !rest.is_empty() {
-            let (step, after) = rest.split_at(pace.size().min(rest.len()));
-            rest = after;
-            let (credentials, agents) = if agents { (&[][..], step) } else { (step, &[][..]) };
-            let mut tx = db.begin().await?;
-            let started = std::time::Instant::now();
-            risk::refresh(&mut tx, credentials, agents, now).await?;
-            tx.commit().await?;
-            pace.took(started.elapsed());
-            db.yield_to_writers().await;
-        }
-    }
+    db.in_steps(credentials, Pace::new(250, 50, 5_000), |conn, step| {
+        Box::pin(risk::refresh(conn, step, &[], now))
+    })
+    .await?;
+    db.in_steps(agents, Pace::new(250, 50, 5_000), |conn, step| {
+        Box::pin(risk::refresh(conn, &[], step, now))
+    })
+    .await?;
     // Scores changed with no audit entry of their own: the kept figures
     // (`crate::aggregates`) are counted again.
     let mut conn = db.pool().acquire().await?;

@@ -8,13 +8,13 @@
 //!
 //! 1. **staging**: the reports are read whole into `import_item` (the
 //!    parsed records: fingerprints, never secrets), as many to a
-//!    transaction as take about [`super::STEP`]. Nothing of it is visible yet; an
+//!    transaction as take about [`crate::db::STEP`]. Nothing of it is visible yet; an
 //!    unreadable record anywhere deletes the run and its records, and the
 //!    import fails with nothing applied.
 //! 2. **applying**: the records are joined to the inventory in the order
-//!    read, as many to a transaction as take about [`super::STEP`], then what they
+//!    read, as many to a transaction as take about [`crate::db::STEP`], then what they
 //!    touched is rescored, a few hundred to a transaction; between two, the
-//!    writers waiting go first ([`Db::yield_to_writers`]). A reader sees
+//!    writers waiting go first ([`Db::between_steps`]). A reader sees
 //!    each finding whole (a credential with its copy), never half of one.
 //! 3. **done**: in one last transaction, a full import's removals, the
 //!    events' baselines and findings, the summary and its audit entry.
@@ -34,10 +34,10 @@ use model::api::{self as json, ImportKind};
 
 use super::cloudtrail::Event;
 use super::scanners::{Finding, Record};
-use super::{ImportError, Item, Pace, ReportFile, Request, activity, sightings};
+use super::{ImportError, Item, ReportFile, Request, activity, sightings};
 use crate::ApiError;
 use crate::db::staged::{self as db, RunState};
-use crate::db::{Db, imports};
+use crate::db::{Db, Pace, imports};
 use crate::fingerprint::Fingerprinter;
 
 /// Staged records deleted per statement once the run is over.
@@ -249,7 +249,7 @@ async fn write(
     db::stage(&mut tx, db.backend(), run, staged + 1, rows).await?;
     tx.commit().await?;
     pace.took(started.elapsed());
-    db.yield_to_writers().await;
+    db.between_steps().await;
     Ok(staged + count)
 }
 
@@ -306,7 +306,7 @@ async fn apply(db: &Db, run: i64, holder: &str) -> Result<json::ImportSummary, I
         }
         tx.commit().await?;
         pace.took(started.elapsed());
-        db.yield_to_writers().await;
+        db.between_steps().await;
         if applied >= analyzed_at {
             db.analyze(GROWN).await?;
             analyzed_at = applied * 2;
@@ -379,7 +379,7 @@ async fn discard(db: &Db, run: i64, holder: &str) -> Result<(), sqlx::Error> {
 /// Deletes a run's records, a slice at a time.
 async fn drop_items(db: &Db, run: i64) -> Result<(), sqlx::Error> {
     while db::drop_items(db, run, DROP_ROWS).await? > 0 {
-        db.yield_to_writers().await;
+        db.between_steps().await;
     }
     Ok(())
 }

@@ -287,8 +287,70 @@ async fn claiming_a_gap_raises_the_coverage_of_its_team(backend: Backend) {
     assert_eq!(org.coverage.agents, share(4, 6));
 }
 
+/// The teams of every credential, by id.
+async fn credential_teams(app: &TestApp) -> Vec<(i64, Option<i64>)> {
+    sqlx::query_as("SELECT id, coverage_team_id FROM credential ORDER BY id")
+        .fetch_all(app.db.pool())
+        .await
+        .unwrap()
+}
+
+async fn rehoming_everything_at_once_agrees_with_rehoming_each_credential(backend: Backend) {
+    let app = spawn_app(backend).await;
+    build_organisation(&app).await;
+    // Two more: one whose copies' authors tie (the lower team id wins), one
+    // with both agents' and authors' evidence (the agents' wins).
+    let statements = [
+        "INSERT INTO credential (id, name, kind, provider, external_id, created_at, status, owner_id, \
+         fingerprint) VALUES \
+         (7, 'c7', 'api_key', 'openai', 'k7', '2026-01-01T00:00:00Z', 'active', NULL, 'f7'), \
+         (8, 'c8', 'api_key', 'openai', 'k8', '2026-01-01T00:00:00Z', 'active', NULL, 'f8')",
+        "INSERT INTO credential_copy (credential_id, kind, locator, found_by, author_email, first_seen, \
+         last_seen, status) VALUES \
+         (7, 'repository_file', 'a/.env', 'scanner', 'dave@example.com', '2026-01-01T00:00:00Z', \
+          '2026-01-01T00:00:00Z', 'present'), \
+         (7, 'repository_file', 'b/.env', 'scanner', 'bob@example.com', '2026-01-01T00:00:00Z', \
+          '2026-01-01T00:00:00Z', 'present'), \
+         (8, 'repository_file', 'c/.env', 'scanner', 'bob@example.com', '2026-01-01T00:00:00Z', \
+          '2026-01-01T00:00:00Z', 'present')",
+        "INSERT INTO tool (id, name, kind) VALUES (2, 'crm', 'function')",
+        "INSERT INTO agent_tool (agent_id, tool_id) VALUES (6, 2)",
+        "INSERT INTO tool_credential (tool_id, credential_id) VALUES (2, 8)",
+    ];
+    for statement in statements {
+        sqlx::query(statement).execute(app.db.pool()).await.unwrap();
+    }
+    let mut conn = app.db.pool().acquire().await.unwrap();
+    coverage::rehome(&mut conn, Scope::All, Scope::All).await.unwrap();
+    let all = credential_teams(&app).await;
+    assert_eq!(
+        all,
+        [
+            (1, Some(3)),
+            (2, Some(3)),
+            (3, Some(4)),
+            (4, Some(2)),
+            (5, Some(3)),
+            (6, Some(3)),
+            (7, Some(3)),
+            (8, Some(4)),
+        ]
+    );
+
+    sqlx::query("UPDATE credential SET coverage_team_id = NULL")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    let ids: Vec<i64> = all.iter().map(|(id, _)| *id).collect();
+    coverage::rehome(&mut conn, Scope::Ids(&ids), Scope::Ids(&[]))
+        .await
+        .unwrap();
+    assert_eq!(credential_teams(&app).await, all, "row by row, the same teams");
+}
+
 on_every_backend!(
     coverage_rolls_up_through_the_team_hierarchy,
     gaps_carry_the_evidence_of_who_should_own_them,
     claiming_a_gap_raises_the_coverage_of_its_team,
+    rehoming_everything_at_once_agrees_with_rehoming_each_credential,
 );
