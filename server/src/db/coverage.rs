@@ -80,13 +80,9 @@ const EVERY_CREDENTIAL_TEAM: &str = "WITH by_agents AS (\
        LEFT JOIN by_authors w ON w.credential_id = c.id \
        LEFT JOIN by_reach x ON x.credential_id = c.id";
 
-/// A row whose coverage team is out of date: its id, the team stored, the
-/// team it counts against now.
-pub type Move = (i64, Option<i64>, Option<i64>);
-
 /// The rows of `table` (`credential` or `agent`) whose coverage team is out
-/// of date.
-async fn out_of_date(conn: &mut AnyConnection, table: &'static str) -> Result<Vec<Move>, sqlx::Error> {
+/// of date, by id.
+async fn out_of_date(conn: &mut AnyConnection, table: &'static str) -> Result<Vec<i64>, sqlx::Error> {
     let homes = match table {
         "credential" if conn.backend_name() != "SQLite" => EVERY_CREDENTIAL_TEAM.to_owned(),
         "credential" => {
@@ -94,45 +90,33 @@ async fn out_of_date(conn: &mut AnyConnection, table: &'static str) -> Result<Ve
         }
         _ => format!("SELECT id, coverage_team_id AS stored, {AGENT_TEAM} AS home FROM agent"),
     };
-    sqlx::query_as(&format!(
-        "SELECT id, stored, home FROM ({homes}) homes WHERE stored IS DISTINCT FROM home ORDER BY id"
+    sqlx::query_scalar(&format!(
+        "SELECT id FROM ({homes}) homes WHERE stored IS DISTINCT FROM home ORDER BY id"
     ))
     .fetch_all(conn)
     .await
 }
 
-/// Moves these rows of `table` to their new teams, each only if it still
-/// has the team it was read with: a change's own re-homing since then is
-/// newer, and stays.
-async fn move_homes(
-    conn: &mut AnyConnection,
-    table: &'static str,
-    moves: &[Move],
-) -> Result<u64, sqlx::Error> {
-    let backend = if conn.backend_name() == "SQLite" {
-        super::Backend::Sqlite
+/// Sets `coverage_team_id` of these rows of `table`, a thousand ids a
+/// statement, each found again here (in the caller's transaction, so
+/// that it is the team as of this change, whatever was read before);
+/// answers the rows whose team changed.
+async fn rehome_rows(conn: &mut AnyConnection, table: &'static str, ids: &[i64]) -> Result<u64, sqlx::Error> {
+    let expression = if table == "credential" {
+        CREDENTIAL_TEAM
     } else {
-        super::Backend::Postgres
+        AGENT_TEAM
     };
     let mut moved = 0;
-    for chunk in moves.chunks(1000) {
-        let mut params = Params::in_order(backend);
-        let values: Vec<String> = chunk
-            .iter()
-            .map(|(id, stored, home)| {
-                format!(
-                    "(CAST({} AS BIGINT), CAST({} AS BIGINT), CAST({} AS BIGINT))",
-                    params.bind(*id),
-                    params.bind(*stored),
-                    params.bind(*home)
-                )
-            })
-            .collect();
+    for chunk in ids.chunks(1000) {
+        let mut params = Params::default();
+        let filter = Scope::Ids(chunk).condition("id", &mut params);
+        // Only rows whose team changes are written (the expression is
+        // evaluated a second time only for the rows that do change).
         moved += sqlx::query_with(
             &format!(
-                "UPDATE {table} SET coverage_team_id = v.column3 FROM (VALUES {}) AS v \
-                 WHERE {table}.id = v.column1 AND {table}.coverage_team_id IS NOT DISTINCT FROM v.column2",
-                values.join(", ")
+                "UPDATE {table} SET coverage_team_id = {expression} \
+                 WHERE {filter} AND coverage_team_id IS DISTINCT FROM {expression}"
             ),
             params.args(),
         )
@@ -145,33 +129,23 @@ async fn move_homes(
 
 /// Sets `coverage_team_id` of these credentials and agents (or of all):
 /// called by every change of ownership or lineage, in its transaction.
+/// All of them: those out of date are found first (at once), then
+/// re-homed row by row.
 pub async fn rehome(
     conn: &mut AnyConnection,
     credentials: Scope<'_>,
     agents: Scope<'_>,
 ) -> Result<(), sqlx::Error> {
-    for (table, expression, scope) in [
-        ("credential", CREDENTIAL_TEAM, credentials),
-        ("agent", AGENT_TEAM, agents),
-    ] {
-        if matches!(scope, Scope::All) {
-            let moves = out_of_date(conn, table).await?;
-            move_homes(conn, table, &moves).await?;
-            continue;
+    for (table, scope) in [("credential", credentials), ("agent", agents)] {
+        match scope {
+            Scope::All => {
+                let ids = out_of_date(conn, table).await?;
+                rehome_rows(conn, table, &ids).await?;
+            }
+            Scope::Ids(ids) => {
+                rehome_rows(conn, table, ids).await?;
+            }
         }
-        let mut params = Params::default();
-        let filter = scope.condition("id", &mut params);
-        // Only rows whose team changes are written (the expression is
-        // evaluated a second time only for the rows that do change).
-        sqlx::query_with(
-            &format!(
-                "UPDATE {table} SET coverage_team_id = {expression} \
-                 WHERE {filter} AND coverage_team_id IS DISTINCT FROM {expression}"
-            ),
-            params.args(),
-        )
-        .execute(&mut *conn)
-        .await?;
     }
     if matches!((credentials, agents), (Scope::All, Scope::All)) {
         mark_rehomed(conn).await?;
@@ -180,17 +154,17 @@ pub async fn rehome(
 }
 
 /// Re-homes every credential and agent whose team is out of date, in steps
-/// ([`Db::in_steps`]): what the rows count against is read first, outside
-/// any transaction, then written a step at a time. Answers the rows moved;
-/// the caller records that everything was re-homed ([`mark_rehomed`]) once
-/// its own work is done.
+/// ([`Db::in_steps`]): which rows are out of date is read first, outside
+/// any transaction, then each step finds their teams again in its own.
+/// Answers the rows moved; the caller records that everything was
+/// re-homed ([`mark_rehomed`]) once its own work is done.
 pub async fn rehome_in_steps(db: &Db) -> Result<u64, sqlx::Error> {
     let mut total = 0;
     for table in ["credential", "agent"] {
-        let moves = out_of_date(&mut *db.pool().acquire().await?, table).await?;
+        let ids = out_of_date(&mut *db.pool().acquire().await?, table).await?;
         total += db
-            .in_steps(&moves, super::Pace::new(1_000, 100, 20_000), |conn, step| {
-                Box::pin(move_homes(conn, table, step))
+            .in_steps(&ids, super::Pace::new(1_000, 100, 20_000), |conn, step| {
+                Box::pin(rehome_rows(conn, table, step))
             })
             .await?;
     }

@@ -159,6 +159,8 @@ pub struct Db {
     turn: std::sync::Arc<tokio::sync::Mutex<()>>,
     /// SQLite's write-ahead log, kept short by [`Db::keep_wal_short`].
     wal: Option<std::sync::Arc<std::path::PathBuf>>,
+    /// When emptying the write-ahead log last failed.
+    wal_failed: std::sync::Arc<std::sync::Mutex<Option<std::time::Instant>>>,
     /// The inventory lists' totals, by count query and parameters, with
     /// the generation they were counted at ([`Db::inventory_page`]).
     totals: std::sync::Arc<std::sync::Mutex<HashMap<String, (Generation, i64)>>>,
@@ -174,23 +176,45 @@ const KEPT_TOTALS: usize = 1_000;
 
 /// A transaction that writes ([`Db::begin`]), used as the connection it
 /// runs on. On SQLite it holds this process's turn to write until it is
-/// committed or rolled back (or dropped, which rolls it back).
+/// committed or rolled back; dropped, it is rolled back and only then
+/// passes the turn on (else the next writer would find SQLite still locked
+/// and wait in its busy handler).
 #[derive(Debug)]
 pub struct Tx {
-    // Declared first, so dropped first: the turn passes on after the rollback.
-    tx: sqlx::Transaction<'static, sqlx::Any>,
-    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+    /// Always present until committed, rolled back or dropped.
+    tx: Option<sqlx::Transaction<'static, sqlx::Any>>,
+    turn: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
 impl Tx {
     /// Commits, then passes the turn on.
-    pub async fn commit(self) -> Result<(), sqlx::Error> {
-        self.tx.commit().await
+    pub async fn commit(mut self) -> Result<(), sqlx::Error> {
+        self.tx.take().expect("a live transaction").commit().await
     }
 
     /// Rolls back, then passes the turn on.
-    pub async fn rollback(self) -> Result<(), sqlx::Error> {
-        self.tx.rollback().await
+    pub async fn rollback(mut self) -> Result<(), sqlx::Error> {
+        self.tx.take().expect("a live transaction").rollback().await
+    }
+}
+
+impl Drop for Tx {
+    fn drop(&mut self) {
+        let (Some(tx), Some(turn)) = (self.tx.take(), self.turn.take()) else {
+            return;
+        };
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => {
+                runtime.spawn(async move {
+                    if let Err(error) = tx.rollback().await {
+                        tracing::warn!(error = ?error, "rolling back an abandoned transaction failed");
+                    }
+                    drop(turn);
+                });
+            }
+            // No runtime left (the process is ending): sqlx rolls back on drop.
+            Err(_) => drop((tx, turn)),
+        }
     }
 }
 
@@ -198,13 +222,13 @@ impl std::ops::Deref for Tx {
     type Target = sqlx::AnyConnection;
 
     fn deref(&self) -> &Self::Target {
-        &self.tx
+        self.tx.as_ref().expect("a live transaction")
     }
 }
 
 impl std::ops::DerefMut for Tx {
     fn deref_mut(&mut self) -> &mut Self::Target {
-        &mut self.tx
+        self.tx.as_mut().expect("a live transaction")
     }
 }
 
@@ -215,9 +239,9 @@ impl std::ops::DerefMut for Tx {
 /// SQLite, #4385 for PostgreSQL), and on SQLite it would hold the write lock
 /// for good. Finished in its task, an abandoned transaction is dropped
 /// whole, and rolled back.
-async fn uncancelled(
-    begin: impl Future<Output = Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error>> + Send + 'static,
-) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+async fn uncancelled<T: Send + 'static>(
+    begin: impl Future<Output = Result<T, sqlx::Error>> + Send + 'static,
+) -> Result<T, sqlx::Error> {
     tokio::spawn(begin)
         .await
         .map_err(|join| sqlx::Error::Protocol(format!("beginning a transaction failed: {join}")))?
@@ -233,6 +257,9 @@ const WAL_WAIT: Duration = Duration::from_millis(500);
 /// How much of an SQLite file is read through a memory map (SQLite's
 /// largest by default, 2 GiB; the rest is read as usual).
 const MMAP_SIZE: u64 = 0x7fff_0000;
+
+/// How long after a failed try the write-ahead log is left alone.
+const WAL_RETRY: Duration = Duration::from_secs(5);
 
 /// SQLite's busy timeout: writers queue this long for the write lock.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -297,6 +324,7 @@ impl Db {
             backend,
             turn: std::sync::Arc::default(),
             wal,
+            wal_failed: std::sync::Arc::default(),
             totals: std::sync::Arc::default(),
         })
     }
@@ -333,15 +361,26 @@ impl Db {
                 let turn = tokio::time::timeout(BUSY_TIMEOUT, self.turn.clone().lock_owned())
                     .await
                     .map_err(|_| sqlx::Error::PoolTimedOut)?;
-                let tx = uncancelled(async move { pool.begin_with("BEGIN IMMEDIATE").await }).await?;
-                Ok(Tx {
-                    tx,
-                    _turn: Some(turn),
+                // The turn goes with the `BEGIN` into its task: a caller
+                // cancelled meanwhile drops the transaction there, which
+                // rolls it back before passing the turn on.
+                uncancelled(async move {
+                    let tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+                    Ok(Tx {
+                        tx: Some(tx),
+                        turn: Some(turn),
+                    })
                 })
+                .await
             }
             Backend::Postgres => {
-                let tx = uncancelled(async move { pool.begin().await }).await?;
-                Ok(Tx { tx, _turn: None })
+                uncancelled(async move {
+                    Ok(Tx {
+                        tx: Some(pool.begin().await?),
+                        turn: None,
+                    })
+                })
+                .await
             }
         }
     }
@@ -374,30 +413,59 @@ impl Db {
         if std::fs::metadata(wal.as_ref()).map_or(true, |file| file.len() < WAL_LIMIT) {
             return;
         }
+        // Each try holds writers back for up to `WAL_WAIT`: after one that
+        // failed (a long reader), the next waits a while.
+        {
+            let mut tried = self.wal_failed.lock().expect("never poisoned");
+            if tried.is_some_and(|at| at.elapsed() < WAL_RETRY) {
+                return;
+            }
+            *tried = None;
+        }
         let pool = self.pool.clone();
         // In a task of its own, so that a cancelled caller cannot hand the
         // connection back with the short busy timeout.
         let emptied = tokio::spawn(async move {
             let mut conn = pool.acquire().await?;
-            conn.execute(format!("PRAGMA busy_timeout = {}", WAL_WAIT.as_millis()).as_str())
-                .await?;
-            let emptied: Result<(i64, i64, i64), sqlx::Error> =
-                sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
-                    .fetch_one(&mut *conn)
-                    .await;
-            conn.execute(format!("PRAGMA busy_timeout = {}", BUSY_TIMEOUT.as_millis()).as_str())
-                .await?;
+            let emptied = async {
+                conn.execute(format!("PRAGMA busy_timeout = {}", WAL_WAIT.as_millis()).as_str())
+                    .await?;
+                let emptied: Result<(i64, i64, i64), sqlx::Error> =
+                    sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
+                        .fetch_one(&mut *conn)
+                        .await;
+                conn.execute(format!("PRAGMA busy_timeout = {}", BUSY_TIMEOUT.as_millis()).as_str())
+                    .await?;
+                emptied
+            }
+            .await;
+            if emptied.is_err() {
+                // It may still have the short busy timeout: not back to the pool.
+                conn.close_on_drop();
+            }
             emptied
         })
         .await;
-        match emptied {
-            Ok(Ok((0, _, _))) => tracing::debug!("emptied the write-ahead log"),
+        let done = match emptied {
+            Ok(Ok((0, _, _))) => true,
             // Readers still used it: the next call tries again.
-            Ok(Ok(_)) => {}
+            Ok(Ok(_)) => false,
             Ok(Err(sqlx::Error::Database(error)))
-                if crate::error::is_contention(error.code().as_deref(), error.message()) => {}
-            Ok(Err(error)) => tracing::warn!(error = ?error, "cannot empty the write-ahead log"),
-            Err(join) => tracing::warn!(error = ?join, "cannot empty the write-ahead log"),
+                if crate::error::is_contention(error.code().as_deref(), error.message()) =>
+            {
+                false
+            }
+            Ok(Err(error)) => {
+                tracing::warn!(error = ?error, "cannot empty the write-ahead log");
+                false
+            }
+            Err(join) => {
+                tracing::warn!(error = ?join, "cannot empty the write-ahead log");
+                false
+            }
+        };
+        if !done {
+            *self.wal_failed.lock().expect("never poisoned") = Some(std::time::Instant::now());
         }
     }
 

@@ -604,12 +604,25 @@ pub async fn recompute(db: &Db, now: DateTime<Utc>, actor: &str) -> Result<Recom
     let scores = score_all(db, now).await?;
     let started = Instant::now();
     let changes = changes(db, &scores).await?;
-    db.in_steps(&changes, super::Pace::new(1_000, 100, 20_000), |conn, step| {
-        Box::pin(store(conn, step))
-    })
-    .await?;
-    // Scores and coverage teams both derive from the whole inventory.
-    let rehomed = coverage::rehome_in_steps(db).await?;
+    let stepped = async {
+        db.in_steps(&changes, super::Pace::new(1_000, 100, 20_000), |conn, step| {
+            Box::pin(store(conn, step))
+        })
+        .await?;
+        // Scores and coverage teams both derive from the whole inventory.
+        coverage::rehome_in_steps(db).await
+    }
+    .await;
+    let rehomed = match stepped {
+        Ok(rehomed) => rehomed,
+        Err(error) => {
+            // Some steps may have written: what is kept is counted again.
+            if let Err(marking) = scores_changed(db).await {
+                tracing::warn!(error = ?marking, "cannot mark the scores changed");
+            }
+            return Err(error);
+        }
+    };
     let mut tx = db.begin().await?;
     sql::put_setting(&mut tx, "risk_model_version", risk::MODEL_VERSION).await?;
     sql::put_setting(&mut tx, "risk_computed_at", &timestamp(now)).await?;
@@ -680,6 +693,14 @@ pub const SCORES_CHANGED: &str = "scores_changed_at";
 /// Records, in the caller's transaction, that scores changed unaudited.
 pub async fn mark_scores_changed(conn: &mut AnyConnection, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
     sql::put_setting(conn, SCORES_CHANGED, &now.to_rfc3339()).await
+}
+
+/// Records, in a transaction of its own, that scores changed unaudited
+/// (after steps of their own, [`Db::in_steps`]).
+pub async fn scores_changed(db: &Db) -> Result<(), sqlx::Error> {
+    let mut tx = db.begin().await?;
+    mark_scores_changed(&mut tx, Utc::now()).await?;
+    tx.commit().await
 }
 
 /// Writes these scores onto their rows in `table` (`credential` or

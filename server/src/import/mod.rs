@@ -451,18 +451,21 @@ pub(crate) async fn rescore_in_steps(
     agents: &[i64],
     now: chrono::DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
-    db.in_steps(credentials, Pace::new(250, 50, 5_000), |conn, step| {
-        Box::pin(risk::refresh(conn, step, &[], now))
-    })
-    .await?;
-    db.in_steps(agents, Pace::new(250, 50, 5_000), |conn, step| {
-        Box::pin(risk::refresh(conn, &[], step, now))
-    })
-    .await?;
-    // Scores changed with no audit entry of their own: the kept figures
-    // (`crate::aggregates`) are counted again.
-    let mut conn = db.pool().acquire().await?;
-    risk::mark_scores_changed(&mut conn, Utc::now()).await
+    let rescored = async {
+        db.in_steps(credentials, Pace::new(250, 50, 5_000), |conn, step| {
+            Box::pin(risk::refresh(conn, step, &[], now))
+        })
+        .await?;
+        db.in_steps(agents, Pace::new(250, 50, 5_000), |conn, step| {
+            Box::pin(risk::refresh(conn, &[], step, now))
+        })
+        .await
+    }
+    .await;
+    // Scores changed with no audit entry of their own, even if it stopped
+    // part-way: the kept figures and totals are counted again.
+    risk::scores_changed(db).await?;
+    rescored.map(drop)
 }
 
 /// Writes a finished import's counts, and its audit entry, in its transaction.
