@@ -602,6 +602,7 @@ pub async fn list(db: &Db, query: &json::AuditQuery) -> Result<json::Page<json::
     }
     let filter = sql::where_clause(&conditions);
     db.list_page(
+        crate::db::Total::Counted,
         &format!("SELECT COUNT(*) FROM audit_event {filter}"),
         &format!("SELECT * FROM audit_event {filter} {}", paging.tail()),
         params,

@@ -113,7 +113,8 @@ pub async fn list(db: &Db, query: &json::AgentQuery) -> Result<json::Page<json::
         ));
     }
     let filter = sql::where_clause(&conditions);
-    db.inventory_page(
+    db.list_page(
+        super::Total::KeptUntilChange,
         &format!("SELECT COUNT(*) FROM agent a {filter}"),
         &format!("SELECT {AGENT_COLUMNS} {AGENT_FROM} {filter} {}", paging.tail()),
         params,
@@ -210,7 +211,8 @@ pub async fn list_tools(db: &Db, query: &json::ToolQuery) -> Result<json::Page<j
         conditions.push(sql::text_match(&mut params, db.backend(), &["t.name"], text));
     }
     let filter = sql::where_clause(&conditions);
-    db.inventory_page(
+    db.list_page(
+        super::Total::KeptUntilChange,
         &format!("SELECT COUNT(*) FROM tool t {filter}"),
         &format!("SELECT {TOOL_COLUMNS} FROM tool t {filter} {}", paging.tail()),
         params,

@@ -813,6 +813,7 @@ pub async fn list(
     }
     let filter = sql::where_clause(&conditions);
     db.list_page(
+        super::Total::Counted,
         &format!("SELECT COUNT(*) {SUMMARY_FROM} {filter}"),
         &format!(
             "SELECT {SUMMARY_COLUMNS} {SUMMARY_FROM} {filter} {}",

@@ -145,7 +145,8 @@ pub async fn list(
         }
     }
     let filter = sql::where_clause(&conditions);
-    db.inventory_page(
+    db.list_page(
+        super::Total::KeptUntilChange,
         &format!("SELECT COUNT(*) FROM credential c {filter}"),
         &format!(
             "SELECT {CREDENTIAL_COLUMNS} {CREDENTIAL_FROM} {filter} {}",
@@ -355,7 +356,8 @@ pub async fn list_copies(
         conditions.push(sql::text_match(&mut params, db.backend(), &["cp.locator"], text));
     }
     let filter = sql::where_clause(&conditions);
-    db.inventory_page(
+    db.list_page(
+        super::Total::KeptUntilChange,
         &format!("SELECT COUNT(*) FROM credential_copy cp {filter}"),
         &format!("SELECT {COPY_COLUMNS} {COPY_FROM} {filter} {}", paging.tail()),
         params,

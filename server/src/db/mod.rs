@@ -162,8 +162,24 @@ pub struct Db {
     /// When emptying the write-ahead log last failed.
     wal_failed: std::sync::Arc<std::sync::Mutex<Option<std::time::Instant>>>,
     /// The inventory lists' totals, by count query and parameters, with
-    /// the generation they were counted at ([`Db::inventory_page`]).
+    /// the generation they were counted at ([`Total::KeptUntilChange`]).
     totals: std::sync::Arc<std::sync::Mutex<HashMap<String, (Generation, i64)>>>,
+}
+
+/// How a list's total is found ([`Db::list_page`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Total {
+    /// Counted on every request: lists that change with no change to the
+    /// inventory (approvals, revocations, the audit log).
+    Counted,
+    /// For a list of the inventory (agents, tools, credentials, copies,
+    /// people, teams, resources): kept until the inventory changes
+    /// ([`Db::generation`]) rather than counted on every request, as
+    /// counting 200,000 credentials or a million copies took most of such a
+    /// request (`make bench-load`). Its filters must not depend on the
+    /// time. A large import's rows count from its last transaction, as the
+    /// Overview's figures do.
+    KeptUntilChange,
 }
 
 /// The inventory's state as far as counting it goes ([`Db::generation`]):
@@ -534,50 +550,22 @@ impl Db {
     }
 
     /// Runs a list's page query and, when the page does not tell the total
-    /// by itself, its count query (both sharing `params`); maps the rows.
+    /// by itself, finds the total as `total` says (the count query sharing
+    /// `params`); maps the rows.
     pub(crate) async fn list_page<T>(
         &self,
+        total: Total,
         count_sql: &str,
         rows_sql: &str,
         params: sql::Params,
         paging: &sql::Paging,
         map: impl Fn(&AnyRow) -> Result<T, sqlx::Error>,
-    ) -> Result<json::Page<T>, crate::ApiError> {
-        self.page(count_sql, rows_sql, params, paging, map, false).await
-    }
-
-    /// [`Db::list_page`] for a list of the inventory (agents, credentials,
-    /// copies, people, resources), whose total is kept until the inventory
-    /// changes ([`Db::generation`]) rather than counted on every request:
-    /// counting 200,000 credentials or a million copies took most of such a
-    /// request (`make bench-load`). Its filters must not depend on the time.
-    /// A large import's rows count from its last transaction, as the
-    /// Overview's figures do.
-    pub(crate) async fn inventory_page<T>(
-        &self,
-        count_sql: &str,
-        rows_sql: &str,
-        params: sql::Params,
-        paging: &sql::Paging,
-        map: impl Fn(&AnyRow) -> Result<T, sqlx::Error>,
-    ) -> Result<json::Page<T>, crate::ApiError> {
-        self.page(count_sql, rows_sql, params, paging, map, true).await
-    }
-
-    async fn page<T>(
-        &self,
-        count_sql: &str,
-        rows_sql: &str,
-        params: sql::Params,
-        paging: &sql::Paging,
-        map: impl Fn(&AnyRow) -> Result<T, sqlx::Error>,
-        keep_total: bool,
     ) -> Result<json::Page<T>, crate::ApiError> {
         // Read before the rows: a change made meanwhile makes the next
         // request count again rather than keep a total older than it.
-        let at = match keep_total {
-            true => Some(self.generation().await?),
-            false => None,
+        let at = match total {
+            Total::KeptUntilChange => Some(self.generation().await?),
+            Total::Counted => None,
         };
         let rows = sqlx::query_with(rows_sql, params.args())
             .fetch_all(&self.pool)

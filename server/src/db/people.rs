@@ -34,7 +34,8 @@ pub async fn list_teams(db: &Db, query: &json::TeamQuery) -> Result<json::Page<j
         conditions.push(sql::text_match(&mut params, db.backend(), &["t.name"], text));
     }
     let filter = sql::where_clause(&conditions);
-    db.inventory_page(
+    db.list_page(
+        super::Total::KeptUntilChange,
         &format!("SELECT COUNT(*) FROM team t {filter}"),
         &format!("SELECT {TEAM_COLUMNS} {TEAM_FROM} {filter} {}", paging.tail()),
         params,
@@ -146,7 +147,8 @@ pub async fn list_people(
         ));
     }
     let filter = sql::where_clause(&conditions);
-    db.inventory_page(
+    db.list_page(
+        super::Total::KeptUntilChange,
         &format!("SELECT COUNT(*) FROM person pe {filter}"),
         &format!("SELECT {PERSON_COLUMNS} {PERSON_FROM} {filter} {}", paging.tail()),
         params,

@@ -81,7 +81,8 @@ pub async fn list(
         ));
     }
     let filter = sql::where_clause(&conditions);
-    db.inventory_page(
+    db.list_page(
+        super::Total::KeptUntilChange,
         &format!("SELECT COUNT(*) FROM resource res {filter}"),
         &format!(
             "SELECT {RESOURCE_COLUMNS} {RESOURCE_FROM} {filter} {}",

@@ -513,6 +513,7 @@ pub async fn list(
     let filter = sql::where_clause(&conditions);
     let from = "FROM revocation v JOIN credential c ON c.id = v.credential_id";
     db.list_page(
+        super::Total::Counted,
         &format!("SELECT COUNT(*) {from} {filter}"),
         &format!(
             "SELECT v.id, v.state, v.reason, v.requested_by, v.requested_at, v.updated_at, \

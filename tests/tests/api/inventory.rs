@@ -640,6 +640,37 @@ async fn substring_search_finds_what_a_scan_finds_and_follows_renames(backend: B
     );
 }
 
+async fn list_totals_are_kept_until_the_inventory_changes(backend: Backend) {
+    let app = spawn_demo_app(backend).await;
+    let total = || async {
+        app.get_json::<json::Page<serde_json::Value>>("/api/v1/credentials?limit=1")
+            .await
+            .total
+    };
+    let before = total().await;
+    assert_eq!(before, app.count("SELECT COUNT(*) FROM credential").await);
+
+    // A row written behind the server's back, with no audit entry: the kept
+    // total stands (what an import's steps look like until it ends).
+    app.execute(
+        "INSERT INTO credential (name, kind, provider, external_id, created_at, status, fingerprint) \
+         VALUES ('behind-its-back', 'api_key', 'openai', 'kept-1', '2026-01-01T00:00:00Z', 'active', 'kept-1')",
+    )
+    .await;
+    assert_eq!(total().await, before, "kept until the inventory changes");
+
+    // An import is a change: the total is counted again, the row above with it.
+    let admin = app
+        .signed_in_as("importer@muster.test", &[json::Role::Admin])
+        .await;
+    let report = muster_tests::reports::trufflehog(20, 10, "kept");
+    let (status, summary) = app.import(&admin, "trufflehog?source=kept", report).await;
+    assert_eq!(status, 200, "{summary}");
+    assert_eq!(summary["credentials_created"], 10);
+    assert_eq!(total().await, before + 11);
+    assert_eq!(total().await, app.count("SELECT COUNT(*) FROM credential").await);
+}
+
 on_every_backend!(
     the_demo_organisation_is_consistent_and_of_the_small_scale,
     the_demo_organisation_is_the_same_for_the_same_seed,
@@ -652,4 +683,5 @@ on_every_backend!(
     missing_entities_are_404_and_malformed_ids_400,
     bad_list_parameters_are_400_naming_the_problem,
     substring_search_finds_what_a_scan_finds_and_follows_renames,
+    list_totals_are_kept_until_the_inventory_changes,
 );
