@@ -400,7 +400,7 @@ impl Walk {
 /// back had an entry slipped in before it; the number is hashed too, so a
 /// renumbered entry shows a bad hash. `None`: it follows on after all.
 async fn classify(
-    db: &Db,
+    conn: &mut sqlx::AnyConnection,
     walk: &Walk,
     suspect: &Suspect,
 ) -> Result<Option<(i64, Tampering, i64)>, sqlx::Error> {
@@ -408,7 +408,7 @@ async fn classify(
     let later: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_event WHERE seq > $1 AND hash = $2")
         .bind(entry.seq)
         .bind(&entry.prev_hash)
-        .fetch_one(db.pool())
+        .fetch_one(&mut *conn)
         .await?;
     let links_later = later > 0;
     if suspect.skips_previous && !links_later {
@@ -436,8 +436,12 @@ async fn classify(
 /// async runtime; only at a suspect entry does it look further (one query)
 /// to tell what happened.
 pub async fn verify(db: &Db) -> Result<Verification, sqlx::Error> {
+    // One snapshot for the head and every entry: an entry appended while the
+    // chain is walked (by another request) would otherwise lie past the head
+    // read before it, and look inserted.
+    let mut tx = db.begin_read().await?;
     let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
-        .fetch_one(db.pool())
+        .fetch_one(&mut *tx)
         .await?;
     let (head_seq, head_hash): (i64, String) = (head.try_get("seq")?, head.try_get("hash")?);
     let mut walk = Walk::new();
@@ -448,7 +452,7 @@ pub async fn verify(db: &Db) -> Result<Verification, sqlx::Error> {
         let rows = sqlx::query("SELECT * FROM audit_event WHERE seq > $1 ORDER BY seq LIMIT $2")
             .bind(after)
             .bind(VERIFY_PAGE)
-            .fetch_all(db.pool())
+            .fetch_all(&mut *tx)
             .await?;
         let Some(final_row) = rows.last() else { break };
         after = final_row.try_get("seq")?;
@@ -464,7 +468,7 @@ pub async fn verify(db: &Db) -> Result<Verification, sqlx::Error> {
             .map_err(|e| sqlx::Error::Protocol(format!("the verification stopped: {e}")))?;
             walk = scanned;
             let Some((at, suspect)) = suspect else { break };
-            if let Some((seq, tampering, valid)) = classify(db, &walk, &suspect).await? {
+            if let Some((seq, tampering, valid)) = classify(&mut tx, &walk, &suspect).await? {
                 problem = Some((seq, tampering));
                 walk.valid = valid;
                 break 'pages;
@@ -475,7 +479,7 @@ pub async fn verify(db: &Db) -> Result<Verification, sqlx::Error> {
         }
     }
     let entries: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_event")
-        .fetch_one(db.pool())
+        .fetch_one(&mut *tx)
         .await?;
     let mut valid = walk.valid;
     if problem.is_none() {
