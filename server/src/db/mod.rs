@@ -561,12 +561,6 @@ impl Db {
         paging: &sql::Paging,
         map: impl Fn(&AnyRow) -> Result<T, sqlx::Error>,
     ) -> Result<json::Page<T>, crate::ApiError> {
-        // Read before the rows: a change made meanwhile makes the next
-        // request count again rather than keep a total older than it.
-        let at = match total {
-            Total::KeptUntilChange => Some(self.generation().await?),
-            Total::Counted => None,
-        };
         let rows = sqlx::query_with(rows_sql, params.args())
             .fetch_all(&self.pool)
             .await?;
@@ -576,6 +570,12 @@ impl Db {
             let total = items.len() as i64;
             return Ok(paging.page(items, total));
         }
+        // Read before counting: a change made meanwhile makes the next
+        // request count again rather than keep a total older than it.
+        let at = match total {
+            Total::KeptUntilChange => Some(self.generation().await?),
+            Total::Counted => None,
+        };
         let key = at
             .as_ref()
             .map(|_| format!("{count_sql}\u{0}{:?}", params.values()));
