@@ -24,6 +24,7 @@ use crate::pages::{
     imports::Imports,
     inventory::Inventory,
     not_found::NotFound,
+    notifications::Notifications,
     overview::Overview,
     revocations::{NewRevocation, RevocationPage, Revocations},
     teams::Teams,
@@ -112,6 +113,11 @@ lazy_screen!(
     ApprovalPolicyScreen => view! { <Guard screen=Screen::Approvals><ApprovalPolicy /></Guard> }
 );
 lazy_screen!(
+    /// What each person hears of; for admins, the channels and the outbox.
+    /// Open to everyone: the admins' sections hide themselves.
+    NotificationsScreen => view! { <Notifications /> }
+);
+lazy_screen!(
     /// Imports.
     ImportsScreen => view! { <Guard screen=Screen::Imports><Imports /></Guard> }
 );
@@ -148,6 +154,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/revocations/:id") view={Lazy::<RevocationScreen>::new()} />
                     <Route path=path!("/approvals") view={Lazy::<ApprovalsScreen>::new()} />
                     <Route path=path!("/approvals/policy") view={Lazy::<ApprovalPolicyScreen>::new()} />
+                    <Route path=path!("/notifications") view={Lazy::<NotificationsScreen>::new()} />
                     <Route path=path!("/imports") view={Lazy::<ImportsScreen>::new()} />
                     <Route path=path!("/audit") view={Lazy::<AuditScreen>::new()} />
                     <Route path=path!("/admin") view={Lazy::<AdminScreen>::new()} />

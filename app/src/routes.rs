@@ -19,6 +19,8 @@ pub enum Screen {
     Revocations,
     /// Sensitive operations waiting for a decision.
     Approvals,
+    /// What each person hears of, the organisation's channels, and the outbox.
+    Notifications,
     /// Scanner reports and CloudTrail logs read into the inventory.
     Imports,
     /// The tamper-evident audit log.
@@ -29,13 +31,14 @@ pub enum Screen {
 
 impl Screen {
     /// The screens in navigation order.
-    pub const ALL: [Screen; 9] = [
+    pub const ALL: [Screen; 10] = [
         Screen::Overview,
         Screen::Inventory,
         Screen::Teams,
         Screen::Graph,
         Screen::Revocations,
         Screen::Approvals,
+        Screen::Notifications,
         Screen::Imports,
         Screen::Audit,
         Screen::Admin,
@@ -44,7 +47,11 @@ impl Screen {
     /// The roles that may open the screen; `None` for every signed-in person.
     pub fn roles(self) -> Option<&'static [Role]> {
         match self {
-            Screen::Overview | Screen::Inventory | Screen::Graph | Screen::Revocations => None,
+            Screen::Overview
+            | Screen::Inventory
+            | Screen::Graph
+            | Screen::Revocations
+            | Screen::Notifications => None,
             Screen::Teams => Some(&[Role::Manager, Role::Ciso, Role::Admin]),
             Screen::Approvals => Some(&[Role::Approver, Role::Ciso, Role::Admin]),
             Screen::Audit => Some(&[Role::Ciso, Role::Admin]),
@@ -67,6 +74,7 @@ impl Screen {
             Screen::Graph => "/graph",
             Screen::Revocations => "/revocations",
             Screen::Approvals => "/approvals",
+            Screen::Notifications => "/notifications",
             Screen::Imports => "/imports",
             Screen::Audit => "/audit",
             Screen::Admin => "/admin",
@@ -82,6 +90,7 @@ impl Screen {
             Screen::Graph => "Graph",
             Screen::Revocations => "Revocations",
             Screen::Approvals => "Approvals",
+            Screen::Notifications => "Notifications",
             Screen::Imports => "Imports",
             Screen::Audit => "Audit",
             Screen::Admin => "Admin",
@@ -99,6 +108,7 @@ impl Screen {
             Screen::Graph => "Who reaches what, through which agent, tool and credential?",
             Screen::Revocations => "Which credentials are being revoked, and what is left to clean up?",
             Screen::Approvals => "What is waiting for me, and is it safe?",
+            Screen::Notifications => "Who hears of what, and did it reach them?",
             Screen::Imports => "What did our scanners and logs bring in, and what did it change?",
             Screen::Audit => "Who changed what, and is the log intact?",
             Screen::Admin => "Who may sign in, and what may each person do?",
@@ -114,6 +124,7 @@ impl Screen {
             Screen::Graph => "⋔",
             Screen::Revocations => "⊘",
             Screen::Approvals => "✓",
+            Screen::Notifications => "✉",
             Screen::Imports => "⇪",
             Screen::Audit => "§",
             Screen::Admin => "⚙",
@@ -285,5 +296,6 @@ mod tests {
         assert!(Screen::Audit.open_to(&[Role::Viewer, Role::Ciso]));
         assert!(!Screen::Admin.open_to(&[Role::Ciso]));
         assert!(Screen::Admin.open_to(&[Role::Admin]));
+        assert!(Screen::Notifications.open_to(&[Role::Viewer]));
     }
 }

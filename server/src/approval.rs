@@ -258,69 +258,127 @@ impl DecisionKey {
     }
 }
 
-/// Attempts of a decision callback before it is given up.
-pub const CALLBACK_ATTEMPTS: i64 = 8;
-
-/// The wait before retrying a callback after `attempts` failed ones: 5 s,
-/// doubling, at most 10 minutes.
-pub fn callback_backoff(attempts: i64) -> chrono::Duration {
-    let factor = 1_i64 << attempts.clamp(1, 8).saturating_sub(1);
-    chrono::Duration::seconds((5 * factor).min(600))
-}
-
 /// How long one callback attempt may take.
 pub const CALLBACK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
-/// Callbacks sent at once, in all.
-const CALLBACK_SLOTS: usize = 16;
-/// Callbacks sent at once to one host and port: a slow destination holds
-/// these, not everyone's slots.
-const CALLBACK_SLOTS_PER_HOST: usize = 2;
 
-/// What the callback sender shares with the deliveries it starts.
-#[derive(Clone)]
-struct Sender {
+/// Decision callbacks' courier in the one outbox ([`crate::outbox`]): each
+/// sent only to a destination still allowed, through the client its
+/// `allow_private` calls for, signed with the approvals key.
+pub struct Callbacks {
+    db: crate::db::Db,
+    key: DecisionKey,
     clients: crate::outbound::Clients,
-    slots: std::sync::Arc<tokio::sync::Semaphore>,
-    per_host: crate::serve::PerKey<String>,
+    policy: crate::outbox::Policy,
+}
+
+impl Callbacks {
+    /// The courier: 8 attempts, 5 s doubling to 10 minutes, 16 at once and 2
+    /// per host and port (a slow destination holds these, not everyone's).
+    pub fn new(db: crate::db::Db, key: DecisionKey) -> Result<Self, reqwest::Error> {
+        Ok(Self {
+            db,
+            key,
+            clients: crate::outbound::Clients::new(CALLBACK_TIMEOUT)?,
+            policy: crate::outbox::Policy {
+                attempts: 8,
+                first_retry: std::time::Duration::from_secs(5),
+                longest_wait: std::time::Duration::from_secs(600),
+                timeout: CALLBACK_TIMEOUT,
+                slots: 16,
+                slots_per_lane: 2,
+            },
+        })
+    }
+
+    /// Where the callbacks of this request's agent may go: its own and the
+    /// organisation's destinations, as they are now.
+    async fn allowed(&self, request: i64) -> Result<Vec<json::CallbackDestination>, crate::ApiError> {
+        let mut conn = self.db.pool().acquire().await?;
+        let Some(agent) = crate::db::approvals::agent_of(&mut conn, request).await? else {
+            return Ok(Vec::new());
+        };
+        Ok(crate::db::destinations::for_agent(&mut conn, agent).await?)
+    }
+}
+
+impl crate::outbox::Courier for Callbacks {
+    const TOPIC: json::OutboxTopic = json::OutboxTopic::Callback;
+
+    fn policy(&self) -> &crate::outbox::Policy {
+        &self.policy
+    }
+
+    /// Host and port: two services on one host are two destinations.
+    fn lane(&self, due: &crate::db::outbox::Message) -> String {
+        reqwest::Url::parse(&due.destination)
+            .ok()
+            .and_then(|url| Some((crate::outbound::url_host(&url)?.0, url.port_or_known_default())))
+            .map(|(host, port)| format!("{host}:{}", port.unwrap_or_default()))
+            .unwrap_or_default()
+    }
+
+    async fn send(&self, due: &crate::db::outbox::Message) -> crate::outbox::Attempt {
+        use crate::outbox::Attempt;
+        let allowed = match self.allowed(due.subject.unwrap_or_default()).await {
+            Ok(allowed) => allowed,
+            Err(error) => {
+                return Attempt::failed(None, format!("cannot read the allowed destinations: {error}"));
+            }
+        };
+        let checked = reqwest::Url::parse(&due.destination)
+            .map_err(|e| e.to_string())
+            .and_then(|url| crate::outbound::destination(&allowed, &url).map(|d| d.allow_private));
+        // No longer allowed: never sent, and not retried.
+        let allow_private = match checked {
+            Ok(allow_private) => allow_private,
+            Err(why) => return Attempt::refused(why),
+        };
+        let client = if allow_private {
+            &self.clients.private
+        } else {
+            &self.clients.public
+        };
+        let id = due.message_id();
+        let timestamp = chrono::Utc::now().timestamp();
+        let sent = client
+            .post(&due.destination)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .header("webhook-id", &id)
+            .header("webhook-timestamp", timestamp.to_string())
+            .header(
+                "webhook-signature",
+                self.key.webhook_signature(&id, timestamp, &due.body),
+            )
+            .body(due.body.clone())
+            .send()
+            .await;
+        match sent {
+            Ok(response) if response.status().is_success() => {
+                Attempt::delivered(Some(response.status().as_u16()))
+            }
+            Ok(response) => Attempt::failed(
+                Some(response.status().as_u16()),
+                format!("the callback answered {}", response.status()),
+            ),
+            Err(error) => Attempt::failed(None, crate::outbox::error_text(&error)),
+        }
+    }
 }
 
 /// Starts the approvals worker of `muster serve`: it records requests that
-/// expired undecided (audited, with their callback) and sends decision
-/// callbacks, each in a task of its own, retrying with back-off. Expiry does
-/// not wait for it: every decision checks the time itself.
+/// expired undecided (audited, with their callback) and reminds approvers of
+/// requests about to expire. Expiry does not wait for it: every decision
+/// checks the time itself.
 pub fn spawn_worker(state: crate::AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let clients = match crate::outbound::Clients::new(CALLBACK_TIMEOUT) {
-            Ok(clients) => clients,
-            Err(error) => {
-                tracing::error!(error = ?error, "cannot build the callbacks' HTTP client; approvals worker stopped");
-                return;
-            }
-        };
-        let sender = Sender {
-            clients,
-            slots: std::sync::Arc::new(tokio::sync::Semaphore::new(CALLBACK_SLOTS)),
-            per_host: crate::serve::PerKey::new(CALLBACK_SLOTS_PER_HOST),
-        };
         loop {
             if let Err(error) = sweep(&state).await {
                 tracing::error!(error = ?error, "recording expired approval requests failed");
             }
-            if let Err(error) = send_callbacks(&state, &sender).await {
-                tracing::error!(error = ?error, "sending approval callbacks failed");
+            if let Err(error) = crate::notify::remind_approvers(&state.db, state.settings.clock.now()).await {
+                tracing::error!(error = ?error, "reminding approvers failed");
             }
-            let wait = match crate::db::approvals::next_callback(&state.db).await {
-                Ok(Some(next)) => (next - chrono::Utc::now()).to_std().unwrap_or_default(),
-                _ => std::time::Duration::from_secs(5),
-            };
-            let wait = wait.clamp(
-                std::time::Duration::from_millis(200),
-                std::time::Duration::from_secs(5),
-            );
-            tokio::select! {
-                () = state.callbacks.notified() => {}
-                () = tokio::time::sleep(wait) => {}
-            }
+            tokio::time::sleep(std::time::Duration::from_secs(2)).await;
         }
     })
 }
@@ -337,123 +395,10 @@ async fn sweep(state: &crate::AppState) -> Result<(), crate::ApiError> {
     }
     if !overdue.is_empty() {
         state.decided.notify_waiters();
+        state.callbacks.notify_one();
+        state.events.notify_one();
     }
     Ok(())
-}
-
-/// Starts a delivery for each callback due, as slots allow: each claimed
-/// (leased for one attempt's time, from the moment of its claim, so that no
-/// other replica sends it meanwhile) and sent in a task of its own.
-async fn send_callbacks(state: &crate::AppState, sender: &Sender) -> Result<(), crate::ApiError> {
-    use crate::db::approvals as db;
-    for due in db::due_callbacks(&state.db, chrono::Utc::now(), 100).await? {
-        // Host and port: two services on one host are two destinations.
-        let host = reqwest::Url::parse(&due.url)
-            .ok()
-            .and_then(|url| Some((crate::outbound::url_host(&url)?.0, url.port_or_known_default())))
-            .map(|(host, port)| format!("{host}:{}", port.unwrap_or_default()))
-            .unwrap_or_default();
-        let Some(place) = sender.per_host.take(host) else {
-            continue;
-        };
-        let Ok(slot) = sender.slots.clone().try_acquire_owned() else {
-            break;
-        };
-        let lease = chrono::Utc::now() + CALLBACK_TIMEOUT + chrono::Duration::seconds(5);
-        if !db::claim_callback(&state.db, &due, lease).await? {
-            continue;
-        }
-        let (state, sender) = (state.clone(), sender.clone());
-        tokio::spawn(async move {
-            if let Err(error) = deliver(&state, &sender.clients, &due).await {
-                tracing::error!(error = ?error, callback = due.id, "recording an approval callback failed");
-            }
-            drop((place, slot));
-            // What waited for this slot or host may go now.
-            state.callbacks.notify_one();
-        });
-    }
-    Ok(())
-}
-
-/// One attempt of one callback, recorded: only to a destination still
-/// allowed, through the client its `allow_private` calls for.
-async fn deliver(
-    state: &crate::AppState,
-    clients: &crate::outbound::Clients,
-    due: &crate::db::approvals::DueCallback,
-) -> Result<(), crate::ApiError> {
-    use crate::db::approvals as db;
-    let allowed =
-        crate::db::destinations::for_agent(&mut *state.db.pool().acquire().await?, due.agent).await?;
-    let checked = reqwest::Url::parse(&due.url)
-        .map_err(|e| e.to_string())
-        .and_then(|url| crate::outbound::destination(&allowed, &url).map(|d| d.allow_private));
-    let (delivered, status, error, final_) = match checked {
-        // No longer allowed: never sent, and not retried.
-        Err(why) => (false, None, Some(why), true),
-        Ok(allow_private) => {
-            let client = if allow_private {
-                &clients.private
-            } else {
-                &clients.public
-            };
-            let id = format!("msg_approval_{}", due.id);
-            let timestamp = chrono::Utc::now().timestamp();
-            let signature = state
-                .settings
-                .approval_key
-                .webhook_signature(&id, timestamp, &due.body);
-            let sent = client
-                .post(&due.url)
-                .header(reqwest::header::CONTENT_TYPE, "application/json")
-                .header("webhook-id", &id)
-                .header("webhook-timestamp", timestamp.to_string())
-                .header("webhook-signature", signature)
-                .body(due.body.clone())
-                .send()
-                .await;
-            match sent {
-                Ok(response) => (
-                    response.status().is_success(),
-                    Some(response.status().as_u16()),
-                    None,
-                    false,
-                ),
-                Err(error) => (false, None, Some(error_text(&error)), false),
-            }
-        }
-    };
-    let attempts = due.attempts + 1;
-    let retry_at = (!delivered && !final_ && attempts < CALLBACK_ATTEMPTS)
-        .then(|| chrono::Utc::now() + callback_backoff(attempts));
-    db::record_callback(
-        &state.db,
-        due.id,
-        delivered,
-        status,
-        error.as_deref(),
-        retry_at,
-        chrono::Utc::now(),
-    )
-    .await?;
-    Ok(())
-}
-
-/// An error of a request, with its causes (the refusal of a private address
-/// is a cause of reqwest's connection error), without the URL.
-fn error_text(error: &reqwest::Error) -> String {
-    let mut text = error.to_string();
-    let mut cause = std::error::Error::source(error);
-    while let Some(inner) = cause {
-        text = format!("{text}: {inner}");
-        cause = inner.source();
-    }
-    let url = error.url().map(|u| u.as_str().to_owned());
-    match url {
-        Some(url) => text.replace(&url, "the callback URL"),
-        None => text,
-    }
 }
 
 #[cfg(test)]
@@ -501,6 +446,7 @@ mod tests {
             approvals: 2,
             approver_role: Role::Approver,
             expires_in: 600,
+            channel: None,
             updated_by: "t".into(),
             updated_at: chrono::Utc::now(),
         }

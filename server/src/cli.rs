@@ -339,6 +339,41 @@ pub struct ServeArgs {
     #[arg(long, env = "MUSTER_IMPORT_TAKEOVER_SECONDS", default_value_t = 15,
         value_parser = clap::value_parser!(u64).range(5..=3600))]
     pub import_takeover_seconds: u64,
+    /// Email for notifications.
+    #[command(flatten)]
+    pub smtp: SmtpArgs,
+}
+
+/// Email for notifications: approvers, owners and managers are told by
+/// email when Muster needs them (each chooses what on the Notifications
+/// screen). Links in messages start with `--public-url` (else the address
+/// Muster listens on).
+#[derive(Debug, Clone, clap::Args)]
+pub struct SmtpArgs {
+    /// The mail server: `smtp://user:pass@host:587` (STARTTLS when offered;
+    /// add `?tls=required` to insist), `smtps://user:pass@host:465` (TLS).
+    #[arg(
+        long = "smtp-url",
+        env = "MUSTER_SMTP_URL",
+        hide_env_values = true,
+        requires = "smtp_from"
+    )]
+    pub smtp_url: Option<String>,
+    /// The sender of every message, e.g. `Muster <muster@example.com>`.
+    #[arg(long = "smtp-from", env = "MUSTER_SMTP_FROM", requires = "smtp_url")]
+    pub smtp_from: Option<String>,
+}
+
+impl SmtpArgs {
+    /// The mail server's configuration, if one is given.
+    pub fn config(&self) -> anyhow::Result<Option<crate::notify::SmtpConfig>> {
+        match (&self.smtp_url, &self.smtp_from) {
+            (Some(url), Some(from)) => Ok(Some(
+                crate::notify::SmtpConfig::new(url, from).map_err(anyhow::Error::msg)?,
+            )),
+            _ => Ok(None),
+        }
+    }
 }
 
 /// Sign-in with the organisation's identity provider (OpenID Connect).
@@ -774,6 +809,7 @@ async fn import(args: ImportArgs) -> anyhow::Result<ExitCode> {
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let webhook = args.webhook.config()?;
+    let smtp = args.smtp.config()?;
     let oidc = args
         .oidc
         .config()?
@@ -857,6 +893,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             scim_group_teams: args.scim_group_teams,
             schedule: Some(crate::schedule::TICK),
             import_takeover: Some(std::time::Duration::from_secs(args.import_takeover_seconds)),
+            notify: crate::notify::Config {
+                // Without --public-url, links lead to the address Muster listens on.
+                base: url::Url::parse(&format!("http://{}/", args.bind))?,
+                smtp,
+                ..crate::notify::Config::default()
+            },
         },
     );
     if args.demo {

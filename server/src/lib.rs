@@ -20,7 +20,9 @@ pub mod http;
 pub mod identity;
 pub mod import;
 pub mod issued_tokens;
+pub mod notify;
 pub mod outbound;
+pub mod outbox;
 pub mod paths;
 pub mod people;
 pub mod revocation;
@@ -54,8 +56,12 @@ pub struct AppState {
     pub outbox: Arc<tokio::sync::Notify>,
     /// Wakes long-polls of approval requests when one was decided.
     pub decided: Arc<tokio::sync::Notify>,
-    /// Wakes the approvals worker when a decision callback was queued.
+    /// Wakes the callbacks' sender when a decision callback was queued.
     pub callbacks: Arc<tokio::sync::Notify>,
+    /// Wakes the event courier when an event was raised ([`notify`]).
+    pub events: Arc<tokio::sync::Notify>,
+    /// Wakes the notice courier when a notification was queued.
+    pub notices: Arc<tokio::sync::Notify>,
     /// When each approval request was last polled (to refuse polling too fast).
     pub polls: Arc<std::sync::Mutex<std::collections::HashMap<i64, std::time::Instant>>>,
     /// Slots for API requests under way ([`serve::limit_in_flight`]).
@@ -78,6 +84,8 @@ impl AppState {
             outbox: Arc::default(),
             decided: Arc::default(),
             callbacks: Arc::default(),
+            events: Arc::default(),
+            notices: Arc::default(),
             polls: Arc::default(),
             in_flight: Arc::new(tokio::sync::Semaphore::new(slots)),
             long_polls: serve::PerKey::new(serve::LONG_POLLS_PER_AGENT),
@@ -86,21 +94,48 @@ impl AppState {
         }
     }
 
-    /// Starts the work a server does besides answering requests: sending
-    /// the webhook's deliveries (when one is configured), recording expired
-    /// approval requests and sending decision callbacks, and the scheduled
-    /// work (when [`Settings::schedule`] asks for it).
+    /// Starts the work a server does besides answering requests: the
+    /// outbox's senders (the webhook's deliveries when one is configured,
+    /// decision callbacks, events and the notifications they fan out to),
+    /// recording expired approval requests and reminding approvers, and the
+    /// scheduled work (when [`Settings::schedule`] asks for it).
     pub fn spawn_workers(&self) -> Vec<tokio::task::JoinHandle<()>> {
-        let webhook = webhook::spawn(
+        let mut workers: Vec<_> = webhook::spawn(
             self.db.clone(),
             self.settings.webhook.clone(),
             self.outbox.clone(),
-        );
-        webhook
-            .into_iter()
-            .chain([approval::spawn_worker(self.clone())])
-            .chain(schedule::spawn(self.clone()))
-            .collect()
+        )
+        .into_iter()
+        .collect();
+        match approval::Callbacks::new(self.db.clone(), self.settings.approval_key.clone()) {
+            Ok(courier) => workers.push(outbox::spawn(self.db.clone(), courier, self.callbacks.clone())),
+            Err(error) => {
+                tracing::error!(error = ?error, "cannot build the callbacks' HTTP client; none will be sent")
+            }
+        }
+        let config = self.notify_config();
+        workers.push(outbox::spawn(
+            self.db.clone(),
+            notify::Events::new(config.clone(), self.notices.clone()),
+            self.events.clone(),
+        ));
+        match notify::Notices::new(self.db.clone(), config.smtp.as_ref(), config.first_retry) {
+            Ok(courier) => workers.push(outbox::spawn(self.db.clone(), courier, self.notices.clone())),
+            Err(error) => tracing::error!(error = %error, "cannot start sending notifications"),
+        }
+        workers.push(approval::spawn_worker(self.clone()));
+        workers.extend(schedule::spawn(self.clone()));
+        workers
+    }
+
+    /// How this server notifies, its links starting with the public URL
+    /// when one is set.
+    pub fn notify_config(&self) -> notify::Config {
+        let mut config = self.settings.notify.clone();
+        if let Some(public) = &self.settings.public_url {
+            config.base = public.clone();
+        }
+        config
     }
 }
 
@@ -150,6 +185,8 @@ pub struct Settings {
     /// How long an import's heartbeat may stop before the scheduled work
     /// takes it over; `None`: [`import::staged::TAKEOVER_AFTER`].
     pub import_takeover: Option<std::time::Duration>,
+    /// How people and channels are told of what concerns them.
+    pub notify: notify::Config,
 }
 
 /// Ends a request whose body stalls for [`Settings::body_idle_timeout`]

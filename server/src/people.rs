@@ -64,6 +64,7 @@ pub async fn depart(
             .from(source);
         audit::record(conn, &entry, now).await?;
         risk::refresh(conn, &ids(&credentials), &ids(&agents), now).await?;
+        crate::notify::orphaned(conn, &person.person, &agents, &credentials, now).await?;
     }
     Ok(Departed {
         changed,

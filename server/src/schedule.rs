@@ -1,6 +1,7 @@
 //! Scheduled work of `muster serve`: the daily risk recompute (time moves
 //! scores: a key crosses 90 days without rotation), the hourly posture
-//! snapshot (the coverage and risk history has a row for each day), and
+//! snapshot (the coverage and risk history has a row for each day), each
+//! person's daily digest of notices ([`crate::notify::send_digests`]), and
 //! taking over imports whose importer stopped ([`crate::import::staged::recover`]).
 //!
 //! Several replicas may run on one database, and each runs this loop; each
@@ -41,6 +42,13 @@ pub const DAILY_RECOMPUTE: Job = Job {
 pub const MODEL_RECOMPUTE: Job = Job {
     name: "risk.model",
     lease: chrono::Duration::minutes(30),
+};
+
+/// Each person's digest of the notices they asked to hear of once a day;
+/// its period is the day.
+pub const DAILY_DIGEST: Job = Job {
+    name: "notify.digest",
+    lease: chrono::Duration::minutes(10),
 };
 
 /// The posture snapshot; its period is the hour.
@@ -132,6 +140,19 @@ pub fn spawn(state: AppState) -> Option<tokio::task::JoinHandle<()>> {
                     Ok(None) => {}
                     Err(error) => tracing::error!(error = ?error, "the daily risk recompute failed"),
                 }
+            }
+            // A day's digests go out on the first tick of the day, or
+            // at start-up, on whichever replica's tick comes first.
+            let day = now.format("%Y-%m-%d").to_string();
+            let config = state.notify_config();
+            let digests = run_once(&state.db, &holder, DAILY_DIGEST, &day, now, || {
+                crate::notify::send_digests(&state.db, &config, now)
+            })
+            .await;
+            match digests {
+                Ok(Some(sent)) if sent > 0 => state.notices.notify_one(),
+                Ok(_) => {}
+                Err(error) => tracing::error!(error = ?error, "sending the daily digests failed"),
             }
             let hour = now.format("%Y-%m-%dT%H").to_string();
             let snapshot = run_once(&state.db, &holder, POSTURE_SNAPSHOT, &hour, now, || {

@@ -8,10 +8,11 @@
 //! `webhook-signature` (`v1,` and the Base64 HMAC-SHA256 of
 //! `<id>.<timestamp>.<body>` under the secret `whsec_<Base64 key>`).
 //!
-//! Deliveries are rows of an outbox written in the same transaction as the
-//! revocation; [`spawn`] sends them from `muster serve`, retrying with
-//! exponential back-off, so that neither a failing receiver nor a restart
-//! loses one. The receiver's answer moves the revocation on: 2xx means the
+//! Deliveries are messages of the one outbox ([`crate::outbox`]), written in
+//! the same transaction as the revocation; [`spawn`] sends them from
+//! `muster serve`, retrying with exponential back-off, so that neither a
+//! failing receiver nor a restart loses one; a webhook that keeps failing
+//! is told to admins ([`crate::notify`]). The receiver's answer moves the revocation on: 2xx means the
 //! credential is revoked upstream (or only disabled, when the body is
 //! `{"state": "disabled"}`); 202 Accepted leaves the revocation as requested,
 //! for the automation or an operator to move on later.
@@ -23,14 +24,17 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use chrono::Utc;
 use hmac::{Hmac, Mac};
-use model::api::{DeliveryState, RevocationState};
+use model::api::{DeliveryState, OutboxTopic, RevocationState};
 use sha2::Sha256;
+use sqlx::AnyConnection;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
 use crate::audit::{self, Actor, Entry};
+use crate::db::outbox::Message;
 use crate::db::{Db, revocations};
-use crate::revocation;
+use crate::outbox::{self, Attempt, Courier, Policy, Settled};
+use crate::{ApiError, notify, revocation};
 
 /// The prefix of webhook secrets.
 pub const SECRET_PREFIX: &str = "whsec_";
@@ -101,14 +105,6 @@ impl WebhookConfig {
         mac.update(format!("{id}.{timestamp}.{body}").as_bytes());
         format!("v1,{}", BASE64.encode(mac.finalize().into_bytes()))
     }
-
-    /// How long to wait after `attempts` failed attempts.
-    pub fn backoff(&self, attempts: u32) -> Duration {
-        let factor = 2_u32.saturating_pow(attempts.saturating_sub(1).min(16));
-        self.retry_after
-            .saturating_mul(factor)
-            .min(Duration::from_secs(3600))
-    }
 }
 
 /// A new random secret, `whsec_` and Base64 of 32 bytes, for `muster webhook secret`.
@@ -118,126 +114,162 @@ pub fn new_secret() -> String {
     format!("{SECRET_PREFIX}{}", BASE64.encode(key))
 }
 
-/// Starts the sender of queued deliveries, when a webhook is configured. It
-/// wakes when `wake` is notified (a delivery was queued) and whenever the
-/// next retry is due.
-pub fn spawn(db: Db, config: Option<WebhookConfig>, wake: Arc<Notify>) -> Option<JoinHandle<()>> {
-    let config = config?;
-    Some(tokio::spawn(async move {
-        let client = match reqwest::Client::builder()
+/// The revocation webhook's courier in the one outbox ([`crate::outbox`]).
+pub struct Revocations {
+    config: WebhookConfig,
+    client: reqwest::Client,
+    policy: Policy,
+}
+
+impl Revocations {
+    /// The courier of `config`'s webhook.
+    pub fn new(config: WebhookConfig) -> Result<Self, reqwest::Error> {
+        let client = reqwest::Client::builder()
             .timeout(config.timeout)
             .user_agent(concat!("Muster/", env!("CARGO_PKG_VERSION")))
             .redirect(reqwest::redirect::Policy::none())
-            .build()
-        {
-            Ok(client) => client,
-            Err(error) => {
-                tracing::error!(error = ?error, "cannot build the webhook's HTTP client; no deliveries will be sent");
-                return;
-            }
+            .build()?;
+        let policy = Policy {
+            attempts: i64::from(config.max_attempts),
+            first_retry: config.retry_after,
+            longest_wait: Duration::from_secs(3600),
+            timeout: config.timeout,
+            slots: 4,
+            slots_per_lane: 4,
         };
-        tracing::info!(url = %config.url, "sending revocations to the automation webhook");
-        loop {
-            if let Err(error) = send_due(&db, &config, &client).await {
-                tracing::error!(error = ?error, "sending webhook deliveries failed");
-            }
-            let wait = match revocations::next_due(&db).await {
-                Ok(Some(next)) => (next - Utc::now()).to_std().unwrap_or_default(),
-                _ => Duration::from_secs(10),
-            };
-            // Claims and time stamps are whole seconds: never spin faster.
-            let wait = wait.clamp(Duration::from_millis(200), Duration::from_secs(10));
-            tokio::select! {
-                () = wake.notified() => {}
-                () = tokio::time::sleep(wait) => {}
-            }
-        }
-    }))
-}
-
-/// Sends every delivery due now, one after the other. Each is leased when
-/// it is claimed, for as long as one attempt may take: a lease reckoned
-/// from the batch's start would have run out by the time a slow batch
-/// reached its last deliveries, and another replica would send them again.
-async fn send_due(db: &Db, config: &WebhookConfig, client: &reqwest::Client) -> Result<(), crate::ApiError> {
-    loop {
-        let now = Utc::now();
-        let due = revocations::due(db, now, 20).await?;
-        if due.is_empty() {
-            return Ok(());
-        }
-        for delivery in due {
-            let lease = Utc::now() + config.timeout + Duration::from_secs(5);
-            if revocations::claim(db, &delivery, lease).await? {
-                let outcome = send(config, client, &delivery).await;
-                record(db, config, &delivery, outcome).await?;
-            }
-        }
-    }
-}
-
-/// What came of one attempt.
-#[derive(Debug)]
-struct Outcome {
-    status: Option<u16>,
-    error: Option<String>,
-    /// The state the receiver says the credential is in (2xx only).
-    upstream: Option<RevocationState>,
-}
-
-async fn send(config: &WebhookConfig, client: &reqwest::Client, delivery: &revocations::Due) -> Outcome {
-    let id = format!("msg_{}", delivery.id);
-    let timestamp = Utc::now().timestamp();
-    let sent = client
-        .post(config.url.clone())
-        .header(reqwest::header::CONTENT_TYPE, "application/json")
-        .header("webhook-id", &id)
-        .header("webhook-timestamp", timestamp.to_string())
-        .header(
-            "webhook-signature",
-            config.signature(&id, timestamp, &delivery.body),
-        )
-        .body(delivery.body.clone())
-        .send()
-        .await;
-    let response = match sent {
-        Ok(response) => response,
-        Err(error) => {
-            return Outcome {
-                status: None,
-                error: Some(describe(&error)),
-                upstream: None,
-            };
-        }
-    };
-    let status = response.status();
-    if !status.is_success() {
-        return Outcome {
-            status: Some(status.as_u16()),
-            error: Some(format!("the receiver answered {status}")),
-            upstream: None,
-        };
-    }
-    let upstream = if status == reqwest::StatusCode::ACCEPTED {
-        None
-    } else {
-        // An optional {"state": "disabled" | "revoked"}; anything else means revoked.
-        let said = response
-            .json::<serde_json::Value>()
-            .await
-            .ok()
-            .and_then(|body| body.get("state")?.as_str()?.parse::<RevocationState>().ok());
-        Some(match said {
-            Some(RevocationState::Disabled) => RevocationState::Disabled,
-            _ => RevocationState::Revoked,
+        Ok(Self {
+            config,
+            client,
+            policy,
         })
-    };
-    Outcome {
-        status: Some(status.as_u16()),
-        error: None,
-        upstream,
     }
 }
+
+/// Starts the sender of queued deliveries, when a webhook is configured.
+pub fn spawn(db: Db, config: Option<WebhookConfig>, wake: Arc<Notify>) -> Option<JoinHandle<()>> {
+    let config = config?;
+    let url = config.url.clone();
+    match Revocations::new(config) {
+        Ok(courier) => {
+            tracing::info!(url = %url, "sending revocations to the automation webhook");
+            Some(outbox::spawn(db, courier, wake))
+        }
+        Err(error) => {
+            tracing::error!(error = ?error, "cannot build the webhook's HTTP client; no deliveries will be sent");
+            None
+        }
+    }
+}
+
+impl Courier for Revocations {
+    const TOPIC: OutboxTopic = OutboxTopic::Revocation;
+
+    fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    async fn send(&self, delivery: &Message) -> Attempt {
+        let id = delivery.message_id();
+        let timestamp = Utc::now().timestamp();
+        let sent = self
+            .client
+            .post(self.config.url.clone())
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .header("webhook-id", &id)
+            .header("webhook-timestamp", timestamp.to_string())
+            .header(
+                "webhook-signature",
+                self.config.signature(&id, timestamp, &delivery.body),
+            )
+            .body(delivery.body.clone())
+            .send()
+            .await;
+        let response = match sent {
+            Ok(response) => response,
+            Err(error) => return Attempt::failed(None, describe(&error)),
+        };
+        let status = response.status();
+        if !status.is_success() {
+            return Attempt::failed(Some(status.as_u16()), format!("the receiver answered {status}"));
+        }
+        let mut attempt = Attempt::delivered(Some(status.as_u16()));
+        if status != reqwest::StatusCode::ACCEPTED {
+            // An optional {"state": "disabled" | "revoked"}; anything else means revoked.
+            let said = response
+                .json::<serde_json::Value>()
+                .await
+                .ok()
+                .and_then(|body| body.get("state")?.as_str()?.parse::<RevocationState>().ok());
+            attempt.answer = Some(
+                match said {
+                    Some(RevocationState::Disabled) => RevocationState::Disabled,
+                    _ => RevocationState::Revoked,
+                }
+                .as_str()
+                .to_owned(),
+            );
+        }
+        attempt
+    }
+
+    /// Audits a delivery that settled, moves its revocation on by the
+    /// receiver's answer, and tells admins of a webhook that keeps failing.
+    async fn settle(
+        &self,
+        conn: &mut AnyConnection,
+        delivery: &Message,
+        attempt: &Attempt,
+        settled: Settled,
+    ) -> Result<(), ApiError> {
+        let Settled { state, attempts, now } = settled;
+        let actor = Actor::System("webhook".into());
+        let revocation = delivery.subject.unwrap_or_default();
+        let stored = revocations::stored(&mut *conn, revocation).await?;
+        if state != DeliveryState::Pending {
+            let entry = Entry::new(actor.clone(), &format!("webhook.{}", state.as_str()))
+                .target(
+                    stored
+                        .as_ref()
+                        .map_or_else(String::new, |s| format!("credential:{}", s.credential)),
+                )
+                .details(serde_json::json!({
+                    "revocation": revocation,
+                    "delivery": delivery.id,
+                    "event": delivery.event,
+                    "attempts": attempts,
+                    "status": attempt.status,
+                    "error": attempt.error,
+                }));
+            audit::record(&mut *conn, &entry, now).await?;
+        }
+        if state == DeliveryState::Failed || (state == DeliveryState::Pending && attempts == FAILING_AFTER) {
+            notify::webhook_failing(&mut *conn, revocation, delivery.id, attempts, now).await?;
+        }
+        let move_to = match state {
+            DeliveryState::Delivered => attempt.answer.as_deref().and_then(|a| a.parse().ok()),
+            DeliveryState::Failed => Some(RevocationState::Failed),
+            DeliveryState::Pending => None,
+        };
+        // Only a revocation still waiting for the automation is moved on by its
+        // answer: an operator may have moved it meanwhile.
+        if let Some(to) = move_to
+            && let Some(stored) = stored
+            && stored.state == RevocationState::Requested
+        {
+            let note = match (to, attempt.status) {
+                (RevocationState::Failed, _) => format!("the webhook failed {attempts} times"),
+                (_, Some(status)) => format!("the automation answered {status}"),
+                (_, None) => String::new(),
+            };
+            revocation::transition(conn, &stored, to, &actor, Some(&note), None, None, now).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Failed attempts after which admins hear that the webhook keeps failing
+/// (and again when it is given up).
+const FAILING_AFTER: i64 = 3;
 
 /// A transport error in a few words, without the URL's query (which might hold a token).
 fn describe(error: &reqwest::Error) -> String {
@@ -248,75 +280,6 @@ fn describe(error: &reqwest::Error) -> String {
     } else {
         "the request failed".into()
     }
-}
-
-async fn record(
-    db: &Db,
-    config: &WebhookConfig,
-    delivery: &revocations::Due,
-    outcome: Outcome,
-) -> Result<(), crate::ApiError> {
-    let now = Utc::now();
-    let attempts = u32::try_from(delivery.attempts)
-        .unwrap_or(u32::MAX)
-        .saturating_add(1);
-    let actor = Actor::System("webhook".into());
-    let mut tx = db.begin().await?;
-    let state = if outcome.error.is_none() {
-        DeliveryState::Delivered
-    } else if attempts >= config.max_attempts {
-        DeliveryState::Failed
-    } else {
-        DeliveryState::Pending
-    };
-    revocations::record_attempt(
-        &mut tx,
-        delivery.id,
-        state,
-        outcome.status,
-        outcome.error.as_deref(),
-        now,
-        now + config.backoff(attempts),
-    )
-    .await?;
-    let move_to = match state {
-        DeliveryState::Delivered => outcome.upstream,
-        DeliveryState::Failed => Some(RevocationState::Failed),
-        DeliveryState::Pending => None,
-    };
-    let stored = revocations::stored(&mut tx, delivery.revocation).await?;
-    if state != DeliveryState::Pending {
-        let entry = Entry::new(actor.clone(), &format!("webhook.{}", state.as_str()))
-            .target(
-                stored
-                    .as_ref()
-                    .map_or_else(String::new, |s| format!("credential:{}", s.credential)),
-            )
-            .details(serde_json::json!({
-                "revocation": delivery.revocation,
-                "delivery": delivery.id,
-                "event": delivery.event,
-                "attempts": attempts,
-                "status": outcome.status,
-                "error": outcome.error,
-            }));
-        audit::record(&mut tx, &entry, now).await?;
-    }
-    // Only a revocation still waiting for the automation is moved on by its
-    // answer: an operator may have moved it meanwhile.
-    if let Some(to) = move_to
-        && let Some(stored) = stored
-        && stored.state == RevocationState::Requested
-    {
-        let note = match (to, outcome.status) {
-            (RevocationState::Failed, _) => format!("the webhook failed {attempts} times"),
-            (_, Some(status)) => format!("the automation answered {status}"),
-            (_, None) => String::new(),
-        };
-        revocation::transition(&mut tx, &stored, to, &actor, Some(&note), None, None, now).await?;
-    }
-    tx.commit().await?;
-    Ok(())
 }
 
 #[cfg(test)]
@@ -339,15 +302,6 @@ mod tests {
             ),
             "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
         );
-    }
-
-    #[test]
-    fn retries_wait_twice_as_long_each_time_up_to_an_hour() {
-        let mut config = WebhookConfig::new("http://127.0.0.1:9/", &new_secret()).unwrap();
-        config.retry_after = Duration::from_secs(30);
-        let waits: Vec<u64> = (1..=9).map(|n| config.backoff(n).as_secs()).collect();
-        assert_eq!(waits, [30, 60, 120, 240, 480, 960, 1920, 3600, 3600]);
-        assert_eq!(config.backoff(u32::MAX).as_secs(), 3600);
     }
 
     #[test]

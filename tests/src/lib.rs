@@ -7,6 +7,7 @@ pub mod approvals;
 pub mod bench;
 pub mod browser;
 pub mod idp;
+pub mod notify;
 pub mod reports;
 pub mod scim;
 pub mod webhook;

@@ -8,6 +8,7 @@ pub mod graph;
 pub mod imports;
 pub mod inventory;
 pub mod not_found;
+pub mod notifications;
 pub mod overview;
 pub mod revocations;
 pub mod sign_in;

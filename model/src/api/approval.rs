@@ -301,6 +301,9 @@ pub struct ApprovalRule {
     pub approver_role: Role,
     /// Seconds a request has to be decided, and an approval to be used.
     pub expires_in: i64,
+    /// The channel its approvers watch, told of each request it rules on.
+    #[serde(default)]
+    pub channel: Option<Ref>,
     /// Who changed it last.
     pub updated_by: String,
     /// When.
@@ -339,6 +342,10 @@ pub struct NewApprovalRule {
     /// Seconds to decide and use (60 to 604800; default 3600).
     #[serde(default = "hour")]
     pub expires_in: i64,
+    /// The id of a channel its approvers watch, told of each request it
+    /// rules on (`/api/v1/notification-channels`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<i64>,
 }
 
 fn one() -> i64 {

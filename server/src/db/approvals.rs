@@ -1,6 +1,6 @@
 //! Queries of the approval workflow: the policy's rules, approval requests
-//! and their votes, the facts the policy and approvers look at, and the
-//! outbox of decision callbacks.
+//! and their votes, the facts the policy and approvers look at, and
+//! queueing decision callbacks in the one outbox.
 //!
 //! Deciding is a conditional update (`WHERE state = 'pending' AND
 //! expires_at > now`), so that of two approvers deciding at the same instant
@@ -51,24 +51,24 @@ fn rule(row: &AnyRow) -> Result<json::ApprovalRule, sqlx::Error> {
         approvals: row.try_get("approvals")?,
         approver_role: get_enum(row, "approver_role")?,
         expires_in: row.try_get("expires_in")?,
+        channel: get_ref(row, "channel_id", "channel_name")?,
         updated_by: row.try_get("updated_by")?,
         updated_at: get_time(row, "updated_at")?,
     })
 }
 
-const RULE_COLUMNS: &str = "id, position, name, operation, sensitivities, environments, categories, decision, \
-     approvals, approver_role, expires_in, updated_by, updated_at";
+const RULE_SELECT: &str = "SELECT r.id, r.position, r.name, r.operation, r.sensitivities, r.environments, \
+     r.categories, r.decision, r.approvals, r.approver_role, r.expires_in, r.channel_id, ch.name AS channel_name, \
+     r.updated_by, r.updated_at FROM approval_rule r LEFT JOIN notification_channel ch ON ch.id = r.channel_id";
 
 /// The policy's rules, in the order they are tried.
 pub async fn rules(conn: &mut AnyConnection) -> Result<Vec<json::ApprovalRule>, sqlx::Error> {
-    sqlx::query(&format!(
-        "SELECT {RULE_COLUMNS} FROM approval_rule ORDER BY position, id"
-    ))
-    .fetch_all(conn)
-    .await?
-    .iter()
-    .map(rule)
-    .collect()
+    sqlx::query(&format!("{RULE_SELECT} ORDER BY r.position, r.id"))
+        .fetch_all(conn)
+        .await?
+        .iter()
+        .map(rule)
+        .collect()
 }
 
 /// One rule.
@@ -76,7 +76,7 @@ pub async fn rule_by_id(
     conn: &mut AnyConnection,
     id: i64,
 ) -> Result<Option<json::ApprovalRule>, sqlx::Error> {
-    sqlx::query(&format!("SELECT {RULE_COLUMNS} FROM approval_rule WHERE id = $1"))
+    sqlx::query(&format!("{RULE_SELECT} WHERE r.id = $1"))
         .bind(id)
         .fetch_optional(conn)
         .await?
@@ -97,13 +97,13 @@ pub async fn save_rule(
     let query = match id {
         None => {
             "INSERT INTO approval_rule (position, name, operation, sensitivities, environments, categories, \
-             decision, approvals, approver_role, expires_in, updated_by, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id"
+             decision, approvals, approver_role, expires_in, updated_by, updated_at, channel_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id"
         }
         Some(_) => {
             "UPDATE approval_rule SET position = $1, name = $2, operation = $3, sensitivities = $4, \
              environments = $5, categories = $6, decision = $7, approvals = $8, approver_role = $9, \
-             expires_in = $10, updated_by = $11, updated_at = $12 WHERE id = $13 RETURNING id"
+             expires_in = $10, updated_by = $11, updated_at = $12, channel_id = $13 WHERE id = $14 RETURNING id"
         }
     };
     sqlx::query_scalar(query)
@@ -119,6 +119,7 @@ pub async fn save_rule(
         .bind(rule.expires_in)
         .bind(by)
         .bind(timestamp(now))
+        .bind(rule.channel)
         .bind(id.unwrap_or_default())
         .fetch_one(conn)
         .await
@@ -889,7 +890,7 @@ pub async fn detail(db: &Db, id: i64, now: DateTime<Utc>) -> Result<json::Approv
     })
 }
 
-/// Queues a decision callback, due at once.
+/// Queues a decision callback, due at once, in the caller's transaction.
 pub async fn enqueue_callback(
     conn: &mut AnyConnection,
     request: i64,
@@ -897,113 +898,22 @@ pub async fn enqueue_callback(
     body: &str,
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO approval_callback (request_id, url, body, state, attempts, created_at, next_attempt_at) \
-         VALUES ($1, $2, $3, 'pending', 0, $4, $4)",
-    )
-    .bind(request)
-    .bind(url)
-    .bind(body)
-    .bind(timestamp(now))
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-/// A callback to attempt.
-#[derive(Debug, Clone)]
-pub struct DueCallback {
-    /// Its id.
-    pub id: i64,
-    /// The agent whose request it answers (its destinations apply).
-    pub agent: i64,
-    /// Where to send it.
-    pub url: String,
-    /// The exact JSON to send.
-    pub body: String,
-    /// Attempts so far.
-    pub attempts: i64,
-    /// When it was due: the claim is conditional on it.
-    pub next_attempt_at: String,
-}
-
-/// Callbacks due at `now` (at most `limit`).
-pub async fn due_callbacks(db: &Db, now: DateTime<Utc>, limit: i64) -> Result<Vec<DueCallback>, sqlx::Error> {
-    sqlx::query(
-        "SELECT c.id, q.agent_id, c.url, c.body, c.attempts, c.next_attempt_at FROM approval_callback c \
-         JOIN approval_request q ON q.id = c.request_id \
-         WHERE c.state = 'pending' AND c.next_attempt_at <= $1 ORDER BY c.next_attempt_at, c.id LIMIT $2",
-    )
-    .bind(timestamp(now))
-    .bind(limit)
-    .fetch_all(db.pool())
-    .await?
-    .iter()
-    .map(|row| {
-        Ok(DueCallback {
-            id: row.try_get("id")?,
-            agent: row.try_get("agent_id")?,
-            url: row.try_get("url")?,
-            body: row.try_get("body")?,
-            attempts: row.try_get("attempts")?,
-            next_attempt_at: row.try_get("next_attempt_at")?,
-        })
-    })
-    .collect()
-}
-
-/// Leases a callback until `lease` so that one replica sends it; false when
-/// another replica claimed it first.
-pub async fn claim_callback(db: &Db, due: &DueCallback, lease: DateTime<Utc>) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
-        "UPDATE approval_callback SET next_attempt_at = $1 WHERE id = $2 AND state = 'pending' \
-         AND next_attempt_at = $3",
-    )
-    .bind(timestamp(lease))
-    .bind(due.id)
-    .bind(&due.next_attempt_at)
-    .execute(db.pool())
-    .await?;
-    Ok(done.rows_affected() == 1)
-}
-
-/// Records one attempt: delivered, retried at `retry_at`, or failed for good (`retry_at` `None`).
-pub async fn record_callback(
-    db: &Db,
-    id: i64,
-    delivered: bool,
-    status: Option<u16>,
-    error: Option<&str>,
-    retry_at: Option<DateTime<Utc>>,
-    now: DateTime<Utc>,
-) -> Result<(), sqlx::Error> {
-    let state = match (delivered, retry_at) {
-        (true, _) => "delivered",
-        (false, Some(_)) => "pending",
-        (false, None) => "failed",
+    let new = super::outbox::New {
+        topic: json::OutboxTopic::Callback,
+        subject: Some(request),
+        dedupe_key: None,
+        destination: url,
+        event: "approval.decided",
+        body,
     };
-    sqlx::query(
-        "UPDATE approval_callback SET state = $1, attempts = attempts + 1, last_status = $2, last_error = $3, \
-         next_attempt_at = $4, delivered_at = $5 WHERE id = $6",
-    )
-    .bind(state)
-    .bind(status.map(i64::from))
-    .bind(error)
-    .bind(timestamp(retry_at.unwrap_or(now)))
-    .bind(delivered.then(|| timestamp(now)))
-    .bind(id)
-    .execute(db.pool())
-    .await?;
+    super::outbox::enqueue(conn, &new, now).await?;
     Ok(())
 }
 
-/// When the next pending callback is due.
-pub async fn next_callback(db: &Db) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
-    let next: Option<String> =
-        sqlx::query_scalar("SELECT MIN(next_attempt_at) FROM approval_callback WHERE state = 'pending'")
-            .fetch_one(db.pool())
-            .await?;
-    Ok(next
-        .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
-        .map(|t| t.with_timezone(&Utc)))
+/// The agent a request is about.
+pub async fn agent_of(conn: &mut AnyConnection, request: i64) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT agent_id FROM approval_request WHERE id = $1")
+        .bind(request)
+        .fetch_optional(conn)
+        .await
 }

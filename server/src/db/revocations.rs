@@ -2,8 +2,7 @@
 //! their copy checklists, and the automation webhook's outbox.
 
 use chrono::{DateTime, Utc};
-use model::api::{self as json, ChecklistState, DeliveryState, RevocationState};
-use sqlx::any::AnyRow;
+use model::api::{self as json, ChecklistState, OutboxTopic, RevocationState};
 use sqlx::{AnyConnection, Row};
 
 use super::credentials::{self, COPY_COLUMNS, COPY_FROM, activity_event, copy_summary};
@@ -416,16 +415,11 @@ pub async fn get(db: &Db, id: i64, automated: bool) -> Result<json::Revocation, 
         })
     })
     .collect::<Result<Vec<_>, sqlx::Error>>()?;
-    let deliveries = sqlx::query(
-        "SELECT id, event, state, attempts, created_at, last_attempt_at, last_status, last_error, \
-         next_attempt_at, delivered_at FROM webhook_delivery WHERE revocation_id = $1 ORDER BY id DESC LIMIT 20",
-    )
-    .bind(id)
-    .fetch_all(&mut *snapshot)
-    .await?
-    .iter()
-    .map(delivery)
-    .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    let deliveries = super::outbox::of_subject(&mut snapshot, OutboxTopic::Revocation, id, 20)
+        .await?
+        .iter()
+        .map(super::outbox::Row::delivery)
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
     // Released before the next query, which takes a connection of its own.
     snapshot.commit().await?;
     let credential = get_required_ref(&row, "credential_id", "credential_name")?;
@@ -449,25 +443,6 @@ pub async fn get(db: &Db, id: i64, automated: bool) -> Result<json::Revocation, 
         checklist,
         automated,
         deliveries,
-    })
-}
-
-fn delivery(row: &AnyRow) -> Result<json::Delivery, sqlx::Error> {
-    let state: DeliveryState = get_enum(row, "state")?;
-    Ok(json::Delivery {
-        id: row.try_get("id")?,
-        event: row.try_get("event")?,
-        state,
-        attempts: row.try_get("attempts")?,
-        created_at: get_time(row, "created_at")?,
-        last_attempt_at: get_opt_time(row, "last_attempt_at")?,
-        last_status: row.try_get("last_status")?,
-        last_error: row.try_get("last_error")?,
-        next_attempt_at: match state {
-            DeliveryState::Pending => get_opt_time(row, "next_attempt_at")?,
-            _ => None,
-        },
-        delivered_at: get_opt_time(row, "delivered_at")?,
     })
 }
 
@@ -540,121 +515,22 @@ pub async fn list(
     .await
 }
 
-/// Queues a webhook delivery, due at once.
+/// Queues a webhook delivery, due at once, in the caller's transaction.
 pub async fn enqueue(
     conn: &mut AnyConnection,
     revocation: i64,
     event: &str,
     body: &str,
     now: DateTime<Utc>,
-) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
-        "INSERT INTO webhook_delivery (revocation_id, event, body, state, attempts, created_at, next_attempt_at) \
-         VALUES ($1, $2, $3, 'pending', 0, $4, $4) RETURNING id",
-    )
-    .bind(revocation)
-    .bind(event)
-    .bind(body)
-    .bind(timestamp(now))
-    .fetch_one(conn)
-    .await
-}
-
-/// A delivery to attempt.
-#[derive(Debug, Clone)]
-pub struct Due {
-    /// Its id.
-    pub id: i64,
-    /// The revocation it is about.
-    pub revocation: i64,
-    /// Its event.
-    pub event: String,
-    /// The exact JSON to send.
-    pub body: String,
-    /// Attempts made so far.
-    pub attempts: i64,
-    /// When it is due, as stored (the claim compares it).
-    pub next_attempt_at: String,
-}
-
-/// Pending deliveries due at `now`, oldest first.
-pub async fn due(db: &Db, now: DateTime<Utc>, limit: i64) -> Result<Vec<Due>, sqlx::Error> {
-    sqlx::query(
-        "SELECT id, revocation_id, event, body, attempts, next_attempt_at FROM webhook_delivery \
-         WHERE state = 'pending' AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $2",
-    )
-    .bind(timestamp(now))
-    .bind(limit)
-    .fetch_all(db.pool())
-    .await?
-    .iter()
-    .map(|row| {
-        Ok(Due {
-            id: row.try_get("id")?,
-            revocation: row.try_get("revocation_id")?,
-            event: row.try_get("event")?,
-            body: row.try_get("body")?,
-            attempts: row.try_get("attempts")?,
-            next_attempt_at: row.try_get("next_attempt_at")?,
-        })
-    })
-    .collect()
-}
-
-/// When the next pending delivery is due, if any.
-pub async fn next_due(db: &Db) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
-    let next: Option<String> =
-        sqlx::query_scalar("SELECT MIN(next_attempt_at) FROM webhook_delivery WHERE state = 'pending'")
-            .fetch_one(db.pool())
-            .await?;
-    Ok(next.and_then(|text| {
-        DateTime::parse_from_rfc3339(&text)
-            .ok()
-            .map(|t| t.with_timezone(&Utc))
-    }))
-}
-
-/// Takes a due delivery for this process until `lease_until`, so that
-/// another replica does not send it at the same time; false when another
-/// took it first. A process that dies while sending leaves the lease to
-/// run out, and the delivery is sent again: at least once.
-pub async fn claim(db: &Db, due: &Due, lease_until: DateTime<Utc>) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
-        "UPDATE webhook_delivery SET next_attempt_at = $1 WHERE id = $2 AND state = 'pending' \
-         AND next_attempt_at = $3",
-    )
-    .bind(timestamp(lease_until))
-    .bind(due.id)
-    .bind(&due.next_attempt_at)
-    .execute(db.pool())
-    .await?;
-    Ok(done.rows_affected() == 1)
-}
-
-/// Records an attempt: delivered, failed for good, or due again at `retry_at`.
-#[allow(clippy::too_many_arguments)]
-pub async fn record_attempt(
-    conn: &mut AnyConnection,
-    id: i64,
-    state: DeliveryState,
-    status: Option<u16>,
-    error: Option<&str>,
-    now: DateTime<Utc>,
-    retry_at: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
-    let now = timestamp(now);
-    sqlx::query(
-        "UPDATE webhook_delivery SET state = $1, attempts = attempts + 1, last_attempt_at = $2, \
-         last_status = $3, last_error = $4, next_attempt_at = $5, \
-         delivered_at = CASE WHEN $1 = 'delivered' THEN $2 ELSE delivered_at END WHERE id = $6",
-    )
-    .bind(state.as_str())
-    .bind(&now)
-    .bind(status.map(i64::from))
-    .bind(error)
-    .bind(timestamp(retry_at))
-    .bind(id)
-    .execute(conn)
-    .await?;
+    let new = super::outbox::New {
+        topic: OutboxTopic::Revocation,
+        subject: Some(revocation),
+        dedupe_key: None,
+        destination: "",
+        event,
+        body,
+    };
+    super::outbox::enqueue(conn, &new, now).await?;
     Ok(())
 }

@@ -682,7 +682,44 @@ pub async fn refresh(
     let changes: Vec<Change> = (credentials.iter().map(|c| Change::of("credential", c)))
         .chain(agents.iter().map(|a| Change::of("agent", a)))
         .collect();
-    store(conn, &changes).await
+    let critical: Vec<i64> = changes
+        .iter()
+        .filter(|c| c.kind == "credential" && RiskBand::of(c.score) == RiskBand::Critical)
+        .map(|c| c.id)
+        .collect();
+    let turning = turning_critical(conn, &critical).await?;
+    let written = store(conn, &changes).await?;
+    // Once a day at most for each credential: a score that wavers about the
+    // line is not news each time.
+    let day = now.format("%Y-%m-%d");
+    for id in turning {
+        let facts = serde_json::json!({ "credential": id });
+        super::outbox::raise(
+            conn,
+            json::NotifyEvent::RiskCritical,
+            &format!("credential:{id}:{day}"),
+            facts,
+            now,
+        )
+        .await?;
+    }
+    Ok(written)
+}
+
+/// Which of these credentials (about to be scored critical) are not critical yet.
+async fn turning_critical(conn: &mut AnyConnection, critical: &[i64]) -> Result<Vec<i64>, sqlx::Error> {
+    if critical.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut params = Params::default();
+    let filter = Scope::Ids(critical).condition("id", &mut params);
+    let lowest = RiskBand::Critical.range().0;
+    sqlx::query_scalar_with(
+        &format!("SELECT id FROM credential WHERE risk_score < {lowest} AND status = 'active' AND {filter}"),
+        params.args(),
+    )
+    .fetch_all(conn)
+    .await
 }
 
 /// The setting whose change tells the kept figures ([`crate::aggregates`])

@@ -35,7 +35,7 @@ use crate::audit::{self, Actor, Entry, Source};
 use crate::auth::{Admin, AgentCaller, Caller, InboxReader, OwnershipEditor};
 use crate::db::approvals::{self, AgentFacts, Stored};
 use crate::db::{accounts, destinations, risk};
-use crate::{ApiError, AppState, outbound};
+use crate::{ApiError, AppState, notify, outbound};
 
 /// Routes for agents with a token.
 pub fn agent_router() -> OpenApiRouter<AppState> {
@@ -275,11 +275,14 @@ async fn submit(
     let stored = approvals::stored(&mut tx, id)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no approval request with id {id}")))?;
-    if request_state != ApprovalState::Pending {
+    if request_state == ApprovalState::Pending {
+        notify::approval_requested(&mut tx, id, now).await?;
+    } else {
         queue_callback(state, &mut tx, &stored, now).await?;
     }
     tx.commit().await?;
     state.callbacks.notify_one();
+    state.events.notify_one();
     Ok((StatusCode::CREATED, stored))
 }
 
@@ -934,10 +937,12 @@ async fn decide_approval(
             .await?
             .ok_or_else(|| ApiError::NotFound(format!("no approval request {id}")))?;
         queue_callback(&state, &mut tx, &decided, now).await?;
+        notify::approval_decided(&mut tx, id, now).await?;
     }
     tx.commit().await?;
     state.decided.notify_waiters();
     state.callbacks.notify_one();
+    state.events.notify_one();
     let mut detail = approvals::detail(&state.db, id, now).await?;
     let mut conn = state.db.pool().acquire().await?;
     let (stored, agent) = stored_with_agent(&mut conn, id).await?;
@@ -963,7 +968,8 @@ pub(crate) async fn expire_in(
         let expired = approvals::stored(&mut *conn, stored.id)
             .await?
             .ok_or_else(|| ApiError::NotFound(format!("no approval request {}", stored.id)))?;
-        queue_callback(state, conn, &expired, now).await?;
+        queue_callback(state, &mut *conn, &expired, now).await?;
+        notify::approval_decided(conn, stored.id, now).await?;
     }
     Ok(())
 }
@@ -1112,6 +1118,13 @@ async fn save_rule(
         (None, Some(before)) => before.position,
         (None, None) => approvals::next_position(&mut tx).await?,
     };
+    if let Some(channel) = rule.channel
+        && crate::db::notify::channel(&mut tx, channel).await?.is_none()
+    {
+        return Err(ApiError::Unprocessable(format!(
+            "no notification channel with id {channel}; admins add them at /api/v1/notification-channels"
+        )));
+    }
     let saved = approvals::save_rule(&mut tx, id, rule, position, &caller.0.email, now).await?;
     let after = approvals::rule_by_id(&mut tx, saved)
         .await?

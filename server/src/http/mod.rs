@@ -14,6 +14,7 @@ pub mod extract;
 pub mod graph;
 pub mod health;
 pub mod imports;
+pub mod notifications;
 pub mod overview;
 pub mod ownership;
 pub mod people;
@@ -49,6 +50,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(revocations::router())
         .merge(approvals::router())
         .merge(destinations::router())
+        .merge(notifications::router())
         .merge(imports::router())
         .merge(resources::router())
         .merge(graph::router())
@@ -133,6 +135,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         (name = "saas and cloud discovery", description = "The catalogue of AI applications; grants made agents"),
         (name = "endpoint discovery", description = "Enrolment tokens, and scan reports from `muster scan` on laptops and build hosts"),
         (name = "revocation", description = "Revoking credentials: what breaks, the plan, every copy, the automation webhook"),
+        (name = "notifications", description = "Who is told of what by email and chat, and the outbox everything leaves by"),
     )
 )]
 struct ApiDoc;

@@ -229,12 +229,15 @@ async fn assign_owner(
             .from(&source);
         audit::record(&mut tx, &entry, now).await?;
     }
+    let given: Vec<json::Ref> = changed.iter().map(|e| e.entity.clone()).collect();
+    crate::notify::assigned(&mut tx, &owner.person, kind, &given, &caller.0.email, now).await?;
     // An owner changes the owner factors of these and of what they touch.
     match kind {
         OwnedKind::Agent => risk::refresh(&mut tx, &[], &changed_ids, now).await?,
         OwnedKind::Credential => risk::refresh(&mut tx, &changed_ids, &[], now).await?,
     };
     tx.commit().await?;
+    state.events.notify_one();
     Ok(Json(
         entities
             .into_iter()
@@ -298,10 +301,12 @@ async fn transfer_ownership(
                 .from(&source);
             audit::record(&mut tx, &entry, now).await?;
         }
+        crate::notify::assigned(&mut tx, &to.person, kind, &entities, &caller.0.email, now).await?;
         moved.push(ids);
     }
     risk::refresh(&mut tx, &moved[1], &moved[0], now).await?;
     tx.commit().await?;
+    state.events.notify_one();
     Ok(Json(json::TransferResult {
         from: from.person,
         to: to.person,
@@ -364,6 +369,7 @@ async fn depart_person(
     let actor = Actor::Person(caller.0.email.clone());
     let departed = people::depart(&mut tx, &person, actor, reason, &source, now).await?;
     tx.commit().await?;
+    state.events.notify_one();
     Ok(Json(json::DepartureResult {
         person: person.person,
         departed_at: departed.departed_at,

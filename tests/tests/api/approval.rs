@@ -1041,7 +1041,7 @@ async fn callbacks_go_only_to_destinations_an_admin_allowed_checked_after_resolu
     let deadline = Instant::now() + Duration::from_secs(10);
     let error = loop {
         let error: Option<String> =
-            sqlx::query_scalar("SELECT last_error FROM approval_callback WHERE attempts > 0")
+            sqlx::query_scalar("SELECT last_error FROM outbox WHERE topic = 'callback' AND attempts > 0")
                 .fetch_optional(app.db.pool())
                 .await
                 .unwrap()

@@ -17,6 +17,7 @@ mod import;
 mod inventory;
 mod limits;
 mod lineage;
+mod notify;
 mod oidc;
 mod ownership;
 mod platforms;

@@ -844,7 +844,7 @@ async fn two_replicas_and_a_slow_receiver_send_each_delivery_once(backend: Backe
     let _replica = app.replica(receiver.settings(3, NO_DIST.into())).await;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(40);
     while app
-        .count("SELECT COUNT(*) FROM webhook_delivery WHERE state = 'delivered'")
+        .count("SELECT COUNT(*) FROM outbox WHERE topic = 'revocation' AND state = 'delivered'")
         .await
         < DELIVERIES as i64
     {
@@ -856,7 +856,7 @@ async fn two_replicas_and_a_slow_receiver_send_each_delivery_once(backend: Backe
             .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         let expired = app
             .count(&format!(
-                "SELECT COUNT(*) FROM webhook_delivery WHERE state = 'pending' AND next_attempt_at > created_at \
+                "SELECT COUNT(*) FROM outbox WHERE topic = 'revocation' AND state = 'pending' AND next_attempt_at > created_at \
                  AND next_attempt_at < '{second_ago}'"
             ))
             .await;

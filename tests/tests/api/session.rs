@@ -242,6 +242,14 @@ const ROUTES: &[(&str, &str, &[&str])] = &[
     ("get", "/callback-destinations", ADMIN),
     ("post", "/callback-destinations", ADMIN),
     ("delete", "/callback-destinations/{id}", ADMIN),
+    ("get", "/notifications/preferences", READ_ROLES),
+    ("put", "/notifications/preferences", READ_ROLES),
+    ("get", "/notification-channels", ADMIN),
+    ("post", "/notification-channels", ADMIN),
+    ("delete", "/notification-channels/{id}", ADMIN),
+    ("post", "/notification-channels/{id}/test", ADMIN),
+    ("get", "/outbox", ADMIN),
+    ("post", "/outbox/{id}/retry", ADMIN),
     ("get", "/sanction-rules", ADMIN),
     ("post", "/sanction-rules", ADMIN),
     ("delete", "/sanction-rules/{id}", ADMIN),
@@ -442,11 +450,12 @@ async fn every_route_a_manager_may_call_refuses_what_lies_outside_their_teams(ba
                 "justification": reason }),
         ),
     ];
-    // Every write route open to managers (but signing in and out) is here: a
-    // new one must say how it is scoped.
+    // Every write route open to managers (but signing in and out, and one's
+    // own notification preferences) is here: a new one must say how it is scoped.
+    let own = ["/session", "/notifications/preferences"];
     let scoped: Vec<(&str, &str)> = ROUTES
         .iter()
-        .filter(|(method, path, roles)| *method != "get" && *path != "/session" && roles.contains(&"manager"))
+        .filter(|(method, path, roles)| *method != "get" && !own.contains(path) && roles.contains(&"manager"))
         .map(|(method, path, _)| (*method, *path))
         .collect();
     let tried: Vec<(&str, &str)> = cases

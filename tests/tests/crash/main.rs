@@ -367,7 +367,7 @@ async fn killed_at_random_moments_the_server_loses_no_acknowledged_write_and_lea
     loop {
         let left = count(
             &db,
-            "SELECT COUNT(*) FROM webhook_delivery WHERE state <> 'delivered'",
+            "SELECT COUNT(*) FROM outbox WHERE topic = 'revocation' AND state <> 'delivered'",
         )
         .await;
         if left == 0 {
@@ -380,7 +380,7 @@ async fn killed_at_random_moments_the_server_loses_no_acknowledged_write_and_lea
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     let sent: std::collections::HashSet<String> = receiver.received().into_iter().map(|r| r.id).collect();
-    let queued: Vec<i64> = sqlx::query_scalar("SELECT id FROM webhook_delivery")
+    let queued: Vec<i64> = sqlx::query_scalar("SELECT id FROM outbox WHERE topic = 'revocation'")
         .fetch_all(db.pool())
         .await
         .unwrap();

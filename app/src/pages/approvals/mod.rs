@@ -5,9 +5,13 @@
 //!
 //! Keyboard: `j`/`k` move through the list, `a` approves, `d` denies (with
 //! the comment typed), `c` goes to the comment.
+//!
+//! `/approvals?request=12` opens with that request selected: the links in
+//! emails and channel messages point there.
 
 use leptos::ev;
 use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
 use model::api::{
     self as json, AgentCategory, ApprovalState, Environment, Role, RuleDecision, Sensitivity, Verdict,
 };
@@ -26,7 +30,13 @@ use crate::routes::{self, Screen};
 #[component]
 pub fn Approvals() -> impl IntoView {
     let decided = RwSignal::new(false);
-    let selected = RwSignal::new(None::<i64>);
+    let query = use_query_map();
+    let requested = Memo::new(move |_| {
+        query
+            .with(|q| q.get("request"))
+            .and_then(|r| r.parse::<i64>().ok())
+    });
+    let selected = RwSignal::new(requested.get_untracked());
     let comment = RwSignal::new(String::new());
     let outcome = RwSignal::new(None::<Result<String, String>>);
     let list = api::Fetched::new(move || {
@@ -40,10 +50,22 @@ pub fn Approvals() -> impl IntoView {
         Some(Ok(page)) => page.items.iter().map(|r| r.id).collect::<Vec<_>>(),
         _ => Vec::new(),
     });
-    // The first request is selected until the person picks another.
+    // A link to a request (followed while already on this screen) selects it.
+    Effect::new(move |_| {
+        if let Some(id) = requested.get() {
+            selected.set(Some(id));
+        }
+    });
+    // The first request is selected until the person picks another. The
+    // linked request stays selected even when this list does not hold it
+    // (already decided, or past the first hundred): its pane fetches it by id.
     Effect::new(move |_| {
         let ids = ids.get();
-        if selected.get_untracked().is_none_or(|s| !ids.contains(&s)) {
+        let current = selected.get_untracked();
+        if current.is_some() && current == requested.get_untracked() {
+            return;
+        }
+        if current.is_none_or(|s| !ids.contains(&s)) {
             selected.set(ids.first().copied());
         }
     });
@@ -353,7 +375,12 @@ pub fn ApprovalPolicy() -> impl IntoView {
                                             <td>{rule.name.clone()}</td>
                                             <td><code>{rule.operation.clone()}</code></td>
                                             <td>{conditions(&rule)}</td>
-                                            <td>{decision(&rule)}</td>
+                                            <td>
+                                                {decision(&rule)}
+                                                {rule.channel.clone().map(|channel| view! {
+                                                    <div class="subtle" data-testid="rule-channel">{format!("also tells {}", channel.name)}</div>
+                                                })}
+                                            </td>
                                             <td class="nowrap">{format!("{} min", rule.expires_in / 60)}</td>
                                             <td>
                                                 <Show when=move || auth.holds(&[Role::Admin])>
@@ -426,6 +453,10 @@ fn NewRule(
     let category = RwSignal::new(String::new());
     let choice = RwSignal::new("require-1".to_owned());
     let minutes = RwSignal::new("60".to_owned());
+    // Only admins see this form, and only they may list the channels; if the
+    // list does not load, the rule can still be added without one.
+    let channels = api::Fetched::new(api::notification_channels);
+    let channel = RwSignal::new(String::new());
     let submit = move |event: ev::SubmitEvent| {
         event.prevent_default();
         let (decision, approvals) = match choice.get_untracked().as_str() {
@@ -464,6 +495,7 @@ fn NewRule(
             approvals,
             approver_role: Role::Approver,
             expires_in: minutes * 60,
+            channel: channel.get_untracked().parse::<i64>().ok(),
         };
         leptos::task::spawn_local(async move {
             match api::create_approval_rule(&rule).await {
@@ -506,6 +538,30 @@ fn NewRule(
                 ("require-1", "1 approver"), ("require-2", "2 different approvers"),
                 ("auto_approve", "Approve automatically"), ("auto_deny", "Deny automatically"),
             ])}
+            <label class="field">
+                <span class="field-label">"Also tell channel"</span>
+                <select name="rule-channel" data-testid="rule-channel-select"
+                    on:change:target=move |ev| channel.set(ev.target().value())>
+                    <option value="" selected=move || channel.get().is_empty()>"None"</option>
+                    {move || {
+                        channels
+                            .get()
+                            .and_then(Result::ok)
+                            .unwrap_or_default()
+                            .into_iter()
+                            .map(|c| {
+                                let value = c.id.to_string();
+                                let chosen = value.clone();
+                                view! {
+                                    <option value=value selected=move || channel.get() == chosen>
+                                        {format!("{} ({})", c.name, c.kind.label())}
+                                    </option>
+                                }
+                            })
+                            .collect_view()
+                    }}
+                </select>
+            </label>
             <TextField label="Expires after (minutes)" name="rule-minutes" value=minutes />
             <TextField label="Position" name="rule-position" value=position placeholder="last" />
             <button type="submit" class="primary">"Add rule"</button>

@@ -1,0 +1,728 @@
+//! Notifications, against real receivers on loopback (an SMTP server, a
+//! chat webhook): an approver hears of a request once, by email and in
+//! Slack, with a link to it; the owner hears of the decision; a leaver's
+//! manager gets the orphan list; an owner hears of what was given them;
+//! preferences (each, digest, off) are honoured; nothing is sent twice
+//! across a restart mid-delivery and a second replica; no message carries a
+//! secret; channels keep their URLs to themselves; dead letters can be
+//! retried; a rule's channel hears of its requests.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use model::api::{self as json, Role};
+use muster_server::Settings;
+use muster_server::clock::Clock;
+use muster_server::notify::{Config, SmtpConfig};
+use muster_tests::notify::{ChatReceiver, SmtpServer, eventually, until};
+use muster_tests::webhook::SECRET;
+use muster_tests::{Backend, TestApp, on_every_backend, spawn_app_with};
+use serde_json::{Value, json};
+
+/// Settings that send email to `smtp`, with links to `address`, retrying after a second.
+fn settings(address: &str, smtp: &SmtpServer) -> Settings {
+    Settings {
+        public_url: Some(url::Url::parse(&format!("{address}/")).unwrap()),
+        notify: Config {
+            smtp: Some(SmtpConfig::new(&smtp.url(), "Muster <muster@muster.test>").unwrap()),
+            first_retry: Duration::from_secs(1),
+            ..Config::default()
+        },
+        ..Settings::default()
+    }
+}
+
+/// A server sending email to `smtp`.
+async fn notifying_app(backend: Backend, smtp: &SmtpServer) -> TestApp {
+    spawn_app_with(backend, async |address| settings(address, smtp)).await
+}
+
+/// The people of these tests.
+struct People {
+    admin: reqwest::Client,
+    ann: reqwest::Client,
+    ben: reqwest::Client,
+    bot: reqwest::Client,
+    agent: i64,
+    credential: i64,
+    owner: i64,
+}
+
+/// Olga owns release-bot (and is an approver), Ann and Ben approve, Cleo is
+/// a CISO, Max manages Olga.
+async fn people(app: &TestApp) -> People {
+    let team = app.insert("INSERT INTO team (name) VALUES ('Platform')").await;
+    let max = app
+        .insert(&format!(
+            "INSERT INTO person (name, email, team_id, status) VALUES ('Max Manager', 'max@muster.test', {team}, 'active')"
+        ))
+        .await;
+    let owner = app
+        .insert(&format!(
+            "INSERT INTO person (name, email, team_id, manager_id, status) \
+             VALUES ('Olga Owner', 'olga@muster.test', {team}, {max}, 'active')"
+        ))
+        .await;
+    let agent = app
+        .insert(&format!(
+            "INSERT INTO agent (name, category, platform, environment, sanctioned, owner_id, first_seen) \
+             VALUES ('release-bot', 'self_hosted', 'LangChain', 'prod', 1, {owner}, '2026-01-01T00:00:00Z')"
+        ))
+        .await;
+    let credential = app
+        .insert(&format!(
+            "INSERT INTO credential (name, kind, provider, external_id, scopes, created_at, status, owner_id, \
+             fingerprint) VALUES ('deploy-key', 'access_key', 'aws', 'AKIADEPLOY', 's3:*', '2026-01-01T00:00:00Z', \
+             'active', {owner}, 'fp-5ecret-f1ngerprint')"
+        ))
+        .await;
+    app.insert(
+        "INSERT INTO resource (name, provider, kind, environment, sensitivity) \
+         VALUES ('orders-db', 'aws', 'database', 'prod', 'restricted')",
+    )
+    .await;
+    let admin = app.signed_in_as("admin@muster.test", &[Role::Admin]).await;
+    app.signed_in_as("olga@muster.test", &[Role::Approver]).await;
+    app.signed_in_as("cleo@muster.test", &[Role::Ciso]).await;
+    People {
+        bot: app.agent_client_for(&admin, agent).await,
+        ann: app.signed_in_as("ann@muster.test", &[Role::Approver]).await,
+        ben: app.signed_in_as("ben@muster.test", &[Role::Approver]).await,
+        admin,
+        agent,
+        credential,
+        owner,
+    }
+}
+
+/// The request of these tests, with a parameter that must never be sent.
+fn export() -> Value {
+    json!({
+        "operation": "db:export",
+        "resource": "orders-db",
+        "parameters": { "table": "customers", "password": "hunter2-never-mailed" },
+        "justification": "quarterly churn analysis",
+    })
+}
+
+async fn ask(app: &TestApp, bot: &reqwest::Client, key: &str) -> i64 {
+    let response = bot
+        .post(app.url("/api/v1/approval-requests"))
+        .header("idempotency-key", key)
+        .json(&export())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    response.json::<Value>().await.unwrap()["id"].as_i64().unwrap()
+}
+
+async fn send(
+    client: &reqwest::Client,
+    method: reqwest::Method,
+    url: String,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut request = client.request(method, url);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+async fn add_channel(app: &TestApp, admin: &reqwest::Client, body: Value) -> (u16, Value) {
+    send(
+        admin,
+        reqwest::Method::POST,
+        app.url("/api/v1/notification-channels"),
+        Some(body),
+    )
+    .await
+}
+
+/// Nothing that was sent holds a secret, a token, a fingerprint or the
+/// request's parameters.
+fn assert_no_secret(sent: &[String], token: &str) {
+    for text in sent {
+        for secret in [
+            "fp-5ecret-f1ngerprint",
+            "hunter2-never-mailed",
+            "s3cret-smtp",
+            "XXXX",
+            token,
+        ] {
+            assert!(!text.contains(secret), "a message carries {secret:?}: {text}");
+        }
+    }
+}
+
+async fn an_approver_hears_of_a_request_once_by_email_and_in_slack_and_the_owner_of_its_decision(
+    backend: Backend,
+) {
+    let smtp = SmtpServer::start().await;
+    let slack = ChatReceiver::start().await;
+    let app = notifying_app(backend, &smtp).await;
+    let p = people(&app).await;
+    let (status, body) = add_channel(
+        &app,
+        &p.admin,
+        json!({ "name": "#approvals", "kind": "slack", "url": slack.url, "events": ["approval.requested"] }),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    assert!(
+        !body.to_string().contains(&slack.url),
+        "the URL is write-only: {body}"
+    );
+
+    let id = ask(&app, &p.bot, "k1").await;
+    let link = format!("{}/approvals?request={id}", app.address);
+    assert!(
+        eventually(10, || smtp.mails().len() >= 2 && !slack.posted().is_empty()).await,
+        "the approvers and the channel are told within seconds: {:?}",
+        smtp.mails()
+    );
+    // Give a duplicate every chance to arrive.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    for approver in ["ann@muster.test", "ben@muster.test"] {
+        let mails = smtp.mails_to(approver);
+        assert_eq!(mails.len(), 1, "{approver} is told once");
+        let mail = &mails[0];
+        assert_eq!(mail.from, "muster@muster.test");
+        assert!(
+            mail.subject
+                .contains("release-bot asks to db:export on orders-db"),
+            "{}",
+            mail.subject
+        );
+        assert!(mail.text.contains(&link), "{}", mail.text);
+        assert!(mail.html.contains(&format!("href=\"{link}\"")), "{}", mail.html);
+        assert!(mail.text.contains("You hold the Approver role"), "{}", mail.text);
+    }
+    // The owner is a party: never asked to decide. A CISO holds no approver role.
+    assert!(smtp.mails_to("olga@muster.test").is_empty());
+    assert!(smtp.mails_to("cleo@muster.test").is_empty());
+    assert_eq!(slack.posted().len(), 1, "the channel is told once");
+    let posted = &slack.posted()[0].body;
+    assert_eq!(posted["blocks"][0]["type"], "header");
+    assert_eq!(posted["blocks"][2]["elements"][0]["url"], link);
+    assert!(smtp.logins().iter().all(|l| l == "muster:s3cret-smtp") && !smtp.logins().is_empty());
+
+    let (status, body) = send(
+        &p.ann,
+        reqwest::Method::POST,
+        app.url(&format!("/api/v1/approvals/{id}/decision")),
+        Some(json!({ "verdict": "approve", "comment": "" })),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    // Restricted data needs a second approver (a seeded rule).
+    assert_eq!(body["summary"]["state"], "pending", "{body}");
+    let (status, body) = send(
+        &p.ben,
+        reqwest::Method::POST,
+        app.url(&format!("/api/v1/approvals/{id}/decision")),
+        Some(json!({ "verdict": "approve", "comment": "" })),
+    )
+    .await;
+    assert_eq!(
+        (status, &body["summary"]["state"]),
+        (200, &json!("approved")),
+        "{body}"
+    );
+    assert!(
+        eventually(10, || smtp.mails_to("olga@muster.test").len() == 1).await,
+        "the owner hears of the decision"
+    );
+    let decided = &smtp.mails_to("olga@muster.test")[0];
+    assert!(decided.subject.contains("was approved"), "{}", decided.subject);
+    assert!(
+        decided.text.contains("ann@muster.test") && decided.text.contains("ben@muster.test"),
+        "{}",
+        decided.text
+    );
+    assert!(
+        decided.text.contains("You own agent release-bot"),
+        "{}",
+        decided.text
+    );
+    assert_eq!(
+        slack.posted().len(),
+        1,
+        "the channel hears only what it listens to"
+    );
+
+    let token = app.agent_token(&p.admin, p.agent).await;
+    let mut sent: Vec<String> = smtp.mails().into_iter().map(|m| m.raw).collect();
+    sent.extend(slack.posted().into_iter().map(|p| p.raw));
+    assert_no_secret(&sent, &token);
+    let ids: std::collections::HashSet<String> = smtp.mails().into_iter().map(|m| m.message_id).collect();
+    assert_eq!(ids.len(), smtp.mails().len(), "each message has an id of its own");
+}
+
+async fn a_leavers_manager_gets_the_orphan_list_and_a_new_owner_hears_of_what_is_theirs(backend: Backend) {
+    let smtp = SmtpServer::start().await;
+    let app = notifying_app(backend, &smtp).await;
+    let p = people(&app).await;
+    let (status, body) = send(
+        &p.admin,
+        reqwest::Method::POST,
+        app.url(&format!("/api/v1/people/{}/depart", p.owner)),
+        Some(json!({ "reason": "left on Friday" })),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        eventually(10, || smtp.mails_to("max@muster.test").len() == 1).await,
+        "the manager hears of the orphans"
+    );
+    let mail = &smtp.mails_to("max@muster.test")[0];
+    assert!(
+        mail.subject
+            .contains("Olga Owner left: 1 agents and 1 credentials"),
+        "{}",
+        mail.subject
+    );
+    assert!(mail.text.contains("agent: release-bot") && mail.text.contains("credential: deploy-key"));
+    assert!(
+        mail.text.contains(&format!("{}/teams", app.address)),
+        "{}",
+        mail.text
+    );
+    assert!(mail.text.contains("Olga Owner reported to you"), "{}", mail.text);
+
+    let ann = app
+        .insert(
+            "INSERT INTO person (name, email, status) VALUES ('Ann Approver', 'ann@muster.test', 'active')",
+        )
+        .await;
+    let (status, body) = send(
+        &p.admin,
+        reqwest::Method::POST,
+        app.url("/api/v1/ownership/assign"),
+        Some(json!({ "kind": "credential", "ids": [p.credential], "owner": ann, "reason": "Ann runs deploys now" })),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        eventually(10, || smtp.mails_to("ann@muster.test").len() == 1).await,
+        "the new owner hears of it"
+    );
+    let mail = &smtp.mails_to("ann@muster.test")[0];
+    assert!(
+        mail.subject.contains("Credential deploy-key is now yours"),
+        "{}",
+        mail.subject
+    );
+    assert!(
+        mail.text
+            .contains(&format!("{}/inventory/credentials/{}", app.address, p.credential)),
+        "{}",
+        mail.text
+    );
+    assert!(
+        mail.text.contains("admin@muster.test made you the owner"),
+        "{}",
+        mail.text
+    );
+}
+
+async fn preferences_decide_whether_a_person_hears_at_once_in_a_daily_digest_or_not_at_all(backend: Backend) {
+    let smtp = SmtpServer::start().await;
+    let clock = Clock::manual(Utc::now());
+    let app = spawn_app_with(backend, async |address| Settings {
+        clock: clock.clone(),
+        schedule: Some(Duration::from_millis(200)),
+        ..settings(address, &smtp)
+    })
+    .await;
+    let p = people(&app).await;
+    let prefs: json::Preferences = p
+        .ann
+        .get(app.url("/api/v1/notifications/preferences"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(prefs.email, "ann@muster.test");
+    assert!(prefs.email_enabled);
+    assert_eq!(prefs.events.len(), json::NotifyEvent::ALL.len());
+    assert!(
+        prefs
+            .events
+            .iter()
+            .all(|e| e.delivery == json::NotifyDelivery::Each)
+    );
+    let choose =
+        |delivery: &str| json!({ "events": [{ "event": "approval.requested", "delivery": delivery }] });
+    let (status, body) = send(
+        &p.ann,
+        reqwest::Method::PUT,
+        app.url("/api/v1/notifications/preferences"),
+        Some(choose("off")),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, _) = send(
+        &p.ben,
+        reqwest::Method::PUT,
+        app.url("/api/v1/notifications/preferences"),
+        Some(choose("digest")),
+    )
+    .await;
+    assert_eq!(status, 200);
+    for bad in [
+        json!({ "events": [{ "event": "approval.asked", "delivery": "off" }] }),
+        json!({ "events": [{ "event": "approval.requested", "delivery": "sometimes" }] }),
+        json!({ "events": [] }),
+    ] {
+        let (status, body) = send(
+            &p.ben,
+            reqwest::Method::PUT,
+            app.url("/api/v1/notifications/preferences"),
+            Some(bad),
+        )
+        .await;
+        assert_eq!(status, 400, "{body}");
+        assert!(body["error"]["message"].is_string());
+    }
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_event WHERE action = 'notification.preferences'")
+            .await,
+        2
+    );
+
+    let id = ask(&app, &p.bot, "k1").await;
+    assert!(
+        until(10, async || app
+            .count("SELECT COUNT(*) FROM notification_digest")
+            .await
+            == 1)
+        .await,
+        "Ben's notice waits for his digest"
+    );
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(
+        smtp.mails().is_empty(),
+        "nobody is mailed at once: {:?}",
+        smtp.mails()
+    );
+
+    clock.advance(chrono::Duration::days(1));
+    assert!(
+        eventually(10, || smtp.mails_to("ben@muster.test").len() == 1).await,
+        "the next day's digest reaches Ben"
+    );
+    let digest = &smtp.mails_to("ben@muster.test")[0];
+    assert!(
+        digest.subject.contains("1 things for you today"),
+        "{}",
+        digest.subject
+    );
+    assert!(
+        digest
+            .text
+            .contains(&format!("{}/approvals?request={id}", app.address))
+    );
+    assert!(smtp.mails_to("ann@muster.test").is_empty(), "Ann asked for none");
+    assert_eq!(app.count("SELECT COUNT(*) FROM notification_digest").await, 0);
+}
+
+async fn nothing_is_sent_twice_across_a_restart_mid_delivery_and_a_second_replica(backend: Backend) {
+    let smtp = SmtpServer::start().await;
+    smtp.refuse(true);
+    let mut app = notifying_app(backend, &smtp).await;
+    let p = people(&app).await;
+    let id = ask(&app, &p.bot, "k1").await;
+    // Each approver's message is queued and has failed at least once.
+    assert!(
+        until(15, async || {
+            app.count("SELECT COUNT(*) FROM outbox WHERE topic = 'notification' AND state = 'pending' AND attempts > 0")
+                .await
+                == 2
+        })
+        .await,
+        "both messages wait to be retried"
+    );
+    let address = app.address.clone();
+    app.restart(settings(&address, &smtp)).await;
+    let replica = app.replica(settings(&address, &smtp)).await;
+    smtp.refuse(false);
+    assert!(
+        eventually(20, || smtp.mails().len() >= 2).await,
+        "the messages go out after the restart"
+    );
+    // The second replica raises the same event's fan-out again, if it can.
+    let second = ask(&app, &p.bot, "k2").await;
+    assert!(eventually(15, || smtp.mails().len() >= 4).await);
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    for approver in ["ann@muster.test", "ben@muster.test"] {
+        let subjects: Vec<String> = smtp
+            .mails_to(approver)
+            .into_iter()
+            .map(|m| m.message_id)
+            .collect();
+        assert_eq!(
+            subjects.len(),
+            2,
+            "{approver} is told of each request once: {subjects:?}"
+        );
+    }
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM outbox WHERE topic = 'event'")
+            .await,
+        2,
+        "one event for each request ({id}, {second})"
+    );
+    drop(replica);
+}
+
+async fn channels_keep_their_urls_to_themselves_and_refuse_bad_input(backend: Backend) {
+    let smtp = SmtpServer::start().await;
+    let stream = ChatReceiver::start().await;
+    let app = notifying_app(backend, &smtp).await;
+    let p = people(&app).await;
+    let bad = [
+        json!({ "name": "x", "kind": "slack", "url": "ftp://example.com/x" }),
+        json!({ "name": "x", "kind": "slack", "url": "not a url" }),
+        json!({ "name": "", "kind": "slack", "url": stream.url }),
+        json!({ "name": "x", "kind": "slack", "url": stream.url, "secret": SECRET }),
+        json!({ "name": "x", "kind": "webhook", "url": stream.url, "secret": "whsec_short" }),
+        json!({ "name": "x", "kind": "carrier-pigeon", "url": stream.url }),
+        json!({ "name": "x", "kind": "teams", "url": "http://user:pw@127.0.0.1/x" }),
+        json!({ "name": "x", "kind": "slack", "url": stream.url, "events": ["approval.whenever"] }),
+    ];
+    for body in bad {
+        let (status, answer) = add_channel(&app, &p.admin, body.clone()).await;
+        assert_eq!(status, 400, "{body} → {answer}");
+        assert!(answer["error"]["message"].is_string());
+    }
+    let (status, _) = add_channel(
+        &app,
+        &p.ann,
+        json!({ "name": "x", "kind": "slack", "url": stream.url }),
+    )
+    .await;
+    assert_eq!(status, 403, "only admins add channels");
+
+    // An event stream, signed with the secret Muster made and showed once.
+    let (status, created) = add_channel(
+        &app,
+        &p.admin,
+        json!({ "name": "automation", "kind": "webhook", "url": stream.url, "events": ["approval.requested"] }),
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    let secret = created["secret"].as_str().unwrap().to_owned();
+    assert!(secret.starts_with("whsec_"));
+    let (status, _) = add_channel(
+        &app,
+        &p.admin,
+        json!({ "name": "automation", "kind": "slack", "url": stream.url }),
+    )
+    .await;
+    assert_eq!(status, 409, "names are unique");
+    let listed = p
+        .admin
+        .get(app.url("/api/v1/notification-channels"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !listed.contains(&stream.url) && !listed.contains(&secret),
+        "{listed}"
+    );
+    assert!(
+        listed.contains("\"host\":\"127.0.0.1\"") && listed.contains("\"signed\":true"),
+        "{listed}"
+    );
+
+    ask(&app, &p.bot, "k1").await;
+    assert!(
+        eventually(10, || stream.posted().len() == 1).await,
+        "the stream hears of the request"
+    );
+    let posted = &stream.posted()[0];
+    assert_eq!(posted.body["type"], "approval.requested");
+    let config = muster_server::webhook::WebhookConfig::new(&stream.url, &secret).unwrap();
+    let id = posted.webhook_id.clone().unwrap();
+    let timestamp: i64 = posted.timestamp.clone().unwrap().parse().unwrap();
+    assert_eq!(
+        posted.signature.clone().unwrap(),
+        config.signature(&id, timestamp, &posted.raw),
+        "signed as Standard Webhooks says"
+    );
+
+    let channel = created["channel"]["id"].as_i64().unwrap();
+    let (status, _) = send(
+        &p.admin,
+        reqwest::Method::POST,
+        app.url(&format!("/api/v1/notification-channels/{channel}/test")),
+        None,
+    )
+    .await;
+    assert_eq!(status, 202);
+    assert!(
+        eventually(10, || stream.posted().len() == 2).await,
+        "the test message arrives"
+    );
+    let (status, _) = send(
+        &p.admin,
+        reqwest::Method::DELETE,
+        app.url(&format!("/api/v1/notification-channels/{channel}")),
+        None,
+    )
+    .await;
+    assert_eq!(status, 204);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_event WHERE action LIKE 'notification_channel.%'")
+            .await,
+        2
+    );
+}
+
+async fn a_dead_letter_is_shown_to_admins_and_can_be_retried(backend: Backend) {
+    let smtp = SmtpServer::start().await;
+    let slack = ChatReceiver::start().await;
+    slack.answer(404);
+    let app = notifying_app(backend, &smtp).await;
+    let p = people(&app).await;
+    add_channel(
+        &app,
+        &p.admin,
+        json!({ "name": "#gone", "kind": "slack", "url": slack.url }),
+    )
+    .await;
+    ask(&app, &p.bot, "k1").await;
+    let outbox = |query: &'static str| {
+        let (app, admin) = (&app, &p.admin);
+        async move {
+            let response = admin
+                .get(app.url(&format!("/api/v1/outbox{query}")))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 200);
+            response.json::<json::OutboxStatus>().await.unwrap()
+        }
+    };
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let dead = loop {
+        let status = outbox("?state=failed").await;
+        if status.failed == 1 {
+            break status.messages[0].clone();
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "a 404 is given up at once"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(dead.recipient, "#gone");
+    assert_eq!(dead.topic, json::OutboxTopic::Notification);
+    assert!(
+        dead.last_error.as_deref().unwrap_or_default().contains("404"),
+        "{dead:?}"
+    );
+    let (status, _) = send(&p.ann, reqwest::Method::GET, app.url("/api/v1/outbox"), None).await;
+    assert_eq!(status, 403, "only admins see the outbox");
+
+    slack.answer(200);
+    let (status, body) = send(
+        &p.admin,
+        reqwest::Method::POST,
+        app.url(&format!("/api/v1/outbox/{}/retry", dead.id)),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        eventually(10, || slack.posted().len() == 1).await,
+        "the retry is delivered"
+    );
+    let (status, _) = send(
+        &p.admin,
+        reqwest::Method::POST,
+        app.url(&format!("/api/v1/outbox/{}/retry", dead.id)),
+        None,
+    )
+    .await;
+    assert!(
+        status == 409 || status == 200,
+        "a message not dead is not retried ({status})"
+    );
+    assert_eq!(outbox("").await.failed, 0);
+}
+
+async fn a_rules_channel_hears_of_each_request_the_rule_decides(backend: Backend) {
+    let smtp = SmtpServer::start().await;
+    let team_channel = ChatReceiver::start().await;
+    let app = notifying_app(backend, &smtp).await;
+    let p = people(&app).await;
+    // The channel listens to nothing of its own accord.
+    let (_, created) = add_channel(
+        &app,
+        &p.admin,
+        json!({ "name": "#dba", "kind": "teams", "url": team_channel.url, "events": ["webhook.failing"] }),
+    )
+    .await;
+    let channel = created["channel"]["id"].as_i64().unwrap();
+    let rule = |channel: i64| {
+        json!({ "name": "Exports need two", "operation": "db:export", "decision": "require", "approvals": 2,
+                "channel": channel })
+    };
+    let (status, body) = send(
+        &p.admin,
+        reqwest::Method::POST,
+        app.url("/api/v1/approval-rules"),
+        Some(rule(999)),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    let (status, body) = send(
+        &p.admin,
+        reqwest::Method::POST,
+        app.url("/api/v1/approval-rules"),
+        Some(rule(channel)),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["channel"]["name"], "#dba");
+    // First in order, before the seeded rules.
+    let rule_id = body["id"].as_i64().unwrap();
+    app.execute(&format!(
+        "UPDATE approval_rule SET position = -1 WHERE id = {rule_id}"
+    ))
+    .await;
+
+    ask(&app, &p.bot, "k1").await;
+    assert!(
+        eventually(10, || team_channel.posted().len() == 1).await,
+        "the rule's channel hears of it"
+    );
+    let card = &team_channel.posted()[0].body;
+    assert_eq!(card["attachments"][0]["content"]["type"], "AdaptiveCard");
+    assert!(
+        card.to_string().contains("Two different people must approve"),
+        "a two-person rule says so: {card}"
+    );
+    assert!(eventually(10, || smtp.mails().len() == 2).await);
+    let _ = p.agent;
+}
+
+on_every_backend!(
+    an_approver_hears_of_a_request_once_by_email_and_in_slack_and_the_owner_of_its_decision,
+    a_leavers_manager_gets_the_orphan_list_and_a_new_owner_hears_of_what_is_theirs,
+    preferences_decide_whether_a_person_hears_at_once_in_a_daily_digest_or_not_at_all,
+    nothing_is_sent_twice_across_a_restart_mid_delivery_and_a_second_replica,
+    channels_keep_their_urls_to_themselves_and_refuse_bad_input,
+    a_dead_letter_is_shown_to_admins_and_can_be_retried,
+    a_rules_channel_hears_of_each_request_the_rule_decides,
+);
