@@ -115,6 +115,12 @@ pub trait Courier: Send + Sync + 'static {
     /// Its retry policy.
     fn policy(&self) -> &Policy;
 
+    /// Whether this process can send `message` at all (a replica without a
+    /// mail server leaves email to those with one).
+    fn accepts(&self, _message: &Message) -> bool {
+        true
+    }
+
     /// The destination a message goes to, for [`Policy::slots_per_lane`].
     fn lane(&self, _message: &Message) -> String {
         String::new()
@@ -175,7 +181,10 @@ async fn start_due<C: Courier>(
     wake: &Arc<Notify>,
 ) -> Result<(), ApiError> {
     let policy = courier.policy();
-    for message in outbox::due(db, C::TOPIC, Utc::now(), 100).await? {
+    for mut message in outbox::due(db, C::TOPIC, Utc::now(), 100).await? {
+        if !courier.accepts(&message) {
+            continue;
+        }
         let Some(place) = lanes.take(courier.lane(&message)) else {
             continue;
         };
@@ -183,7 +192,7 @@ async fn start_due<C: Courier>(
             break;
         };
         let lease = Utc::now() + policy.timeout + Duration::from_secs(5);
-        if !outbox::claim(db, &message, lease).await? {
+        if !outbox::claim(db, &mut message, lease).await? {
             continue;
         }
         let (db, courier, wake) = (db.clone(), courier.clone(), wake.clone());
@@ -204,7 +213,11 @@ async fn start_due<C: Courier>(
     Ok(())
 }
 
-/// Records an attempt and what it settles, in one transaction.
+/// Records an attempt and what it settles, in one transaction. An attempt
+/// whose lease ran out (another process claimed the message meanwhile)
+/// records nothing. When what it settles fails, the attempt is recorded as
+/// failed on its own, so that a message that cannot be settled ends as a
+/// dead letter instead of being sent for ever.
 async fn record<C: Courier>(
     db: &Db,
     courier: &C,
@@ -214,23 +227,48 @@ async fn record<C: Courier>(
     let policy = courier.policy();
     let now = Utc::now();
     let attempts = message.attempts + 1;
-    let state = if attempt.error.is_none() {
-        DeliveryState::Delivered
-    } else if attempt.give_up || attempts >= policy.attempts {
-        DeliveryState::Failed
-    } else {
-        DeliveryState::Pending
+    let state = |attempt: &Attempt| {
+        if attempt.error.is_none() {
+            DeliveryState::Delivered
+        } else if attempt.give_up || attempts >= policy.attempts {
+            DeliveryState::Failed
+        } else {
+            DeliveryState::Pending
+        }
     };
     let recorded = Recorded {
-        state,
+        state: state(attempt),
         status: attempt.status,
         error: attempt.error.as_deref(),
         retry_at: now + policy.backoff(attempts),
     };
     let mut tx = db.begin().await?;
-    outbox::record(&mut tx, message.id, &recorded, now).await?;
-    let settled = Settled { state, attempts, now };
-    courier.settle(&mut tx, message, attempt, settled).await?;
+    if !outbox::record(&mut tx, message, &recorded, now).await? {
+        tx.rollback().await?;
+        return Ok(());
+    }
+    let settled = Settled {
+        state: recorded.state,
+        attempts,
+        now,
+    };
+    let settling = courier.settle(&mut tx, message, attempt, settled).await;
+    if let Err(error) = settling {
+        tx.rollback().await?;
+        let failed = Attempt::failed(
+            attempt.status,
+            format!("recording what it changed failed: {error}"),
+        );
+        let recorded = Recorded {
+            state: state(&failed),
+            error: failed.error.as_deref(),
+            ..recorded
+        };
+        let mut tx = db.begin().await?;
+        outbox::record(&mut tx, message, &recorded, now).await?;
+        tx.commit().await?;
+        return Err(error);
+    }
     tx.commit().await?;
     Ok(())
 }

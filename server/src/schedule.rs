@@ -51,6 +51,15 @@ pub const DAILY_DIGEST: Job = Job {
     lease: chrono::Duration::minutes(10),
 };
 
+/// Forgetting delivered events and notifications; its period is the day.
+pub const OUTBOX_PRUNE: Job = Job {
+    name: "outbox.prune",
+    lease: chrono::Duration::minutes(10),
+};
+
+/// How long delivered events and notifications are kept.
+const KEEP_DELIVERED: chrono::Duration = chrono::Duration::days(30);
+
 /// The posture snapshot; its period is the hour.
 pub const POSTURE_SNAPSHOT: Job = Job {
     name: "posture.snapshot",
@@ -153,6 +162,16 @@ pub fn spawn(state: AppState) -> Option<tokio::task::JoinHandle<()>> {
                 Ok(Some(sent)) if sent > 0 => state.notices.notify_one(),
                 Ok(_) => {}
                 Err(error) => tracing::error!(error = ?error, "sending the daily digests failed"),
+            }
+            let pruned = run_once(&state.db, &holder, OUTBOX_PRUNE, &day, now, || async {
+                let mut tx = state.db.begin().await?;
+                let pruned = crate::db::outbox::prune(&mut tx, Utc::now() - KEEP_DELIVERED).await?;
+                tx.commit().await?;
+                Ok(pruned)
+            })
+            .await;
+            if let Err(error) = pruned {
+                tracing::error!(error = ?error, "pruning the outbox failed");
             }
             let hour = now.format("%Y-%m-%dT%H").to_string();
             let snapshot = run_once(&state.db, &holder, POSTURE_SNAPSHOT, &hour, now, || {

@@ -2,13 +2,22 @@
 //! server that accepts every message (and the credentials it was given)
 //! and parses what it got with `mail-parser`, and a chat receiver standing
 //! for a Slack or Teams incoming webhook (or an event stream) that records
-//! each JSON body and its headers.
+//! each JSON body and its headers; and the people, agent and request of the
+//! notification tests.
 
 use std::sync::{Arc, Mutex};
 
+use std::time::Duration;
+
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
+use model::api::Role;
+use muster_server::Settings;
+use muster_server::notify::{Config, SmtpConfig};
+use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+use crate::{Backend, TestApp, spawn_app_with};
 
 /// One message the SMTP server took.
 #[derive(Debug, Clone)]
@@ -290,4 +299,109 @@ pub async fn until(seconds: u64, mut done: impl AsyncFnMut() -> bool) -> bool {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     done().await
+}
+
+/// Settings that send email to `smtp`, with links to `address`, retrying after a second.
+pub fn settings(address: &str, smtp: &SmtpServer) -> Settings {
+    Settings {
+        public_url: Some(url::Url::parse(&format!("{address}/")).unwrap()),
+        notify: Config {
+            smtp: Some(SmtpConfig::new(&smtp.url(), "Muster <muster@muster.test>").unwrap()),
+            first_retry: Duration::from_secs(1),
+            ..Config::default()
+        },
+        ..Settings::default()
+    }
+}
+
+/// A server sending email to `smtp`.
+pub async fn notifying_app(backend: Backend, smtp: &SmtpServer) -> TestApp {
+    spawn_app_with(backend, async |address| settings(address, smtp)).await
+}
+
+/// The people of these tests.
+pub struct People {
+    /// An admin.
+    pub admin: reqwest::Client,
+    /// An approver.
+    pub ann: reqwest::Client,
+    /// Another approver.
+    pub ben: reqwest::Client,
+    /// release-bot's own token.
+    pub bot: reqwest::Client,
+    /// release-bot.
+    pub agent: i64,
+    /// deploy-key, which Olga owns.
+    pub credential: i64,
+    /// Olga, who owns both.
+    pub owner: i64,
+}
+
+/// Olga owns release-bot (and is an approver), Ann and Ben approve, Cleo is
+/// a CISO, Max manages Olga.
+pub async fn people(app: &TestApp) -> People {
+    let team = app.insert("INSERT INTO team (name) VALUES ('Platform')").await;
+    let max = app
+        .insert(&format!(
+            "INSERT INTO person (name, email, team_id, status) VALUES ('Max Manager', 'max@muster.test', {team}, 'active')"
+        ))
+        .await;
+    let owner = app
+        .insert(&format!(
+            "INSERT INTO person (name, email, team_id, manager_id, status) \
+             VALUES ('Olga Owner', 'olga@muster.test', {team}, {max}, 'active')"
+        ))
+        .await;
+    let agent = app
+        .insert(&format!(
+            "INSERT INTO agent (name, category, platform, environment, sanctioned, owner_id, first_seen) \
+             VALUES ('release-bot', 'self_hosted', 'LangChain', 'prod', 1, {owner}, '2026-01-01T00:00:00Z')"
+        ))
+        .await;
+    let credential = app
+        .insert(&format!(
+            "INSERT INTO credential (name, kind, provider, external_id, scopes, created_at, status, owner_id, \
+             fingerprint) VALUES ('deploy-key', 'access_key', 'aws', 'AKIADEPLOY', 's3:*', '2026-01-01T00:00:00Z', \
+             'active', {owner}, 'fp-5ecret-f1ngerprint')"
+        ))
+        .await;
+    app.insert(
+        "INSERT INTO resource (name, provider, kind, environment, sensitivity) \
+         VALUES ('orders-db', 'aws', 'database', 'prod', 'restricted')",
+    )
+    .await;
+    let admin = app.signed_in_as("admin@muster.test", &[Role::Admin]).await;
+    app.signed_in_as("olga@muster.test", &[Role::Approver]).await;
+    app.signed_in_as("cleo@muster.test", &[Role::Ciso]).await;
+    People {
+        bot: app.agent_client_for(&admin, agent).await,
+        ann: app.signed_in_as("ann@muster.test", &[Role::Approver]).await,
+        ben: app.signed_in_as("ben@muster.test", &[Role::Approver]).await,
+        admin,
+        agent,
+        credential,
+        owner,
+    }
+}
+
+/// The request of these tests, with a parameter that must never be sent.
+pub fn export() -> Value {
+    json!({
+        "operation": "db:export",
+        "resource": "orders-db",
+        "parameters": { "table": "customers", "password": "hunter2-never-mailed" },
+        "justification": "quarterly churn analysis",
+    })
+}
+
+pub async fn ask(app: &TestApp, bot: &reqwest::Client, key: &str) -> i64 {
+    let response = bot
+        .post(app.url("/api/v1/approval-requests"))
+        .header("idempotency-key", key)
+        .json(&export())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    response.json::<Value>().await.unwrap()["id"].as_i64().unwrap()
 }

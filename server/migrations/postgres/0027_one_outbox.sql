@@ -28,6 +28,9 @@ CREATE TABLE outbox (
 );
 CREATE INDEX outbox_due ON outbox (topic, state, next_attempt_at);
 CREATE INDEX outbox_subject ON outbox (topic, subject_id);
+-- The admins' view: the newest messages, of a state, of a topic.
+CREATE INDEX outbox_state ON outbox (state, id);
+CREATE INDEX outbox_topic ON outbox (topic, state, id);
 
 -- Revocation deliveries keep their ids: receivers drop repeats by `msg_<id>`.
 INSERT INTO outbox (id, topic, subject_id, destination, event, body, state, attempts, created_at,

@@ -28,6 +28,9 @@ CREATE TABLE outbox (
 );
 CREATE INDEX outbox_due ON outbox (topic, state, next_attempt_at);
 CREATE INDEX outbox_subject ON outbox (topic, subject_id);
+-- The admins' view: the newest messages, of a state, of a topic.
+CREATE INDEX outbox_state ON outbox (state, id);
+CREATE INDEX outbox_topic ON outbox (topic, state, id);
 
 -- Revocation deliveries keep their ids: receivers drop repeats by `msg_<id>`.
 INSERT INTO outbox (id, topic, subject_id, destination, event, body, state, attempts, created_at,
@@ -50,7 +53,7 @@ DROP TABLE approval_callback;
 -- signs an event stream's messages. `events` lists what it hears ('' for
 -- everything).
 CREATE TABLE notification_channel (
-    id         INTEGER PRIMARY KEY,
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
     name       TEXT NOT NULL UNIQUE,
     kind       TEXT NOT NULL CHECK (kind IN ('slack', 'teams', 'webhook')),
     url        TEXT NOT NULL,
@@ -71,7 +74,7 @@ CREATE TABLE notification_preference (
 
 -- Notices held for a person's next digest.
 CREATE TABLE notification_digest (
-    id         INTEGER PRIMARY KEY,
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
     email      TEXT NOT NULL,
     event      TEXT NOT NULL,
     title      TEXT NOT NULL,

@@ -141,8 +141,16 @@ pub async fn create_channel(
     .await
 }
 
-/// Removes a channel, and takes it off the rules that named it.
+/// Removes a channel, takes it off the rules that named it, and gives up
+/// the messages still waiting for it (a new channel must never receive them).
 pub async fn delete_channel(conn: &mut AnyConnection, id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE outbox SET state = 'failed', last_error = 'the channel was removed' \
+         WHERE topic = 'notification' AND state = 'pending' AND destination = $1",
+    )
+    .bind(format!("channel:{id}"))
+    .execute(&mut *conn)
+    .await?;
     sqlx::query("UPDATE approval_rule SET channel_id = NULL WHERE channel_id = $1")
         .bind(id)
         .execute(&mut *conn)
@@ -256,17 +264,41 @@ pub async fn release(conn: &mut AnyConnection, email: &str, last: i64) -> Result
     Ok(())
 }
 
-/// The emails of enabled accounts holding `role`.
-pub async fn accounts_with_role(conn: &mut AnyConnection, role: Role) -> Result<Vec<String>, sqlx::Error> {
-    let rows: Vec<(String, String)> =
-        sqlx::query_as("SELECT email, roles FROM account WHERE disabled = 0 ORDER BY email")
-            .fetch_all(conn)
-            .await?;
+/// An account that may be told of something.
+#[derive(Debug, Clone, FromRow)]
+pub struct Account {
+    /// Its email.
+    pub email: String,
+    roles: String,
+    /// The person it is, if linked.
+    pub person_id: Option<i64>,
+}
+
+/// The enabled accounts holding `role` whose person has not left.
+pub async fn accounts_with_role(conn: &mut AnyConnection, role: Role) -> Result<Vec<Account>, sqlx::Error> {
+    let rows: Vec<Account> = sqlx::query_as(
+        "SELECT a.email, a.roles, a.person_id FROM account a LEFT JOIN person p ON p.id = a.person_id \
+         WHERE a.disabled = 0 AND (p.id IS NULL OR p.status = 'active') ORDER BY a.email",
+    )
+    .fetch_all(conn)
+    .await?;
     Ok(rows
         .into_iter()
-        .filter(|(_, roles)| super::accounts::parse_roles(roles).contains(&role))
-        .map(|(email, _)| email)
+        .filter(|account| super::accounts::parse_roles(&account.roles).contains(&role))
         .collect())
+}
+
+/// Whether `email` is an enabled account whose person has not left (a
+/// requester told of the decision).
+pub async fn standing_account(conn: &mut AnyConnection, email: &str) -> Result<bool, sqlx::Error> {
+    let found: Option<i64> = sqlx::query_scalar(
+        "SELECT a.id FROM account a LEFT JOIN person p ON p.id = a.person_id \
+         WHERE a.email = $1 AND a.disabled = 0 AND (p.id IS NULL OR p.status = 'active')",
+    )
+    .bind(email.to_lowercase())
+    .fetch_optional(conn)
+    .await?;
+    Ok(found.is_some())
 }
 
 /// A person's email, if they are still with the organisation.
@@ -277,8 +309,8 @@ pub async fn active_email(conn: &mut AnyConnection, person: i64) -> Result<Optio
         .await
 }
 
-/// A person's manager: their own, else their team's manager... as the
-/// people import records it (`person.manager_id`), if still active.
+/// A person's manager, as the people import records it
+/// (`person.manager_id`), if still active.
 pub async fn manager_of(conn: &mut AnyConnection, person: i64) -> Result<Option<(i64, String)>, sqlx::Error> {
     sqlx::query_as(
         "SELECT m.id, m.email FROM person p JOIN person m ON m.id = p.manager_id \
@@ -322,6 +354,10 @@ pub struct RequestFacts {
     pub owner_id: Option<i64>,
     /// The agent's deployer now.
     pub deployer_id: Option<i64>,
+    /// The agent's owner when the request was made.
+    pub owner_then: Option<i64>,
+    /// The agent's deployer when the request was made.
+    pub deployer_then: Option<i64>,
 }
 
 /// The facts of a request, for a notice.
@@ -329,7 +365,7 @@ pub async fn request_facts(conn: &mut AnyConnection, id: i64) -> Result<Option<R
     sqlx::query_as(
         "SELECT q.id, q.agent_id, a.name AS agent_name, q.operation, q.resource_name, q.rule_name, \
          r.channel_id, q.required_approvals, q.approvals, q.approver_role, q.state, q.expires_at, q.requested_by, \
-         a.owner_id, a.deployed_by_id AS deployer_id \
+         a.owner_id, a.deployed_by_id AS deployer_id, q.owner_id AS owner_then, q.deployer_id AS deployer_then \
          FROM approval_request q JOIN agent a ON a.id = q.agent_id LEFT JOIN approval_rule r ON r.id = q.rule_id \
          WHERE q.id = $1",
     )

@@ -121,17 +121,23 @@ pub async fn next_due(db: &Db, topic: OutboxTopic) -> Result<Option<DateTime<Utc
 }
 
 /// Takes a due message for this process until `lease_until`; false when
-/// another took it first.
-pub async fn claim(db: &Db, message: &Message, lease_until: DateTime<Utc>) -> Result<bool, sqlx::Error> {
+/// another took it first. Taken, the message holds its lease, which
+/// [`record`] checks.
+pub async fn claim(db: &Db, message: &mut Message, lease_until: DateTime<Utc>) -> Result<bool, sqlx::Error> {
+    let lease = timestamp(lease_until);
     let done = sqlx::query(
         "UPDATE outbox SET next_attempt_at = $1 WHERE id = $2 AND state = 'pending' AND next_attempt_at = $3",
     )
-    .bind(timestamp(lease_until))
+    .bind(&lease)
     .bind(message.id)
     .bind(&message.next_attempt_at)
     .execute(db.pool())
     .await?;
-    Ok(done.rows_affected() == 1)
+    let taken = done.rows_affected() == 1;
+    if taken {
+        message.next_attempt_at = lease;
+    }
+    Ok(taken)
 }
 
 /// What came of an attempt, to record.
@@ -147,28 +153,32 @@ pub struct Recorded<'a> {
     pub retry_at: DateTime<Utc>,
 }
 
-/// Records an attempt, in the caller's transaction.
+/// Records an attempt at a message claimed by this process, in the
+/// caller's transaction; false when its lease ran out and another process
+/// claimed it meanwhile (whose attempt then counts, not this one).
 pub async fn record(
     conn: &mut AnyConnection,
-    id: i64,
+    message: &Message,
     recorded: &Recorded<'_>,
     now: DateTime<Utc>,
-) -> Result<(), sqlx::Error> {
+) -> Result<bool, sqlx::Error> {
     let now = timestamp(now);
-    sqlx::query(
+    let done = sqlx::query(
         "UPDATE outbox SET state = $1, attempts = attempts + 1, last_attempt_at = $2, last_status = $3, \
          last_error = $4, next_attempt_at = $5, \
-         delivered_at = CASE WHEN $1 = 'delivered' THEN $2 ELSE delivered_at END WHERE id = $6",
+         delivered_at = CASE WHEN $1 = 'delivered' THEN $2 ELSE delivered_at END \
+         WHERE id = $6 AND state = 'pending' AND next_attempt_at = $7",
     )
     .bind(recorded.state.as_str())
     .bind(&now)
     .bind(recorded.status.map(i64::from))
     .bind(recorded.error)
     .bind(timestamp(recorded.retry_at))
-    .bind(id)
+    .bind(message.id)
+    .bind(&message.next_attempt_at)
     .execute(conn)
     .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
 }
 
 /// A message as its sender and admins see it.
@@ -305,13 +315,28 @@ pub async fn status(db: &Db, query: &json::OutboxQuery) -> Result<json::OutboxSt
             .find(|(s, _)| s == state.as_str())
             .map_or(0, |(_, n)| *n)
     };
-    let rows: Vec<Row> = sqlx::query_as(&format!(
-        "{ROW} WHERE ($1 = '' OR o.state = $1) AND ($2 = '' OR o.topic = $2) ORDER BY o.id DESC LIMIT 100"
-    ))
-    .bind(query.state.map_or("", DeliveryState::as_str))
-    .bind(query.topic.map_or("", OutboxTopic::as_str))
-    .fetch_all(db.pool())
-    .await?;
+    // Only the conditions asked for, so that an index serves each view.
+    let mut conditions = Vec::new();
+    let mut values = Vec::new();
+    if let Some(state) = query.state {
+        values.push(state.as_str());
+        conditions.push(format!("o.state = ${}", values.len()));
+    }
+    if let Some(topic) = query.topic {
+        values.push(topic.as_str());
+        conditions.push(format!("o.topic = ${}", values.len()));
+    }
+    let filter = if conditions.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", conditions.join(" AND "))
+    };
+    let sql = format!("{ROW} {filter} ORDER BY o.id DESC LIMIT 100");
+    let mut rows = sqlx::query_as::<_, Row>(&sql);
+    for value in values {
+        rows = rows.bind(value);
+    }
+    let rows = rows.fetch_all(db.pool()).await?;
     Ok(json::OutboxStatus {
         pending: count(DeliveryState::Pending),
         delivered: count(DeliveryState::Delivered),
@@ -364,4 +389,17 @@ pub async fn raise(
     };
     enqueue(conn, &new, now).await?;
     Ok(())
+}
+
+/// Forgets delivered events and notifications made before `before` (the
+/// daily job): they were told, and the audit log keeps what changed. The
+/// revocation webhook's and callbacks' messages stay, as their pages show them.
+pub async fn prune(conn: &mut AnyConnection, before: DateTime<Utc>) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query(
+        "DELETE FROM outbox WHERE topic IN ('event', 'notification') AND state = 'delivered' AND created_at < $1",
+    )
+    .bind(timestamp(before))
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected())
 }

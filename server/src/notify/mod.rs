@@ -360,9 +360,14 @@ async fn plan(
             let role: Role = request.approver_role.parse().unwrap_or(Role::Approver);
             let mut excluded = db::voters(conn, request.id).await?;
             excluded.push(request.requested_by.clone());
-            for party in [request.owner_id, request.deployer_id].into_iter().flatten() {
-                excluded.extend(db::active_email(conn, party).await?);
-            }
+            // The parties nobody asks to decide (`http::approvals::party`):
+            // the agent's owner and deployer, then and now, by their person.
+            let parties = [
+                request.owner_id,
+                request.deployer_id,
+                request.owner_then,
+                request.deployer_then,
+            ];
             let why = format!(
                 "You hold the {} role, which the rule \u{201c}{}\u{201d} asks to decide this request.",
                 role.label(),
@@ -371,8 +376,9 @@ async fn plan(
             let people = db::accounts_with_role(conn, role)
                 .await?
                 .into_iter()
-                .filter(|email| !excluded.iter().any(|e| e.eq_ignore_ascii_case(email)))
-                .map(|email| (email, why.clone()))
+                .filter(|a| !excluded.iter().any(|e| e.eq_ignore_ascii_case(&a.email)))
+                .filter(|a| a.person_id.is_none_or(|p| !parties.contains(&Some(p))))
+                .map(|a| (a.email, why.clone()))
                 .collect();
             let target = request
                 .resource_name
@@ -420,7 +426,8 @@ async fn plan(
             {
                 people.push((email, format!("You own agent {}.", request.agent_name)));
             }
-            if request.requested_by.contains('@') {
+            if request.requested_by.contains('@') && db::standing_account(conn, &request.requested_by).await?
+            {
                 people.push((
                     request.requested_by.clone(),
                     "You asked for this change.".to_owned(),
@@ -452,8 +459,20 @@ async fn plan(
             };
             let (agents, credentials) = (refs(&facts["agents"]), refs(&facts["credentials"]));
             let mut people = Vec::new();
-            if let Some((_, email)) = db::manager_of(conn, person.id).await? {
-                people.push((email, format!("{} reported to you.", person.name)));
+            match db::manager_of(conn, person.id).await? {
+                Some((_, email)) => people.push((email, format!("{} reported to you.", person.name))),
+                // Nobody's manager: somebody must still re-home it.
+                None => people.extend(db::accounts_with_role(conn, Role::Admin).await?.into_iter().map(
+                    |a| {
+                        (
+                            a.email,
+                            format!(
+                                "You are an admin of Muster, and nobody is recorded as {}'s manager.",
+                                person.name
+                            ),
+                        )
+                    },
+                )),
             }
             let mut lines = vec![
                 "They need a new owner: claim them or give them to someone in the claim inbox.".to_owned(),
@@ -566,7 +585,7 @@ async fn plan(
             let people = db::accounts_with_role(conn, Role::Admin)
                 .await?
                 .into_iter()
-                .map(|email| (email, "You are an admin of Muster.".to_owned()))
+                .map(|a| (a.email, "You are an admin of Muster.".to_owned()))
                 .collect();
             Some(Plan {
                 notice: Notice {
@@ -608,7 +627,7 @@ pub async fn send_digests(db: &Db, config: &Config, now: DateTime<Utc>) -> Resul
             let new = outbox::New {
                 topic: OutboxTopic::Notification,
                 subject: None,
-                dedupe_key: Some(&format!("digest:{email}:{last}")),
+                dedupe_key: Some(&format!("digest:{email}:{}", now.format("%Y-%m-%d"))),
                 destination: &email,
                 event: "digest",
                 body: &body,

@@ -54,7 +54,27 @@ pub fn email(notice: &Notice, to: &str, why: &str) -> String {
         action = html(&notice.action),
         why = html(why),
     );
-    json!({ "to": to, "subject": notice.title, "text": text, "html": body }).to_string()
+    json!({ "to": to, "subject": one_line(&notice.title), "text": text, "html": body }).to_string()
+}
+
+/// `text` without control characters: a subject is one line, whatever an
+/// agent named its operation.
+fn one_line(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+/// A Teams text block that shows `text` as it is: a `RichTextBlock` of
+/// text runs, which (unlike a `TextBlock`) reads no Markdown, so that an
+/// agent's operation cannot become a link on the approvers' card.
+fn teams_text(text: &str, subtle: bool) -> serde_json::Value {
+    let mut run = json!({ "type": "TextRun", "text": text });
+    if subtle {
+        run["isSubtle"] = json!(true);
+        run["size"] = json!("Small");
+    }
+    json!({ "type": "RichTextBlock", "inlines": [run] })
 }
 
 /// A digest email of the notices held for `to`.
@@ -100,7 +120,7 @@ pub fn for_channel(notice: &Notice, channel: &str, kind: ChannelKind, key: &str)
     );
     match kind {
         ChannelKind::Slack => json!({
-            "text": notice.title,
+            "text": slack_text(&notice.title),
             "blocks": [
                 { "type": "header", "text": { "type": "plain_text", "text": truncate(&notice.title, 150) } },
                 { "type": "section", "text": { "type": "mrkdwn",
@@ -119,10 +139,11 @@ pub fn for_channel(notice: &Notice, channel: &str, kind: ChannelKind, key: &str)
                     "type": "AdaptiveCard",
                     "version": "1.4",
                     "body": [
-                        { "type": "TextBlock", "text": notice.title, "weight": "Bolder", "size": "Medium",
-                          "wrap": true },
-                        { "type": "TextBlock", "text": notice.lines.join("\n\n"), "wrap": true },
-                        { "type": "TextBlock", "text": why, "isSubtle": true, "size": "Small", "wrap": true },
+                        { "type": "RichTextBlock", "inlines": [
+                            { "type": "TextRun", "text": notice.title, "weight": "Bolder", "size": "Medium" },
+                        ] },
+                        teams_text(&notice.lines.join("\n"), false),
+                        teams_text(&why, true),
                     ],
                     "actions": [{ "type": "Action.OpenUrl", "title": notice.action, "url": notice.link }],
                 },
@@ -176,6 +197,10 @@ mod tests {
                 .contains("https://muster.example/approvals?request=3")
         );
         assert_eq!(email["subject"], notice().title);
+        let mut forged = notice();
+        forged.title = "x\r\nBcc: everyone@example.com".into();
+        let forged: serde_json::Value = serde_json::from_str(&super::email(&forged, "a@b.c", "")).unwrap();
+        assert_eq!(forged["subject"], "x  Bcc: everyone@example.com");
     }
 
     #[test]
@@ -187,6 +212,10 @@ mod tests {
         let teams: serde_json::Value =
             serde_json::from_str(&for_channel(&notice(), "Sec", ChannelKind::Teams, "approval:3")).unwrap();
         assert_eq!(teams["attachments"][0]["content"]["type"], "AdaptiveCard");
+        assert_eq!(
+            teams["attachments"][0]["content"]["body"][0]["type"], "RichTextBlock",
+            "no Markdown"
+        );
         let stream: serde_json::Value =
             serde_json::from_str(&for_channel(&notice(), "Bus", ChannelKind::Webhook, "approval:3")).unwrap();
         assert_eq!(stream["type"], "approval.requested");

@@ -217,6 +217,11 @@ impl Courier for Notices {
         &self.policy
     }
 
+    /// Email waits for a replica with a mail server.
+    fn accepts(&self, message: &Message) -> bool {
+        self.mailer.is_some() || message.destination.starts_with("channel:")
+    }
+
     /// The mail server is one lane; each channel another.
     fn lane(&self, message: &Message) -> String {
         if message.destination.starts_with("channel:") {

@@ -13,109 +13,12 @@ use chrono::Utc;
 use model::api::{self as json, Role};
 use muster_server::Settings;
 use muster_server::clock::Clock;
-use muster_server::notify::{Config, SmtpConfig};
-use muster_tests::notify::{ChatReceiver, SmtpServer, eventually, until};
+use muster_tests::notify::{
+    ChatReceiver, SmtpServer, ask, eventually, notifying_app, people, settings, until,
+};
 use muster_tests::webhook::SECRET;
 use muster_tests::{Backend, TestApp, on_every_backend, spawn_app_with};
 use serde_json::{Value, json};
-
-/// Settings that send email to `smtp`, with links to `address`, retrying after a second.
-fn settings(address: &str, smtp: &SmtpServer) -> Settings {
-    Settings {
-        public_url: Some(url::Url::parse(&format!("{address}/")).unwrap()),
-        notify: Config {
-            smtp: Some(SmtpConfig::new(&smtp.url(), "Muster <muster@muster.test>").unwrap()),
-            first_retry: Duration::from_secs(1),
-            ..Config::default()
-        },
-        ..Settings::default()
-    }
-}
-
-/// A server sending email to `smtp`.
-async fn notifying_app(backend: Backend, smtp: &SmtpServer) -> TestApp {
-    spawn_app_with(backend, async |address| settings(address, smtp)).await
-}
-
-/// The people of these tests.
-struct People {
-    admin: reqwest::Client,
-    ann: reqwest::Client,
-    ben: reqwest::Client,
-    bot: reqwest::Client,
-    agent: i64,
-    credential: i64,
-    owner: i64,
-}
-
-/// Olga owns release-bot (and is an approver), Ann and Ben approve, Cleo is
-/// a CISO, Max manages Olga.
-async fn people(app: &TestApp) -> People {
-    let team = app.insert("INSERT INTO team (name) VALUES ('Platform')").await;
-    let max = app
-        .insert(&format!(
-            "INSERT INTO person (name, email, team_id, status) VALUES ('Max Manager', 'max@muster.test', {team}, 'active')"
-        ))
-        .await;
-    let owner = app
-        .insert(&format!(
-            "INSERT INTO person (name, email, team_id, manager_id, status) \
-             VALUES ('Olga Owner', 'olga@muster.test', {team}, {max}, 'active')"
-        ))
-        .await;
-    let agent = app
-        .insert(&format!(
-            "INSERT INTO agent (name, category, platform, environment, sanctioned, owner_id, first_seen) \
-             VALUES ('release-bot', 'self_hosted', 'LangChain', 'prod', 1, {owner}, '2026-01-01T00:00:00Z')"
-        ))
-        .await;
-    let credential = app
-        .insert(&format!(
-            "INSERT INTO credential (name, kind, provider, external_id, scopes, created_at, status, owner_id, \
-             fingerprint) VALUES ('deploy-key', 'access_key', 'aws', 'AKIADEPLOY', 's3:*', '2026-01-01T00:00:00Z', \
-             'active', {owner}, 'fp-5ecret-f1ngerprint')"
-        ))
-        .await;
-    app.insert(
-        "INSERT INTO resource (name, provider, kind, environment, sensitivity) \
-         VALUES ('orders-db', 'aws', 'database', 'prod', 'restricted')",
-    )
-    .await;
-    let admin = app.signed_in_as("admin@muster.test", &[Role::Admin]).await;
-    app.signed_in_as("olga@muster.test", &[Role::Approver]).await;
-    app.signed_in_as("cleo@muster.test", &[Role::Ciso]).await;
-    People {
-        bot: app.agent_client_for(&admin, agent).await,
-        ann: app.signed_in_as("ann@muster.test", &[Role::Approver]).await,
-        ben: app.signed_in_as("ben@muster.test", &[Role::Approver]).await,
-        admin,
-        agent,
-        credential,
-        owner,
-    }
-}
-
-/// The request of these tests, with a parameter that must never be sent.
-fn export() -> Value {
-    json!({
-        "operation": "db:export",
-        "resource": "orders-db",
-        "parameters": { "table": "customers", "password": "hunter2-never-mailed" },
-        "justification": "quarterly churn analysis",
-    })
-}
-
-async fn ask(app: &TestApp, bot: &reqwest::Client, key: &str) -> i64 {
-    let response = bot
-        .post(app.url("/api/v1/approval-requests"))
-        .header("idempotency-key", key)
-        .json(&export())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 201);
-    response.json::<Value>().await.unwrap()["id"].as_i64().unwrap()
-}
 
 async fn send(
     client: &reqwest::Client,
@@ -177,6 +80,18 @@ async fn an_approver_hears_of_a_request_once_by_email_and_in_slack_and_the_owner
         "the URL is write-only: {body}"
     );
 
+    // An approver who has left is told nothing, though their account stands.
+    app.insert("INSERT INTO person (name, email, status) VALUES ('Del Left', 'del@muster.test', 'active')")
+        .await;
+    app.signed_in_as("del@muster.test", &[Role::Approver]).await;
+    app.execute(
+        "UPDATE account SET person_id = (SELECT id FROM person WHERE email = 'del@muster.test') \
+         WHERE email = 'del@muster.test'",
+    )
+    .await;
+    app.execute("UPDATE person SET status = 'departed' WHERE email = 'del@muster.test'")
+        .await;
+
     let id = ask(&app, &p.bot, "k1").await;
     let link = format!("{}/approvals?request={id}", app.address);
     assert!(
@@ -204,6 +119,10 @@ async fn an_approver_hears_of_a_request_once_by_email_and_in_slack_and_the_owner
     // The owner is a party: never asked to decide. A CISO holds no approver role.
     assert!(smtp.mails_to("olga@muster.test").is_empty());
     assert!(smtp.mails_to("cleo@muster.test").is_empty());
+    assert!(
+        smtp.mails_to("del@muster.test").is_empty(),
+        "a leaver is not asked"
+    );
     assert_eq!(slack.posted().len(), 1, "the channel is told once");
     let posted = &slack.posted()[0].body;
     assert_eq!(posted["blocks"][0]["type"], "header");

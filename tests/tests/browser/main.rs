@@ -10,6 +10,7 @@ mod graph;
 mod identity;
 mod imports;
 mod inventory;
+mod notify;
 mod overview;
 mod owner;
 mod revocation;
