@@ -20,7 +20,7 @@ BIND ?= 127.0.0.1:8080
 RUN_ARGS ?= --demo
 APP_SOURCES := $(shell find app model style public -type f) Trunk.toml Cargo.toml Cargo.lock .cargo/config.toml
 
-.PHONY: help run test load crash fuzz bench bench-audit bench-engines bench-load large-organisation bench-import bench-grants bench-scan bundle-size tools browser-tools test-peers lint dist build clean
+.PHONY: help run test load crash fuzz bench bench-audit bench-engines bench-load large-organisation bench-import bench-grants bench-scan bench-notify bundle-size tools browser-tools test-peers lint dist build clean
 
 help:
 	@echo "make run    build everything and start Muster at http://$(BIND)/"
@@ -35,6 +35,7 @@ help:
 	@echo "make bench-import  import 1,000,000 trufflehog findings and CloudTrail events against a raw bulk insert"
 	@echo "make bench-grants  import 100,000 Entra OAuth grants against a raw bulk insert"
 	@echo "make bench-scan    muster scan on a home of 100,000 files in 50 projects, against find"
+	@echo "make bench-notify  10,000 notifications through the outbox to a loopback receiver, against straight POSTs"
 	@echo "make bundle-size   what the built web app makes a browser download, gzipped"
 
 ## The dashboard, built in release mode.
@@ -115,6 +116,12 @@ bench-import:
 bench-grants:
 	cargo build --release -p muster-tests --bin bench-grants
 	./target/release/bench-grants
+
+## 10,000 queued notifications through the outbox to a loopback receiver, against
+## straight POSTs, and the delay from an event to its delivery (docs/benchmarks.md).
+bench-notify:
+	cargo build --release -p muster-tests --bin bench-notify
+	./target/release/bench-notify
 
 ## The endpoint collector on a generated home, against `find` (docs/benchmarks.md).
 bench-scan:

@@ -317,7 +317,9 @@ pub struct NewFinding {
     pub occurred_at: DateTime<Utc>,
 }
 
-/// Records findings not raised before; answers how many were new.
+/// Records findings not raised before; answers how many were new. Owners
+/// and channels hear of new findings on production credentials (those that
+/// reach, or acted on, a production resource), once a day per credential.
 pub async fn insert_findings(
     conn: &mut AnyConnection,
     backend: Backend,
@@ -337,8 +339,8 @@ pub async fn insert_findings(
             Value::Int(import),
         ]);
     }
-    Ok(bulk::insert_returning(
-        conn,
+    let new = bulk::insert_returning(
+        &mut *conn,
         backend,
         "behaviour_finding",
         &[
@@ -354,7 +356,49 @@ pub async fn insert_findings(
         "ON CONFLICT (credential_id, kind, value) DO NOTHING RETURNING id",
     )
     .await?
-    .len() as i64)
+    .iter()
+    .map(|row| row.try_get::<i64, _>("id"))
+    .collect::<Result<Vec<i64>, _>>()?;
+    if !new.is_empty() {
+        tell_of_findings(conn, &new, now).await?;
+    }
+    Ok(new.len() as i64)
+}
+
+/// Raises `behaviour.finding` for the production credentials among these new findings.
+async fn tell_of_findings(
+    conn: &mut AnyConnection,
+    findings: &[i64],
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    let mut params = Params::default();
+    let filter = Scope::Ids(findings).condition("f.id", &mut params);
+    let production: Vec<(i64, i64, String, String)> = sqlx::query_as_with(
+        &format!(
+            "SELECT f.credential_id, COUNT(*), MIN(f.kind), MIN(f.value) FROM behaviour_finding f WHERE {filter} \
+             AND (EXISTS (SELECT 1 FROM reach r JOIN resource s ON s.id = r.resource_id \
+             WHERE r.credential_id = f.credential_id AND s.environment = 'prod') \
+             OR EXISTS (SELECT 1 FROM activity_event e JOIN resource s ON s.id = e.resource_id \
+             WHERE e.credential_id = f.credential_id AND s.environment = 'prod')) GROUP BY f.credential_id"
+        ),
+        params.args(),
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    for (credential, count, kind, value) in production {
+        let what = kind
+            .parse::<BehaviourFindingKind>()
+            .map_or(kind.clone(), |k| k.label().to_owned());
+        let finding = if count > 1 {
+            format!("{what}: {value}, and {} more new findings", count - 1)
+        } else {
+            format!("{what}: {value}")
+        };
+        let facts = serde_json::json!({ "credential": credential, "finding": finding });
+        let key = format!("credential:{credential}:{}", now.format("%Y-%m-%d"));
+        super::outbox::raise(conn, json::NotifyEvent::BehaviourFinding, &key, facts, now).await?;
+    }
+    Ok(())
 }
 
 /// Moves credentials' last use forward (never back): (credential, used).

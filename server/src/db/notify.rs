@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use model::api::{self as json, ChannelKind, NotifyDelivery, NotifyEvent, Role};
 use sqlx::{AnyConnection, FromRow};
 
-use super::sql::{parse_time, timestamp};
+use super::sql::{parse_enum, parse_time, timestamp};
 
 /// A channel as stored.
 #[derive(Debug, Clone, FromRow)]
@@ -25,21 +25,10 @@ pub struct ChannelRow {
     created_at: String,
 }
 
-fn decode<T: std::str::FromStr<Err = json::UnknownValue>>(
-    column: &str,
-    text: &str,
-) -> Result<T, sqlx::Error> {
-    text.parse()
-        .map_err(|e: json::UnknownValue| sqlx::Error::ColumnDecode {
-            index: column.to_owned(),
-            source: e.to_string().into(),
-        })
-}
-
 impl ChannelRow {
     /// Its kind.
     pub fn kind(&self) -> Result<ChannelKind, sqlx::Error> {
-        decode("kind", &self.kind)
+        parse_enum("kind", &self.kind)
     }
 
     /// What it hears (empty: everything).
@@ -47,7 +36,7 @@ impl ChannelRow {
         self.events
             .split(',')
             .filter(|e| !e.is_empty())
-            .map(|e| decode("events", e))
+            .map(|e| parse_enum("events", e))
             .collect()
     }
 
@@ -173,7 +162,7 @@ pub async fn preferences(
             .fetch_all(conn)
             .await?;
     rows.iter()
-        .map(|(event, delivery)| Ok((decode("event", event)?, decode("delivery", delivery)?)))
+        .map(|(event, delivery)| Ok((parse_enum("event", event)?, parse_enum("delivery", delivery)?)))
         .collect()
 }
 
@@ -189,7 +178,7 @@ pub async fn delivery(
             .bind(event.as_str())
             .fetch_optional(conn)
             .await?;
-    found.map_or(Ok(NotifyDelivery::Each), |d| decode("delivery", &d))
+    found.map_or(Ok(NotifyDelivery::Each), |d| parse_enum("delivery", &d))
 }
 
 /// Sets how `email` hears of `event`.

@@ -13,7 +13,7 @@ use model::api::{self as json, DeliveryState, OutboxTopic};
 use sqlx::{AnyConnection, FromRow};
 
 use super::Db;
-use super::sql::{parse_time, timestamp};
+use super::sql::{parse_enum, parse_time, timestamp};
 
 /// A message to queue.
 #[derive(Debug, Clone)]
@@ -211,21 +211,10 @@ const ROW: &str = "SELECT o.id, o.topic, o.event, o.destination, o.state, o.atte
      FROM outbox o LEFT JOIN notification_channel ch \
      ON o.topic = 'notification' AND o.destination = 'channel:' || CAST(ch.id AS TEXT)";
 
-fn decode<T: std::str::FromStr<Err = json::UnknownValue>>(
-    column: &str,
-    text: &str,
-) -> Result<T, sqlx::Error> {
-    text.parse()
-        .map_err(|e: json::UnknownValue| sqlx::Error::ColumnDecode {
-            index: column.to_owned(),
-            source: e.to_string().into(),
-        })
-}
-
 impl Row {
     /// Where it stands.
     pub fn state(&self) -> Result<DeliveryState, sqlx::Error> {
-        decode("state", &self.state)
+        parse_enum("state", &self.state)
     }
 
     /// A revocation's delivery, as its page shows it.
@@ -258,7 +247,7 @@ impl Row {
     /// The message as admins see it: never its body, nor a URL (which may
     /// hold a token), but an address, a channel's name or a host.
     pub fn message(&self) -> Result<json::OutboxMessage, sqlx::Error> {
-        let topic: OutboxTopic = decode("topic", &self.topic)?;
+        let topic: OutboxTopic = parse_enum("topic", &self.topic)?;
         let recipient = match (&self.channel_name, topic) {
             (Some(name), _) => name.clone(),
             (None, OutboxTopic::Revocation) => "the revocation webhook".to_owned(),

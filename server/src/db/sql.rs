@@ -346,6 +346,11 @@ fn decode_error(column: &str, message: String) -> sqlx::Error {
 /// Reads a text-encoded enumeration.
 pub fn get_enum<T: FromStr<Err = json::UnknownValue>>(row: &AnyRow, column: &str) -> Result<T, sqlx::Error> {
     let text: String = row.try_get(column)?;
+    parse_enum(column, &text)
+}
+
+/// Parses a text-encoded enumeration read from `column` (a typed row's field).
+pub fn parse_enum<T: FromStr<Err = json::UnknownValue>>(column: &str, text: &str) -> Result<T, sqlx::Error> {
     text.parse()
         .map_err(|e: json::UnknownValue| decode_error(column, e.to_string()))
 }

@@ -88,6 +88,13 @@ async fn update_preferences(
     Ok(Json(preferences(&state, me).await?))
 }
 
+/// A channel, or 404.
+async fn channel_or_404(conn: &mut sqlx::AnyConnection, id: i64) -> Result<db::ChannelRow, ApiError> {
+    db::channel(conn, id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no channel with id {id}")))
+}
+
 /// The organisation's channels (never their URLs or secrets).
 #[utoipa::path(get, path = "/notification-channels", tag = "notifications",
     responses((status = 200, body = Vec<json::NotificationChannel>), (status = 403, body = json::ErrorBody)))]
@@ -164,10 +171,7 @@ async fn create_channel(
         events: &new.events,
     };
     let id = db::create_channel(&mut tx, &row, &caller.0.email, now).await?;
-    let channel = db::channel(&mut tx, id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no channel with id {id}")))?
-        .public()?;
+    let channel = channel_or_404(&mut tx, id).await?.public()?;
     let entry = Entry::new(Actor::Person(caller.0.email.clone()), "notification_channel.create")
         .target(format!("notification_channel:{id}"))
         .details(serde_json::json!({
@@ -198,9 +202,7 @@ async fn delete_channel(
 ) -> Result<StatusCode, ApiError> {
     let now = Utc::now();
     let mut tx = state.db.begin().await?;
-    let channel = db::channel(&mut tx, id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no channel with id {id}")))?;
+    let channel = channel_or_404(&mut tx, id).await?;
     db::delete_channel(&mut tx, id).await?;
     let entry = Entry::new(
         Actor::Person(caller.0.email.clone()),
@@ -225,9 +227,7 @@ async fn test_channel(
 ) -> Result<StatusCode, ApiError> {
     let now = Utc::now();
     let mut tx = state.db.begin().await?;
-    let channel = db::channel(&mut tx, id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no channel with id {id}")))?;
+    let channel = channel_or_404(&mut tx, id).await?;
     let config = state.notify_config();
     let notice = Notice {
         event: NotifyEvent::ApprovalRequested,
@@ -264,6 +264,13 @@ async fn get_outbox(
     Ok(Json(outbox::status(&state.db, &query).await?))
 }
 
+/// An outbox message, or 404.
+async fn message_or_404(conn: &mut sqlx::AnyConnection, id: i64) -> Result<outbox::Row, ApiError> {
+    outbox::get(conn, id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no outbox message with id {id}")))
+}
+
 /// Gives a dead letter another round of attempts.
 #[utoipa::path(post, path = "/outbox/{id}/retry", tag = "notifications",
     params(("id" = i64, Path, description = "Message id")),
@@ -277,9 +284,7 @@ async fn retry_message(
 ) -> Result<Json<json::OutboxMessage>, ApiError> {
     let now = Utc::now();
     let mut tx = state.db.begin().await?;
-    let row = outbox::get(&mut tx, id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no outbox message with id {id}")))?;
+    let row = message_or_404(&mut tx, id).await?;
     if !outbox::retry(&mut tx, id, now).await? {
         return Err(ApiError::Conflict(format!(
             "message {id} is {}, not a dead letter: only failed messages are retried",
@@ -291,10 +296,7 @@ async fn retry_message(
         .details(serde_json::json!({ "event": row.event, "attempts": row.attempts, "error": row.last_error }))
         .from(&source);
     audit::record(&mut tx, &entry, now).await?;
-    let message = outbox::get(&mut tx, id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no outbox message with id {id}")))?
-        .message()?;
+    let message = message_or_404(&mut tx, id).await?.message()?;
     tx.commit().await?;
     for wake in [&state.outbox, &state.callbacks, &state.events, &state.notices] {
         wake.notify_one();

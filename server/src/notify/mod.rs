@@ -68,15 +68,7 @@ pub async fn approval_requested(
     request: i64,
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
-    let facts = json!({ "request": request });
-    outbox::raise(
-        conn,
-        NotifyEvent::ApprovalRequested,
-        &format!("approval:{request}"),
-        facts,
-        now,
-    )
-    .await
+    about_request(conn, NotifyEvent::ApprovalRequested, request, now).await
 }
 
 /// An approval request was decided, or expired.
@@ -85,15 +77,18 @@ pub async fn approval_decided(
     request: i64,
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
+    about_request(conn, NotifyEvent::ApprovalDecided, request, now).await
+}
+
+/// Raises `event` about an approval request, once per request.
+async fn about_request(
+    conn: &mut AnyConnection,
+    event: NotifyEvent,
+    request: i64,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
     let facts = json!({ "request": request });
-    outbox::raise(
-        conn,
-        NotifyEvent::ApprovalDecided,
-        &format!("approval:{request}"),
-        facts,
-        now,
-    )
-    .await
+    outbox::raise(conn, event, &format!("approval:{request}"), facts, now).await
 }
 
 /// A person left, and what they owned has no owner.
@@ -127,18 +122,6 @@ pub async fn assigned(
     let facts = json!({ "owner": owner, "kind": kind, "items": items, "by": by });
     let key = format!("person:{}:{kind}:{}:{}", owner.id, items[0].id, now.timestamp());
     outbox::raise(conn, NotifyEvent::OwnershipAssigned, &key, facts, now).await
-}
-
-/// A production credential behaved as it never had.
-pub async fn behaviour_finding(
-    conn: &mut AnyConnection,
-    credential: i64,
-    finding: &str,
-    now: DateTime<Utc>,
-) -> Result<(), sqlx::Error> {
-    let facts = json!({ "credential": credential, "finding": finding });
-    let key = format!("credential:{credential}:{}", now.format("%Y-%m-%d"));
-    outbox::raise(conn, NotifyEvent::BehaviourFinding, &key, facts, now).await
 }
 
 /// The revocation webhook failed `attempts` times for one delivery.
@@ -180,15 +163,7 @@ pub async fn remind_approvers(db: &Db, now: DateTime<Utc>) -> Result<(), ApiErro
         }
         let mut tx = db.begin().await?;
         if db::mark_reminded(&mut tx, id, now).await? {
-            let facts = json!({ "request": id });
-            outbox::raise(
-                &mut tx,
-                NotifyEvent::ApprovalReminder,
-                &format!("approval:{id}"),
-                facts,
-                now,
-            )
-            .await?;
+            about_request(&mut tx, NotifyEvent::ApprovalReminder, id, now).await?;
         }
         tx.commit().await?;
     }

@@ -234,6 +234,16 @@ async fn recent_findings_weigh_in_the_score_and_roles_match_by_their_arn(backend
         (Some(11), Some(0))
     );
 
+    // A production credential's owner and channels hear of it, once.
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM outbox WHERE topic = 'event' AND event = 'behaviour.finding' \
+             AND dedupe_key LIKE 'behaviour.finding:credential:{}:%'",
+            role.id
+        ))
+        .await,
+        1
+    );
     let detail: json::CredentialDetail = app.get_json(&format!("/api/v1/credentials/{}", role.id)).await;
     let codes: Vec<&str> = detail.risk.factors.iter().map(|f| f.code.as_str()).collect();
     for code in ["unusual_network", "unusual_resource", "endpoint_against_prod"] {
