@@ -1,8 +1,9 @@
 //! Scheduled work of `muster serve`: the daily risk recompute (time moves
 //! scores: a key crosses 90 days without rotation), the hourly posture
 //! snapshot (the coverage and risk history has a row for each day), each
-//! person's daily digest of notices ([`crate::notify::send_digests`]), and
-//! taking over imports whose importer stopped ([`crate::import::staged::recover`]).
+//! person's daily digest of notices ([`crate::notify::send_digests`]) and
+//! each manager's weekly summary, and taking over imports whose importer
+//! stopped ([`crate::import::staged::recover`]).
 //!
 //! Several replicas may run on one database, and each runs this loop; each
 //! job and period (a day, an hour) is claimed in `scheduled_run`
@@ -48,6 +49,13 @@ pub const MODEL_RECOMPUTE: Job = Job {
 /// its period is the day.
 pub const DAILY_DIGEST: Job = Job {
     name: "notify.digest",
+    lease: chrono::Duration::minutes(10),
+};
+
+/// Each manager's summary of their teams' unowned and critical items; its
+/// period is the ISO week.
+pub const WEEKLY_SUMMARY: Job = Job {
+    name: "notify.weekly",
     lease: chrono::Duration::minutes(10),
 };
 
@@ -162,6 +170,17 @@ pub fn spawn(state: AppState) -> Option<tokio::task::JoinHandle<()>> {
                 Ok(Some(sent)) if sent > 0 => state.notices.notify_one(),
                 Ok(_) => {}
                 Err(error) => tracing::error!(error = ?error, "sending the daily digests failed"),
+            }
+            // Each manager's weekly summary, on the first tick of the week.
+            let week = now.format("%G-W%V").to_string();
+            let summaries = run_once(&state.db, &holder, WEEKLY_SUMMARY, &week, now, || {
+                crate::notify::weekly_summaries(&state.db, &week, now)
+            })
+            .await;
+            match summaries {
+                Ok(Some(raised)) if raised > 0 => state.events.notify_one(),
+                Ok(_) => {}
+                Err(error) => tracing::error!(error = ?error, "raising the weekly summaries failed"),
             }
             let pruned = run_once(&state.db, &holder, OUTBOX_PRUNE, &day, now, || async {
                 let mut tx = state.db.begin().await?;

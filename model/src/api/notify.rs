@@ -22,6 +22,8 @@ wire_enum! {
         OwnershipOrphaned = "ownership.orphaned", "Someone who reports to you left items without an owner";
         /// An agent or credential was given to someone.
         OwnershipAssigned = "ownership.assigned", "An agent or credential is now yours";
+        /// A manager's weekly summary of their teams' unowned and critical items.
+        OwnershipWeekly = "ownership.weekly", "Each week: your teams' unowned and critical items";
         /// A credential's risk turned critical.
         RiskCritical = "risk.critical", "A credential turned critical";
         /// A production credential behaved as it never had.

@@ -424,3 +424,67 @@ pub async fn credential_facts(
         .fetch_optional(conn)
         .await
 }
+
+/// A manager to summarise a week for: their person and team.
+pub async fn managers(conn: &mut AnyConnection) -> Result<Vec<(i64, i64)>, sqlx::Error> {
+    let accounts = accounts_with_role(conn, Role::Manager).await?;
+    let mut managers = Vec::new();
+    for account in accounts {
+        let Some(person) = account.person_id else {
+            continue;
+        };
+        let team: Option<Option<i64>> =
+            sqlx::query_scalar("SELECT team_id FROM person WHERE id = $1 AND status = 'active'")
+                .bind(person)
+                .fetch_optional(&mut *conn)
+                .await?;
+        if let Some(Some(team)) = team {
+            managers.push((person, team));
+        }
+    }
+    Ok(managers)
+}
+
+/// What a team and its sub-teams have to fix, as the weekly summary tells it.
+#[derive(Debug, Clone, Default, FromRow)]
+pub struct Gaps {
+    /// The team's name.
+    pub team: String,
+    /// Active credentials without an owner.
+    pub credentials_unowned: i64,
+    /// Of those with an owner, owned by someone who left.
+    pub credentials_orphaned: i64,
+    /// Active credentials scored critical.
+    pub credentials_critical: i64,
+    /// Agents without an owner.
+    pub agents_unowned: i64,
+    /// Agents whose owner left.
+    pub agents_orphaned: i64,
+}
+
+/// The gaps counted against `team` and its sub-teams (as the Overview and
+/// My teams count them, by each item's coverage team).
+pub async fn team_gaps(conn: &mut AnyConnection, team: i64) -> Result<Gaps, sqlx::Error> {
+    let mut params = super::sql::Params::default();
+    let subtree = super::sql::team_subtree(&mut params, team);
+    let team_param = params.bind(team);
+    let critical = model::api::RiskBand::Critical.range().0;
+    sqlx::query_as_with(
+        &format!(
+            "SELECT (SELECT name FROM team WHERE id = {team_param}) AS team, \
+             (SELECT COUNT(*) FROM credential c WHERE c.status = 'active' AND c.owner_id IS NULL \
+               AND c.coverage_team_id IN {subtree}) AS credentials_unowned, \
+             (SELECT COUNT(*) FROM credential c JOIN person p ON p.id = c.owner_id WHERE c.status = 'active' \
+               AND p.status = 'departed' AND c.coverage_team_id IN {subtree}) AS credentials_orphaned, \
+             (SELECT COUNT(*) FROM credential c WHERE c.status = 'active' AND c.risk_score >= {critical} \
+               AND c.coverage_team_id IN {subtree}) AS credentials_critical, \
+             (SELECT COUNT(*) FROM agent a WHERE a.owner_id IS NULL AND a.coverage_team_id IN {subtree}) \
+               AS agents_unowned, \
+             (SELECT COUNT(*) FROM agent a JOIN person p ON p.id = a.owner_id WHERE p.status = 'departed' \
+               AND a.coverage_team_id IN {subtree}) AS agents_orphaned"
+        ),
+        params.args(),
+    )
+    .fetch_one(conn)
+    .await
+}

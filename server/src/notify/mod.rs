@@ -143,6 +143,27 @@ pub async fn webhook_failing(
     .await
 }
 
+/// Raises each manager's weekly summary of their teams' unowned, orphaned
+/// and critical items (the weekly job; `week` names it, `2026-W49`), in one
+/// transaction; answers how many were raised.
+pub async fn weekly_summaries(db: &Db, week: &str, now: DateTime<Utc>) -> Result<usize, sqlx::Error> {
+    let mut tx = db.begin().await?;
+    let managers = db::managers(&mut tx).await?;
+    for (person, team) in &managers {
+        let facts = json!({ "person": person, "team": team });
+        outbox::raise(
+            &mut tx,
+            NotifyEvent::OwnershipWeekly,
+            &format!("person:{person}:{week}"),
+            facts,
+            now,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(managers.len())
+}
+
 /// Reminds approvers of pending requests in the last tenth of their time
 /// (at most 15 minutes before they expire), once each.
 pub async fn remind_approvers(db: &Db, now: DateTime<Utc>) -> Result<(), ApiError> {
@@ -512,6 +533,44 @@ async fn plan(
                     action: "See what you own".to_owned(),
                 },
                 people,
+                channel: None,
+            })
+        }
+        NotifyEvent::OwnershipWeekly => {
+            let Some(email) = db::active_email(conn, id("person")).await? else {
+                return Ok(None);
+            };
+            let gaps = db::team_gaps(conn, id("team")).await?;
+            let unowned = gaps.credentials_unowned + gaps.agents_unowned;
+            let orphaned = gaps.credentials_orphaned + gaps.agents_orphaned;
+            if unowned + orphaned + gaps.credentials_critical == 0 {
+                // Nothing to do is not news.
+                return Ok(None);
+            }
+            Some(Plan {
+                notice: Notice {
+                    event,
+                    title: format!(
+                        "{} this week: {} without an owner, {} critical",
+                        gaps.team,
+                        unowned + orphaned,
+                        gaps.credentials_critical
+                    ),
+                    lines: vec![
+                        format!(
+                            "Credentials without an owner: {} (and {} whose owner left)",
+                            gaps.credentials_unowned, gaps.credentials_orphaned
+                        ),
+                        format!(
+                            "Agents without an owner: {} (and {} whose owner left)",
+                            gaps.agents_unowned, gaps.agents_orphaned
+                        ),
+                        format!("Critical credentials: {}", gaps.credentials_critical),
+                    ],
+                    link: config.link("/teams"),
+                    action: "Open My teams".to_owned(),
+                },
+                people: vec![(email, format!("You manage {} and the teams under it.", gaps.team))],
                 channel: None,
             })
         }

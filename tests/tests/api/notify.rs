@@ -257,6 +257,17 @@ async fn preferences_decide_whether_a_person_hears_at_once_in_a_daily_digest_or_
         ..settings(address, &smtp)
     })
     .await;
+    // Today's digests go out at start-up, before anything is held.
+    assert!(
+        until(10, async || {
+            app.count(
+                "SELECT COUNT(*) FROM scheduled_run WHERE job = 'notify.digest' AND done_at IS NOT NULL",
+            )
+            .await
+                == 1
+        })
+        .await
+    );
     let p = people(&app).await;
     let prefs: json::Preferences = p
         .ann
@@ -349,6 +360,78 @@ async fn preferences_decide_whether_a_person_hears_at_once_in_a_daily_digest_or_
     );
     assert!(smtp.mails_to("ann@muster.test").is_empty(), "Ann asked for none");
     assert_eq!(app.count("SELECT COUNT(*) FROM notification_digest").await, 0);
+}
+
+async fn a_manager_hears_each_week_of_their_teams_unowned_and_critical_items(backend: Backend) {
+    let smtp = SmtpServer::start().await;
+    let clock = Clock::manual(Utc::now());
+    let app = spawn_app_with(backend, async |address| Settings {
+        clock: clock.clone(),
+        schedule: Some(Duration::from_millis(200)),
+        ..settings(address, &smtp)
+    })
+    .await;
+    // This week's summaries go out at start-up, before Max is a manager.
+    assert!(
+        until(10, async || {
+            app.count(
+                "SELECT COUNT(*) FROM scheduled_run WHERE job = 'notify.weekly' AND done_at IS NOT NULL",
+            )
+            .await
+                == 1
+        })
+        .await
+    );
+    let p = people(&app).await;
+    app.signed_in_as("max@muster.test", &[Role::Manager]).await;
+    app.execute(
+        "UPDATE account SET person_id = (SELECT id FROM person WHERE email = 'max@muster.test') \
+         WHERE email = 'max@muster.test'",
+    )
+    .await;
+    let team = app
+        .count("SELECT team_id FROM person WHERE email = 'max@muster.test'")
+        .await;
+    // An agent nobody owns, which Olga (of Platform) deployed: it counts against Platform.
+    app.insert(&format!(
+        "INSERT INTO agent (name, category, platform, environment, sanctioned, deployed_by_id, first_seen, \
+         coverage_team_id) VALUES ('stray-bot', 'self_hosted', 'LangChain', 'prod', 1, {}, \
+         '2026-01-01T00:00:00Z', {team})",
+        p.owner
+    ))
+    .await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert!(
+        smtp.mails_to("max@muster.test").is_empty(),
+        "nothing until the week turns"
+    );
+
+    clock.advance(chrono::Duration::days(7));
+    assert!(
+        eventually(10, || smtp.mails_to("max@muster.test").len() == 1).await,
+        "the next week's summary reaches the manager"
+    );
+    let mail = &smtp.mails_to("max@muster.test")[0];
+    // The day's recompute, which ran first, scored everything anew.
+    let critical = app
+        .count(&format!(
+            "SELECT COUNT(*) FROM credential WHERE risk_score >= 75 AND status = 'active' AND coverage_team_id = {team}"
+        ))
+        .await;
+    assert!(
+        mail.subject.contains(&format!(
+            "Platform this week: 1 without an owner, {critical} critical"
+        )),
+        "{}",
+        mail.subject
+    );
+    assert!(mail.text.contains("Agents without an owner: 1"), "{}", mail.text);
+    assert!(
+        mail.text.contains(&format!("{}/teams", app.address)),
+        "{}",
+        mail.text
+    );
+    assert!(mail.text.contains("You manage Platform"), "{}", mail.text);
 }
 
 async fn nothing_is_sent_twice_across_a_restart_mid_delivery_and_a_second_replica(backend: Backend) {
@@ -644,4 +727,5 @@ on_every_backend!(
     channels_keep_their_urls_to_themselves_and_refuse_bad_input,
     a_dead_letter_is_shown_to_admins_and_can_be_retried,
     a_rules_channel_hears_of_each_request_the_rule_decides,
+    a_manager_hears_each_week_of_their_teams_unowned_and_critical_items,
 );

@@ -12,15 +12,29 @@ use super::{built_dist, nav_titles, present, sign_in, sign_out};
 const EXPECTED: &[(&str, &[&str])] = &[
     (
         "viewer@demo.test",
-        &["Overview", "Inventory", "Graph", "Revocations"],
+        &["Overview", "Inventory", "Graph", "Revocations", "Notifications"],
     ),
     (
         "manager@demo.test",
-        &["Overview", "Inventory", "My teams", "Graph", "Revocations"],
+        &[
+            "Overview",
+            "Inventory",
+            "My teams",
+            "Graph",
+            "Revocations",
+            "Notifications",
+        ],
     ),
     (
         "approver@demo.test",
-        &["Overview", "Inventory", "Graph", "Revocations", "Approvals"],
+        &[
+            "Overview",
+            "Inventory",
+            "Graph",
+            "Revocations",
+            "Approvals",
+            "Notifications",
+        ],
     ),
     (
         "ciso@demo.test",
@@ -31,6 +45,7 @@ const EXPECTED: &[(&str, &[&str])] = &[
             "Graph",
             "Revocations",
             "Approvals",
+            "Notifications",
             "Audit",
         ],
     ),
@@ -43,6 +58,7 @@ const EXPECTED: &[(&str, &[&str])] = &[
             "Graph",
             "Revocations",
             "Approvals",
+            "Notifications",
             "Imports",
             "Audit",
             "Admin",
