@@ -202,7 +202,7 @@ async fn start_due<C: Courier>(
                 Ok(()) => courier.after_commit(),
                 Err(error) => {
                     tracing::error!(error = ?error, topic = C::TOPIC.as_str(), message = message.id,
-                    "recording an outbox attempt failed; it is tried again when its lease runs out")
+                    "recording an outbox attempt (or what it settles) failed; the message is tried again")
                 }
             }
             drop((place, slot));

@@ -248,26 +248,28 @@ async fn a_leavers_manager_gets_the_orphan_list_and_a_new_owner_hears_of_what_is
     );
 }
 
-async fn preferences_decide_whether_a_person_hears_at_once_in_a_daily_digest_or_not_at_all(backend: Backend) {
-    let smtp = SmtpServer::start().await;
+/// A server whose scheduled work runs on a clock set by hand, once its
+/// start-up run of `job` (the day's digests, the week's summaries) is done.
+async fn scheduled_app(backend: Backend, smtp: &SmtpServer, job: &str) -> (TestApp, Clock) {
     let clock = Clock::manual(Utc::now());
     let app = spawn_app_with(backend, async |address| Settings {
         clock: clock.clone(),
         schedule: Some(Duration::from_millis(200)),
-        ..settings(address, &smtp)
+        ..settings(address, smtp)
     })
     .await;
-    // Today's digests go out at start-up, before anything is held.
+    let done = format!("SELECT COUNT(*) FROM scheduled_run WHERE job = '{job}' AND done_at IS NOT NULL");
     assert!(
-        until(10, async || {
-            app.count(
-                "SELECT COUNT(*) FROM scheduled_run WHERE job = 'notify.digest' AND done_at IS NOT NULL",
-            )
-            .await
-                == 1
-        })
-        .await
+        until(10, async || app.count(&done).await == 1).await,
+        "{job} ran at start-up"
     );
+    (app, clock)
+}
+
+async fn preferences_decide_whether_a_person_hears_at_once_in_a_daily_digest_or_not_at_all(backend: Backend) {
+    let smtp = SmtpServer::start().await;
+    // Today's digests go out at start-up, before anything is held.
+    let (app, clock) = scheduled_app(backend, &smtp, "notify.digest").await;
     let p = people(&app).await;
     let prefs: json::Preferences = p
         .ann
@@ -364,24 +366,8 @@ async fn preferences_decide_whether_a_person_hears_at_once_in_a_daily_digest_or_
 
 async fn a_manager_hears_each_week_of_their_teams_unowned_and_critical_items(backend: Backend) {
     let smtp = SmtpServer::start().await;
-    let clock = Clock::manual(Utc::now());
-    let app = spawn_app_with(backend, async |address| Settings {
-        clock: clock.clone(),
-        schedule: Some(Duration::from_millis(200)),
-        ..settings(address, &smtp)
-    })
-    .await;
     // This week's summaries go out at start-up, before Max is a manager.
-    assert!(
-        until(10, async || {
-            app.count(
-                "SELECT COUNT(*) FROM scheduled_run WHERE job = 'notify.weekly' AND done_at IS NOT NULL",
-            )
-            .await
-                == 1
-        })
-        .await
-    );
+    let (app, clock) = scheduled_app(backend, &smtp, "notify.weekly").await;
     let p = people(&app).await;
     app.signed_in_as("max@muster.test", &[Role::Manager]).await;
     app.execute(
