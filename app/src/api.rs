@@ -439,6 +439,62 @@ pub async fn retry_outbox_message(id: i64) -> Result<json::OutboxMessage, ApiErr
     decode(post_empty(&format!("/api/v1/outbox/{id}/retry")).await?)
 }
 
+/// `GET /api/v1/teams`: a page of teams.
+pub fn teams(query: &json::TeamQuery) -> Get<json::Page<json::TeamSummary>> {
+    Get::new(format!("/api/v1/teams{}", query_string(query)))
+}
+
+/// `GET /api/v1/reviews`: the access reviews, newest first, each with the
+/// progress of the items the signed-in person sees.
+pub fn reviews() -> Get<Vec<json::Campaign>> {
+    Get::new("/api/v1/reviews".to_owned())
+}
+
+/// `POST /api/v1/reviews` (CISOs and admins): starts an access review.
+pub async fn start_review(campaign: &json::NewCampaign) -> Result<json::Campaign, ApiError> {
+    send(Request::post("/api/v1/reviews"), campaign).await
+}
+
+/// `GET /api/v1/reviews/{id}`: one review, with its progress by team and by reviewer.
+pub fn review(id: i64) -> Get<json::CampaignDetail> {
+    Get::new(format!("/api/v1/reviews/{id}"))
+}
+
+/// `GET /api/v1/reviews/{id}/items`: a page of its items, riskiest first.
+pub fn review_items(id: i64, query: &json::ReviewItemQuery) -> Get<json::Page<json::ReviewItem>> {
+    Get::new(format!("/api/v1/reviews/{id}/items{}", query_string(query)))
+}
+
+/// `POST /api/v1/reviews/{id}/decisions`: one decision for one or more
+/// items, all or none (each item's reviewer).
+pub async fn decide_review_items(
+    id: i64,
+    decisions: &json::ReviewDecisions,
+) -> Result<json::ReviewDecided, ApiError> {
+    send(Request::post(&format!("/api/v1/reviews/{id}/decisions")), decisions).await
+}
+
+/// `POST /api/v1/reviews/{id}/close` (CISOs and admins): no more decisions.
+pub async fn close_review(id: i64) -> Result<json::Campaign, ApiError> {
+    decode(post_empty(&format!("/api/v1/reviews/{id}/close")).await?)
+}
+
+/// The address of the signed evidence pack of the days `from` to `to`
+/// (`YYYY-MM-DD`, CISOs and admins): a link with `download` fetches it
+/// with the session cookie, so the zip never passes through the app.
+pub fn evidence_url(from: &str, to: &str) -> String {
+    let query = json::EvidenceQuery {
+        from: from.to_owned(),
+        to: to.to_owned(),
+    };
+    format!("/api/v1/evidence{}", query_string(&query))
+}
+
+/// `GET /api/v1/evidence/key`: the public key evidence packs are signed with.
+pub fn evidence_key() -> Get<json::EvidenceKey> {
+    Get::new("/api/v1/evidence/key".to_owned())
+}
+
 /// `GET /api/v1/audit` (CISOs and admins).
 pub fn audit(query: &json::AuditQuery) -> Get<json::Page<json::AuditEntry>> {
     Get::new(format!("/api/v1/audit{}", query_string(query)))

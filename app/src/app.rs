@@ -26,6 +26,7 @@ use crate::pages::{
     not_found::NotFound,
     notifications::Notifications,
     overview::Overview,
+    reviews::{CampaignPage, Reviews},
     revocations::{NewRevocation, RevocationPage, Revocations},
     teams::Teams,
 };
@@ -113,6 +114,15 @@ lazy_screen!(
     ApprovalPolicyScreen => view! { <Guard screen=Screen::Approvals><ApprovalPolicy /></Guard> }
 );
 lazy_screen!(
+    /// The access reviews. Open to everyone: reviewers see their items,
+    /// and the CISOs' and admins' forms hide themselves from others.
+    ReviewsScreen => view! { <Reviews /> }
+);
+lazy_screen!(
+    /// One access review: its progress and its items.
+    ReviewScreen => view! { <CampaignPage /> }
+);
+lazy_screen!(
     /// What each person hears of; for admins, the channels and the outbox.
     /// Open to everyone: the admins' sections hide themselves.
     NotificationsScreen => view! { <Notifications /> }
@@ -154,6 +164,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/revocations/:id") view={Lazy::<RevocationScreen>::new()} />
                     <Route path=path!("/approvals") view={Lazy::<ApprovalsScreen>::new()} />
                     <Route path=path!("/approvals/policy") view={Lazy::<ApprovalPolicyScreen>::new()} />
+                    <Route path=path!("/reviews") view={Lazy::<ReviewsScreen>::new()} />
+                    <Route path=path!("/reviews/:id") view={Lazy::<ReviewScreen>::new()} />
                     <Route path=path!("/notifications") view={Lazy::<NotificationsScreen>::new()} />
                     <Route path=path!("/imports") view={Lazy::<ImportsScreen>::new()} />
                     <Route path=path!("/audit") view={Lazy::<AuditScreen>::new()} />

@@ -19,6 +19,9 @@ pub enum Screen {
     Revocations,
     /// Sensitive operations waiting for a decision.
     Approvals,
+    /// Access reviews: who vouched for each agent's and credential's access,
+    /// what is left to decide, and the evidence pack for auditors.
+    Reviews,
     /// What each person hears of, the organisation's channels, and the outbox.
     Notifications,
     /// Scanner reports and CloudTrail logs read into the inventory.
@@ -31,13 +34,14 @@ pub enum Screen {
 
 impl Screen {
     /// The screens in navigation order.
-    pub const ALL: [Screen; 10] = [
+    pub const ALL: [Screen; 11] = [
         Screen::Overview,
         Screen::Inventory,
         Screen::Teams,
         Screen::Graph,
         Screen::Revocations,
         Screen::Approvals,
+        Screen::Reviews,
         Screen::Notifications,
         Screen::Imports,
         Screen::Audit,
@@ -51,6 +55,7 @@ impl Screen {
             | Screen::Inventory
             | Screen::Graph
             | Screen::Revocations
+            | Screen::Reviews
             | Screen::Notifications => None,
             Screen::Teams => Some(&[Role::Manager, Role::Ciso, Role::Admin]),
             Screen::Approvals => Some(&[Role::Approver, Role::Ciso, Role::Admin]),
@@ -74,6 +79,7 @@ impl Screen {
             Screen::Graph => "/graph",
             Screen::Revocations => "/revocations",
             Screen::Approvals => "/approvals",
+            Screen::Reviews => "/reviews",
             Screen::Notifications => "/notifications",
             Screen::Imports => "/imports",
             Screen::Audit => "/audit",
@@ -90,6 +96,7 @@ impl Screen {
             Screen::Graph => "Graph",
             Screen::Revocations => "Revocations",
             Screen::Approvals => "Approvals",
+            Screen::Reviews => "Reviews",
             Screen::Notifications => "Notifications",
             Screen::Imports => "Imports",
             Screen::Audit => "Audit",
@@ -108,6 +115,7 @@ impl Screen {
             Screen::Graph => "Who reaches what, through which agent, tool and credential?",
             Screen::Revocations => "Which credentials are being revoked, and what is left to clean up?",
             Screen::Approvals => "What is waiting for me, and is it safe?",
+            Screen::Reviews => "Who vouched for each agent's access, and what is left to decide?",
             Screen::Notifications => "Who hears of what, and did it reach them?",
             Screen::Imports => "What did our scanners and logs bring in, and what did it change?",
             Screen::Audit => "Who changed what, and is the log intact?",
@@ -124,6 +132,7 @@ impl Screen {
             Screen::Graph => "⋔",
             Screen::Revocations => "⊘",
             Screen::Approvals => "✓",
+            Screen::Reviews => "☑",
             Screen::Notifications => "✉",
             Screen::Imports => "⇪",
             Screen::Audit => "§",
@@ -143,6 +152,16 @@ pub fn revocation_path(id: i64) -> String {
 /// The "what breaks" plan of revoking a credential, with the form that revokes it.
 pub fn revoke_path(credential: i64) -> String {
     format!("{}/new?credential={credential}", Screen::Revocations.path())
+}
+
+/// An access review's page, e.g. `/reviews/3` (its items' filters follow as a query).
+pub fn review_path(id: i64) -> String {
+    format!("{}/{id}", Screen::Reviews.path())
+}
+
+/// A request in the approvals inbox, selected, e.g. `/approvals?request=12`.
+pub fn approval_path(id: i64) -> String {
+    format!("{}?request={id}", Screen::Approvals.path())
 }
 
 /// An inventory list with filters, e.g. `/inventory/credentials?band=critical`.
@@ -297,5 +316,6 @@ mod tests {
         assert!(!Screen::Admin.open_to(&[Role::Ciso]));
         assert!(Screen::Admin.open_to(&[Role::Admin]));
         assert!(Screen::Notifications.open_to(&[Role::Viewer]));
+        assert!(Screen::Reviews.open_to(&[Role::Viewer]));
     }
 }

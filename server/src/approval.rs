@@ -115,10 +115,19 @@ pub enum Change {
     Credential { tool: i64, credential: i64 },
     /// Add a scope to a credential the agent uses.
     Scope { credential: i64, scope: String },
+    /// Remove a scope from a credential the agent uses (an access review's "reduce").
+    RemoveScope { credential: i64, scope: String },
 }
 
 impl Change {
-    /// The change a `muster:grant_*` operation asks for; `None` for any other operation.
+    /// Whether it takes access away: asking for that needs no right to grant,
+    /// so it is not re-checked against the requester's roles when decided.
+    pub fn reduces(&self) -> bool {
+        matches!(self, Self::RemoveScope { .. })
+    }
+
+    /// The change a `muster:grant_*` or `muster:remove_scope` operation asks
+    /// for; `None` for any other operation.
     pub fn parse(operation: &str, parameters: &serde_json::Value) -> Option<Result<Self, String>> {
         let id = |name: &str| {
             parameters
@@ -130,7 +139,7 @@ impl Change {
             "muster:grant_tool" => id("tool").map(|tool| Self::Tool { tool }),
             "muster:grant_credential" => id("tool")
                 .and_then(|tool| id("credential").map(|credential| Self::Credential { tool, credential })),
-            "muster:grant_scope" => id("credential").and_then(|credential| {
+            "muster:grant_scope" | "muster:remove_scope" => id("credential").and_then(|credential| {
                 match parameters
                     .get("scope")
                     .and_then(serde_json::Value::as_str)
@@ -141,9 +150,11 @@ impl Change {
                             && scope.len() <= 200
                             && !scope.contains(char::is_whitespace) =>
                     {
-                        Ok(Self::Scope {
-                            credential,
-                            scope: scope.to_owned(),
+                        let scope = scope.to_owned();
+                        Ok(if operation == "muster:grant_scope" {
+                            Self::Scope { credential, scope }
+                        } else {
+                            Self::RemoveScope { credential, scope }
                         })
                     }
                     _ => Err(format!(
@@ -158,6 +169,34 @@ impl Change {
             _ => return None,
         })
     }
+}
+
+/// The signed decision of an approved request, exactly as its agent receives
+/// it: Ed25519 signatures are deterministic and the claims' times are the
+/// request's own, so the evidence pack can show the very token.
+pub fn decision_token(key: &DecisionKey, stored: &crate::db::approvals::Stored, votes: &[json::Vote]) -> String {
+    let approvers = if votes.is_empty() {
+        vec![format!("policy:{}", stored.rule)]
+    } else {
+        votes
+            .iter()
+            .filter(|v| v.verdict == json::Verdict::Approve)
+            .map(|v| v.approver.clone())
+            .collect()
+    };
+    key.sign(&json::DecisionClaims {
+        iss: "muster".into(),
+        sub: format!("agent:{}", stored.agent),
+        jti: format!("approval:{}", stored.id),
+        iat: stored.decided_at.unwrap_or(stored.created_at).timestamp(),
+        exp: stored.expires_at.timestamp(),
+        request: stored.id,
+        agent: stored.agent_name.clone(),
+        operation: stored.operation.clone(),
+        resource: stored.resource_name.clone(),
+        parameters_sha256: stored.parameters_hash.clone(),
+        approvers,
+    })
 }
 
 /// The Ed25519 key that signs decisions and callbacks.
@@ -235,6 +274,17 @@ impl DecisionKey {
                 x: BASE64URL.encode(self.key.verifying_key().as_bytes()),
             }],
         }
+    }
+
+    /// The public key's 32 bytes.
+    pub fn public_key(&self) -> [u8; 32] {
+        self.key.verifying_key().to_bytes()
+    }
+
+    /// An Ed25519 signature of `message` (the evidence pack's manifest,
+    /// behind a prefix of its own that no JWT's signing input starts with).
+    pub fn sign_bytes(&self, message: &[u8]) -> [u8; 64] {
+        self.key.sign(message).to_bytes()
     }
 
     /// A signed decision: a compact JWT (`EdDSA`) with these claims.

@@ -107,8 +107,9 @@ impl Entry {
     }
 }
 
-/// One stored entry.
-#[derive(Debug, Clone, PartialEq)]
+/// One stored entry, with every field its hash covers (as the evidence
+/// pack carries it, so that an auditor can re-hash it).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Stored {
     /// Its number, from 1, without gaps.
     pub seq: i64,
@@ -614,6 +615,16 @@ pub async fn list(db: &Db, query: &json::AuditQuery) -> Result<json::Page<json::
         |row| Stored::from_row(row).map(Stored::into_wire),
     )
     .await
+}
+
+/// The entries after `after` up to `last` (by number), oldest first.
+pub async fn between(conn: &mut AnyConnection, after: i64, last: i64) -> Result<Vec<Stored>, sqlx::Error> {
+    let rows = sqlx::query("SELECT * FROM audit_event WHERE seq > $1 AND seq <= $2 ORDER BY seq")
+        .bind(after)
+        .bind(last)
+        .fetch_all(conn)
+        .await?;
+    rows.iter().map(Stored::from_row).collect()
 }
 
 /// The entries between two times (inclusive), oldest first, as JSON lines

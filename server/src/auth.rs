@@ -202,6 +202,13 @@ role_extractor!(
 );
 
 role_extractor!(
+    /// A signed-in caller who runs access reviews and takes evidence packs:
+    /// a CISO or an admin.
+    ReviewLead,
+    &[json::Role::Ciso, json::Role::Admin]
+);
+
+role_extractor!(
     /// A signed-in caller who sees the approvals inbox: an approver, a CISO
     /// or an admin (deciding also needs the role the request's rule names).
     InboxReader,

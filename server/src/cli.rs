@@ -62,10 +62,54 @@ pub enum Command {
     ScimToken(ScimTokenCommand),
     /// Read a secret scanner's report or CloudTrail logs into the inventory (all or nothing).
     Import(ImportArgs),
+    /// Make a signed evidence pack of a period for auditors
+    /// (`--from --to --output pack.zip`), or check one (`verify pack.zip`).
+    Evidence(EvidenceArgs),
     /// Find the coding agents, MCP servers, agent frameworks and secrets on
     /// this machine, for this user (no database; see docs/scan.md). No
     /// secret is ever written, printed or sent.
     Scan(crate::scan::ScanArgs),
+}
+
+/// `muster evidence ...`.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct EvidenceArgs {
+    /// Check a pack instead of making one.
+    #[command(subcommand)]
+    pub verify: Option<EvidenceCommand>,
+    /// The period's first day (YYYY-MM-DD).
+    #[arg(long)]
+    pub from: Option<String>,
+    /// The period's last day (YYYY-MM-DD), included.
+    #[arg(long)]
+    pub to: Option<String>,
+    /// Where to write the pack (a .zip file).
+    #[arg(long)]
+    pub output: Option<PathBuf>,
+    /// The database.
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// The server's signing key (the one that signs approval decisions;
+    /// `muster serve` creates it on first start).
+    #[arg(long, env = "MUSTER_APPROVAL_KEY_FILE", default_value = "data/approval.key")]
+    pub approval_key_file: PathBuf,
+}
+
+/// `muster evidence verify`.
+#[derive(Debug, Subcommand)]
+pub enum EvidenceCommand {
+    /// Check a pack: its signature, every file, the audit chain. Exit 0 when
+    /// it verifies, 1 when it is refused, 2 when it cannot be read.
+    Verify {
+        /// The pack.
+        pack: PathBuf,
+        /// The published key (`GET /api/v1/evidence/key`): 64 hex digits,
+        /// that JSON, or a file holding either. Without it, the pack is
+        /// checked against the key inside it, which proves only that it is whole.
+        #[arg(long)]
+        key: Option<String>,
+    },
 }
 
 /// `muster import <kind> FILE...`.
@@ -609,6 +653,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Audit(AuditCommand::Verify(database)) => Ok(audit_verify(database).await),
+        Command::Evidence(EvidenceArgs {
+            verify: Some(EvidenceCommand::Verify { pack, key }),
+            ..
+        }) => Ok(evidence_verify(&pack, key.as_deref())),
+        Command::Evidence(args) => evidence(args).await,
         Command::Risk(RiskCommand::Recompute(database)) => {
             let db = Db::open(&database.database).await?;
             let started = std::time::Instant::now();
@@ -639,6 +688,91 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 println!("{line}");
             }
             Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// `muster evidence --from --to --output`: the signed pack of a period.
+async fn evidence(args: EvidenceArgs) -> anyhow::Result<ExitCode> {
+    let (Some(from), Some(to), Some(output)) = (&args.from, &args.to, &args.output) else {
+        anyhow::bail!("give --from, --to and --output (or `muster evidence verify PACK`)");
+    };
+    let period = crate::evidence::Period::parse(from, to).map_err(|e| anyhow::anyhow!("{e}"))?;
+    // A key made here would be one nobody published: the server's own is needed.
+    if !args.approval_key_file.exists() {
+        anyhow::bail!(
+            "no signing key at {}: give the server's --approval-key-file (muster serve creates it)",
+            args.approval_key_file.display()
+        );
+    }
+    let key = crate::approval::DecisionKey::load_or_create(&args.approval_key_file)?;
+    let db = Db::open(&args.database.database).await?;
+    let actor = audit::Actor::System("muster evidence".into());
+    let pack = crate::evidence::export(&db, &key, period, actor, None, chrono::Utc::now())
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    std::fs::write(output, &pack).with_context(|| format!("writing {}", output.display()))?;
+    println!(
+        "Wrote {} ({} bytes), signed by key {}. Check it with: muster evidence verify {} --key {}",
+        output.display(),
+        pack.len(),
+        key.kid,
+        output.display(),
+        hex::encode(key.public_key())
+    );
+    db.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Exit 0: the pack verifies; 1: refused; 2: it or the key cannot be read.
+fn evidence_verify(pack: &std::path::Path, key: Option<&str>) -> ExitCode {
+    let trusted = match key {
+        None => None,
+        Some(given) => {
+            let text = std::fs::read_to_string(given).unwrap_or_else(|_| given.to_owned());
+            match crate::evidence::verify::parse_key(&text) {
+                Ok(key) => Some(key),
+                Err(why) => {
+                    eprintln!("muster: --key: {why}");
+                    return ExitCode::from(2);
+                }
+            }
+        }
+    };
+    let bytes = match std::fs::read(pack) {
+        Ok(bytes) => bytes,
+        Err(error) => {
+            eprintln!("muster: cannot read {}: {error}", pack.display());
+            return ExitCode::from(2);
+        }
+    };
+    match crate::evidence::verify::verify(&bytes, trusted) {
+        Ok(verified) => {
+            println!(
+                "Verified: {} files and {} audit entries of {} to {}, signed by key {}.",
+                verified.files, verified.audit_entries, verified.period.from, verified.period.to, verified.key_id
+            );
+            println!(
+                "The audit chain's head at the end of the period: #{} {}.",
+                verified.end_head.0, verified.end_head.1
+            );
+            if !verified.key_trusted {
+                println!(
+                    "UNTRUSTED: checked against the key inside the pack ({}), which proves only that the pack \
+                     is whole. Compare it with the key the organisation publishes at /api/v1/evidence/key, \
+                     or give that key with --key.",
+                    verified.public_key
+                );
+            }
+            ExitCode::SUCCESS
+        }
+        Err(crate::evidence::verify::Refused::Unreadable(why)) => {
+            eprintln!("muster: refused: not a readable evidence pack: {why}");
+            ExitCode::from(2)
+        }
+        Err(refused) => {
+            eprintln!("muster: refused: {refused}");
+            ExitCode::from(1)
         }
     }
 }

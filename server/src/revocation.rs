@@ -168,6 +168,87 @@ async fn move_by_itself(
     Ok(())
 }
 
+/// A revocation to open.
+pub struct Opening<'a> {
+    /// The credential.
+    pub credential: i64,
+    /// Why.
+    pub reason: &'a str,
+    /// The credential that replaces it, if any.
+    pub replacement: Option<i64>,
+    /// Who asks (an email).
+    pub by: &'a str,
+    /// What the automation webhook is told ([`request_event`]), when one is configured.
+    pub event: Option<json::RevocationEvent>,
+}
+
+/// Opens a revocation in the caller's transaction: records it with the
+/// checklist of every present copy, audits it, and queues the webhook's
+/// request (or, for a credential revoked already, completes it when no copy
+/// is left). Answers its id, or `None` when the credential has one already
+/// (nothing is written then).
+pub async fn open(
+    conn: &mut AnyConnection,
+    opening: &Opening<'_>,
+    source: Option<&Source>,
+    now: DateTime<Utc>,
+) -> Result<Option<i64>, ApiError> {
+    let id = opening.credential;
+    // A credential revoked elsewhere needs no upstream action, only its copies cleaned up.
+    let already_revoked = revocations::credential_status(conn, id).await? == CredentialStatus::Revoked;
+    let initial = if already_revoked {
+        RevocationState::Revoked
+    } else {
+        RevocationState::Requested
+    };
+    let Some(revocation_id) = revocations::create(
+        conn,
+        id,
+        initial,
+        opening.reason,
+        opening.replacement,
+        opening.by,
+        now,
+    )
+    .await?
+    else {
+        return Ok(None);
+    };
+    let copies = revocations::list_present_copies(conn, revocation_id, id).await?;
+    let actor = Actor::Person(opening.by.to_owned());
+    let mut entry = Entry::new(actor.clone(), "revocation.request")
+        .target(format!("credential:{id}"))
+        .details(serde_json::json!({
+            "revocation": revocation_id,
+            "reason": opening.reason,
+            "replacement": opening.replacement,
+            "state": initial,
+            "copies": copies,
+        }));
+    if let Some(source) = source {
+        entry = entry.from(source);
+    }
+    audit::record(conn, &entry, now).await?;
+    match (already_revoked, &opening.event) {
+        (true, _) => {
+            let stored = revocations::Stored {
+                id: revocation_id,
+                credential: id,
+                state: initial,
+            };
+            complete_if_done(conn, &stored, &actor, source, now).await?;
+        }
+        (false, Some(event)) => {
+            let mut event = event.clone();
+            event.data.revocation = revocation_id;
+            let body = serde_json::to_string(&event).map_err(|e| ApiError::Internal(e.into()))?;
+            revocations::enqueue(conn, revocation_id, REQUESTED_EVENT, &body, now).await?;
+        }
+        (false, None) => {}
+    }
+    Ok(Some(revocation_id))
+}
+
 /// What the automation is told to revoke, read before the change's
 /// transaction (so that the transaction holds no second connection). The
 /// revocation's id is filled in once known.

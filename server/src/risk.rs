@@ -16,7 +16,7 @@ use model::api::{
 /// The model's version, in every response that carries a score. Change it
 /// whenever a factor, weight or threshold changes: the server then recomputes
 /// every score at its next start.
-pub const MODEL_VERSION: &str = "2026-12.2";
+pub const MODEL_VERSION: &str = "2026-12.3";
 
 /// Days after which a key counts as not rotated, and an identity as dormant.
 pub const STALE_DAYS: i64 = 90;
@@ -84,7 +84,50 @@ catalogue! {
     SHARED_CREDENTIAL = "shared_credential", 9, "Shared by several agents or tools";
     HUMAN_USE = "human_use", 10, "A person used it interactively";
     CODING_AGENT_HUMAN_CREDENTIAL = "coding_agent_human_credential", 10, "Coding agent holding a person's credential";
+    NOT_ATTESTED = "not_attested", 1, "Not attested in an access review";
     RISKIEST_CREDENTIAL = "riskiest_credential", 0, "Its riskiest credential";
+}
+
+/// Days after which an attestation counts as stale: a quarter, the usual
+/// access review cycle.
+pub const REVIEW_CYCLE_DAYS: i64 = 92;
+
+/// What access reviews say of an item.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Attestation {
+    /// No campaign has passed its due date yet: nothing is expected of anyone.
+    #[default]
+    NotExpected,
+    /// Expected (a campaign has come and gone), and never given.
+    Never,
+    /// The newest one: when and by whom.
+    Last {
+        /// When it was attested.
+        at: DateTime<Utc>,
+        /// By whom (an email).
+        by: String,
+    },
+}
+
+/// The attestation factor: never attested, or not in the last review cycle.
+fn attestation(attestation: &Attestation, now: DateTime<Utc>) -> Option<Fired> {
+    match attestation {
+        Attestation::NotExpected => None,
+        Attestation::Never => Some(fired(
+            NOT_ATTESTED,
+            10,
+            "never attested in an access review".into(),
+        )),
+        Attestation::Last { at, by } if now - *at > Duration::days(REVIEW_CYCLE_DAYS) => Some(fired(
+            NOT_ATTESTED,
+            5,
+            format!(
+                "last attested on {} by {by}, more than a review cycle ({REVIEW_CYCLE_DAYS} days) ago",
+                at.format("%Y-%m-%d")
+            ),
+        )),
+        Attestation::Last { .. } => None,
+    }
 }
 
 /// A factor that fired, with its weight and evidence.
@@ -356,6 +399,8 @@ pub struct CredentialFacts {
     pub agents: Vec<Consumer>,
     /// Tools authenticating with it.
     pub tools: i64,
+    /// What access reviews say of it.
+    pub attestation: Attestation,
 }
 
 /// Providers that offer a secretless way in (OIDC federation, assumed roles,
@@ -744,6 +789,11 @@ pub fn assess_credential(facts: &CredentialFacts, now: DateTime<Utc>) -> Assessm
         }
     }
 
+    // Governance: an access review has (not) vouched for it.
+    if facts.status == CredentialStatus::Active {
+        factors.extend(attestation(&facts.attestation, now));
+    }
+
     Assessment::new(factors, radius)
 }
 
@@ -775,6 +825,8 @@ pub struct AgentFacts {
     pub owner: Option<Person>,
     /// The credentials its tools authenticate with.
     pub credentials: Vec<HeldCredential>,
+    /// What access reviews say of it.
+    pub attestation: Attestation,
 }
 
 /// Scores an agent as of `now`: its own facts, plus half the score of its
@@ -866,6 +918,7 @@ pub fn assess_agent(facts: &AgentFacts, now: DateTime<Utc>) -> Assessment {
             ),
         });
     }
+    factors.extend(attestation(&facts.attestation, now));
     Assessment::new(factors, 0)
 }
 
@@ -911,6 +964,7 @@ mod tests {
             tenant_consent: None,
             agents: Vec::new(),
             tools: 1,
+            attestation: Attestation::NotExpected,
         }
     }
 
@@ -1545,6 +1599,7 @@ mod tests {
                 departed: false,
             }),
             credentials: Vec::new(),
+            attestation: Attestation::NotExpected,
         }
     }
 
@@ -1706,5 +1761,57 @@ mod tests {
                 assert!(row.contains(&format!("NHI{}", spec.reference)), "{row}");
             }
         }
+    }
+
+    #[test]
+    fn an_item_never_attested_in_a_campaign_that_came_due_scores_the_attestation_factor() {
+        let facts = CredentialFacts {
+            attestation: Attestation::Never,
+            ..quiet()
+        };
+        let assessment = assess_credential(&facts, now());
+        assert_eq!(assessment.score, 10);
+        assert_eq!(assessment.factors[0].code, NOT_ATTESTED.code);
+        assert_eq!(assessment.factors[0].evidence, "never attested in an access review");
+        let agent = assess_agent(
+            &AgentFacts {
+                attestation: Attestation::Never,
+                ..quiet_agent()
+            },
+            now(),
+        );
+        assert_eq!(agent.score, 10);
+    }
+
+    #[test]
+    fn an_attestation_counts_for_a_review_cycle_then_goes_stale() {
+        let at = |days| Attestation::Last {
+            at: days_ago(days),
+            by: "ada@example.com".into(),
+        };
+        let fresh = CredentialFacts {
+            attestation: at(REVIEW_CYCLE_DAYS),
+            ..quiet()
+        };
+        assert_eq!(assess_credential(&fresh, now()).score, 0);
+        let stale = CredentialFacts {
+            attestation: at(REVIEW_CYCLE_DAYS + 1),
+            ..quiet()
+        };
+        let assessment = assess_credential(&stale, now());
+        assert_eq!(assessment.score, 5);
+        assert!(
+            assessment.factors[0].evidence.contains("by ada@example.com, more than a review cycle"),
+            "{}",
+            assessment.factors[0].evidence
+        );
+        // Nothing expected yet, or a revoked key: silent.
+        assert_eq!(assess_credential(&quiet(), now()).score, 0);
+        let revoked = CredentialFacts {
+            status: CredentialStatus::Revoked,
+            attestation: Attestation::Never,
+            ..quiet()
+        };
+        assert_eq!(assess_credential(&revoked, now()).score, 0);
     }
 }

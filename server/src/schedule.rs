@@ -2,7 +2,8 @@
 //! scores: a key crosses 90 days without rotation), the hourly posture
 //! snapshot (the coverage and risk history has a row for each day), each
 //! person's daily digest of notices ([`crate::notify::send_digests`]) and
-//! each manager's weekly summary, and taking over imports whose importer
+//! each manager's weekly summary, access reviews' reminders and escalation
+//! ([`crate::review::tend`]), and taking over imports whose importer
 //! stopped ([`crate::import::staged::recover`]).
 //!
 //! Several replicas may run on one database, and each runs this loop; each
@@ -191,6 +192,13 @@ pub fn spawn(state: AppState) -> Option<tokio::task::JoinHandle<()>> {
             .await;
             if let Err(error) = pruned {
                 tracing::error!(error = ?error, "pruning the outbox failed");
+            }
+            // Access reviews: reminders before the due date, escalation after
+            // it (each claimed once per campaign by a conditional update).
+            match crate::review::tend(&state.db, now).await {
+                Ok(true) => state.events.notify_one(),
+                Ok(false) => {}
+                Err(error) => tracing::error!(error = ?error, "tending access reviews failed"),
             }
             let hour = now.format("%Y-%m-%dT%H").to_string();
             let snapshot = run_once(&state.db, &holder, POSTURE_SNAPSHOT, &hour, now, || {

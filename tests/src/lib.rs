@@ -9,6 +9,7 @@ pub mod browser;
 pub mod idp;
 pub mod notify;
 pub mod reports;
+pub mod reviews;
 pub mod scim;
 pub mod webhook;
 
@@ -222,6 +223,11 @@ impl TestApp {
             .execute(self.db.pool())
             .await
             .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+
+    /// The `--database` argument of its database, for the command line.
+    pub fn database_argument(&self) -> String {
+        self._database.argument()
     }
 
     /// The absolute URL of `path`.
@@ -496,6 +502,18 @@ fn replace_database(url: &str, name: &str) -> String {
         Some(query) => format!("{base}/{name}?{query}"),
         None => format!("{base}/{name}"),
     }
+}
+
+/// The `muster` binary `cargo test --workspace` builds (its command line is
+/// tested as people run it).
+pub fn muster_binary() -> PathBuf {
+    let path = workspace_root().join("target/debug/muster");
+    assert!(
+        path.exists(),
+        "{} is missing: `cargo test --workspace --exclude muster-app --no-run` builds it (make test does)",
+        path.display()
+    );
+    path
 }
 
 /// The workspace's root folder.

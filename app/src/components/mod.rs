@@ -1,5 +1,6 @@
 //! Reusable widgets shared by the screens.
 
+pub mod attestation;
 pub mod change_request;
 pub mod chart;
 pub mod endpoint;

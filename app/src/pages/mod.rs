@@ -10,6 +10,7 @@ pub mod inventory;
 pub mod not_found;
 pub mod notifications;
 pub mod overview;
+pub mod reviews;
 pub mod revocations;
 pub mod sign_in;
 pub mod teams;

@@ -13,11 +13,13 @@ use super::{
 };
 
 /// The operations that change an agent's capabilities (change management).
-/// Approved, they are recorded in the inventory.
+/// Approved, they are recorded in the inventory. `muster:remove_scope` is
+/// what an access review's "reduce" asks for.
 pub const CHANGE_OPERATIONS: &[&str] = &[
     "muster:grant_tool",
     "muster:grant_credential",
     "muster:grant_scope",
+    "muster:remove_scope",
 ];
 
 /// `POST /api/v1/approval-requests` (with the agent's token and an
@@ -54,8 +56,8 @@ pub struct NewChangeRequest {
     /// The agent to change.
     pub agent: i64,
     /// `muster:grant_tool` (`{"tool": id}`), `muster:grant_credential`
-    /// (`{"tool": id, "credential": id}`) or `muster:grant_scope`
-    /// (`{"credential": id, "scope": "..."}`).
+    /// (`{"tool": id, "credential": id}`), `muster:grant_scope` or
+    /// `muster:remove_scope` (`{"credential": id, "scope": "..."}`).
     pub operation: String,
     /// The change's parameters, as above.
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]

@@ -237,6 +237,9 @@ pub struct AgentDetail {
     /// What it reaches through its credentials: each resource once, with the strongest permission.
     #[serde(default)]
     pub reach: Vec<ReachEntry>,
+    /// The last access review that attested it, if any.
+    #[serde(default)]
+    pub last_attested: Option<super::Attestation>,
 }
 
 /// A tool in a list.
@@ -335,6 +338,9 @@ pub struct CredentialDetail {
     /// What a SaaS platform's records said of it (grants and tokens found by a platform import).
     #[serde(default)]
     pub grant: Option<super::PlatformGrant>,
+    /// The last access review that attested it, if any.
+    #[serde(default)]
+    pub last_attested: Option<super::Attestation>,
 }
 
 /// A stored copy of a credential's secret.

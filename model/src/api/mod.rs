@@ -41,6 +41,7 @@ mod notify;
 mod overview;
 mod ownership;
 mod platform;
+mod review;
 mod revocation;
 mod risk;
 
@@ -56,5 +57,6 @@ pub use notify::*;
 pub use overview::*;
 pub use ownership::*;
 pub use platform::*;
+pub use review::*;
 pub use revocation::*;
 pub use risk::*;

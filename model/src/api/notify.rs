@@ -30,6 +30,12 @@ wire_enum! {
         BehaviourFinding = "behaviour.finding", "A production credential behaved unusually";
         /// The revocation webhook keeps failing.
         WebhookFailing = "webhook.failing", "The revocation webhook keeps failing";
+        /// An access review gave you items to decide.
+        ReviewAssigned = "review.assigned", "An access review waits for your decisions";
+        /// An access review is due soon and you have items left.
+        ReviewReminder = "review.reminder", "An access review is due soon";
+        /// Items of an access review were not decided in time and came to you.
+        ReviewEscalated = "review.escalated", "Undecided review items were escalated to you";
     }
 }
 

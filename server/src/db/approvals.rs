@@ -320,6 +320,27 @@ pub async fn check_change(conn: &mut AnyConnection, agent: i64, change: &Change)
                 )));
             }
         }
+        Change::RemoveScope { credential, scope } => {
+            let scopes: Option<String> = sqlx::query_scalar(
+                "SELECT c.scopes FROM credential c WHERE c.id = $1 AND c.status = 'active' AND EXISTS \
+                 (SELECT 1 FROM agent_tool at JOIN tool_credential tc ON tc.tool_id = at.tool_id \
+                  WHERE at.agent_id = $2 AND tc.credential_id = c.id)",
+            )
+            .bind(*credential)
+            .bind(agent)
+            .fetch_optional(&mut *conn)
+            .await?;
+            let Some(scopes) = scopes else {
+                return Err(ApiError::Unprocessable(format!(
+                    "credential {credential} is not an active credential of the agent"
+                )));
+            };
+            if !scopes.split_whitespace().any(|s| s == scope) {
+                return Err(ApiError::Unprocessable(format!(
+                    "credential {credential} has no scope {scope:?}"
+                )));
+            }
+        }
     }
     Ok(())
 }
@@ -364,6 +385,24 @@ pub async fn apply_change(
             .bind(*credential)
             .execute(&mut *conn)
             .await?;
+            Ok((vec![*credential], vec![agent]))
+        }
+        Change::RemoveScope { credential, scope } => {
+            let scopes: Option<String> = sqlx::query_scalar("SELECT scopes FROM credential WHERE id = $1")
+                .bind(*credential)
+                .fetch_optional(&mut *conn)
+                .await?;
+            let kept: Vec<&str> = scopes
+                .as_deref()
+                .unwrap_or_default()
+                .split_whitespace()
+                .filter(|s| s != scope)
+                .collect();
+            sqlx::query("UPDATE credential SET scopes = $1 WHERE id = $2")
+                .bind(kept.join(" "))
+                .bind(*credential)
+                .execute(&mut *conn)
+                .await?;
             Ok((vec![*credential], vec![agent]))
         }
     }

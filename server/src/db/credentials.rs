@@ -289,6 +289,12 @@ pub async fn get(db: &Db, id: i64) -> Result<json::CredentialDetail, ApiError> {
         blast_radius: row.try_get("blast_radius")?,
         revocation: revocations::brief(db, id).await?,
         grant: super::platforms::grant_facts(db, id).await?,
+        last_attested: super::reviews::last_attested(
+            &mut *db.pool().acquire().await?,
+            json::OwnedKind::Credential,
+            id,
+        )
+        .await?,
     })
 }
 

@@ -30,6 +30,7 @@ pub mod paths;
 pub mod people;
 pub mod platforms;
 pub mod resources;
+pub mod reviews;
 pub mod revocations;
 pub mod risk;
 pub mod schedule;

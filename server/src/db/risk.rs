@@ -72,6 +72,7 @@ async fn credential_rows(conn: &mut AnyConnection, scope: &Scope<'_>) -> Result<
             }),
             agents: Vec::new(),
             tools: 0,
+            attestation: risk::Attestation::default(),
         };
         credentials.insert(row.try_get::<i64, _>("id")?, (row.try_get("name")?, facts));
     }
@@ -308,7 +309,11 @@ fn assemble(
 
 /// Facts of credentials in `scope`, read on one connection (inside a
 /// change's transaction, which must see its own writes).
-async fn load_credentials(conn: &mut AnyConnection, scope: &Scope<'_>) -> Result<Credentials, sqlx::Error> {
+async fn load_credentials(
+    conn: &mut AnyConnection,
+    scope: &Scope<'_>,
+    now: DateTime<Utc>,
+) -> Result<Credentials, sqlx::Error> {
     let rows = credential_rows(conn, scope).await?;
     let copies = copies(conn, scope).await?;
     let activity = activity(conn, scope).await?;
@@ -316,7 +321,48 @@ async fn load_credentials(conn: &mut AnyConnection, scope: &Scope<'_>) -> Result
     let consumers = consumers(conn, scope).await?;
     let mut credentials = assemble(rows, copies, activity, reaches, consumers);
     attach_findings(conn, scope, &mut credentials).await?;
+    attach_attestations(conn, scope, &mut credentials, now).await?;
     Ok(credentials)
+}
+
+/// What access reviews say of these items as of `now`: each one's newest
+/// attestation; for one never attested, that it was expected (it was up for
+/// review in a campaign that came due) or not.
+async fn attestations<'a>(
+    conn: &mut AnyConnection,
+    kind: json::OwnedKind,
+    scope: &Scope<'_>,
+    ids: impl Iterator<Item = &'a i64>,
+    now: DateTime<Utc>,
+) -> Result<Vec<(i64, risk::Attestation)>, sqlx::Error> {
+    let mut attested = super::reviews::attested_at(conn, kind, scope).await?;
+    let expected = super::reviews::reviewed_by(conn, kind, scope, now).await?;
+    Ok(ids
+        .filter_map(|id| {
+            let attestation = match attested.remove(id) {
+                Some((at, by)) => risk::Attestation::Last { at, by },
+                None if expected.contains(id) => risk::Attestation::Never,
+                None => return None,
+            };
+            Some((*id, attestation))
+        })
+        .collect())
+}
+
+/// Adds what access reviews say of them to loaded credentials.
+async fn attach_attestations(
+    conn: &mut AnyConnection,
+    scope: &Scope<'_>,
+    credentials: &mut Credentials,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    let attested = attestations(conn, json::OwnedKind::Credential, scope, credentials.keys(), now).await?;
+    for (id, attestation) in attested {
+        if let Some((_, facts)) = credentials.get_mut(&id) {
+            facts.attestation = attestation;
+        }
+    }
+    Ok(())
 }
 
 /// Adds their behaviour findings to loaded credentials (a small table, read after the rest).
@@ -339,6 +385,7 @@ async fn attach_findings(
 async fn load_agents(
     conn: &mut AnyConnection,
     scope: &Scope<'_>,
+    now: DateTime<Utc>,
 ) -> Result<BTreeMap<i64, (String, risk::AgentFacts, Vec<i64>)>, sqlx::Error> {
     let mut params = Params::default();
     let filter = scope.condition("a.id", &mut params);
@@ -361,6 +408,7 @@ async fn load_agents(
             last_seen: get_opt_time(row, "last_seen")?,
             owner: person(row.try_get("owner_name")?, row.try_get("owner_status")?),
             credentials: Vec::new(),
+            attestation: risk::Attestation::default(),
         };
         agents.insert(
             row.try_get::<i64, _>("id")?,
@@ -381,6 +429,12 @@ async fn load_agents(
     for row in &rows {
         if let Some((_, _, credentials)) = agents.get_mut(&row.try_get::<i64, _>("agent_id")?) {
             credentials.push(row.try_get("credential_id")?);
+        }
+    }
+    let attested = attestations(conn, json::OwnedKind::Agent, scope, agents.keys(), now).await?;
+    for (id, attestation) in attested {
+        if let Some((_, facts, _)) = agents.get_mut(&id) {
+            facts.attestation = attestation;
         }
     }
     Ok(agents)
@@ -482,10 +536,11 @@ pub async fn score_all(db: &Db, now: DateTime<Utc>) -> Result<Scores, sqlx::Erro
         activity(c3, &all),
         reaches(c4, &all),
         consumers(c5, &all),
-        load_agents(c6, &all),
+        load_agents(c6, &all, now),
     )?;
     let mut credentials = assemble(rows, copies, activity, reaches, consumers);
     attach_findings(c1, &all, &mut credentials).await?;
+    attach_attestations(c1, &all, &mut credentials, now).await?;
     drop(connections);
     let load = started.elapsed();
     let started = Instant::now();
@@ -670,11 +725,11 @@ pub async fn refresh(
     .await?;
     agent_ids.extend(users);
     let agent_ids: Vec<i64> = agent_ids.into_iter().collect();
-    let agents = load_agents(conn, &Scope::Ids(&agent_ids)).await?;
+    let agents = load_agents(conn, &Scope::Ids(&agent_ids), now).await?;
     let mut credential_ids: BTreeSet<i64> = credentials.iter().copied().collect();
     credential_ids.extend(agents.values().flat_map(|(_, _, ids)| ids.iter().copied()));
     let credential_ids: Vec<i64> = credential_ids.into_iter().collect();
-    let credentials = load_credentials(conn, &Scope::Ids(&credential_ids)).await?;
+    let credentials = load_credentials(conn, &Scope::Ids(&credential_ids), now).await?;
     // The same change may move what these count against for owner coverage
     // (an agent's new owner re-homes the unowned credentials it uses).
     coverage::rehome(conn, Scope::Ids(&credential_ids), Scope::Ids(&agent_ids)).await?;

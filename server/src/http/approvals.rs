@@ -319,11 +319,12 @@ async fn record_change(
         Change::Credential { tool, credential } => {
             serde_json::json!({ "request": request, "tool": tool, "credential": credential })
         }
-        Change::Scope { credential, scope } => {
+        Change::Scope { credential, scope } | Change::RemoveScope { credential, scope } => {
             serde_json::json!({ "request": request, "credential": credential, "scope": scope })
         }
     };
-    let entry = Entry::new(Actor::System("approvals".into()), "inventory.grant")
+    let action = if change.reduces() { "inventory.reduce" } else { "inventory.grant" };
+    let entry = Entry::new(Actor::System("approvals".into()), action)
         .target(format!("agent:{agent}"))
         .details(details);
     audit::record(conn, &entry, now).await?;
@@ -422,30 +423,8 @@ fn approval_status(
     now: DateTime<Utc>,
 ) -> json::ApprovalStatus {
     let current = stored.state_at(now);
-    let decision = (current == ApprovalState::Approved).then(|| {
-        let approvers = if votes.is_empty() {
-            vec![format!("policy:{}", stored.rule)]
-        } else {
-            votes
-                .iter()
-                .filter(|v| v.verdict == Verdict::Approve)
-                .map(|v| v.approver.clone())
-                .collect()
-        };
-        state.settings.approval_key.sign(&json::DecisionClaims {
-            iss: "muster".into(),
-            sub: format!("agent:{}", stored.agent),
-            jti: format!("approval:{}", stored.id),
-            iat: stored.decided_at.unwrap_or(stored.created_at).timestamp(),
-            exp: stored.expires_at.timestamp(),
-            request: stored.id,
-            agent: stored.agent_name.clone(),
-            operation: stored.operation.clone(),
-            resource: stored.resource_name.clone(),
-            parameters_sha256: stored.parameters_hash.clone(),
-            approvers,
-        })
-    });
+    let decision = (current == ApprovalState::Approved)
+        .then(|| approval::decision_token(&state.settings.approval_key, stored, votes));
     let reason = match current {
         ApprovalState::Denied => Some(votes.iter().find(|v| v.verdict == Verdict::Deny).map_or_else(
             || format!("denied by the policy: {}", stored.rule),
@@ -789,14 +768,19 @@ fn party(caller: &Caller, stored: &Stored, agent: &AgentFacts) -> Option<String>
 
 /// Why a person's change request can no longer be approved, if it cannot:
 /// since they asked, their account was disabled, lost the manager and admin
-/// roles, or the agent left their teams. An agent's own request, or a
-/// request that changes nothing in the inventory, is not re-checked.
+/// roles, or the agent left their teams. An agent's own request, a request
+/// that changes nothing in the inventory, or one that only takes access
+/// away, is not re-checked.
 async fn requester_cannot_change(
     conn: &mut sqlx::AnyConnection,
     stored: &Stored,
 ) -> Result<Option<String>, ApiError> {
     let parameters = serde_json::from_str(&stored.parameters).unwrap_or_default();
-    if stored.requested_by.starts_with("agent:") || Change::parse(&stored.operation, &parameters).is_none() {
+    let reduces = match Change::parse(&stored.operation, &parameters) {
+        Some(Ok(change)) => change.reduces(),
+        _ => true,
+    };
+    if stored.requested_by.starts_with("agent:") || reduces {
         return Ok(None);
     }
     let who = &stored.requested_by;
@@ -1024,6 +1008,32 @@ async fn create_change_request(
     )
     .await?;
     answer(&state, status, &stored).await
+}
+
+/// Opens a change request for a person, as `POST /change-requests` does but
+/// for a right checked elsewhere (an access review's reviewer asking to
+/// reduce what an item holds). Idempotent by `key`: asking again answers the
+/// request made before. Answers its id and state (the policy may decide at once).
+pub(crate) async fn request_change(
+    state: &AppState,
+    email: &str,
+    request: &json::NewChangeRequest,
+    key: &str,
+    source: &Source,
+) -> Result<(i64, ApprovalState), ApiError> {
+    let hash = body_hash(request)?;
+    let agent = approvals::agent_facts(&mut *state.db.pool().acquire().await?, request.agent)
+        .await?
+        .ok_or_else(|| ApiError::Unprocessable(format!("no agent with id {}", request.agent)))?;
+    let asked = Asked {
+        operation: &request.operation,
+        resource: None,
+        parameters: &request.parameters,
+        justification: &request.justification,
+        callback_url: None,
+    };
+    let (_, stored) = submit(state, Requester::Person(email), agent, key, &hash, asked, source).await?;
+    Ok((stored.id, stored.state))
 }
 
 /// The approval policy, in the order its rules are tried.

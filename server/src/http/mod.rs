@@ -19,6 +19,7 @@ pub mod overview;
 pub mod ownership;
 pub mod people;
 pub mod resources;
+pub mod reviews;
 pub mod revocations;
 pub mod risk;
 pub mod sanctions;
@@ -48,6 +49,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(agents::router())
         .merge(credentials::router())
         .merge(revocations::router())
+        .merge(reviews::router())
         .merge(approvals::router())
         .merge(destinations::router())
         .merge(notifications::router())
@@ -84,6 +86,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
     let (v1, mut openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(session::public_router())
         .merge(approvals::public_router())
+        .merge(reviews::public_router())
         .merge(signed_in)
         .merge(agents_only)
         .merge(collectors)
@@ -136,6 +139,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         (name = "endpoint discovery", description = "Enrolment tokens, and scan reports from `muster scan` on laptops and build hosts"),
         (name = "revocation", description = "Revoking credentials: what breaks, the plan, every copy, the automation webhook"),
         (name = "notifications", description = "Who is told of what by email and chat, and the outbox everything leaves by"),
+        (name = "reviews", description = "Access reviews (certification campaigns) and signed evidence packs for auditors"),
     )
 )]
 struct ApiDoc;

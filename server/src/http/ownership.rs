@@ -210,32 +210,18 @@ async fn assign_owner(
             require_users_within(&mut tx, &teams, &entity.entity, "claim").await?;
         }
     }
-    let changed: Vec<&ownership::Owned> = entities
-        .iter()
-        .filter(|e| e.owner.as_ref().map(|o| o.id) != Some(owner.person.id))
-        .collect();
-    let changed_ids: Vec<i64> = changed.iter().map(|e| e.entity.id).collect();
-    if !changed_ids.is_empty() {
-        ownership::set_owner(&mut tx, kind, &changed_ids, owner.person.id).await?;
-    }
-    for entity in &changed {
-        let entry = Entry::new(Actor::Person(caller.0.email.clone()), "owner.assign")
-            .target(format!("{kind}:{}", entity.entity.id))
-            .details(serde_json::json!({
-                "before": entity.owner,
-                "after": owner.person,
-                "reason": reason,
-            }))
-            .from(&source);
-        audit::record(&mut tx, &entry, now).await?;
-    }
-    let given: Vec<json::Ref> = changed.iter().map(|e| e.entity.clone()).collect();
-    crate::notify::assigned(&mut tx, &owner.person, kind, &given, &caller.0.email, now).await?;
-    // An owner changes the owner factors of these and of what they touch.
-    match kind {
-        OwnedKind::Agent => risk::refresh(&mut tx, &[], &changed_ids, now).await?,
-        OwnedKind::Credential => risk::refresh(&mut tx, &changed_ids, &[], now).await?,
-    };
+    let all: Vec<&ownership::Owned> = entities.iter().collect();
+    crate::ownership::give(
+        &mut tx,
+        kind,
+        &all,
+        &owner.person,
+        &caller.0.email,
+        reason,
+        Some(&source),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     state.events.notify_one();
     Ok(Json(

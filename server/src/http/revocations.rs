@@ -103,16 +103,20 @@ async fn revoke_credential(
         None
     };
     let mut tx = state.db.begin().await?;
-    // A credential revoked elsewhere needs no upstream action, only its copies cleaned up.
-    let already_revoked = revocations::credential_status(&mut tx, id).await? == CredentialStatus::Revoked;
-    let initial = if already_revoked {
-        RevocationState::Revoked
-    } else {
-        RevocationState::Requested
-    };
-    let Some(revocation_id) =
-        revocations::create(&mut tx, id, initial, reason, request.replacement, by, now).await?
-    else {
+    let opened = revocation::open(
+        &mut tx,
+        &revocation::Opening {
+            credential: id,
+            reason,
+            replacement: request.replacement,
+            by,
+            event,
+        },
+        Some(&source),
+        now,
+    )
+    .await?;
+    let Some(revocation_id) = opened else {
         tx.rollback().await?;
         // Another request recorded it first: answer that one.
         let existing = revocations::brief(&state.db, id)
@@ -123,35 +127,6 @@ async fn revoke_credential(
             Json(revocations::get(&state.db, existing.id, automated).await?),
         ));
     };
-    let copies = revocations::list_present_copies(&mut tx, revocation_id, id).await?;
-    let actor = Actor::Person(by.clone());
-    let entry = Entry::new(actor.clone(), "revocation.request")
-        .target(format!("credential:{id}"))
-        .details(serde_json::json!({
-            "revocation": revocation_id,
-            "reason": reason,
-            "replacement": request.replacement,
-            "state": initial,
-            "copies": copies,
-        }))
-        .from(&source);
-    audit::record(&mut tx, &entry, now).await?;
-    match (already_revoked, event) {
-        (true, _) => {
-            let stored = revocations::Stored {
-                id: revocation_id,
-                credential: id,
-                state: initial,
-            };
-            revocation::complete_if_done(&mut tx, &stored, &actor, Some(&source), now).await?;
-        }
-        (false, Some(mut event)) => {
-            event.data.revocation = revocation_id;
-            let body = serde_json::to_string(&event).map_err(|e| ApiError::Internal(e.into()))?;
-            revocations::enqueue(&mut tx, revocation_id, revocation::REQUESTED_EVENT, &body, now).await?;
-        }
-        (false, None) => {}
-    }
     tx.commit().await?;
     state.outbox.notify_one();
     Ok((

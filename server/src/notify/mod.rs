@@ -536,6 +536,61 @@ async fn plan(
                 channel: None,
             })
         }
+        NotifyEvent::ReviewAssigned | NotifyEvent::ReviewReminder | NotifyEvent::ReviewEscalated => {
+            let Some(campaign) = crate::db::reviews::campaign(conn, id("campaign")).await? else {
+                return Ok(None);
+            };
+            let n = id("items");
+            let items = if n == 1 { "1 item".to_owned() } else { format!("{n} items") };
+            let due = campaign.due_at()?.format("%Y-%m-%d %H:%M UTC");
+            let (title, why) = match event {
+                NotifyEvent::ReviewAssigned => (
+                    format!("{}: {items} wait for your decision", campaign.name),
+                    "You own these items, or manage the team they count for.",
+                ),
+                NotifyEvent::ReviewReminder => (
+                    format!("{}: {items} left, due {due}", campaign.name),
+                    "You have items in this access review that are not decided yet.",
+                ),
+                _ => (
+                    format!("{}: {items} not decided in time, escalated to you", campaign.name),
+                    "Someone who reports to you did not decide them by the due date.",
+                ),
+            };
+            let people: Vec<(String, String)> = match facts["person"].as_i64() {
+                Some(person) => db::active_email(conn, person)
+                    .await?
+                    .map(|email| (email, why.to_owned()))
+                    .into_iter()
+                    .collect(),
+                None => db::accounts_with_role(conn, Role::Admin)
+                    .await?
+                    .into_iter()
+                    .map(|a| {
+                        (
+                            a.email,
+                            "You are an admin of Muster, and nobody else can review these items.".to_owned(),
+                        )
+                    })
+                    .collect(),
+            };
+            Some(Plan {
+                notice: Notice {
+                    event,
+                    title,
+                    lines: vec![
+                        format!("Due {due}."),
+                        "For each item: keep it (with a reason), reduce it, revoke it, or give it to its \
+                         rightful owner. Items that agree can be decided together."
+                            .to_owned(),
+                    ],
+                    link: config.link(&format!("/reviews/{}?mine=true", campaign.id)),
+                    action: "Review your items".to_owned(),
+                },
+                people,
+                channel: None,
+            })
+        }
         NotifyEvent::OwnershipWeekly => {
             let Some(email) = db::active_email(conn, id("person")).await? else {
                 return Ok(None);

@@ -22,6 +22,7 @@ mod oidc;
 mod ownership;
 mod platforms;
 mod replicas;
+mod reviews;
 mod revocation;
 mod risk;
 mod scim;

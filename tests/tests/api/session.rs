@@ -169,6 +169,7 @@ const ANYONE: &[&str] = &[
 ];
 const ADMIN: &[&str] = &["admin"];
 const INBOX: &[&str] = &["approver", "ciso", "admin"];
+const LEADS: &[&str] = &["ciso", "admin"];
 const ROUTES: &[(&str, &str, &[&str])] = &[
     ("post", "/session", ANYONE),
     ("get", "/session", READ_ROLES),
@@ -265,6 +266,14 @@ const ROUTES: &[(&str, &str, &[&str])] = &[
     // Only an enrolment token opens these (tests/api/endpoint.rs): no role does.
     ("post", "/scan/fingerprints", &[]),
     ("post", "/scan/reports", &[]),
+    ("get", "/reviews", READ_ROLES),
+    ("post", "/reviews", LEADS),
+    ("get", "/reviews/{id}", READ_ROLES),
+    ("get", "/reviews/{id}/items", READ_ROLES),
+    ("post", "/reviews/{id}/decisions", READ_ROLES),
+    ("post", "/reviews/{id}/close", LEADS),
+    ("get", "/evidence", LEADS),
+    ("get", "/evidence/key", ANYONE),
 ];
 
 async fn every_route_answers_each_role_as_the_table_says(backend: Backend) {
@@ -403,6 +412,25 @@ async fn every_route_a_manager_may_call_refuses_what_lies_outside_their_teams(ba
         .await
         .unwrap();
     let revocation = revoked["id"].as_i64().expect("a revocation");
+    let campaign: serde_json::Value = admin
+        .post(app.url("/api/v1/reviews"))
+        .json(&serde_json::json!({ "name": "Q1", "scope": "all", "due_at": chrono::Utc::now() + chrono::Duration::days(7) }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let campaign = campaign["id"].as_i64().expect("a campaign");
+    let items: serde_json::Value = admin
+        .get(app.url(&format!("/api/v1/reviews/{campaign}/items?kind=agent")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let item = items["items"][0]["id"].as_i64().expect("search-bot is an item");
     let manager = app.signed_in_as("mia@muster.test", &[Role::Manager]).await;
     let reason = "outside my teams";
     let cases = [
@@ -448,6 +476,12 @@ async fn every_route_a_manager_may_call_refuses_what_lies_outside_their_teams(ba
             "/change-requests".to_owned(),
             serde_json::json!({ "agent": agent, "operation": "muster:grant_tool", "parameters": { "tool": tool },
                 "justification": reason }),
+        ),
+        (
+            "post",
+            "/reviews/{id}/decisions",
+            format!("/reviews/{campaign}/decisions"),
+            serde_json::json!({ "items": [item], "decision": "keep", "reason": reason }),
         ),
     ];
     // Every write route open to managers (but signing in and out, and one's

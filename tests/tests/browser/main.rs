@@ -14,6 +14,7 @@ mod notify;
 mod overview;
 mod owner;
 mod revocation;
+mod reviews;
 mod roles;
 mod search;
 mod shell;

@@ -12,7 +12,7 @@ use super::{built_dist, nav_titles, present, sign_in, sign_out};
 const EXPECTED: &[(&str, &[&str])] = &[
     (
         "viewer@demo.test",
-        &["Overview", "Inventory", "Graph", "Revocations", "Notifications"],
+        &["Overview", "Inventory", "Graph", "Revocations", "Reviews", "Notifications"],
     ),
     (
         "manager@demo.test",
@@ -22,6 +22,7 @@ const EXPECTED: &[(&str, &[&str])] = &[
             "My teams",
             "Graph",
             "Revocations",
+            "Reviews",
             "Notifications",
         ],
     ),
@@ -33,6 +34,7 @@ const EXPECTED: &[(&str, &[&str])] = &[
             "Graph",
             "Revocations",
             "Approvals",
+            "Reviews",
             "Notifications",
         ],
     ),
@@ -45,6 +47,7 @@ const EXPECTED: &[(&str, &[&str])] = &[
             "Graph",
             "Revocations",
             "Approvals",
+            "Reviews",
             "Notifications",
             "Audit",
         ],
@@ -58,6 +61,7 @@ const EXPECTED: &[(&str, &[&str])] = &[
             "Graph",
             "Revocations",
             "Approvals",
+            "Reviews",
             "Notifications",
             "Imports",
             "Audit",

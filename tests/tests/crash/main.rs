@@ -38,17 +38,6 @@ const FINDINGS: usize = 2_000;
 /// How long an import's heartbeat may stop before a restarted server takes it over.
 const TAKEOVER_SECONDS: u64 = 5;
 
-/// The server binary `cargo test --workspace` builds.
-fn binary() -> PathBuf {
-    let path = muster_tests::workspace_root().join("target/debug/muster");
-    assert!(
-        path.exists(),
-        "{} is missing: `cargo test --workspace --exclude muster-app --no-run` builds it (make test does)",
-        path.display()
-    );
-    path
-}
-
 /// A small pseudo-random sequence (the kills' moments), the same every run
 /// for one seed so that a failure can be replayed (`MUSTER_CRASH_SEED`).
 struct Moments(u64);
@@ -83,7 +72,7 @@ impl Server {
             .append(true)
             .open(dir.join("server.log"))
             .unwrap();
-        let child = std::process::Command::new(binary())
+        let child = std::process::Command::new(muster_tests::muster_binary())
             .arg("serve")
             .args(["--bind", &format!("127.0.0.1:{port}")])
             .args(["--database", database])
@@ -414,7 +403,7 @@ async fn killed_at_random_moments_the_server_loses_no_acknowledged_write_and_lea
         assert!(reread + deleted > 0, "some kill landed inside an import");
     }
     // The command line's walk of the chain agrees.
-    let verified = std::process::Command::new(binary())
+    let verified = std::process::Command::new(muster_tests::muster_binary())
         .args(["audit", "verify", "--database", &argument])
         .output()
         .unwrap();

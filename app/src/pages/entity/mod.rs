@@ -1,5 +1,6 @@
 //! Entity pages: a credential or an agent with its risk explained factor by
-//! factor and what it is connected to; a person with what they own; a team
+//! factor, the last access review that vouched for it, and what it is
+//! connected to; a person with what they own; a team
 //! with its place in the hierarchy and its people; a resource with the
 //! credentials that reach it; a tool with its agents and credentials; a
 //! stored copy of a secret; for admins, an agent's API tokens. Each links to
@@ -9,6 +10,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 use model::api::{self as json, NodeKind, OwnedKind};
 
+use crate::components::attestation::LastAttested;
 use crate::components::change_request::RequestChange;
 use crate::components::endpoint::EndpointFacts;
 use crate::components::owner::AssignOwner;
@@ -69,6 +71,7 @@ pub fn CredentialPage(id: i64) -> impl IntoView {
                     <EntityHeader kind=NodeKind::Credential id=c.id owner=c.owner.clone() risk=d.risk.clone() />
                     <div class="entity-header">
                         <RevocationLink credential=c.id revocation=d.revocation.clone() />
+                        <LastAttested attestation=d.last_attested.clone() />
                     </div>
                     <AssignOwner kind=OwnedKind::Credential id=c.id outcome done=move || detail.refetch() />
                     <RiskFactors risk=d.risk.clone() />
@@ -141,6 +144,9 @@ pub fn AgentPage(id: i64) -> impl IntoView {
             view! {
                 <Page title=a.name.clone() question testid="agent-page">
                     <EntityHeader kind=NodeKind::Agent id=a.id owner=a.owner.clone() risk=d.risk.clone() />
+                    <div class="entity-header">
+                        <LastAttested attestation=d.last_attested.clone() />
+                    </div>
                     <AssignOwner kind=OwnedKind::Agent id=a.id outcome done=move || detail.refetch() />
                     <RiskFactors risk=d.risk.clone() />
                     {d.endpoint.clone().map(|facts| view! {

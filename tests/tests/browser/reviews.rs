@@ -1,0 +1,132 @@
+//! A CISO starts a quarterly review on the Reviews screen; an owner follows
+//! the link to her items and keeps 200 of them in one go; the agent's page
+//! shows it attested; the CISO downloads the signed evidence pack, whose
+//! report is opened and looked at, and which `muster evidence verify` accepts.
+
+use std::io::Read as _;
+
+use muster_server::Settings;
+use muster_tests::browser::Browser;
+use muster_tests::reviews::org;
+use muster_tests::{Backend, TEST_PASSWORD, spawn_app_with};
+
+use super::{built_dist, click, fill, scroll_to, sign_in};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ciso_runs_a_review_an_owner_finishes_it_and_the_auditor_gets_a_signed_pack() {
+    let app = spawn_app_with(Backend::Sqlite, async |_| Settings {
+        dist: built_dist(),
+        ..Settings::default()
+    })
+    .await;
+    let o = org(&app).await;
+    for n in 0..200 {
+        app.execute(&format!(
+            "INSERT INTO credential (name, kind, provider, external_id, scopes, created_at, status, owner_id, fingerprint) \
+             VALUES ('ci-key-{n:03}', 'api_key', 'github', 'ci-{n}', 'repo', '2026-01-01T00:00:00Z', 'active', {}, 'fp-ci-{n}')",
+            o.olga_id
+        ))
+        .await;
+    }
+
+    // The CISO starts it.
+    let cleo = Browser::start().await;
+    cleo.goto(&app.url("/reviews")).await;
+    sign_in(&cleo, "cleo@muster.test", TEST_PASSWORD).await;
+    cleo.wait_for("[data-testid=reviews-empty]").await;
+    fill(&cleo, "input[name=review-name]", "Q1 2027 access review").await;
+    click(&cleo, "[data-testid=start-review-submit]").await;
+    cleo.wait_for("[data-testid=review-page]").await;
+    cleo.wait_for_text("main h1", "Q1 2027 access review").await;
+    cleo.wait_for_text("[data-testid=review-total]", "204").await;
+    let url = cleo.client().current_url().await.unwrap();
+    let campaign: i64 = url.path().rsplit('/').next().unwrap().parse().unwrap();
+    cleo.screenshot("reviews-campaign-started").await;
+
+    // The owner follows the email's link, selects everything open on the
+    // page (riskiest first, 200 rows) and keeps it with one reason.
+    let olga = Browser::start().await;
+    olga.goto(&app.url(&format!("/reviews/{campaign}?mine=true"))).await;
+    sign_in(&olga, "olga@muster.test", TEST_PASSWORD).await;
+    olga.wait_for("tr[data-testid=review-item]").await;
+    olga.wait_for_text("[data-testid=select-all-open]", "(200)").await;
+    olga.screenshot("reviews-my-items").await;
+    click(&olga, "[data-testid=select-all-open]").await;
+    olga.wait_for_text("[data-testid=review-selected]", "200").await;
+    fill(&olga, "textarea[data-testid=review-reason]", "CI and release keys, still needed").await;
+    click(&olga, "[data-testid=decide-selected]").await;
+    olga.wait_for_text("[data-testid=decided-count]", "200").await;
+    scroll_to(&olga, "[data-testid=review-page]", "start").await;
+    olga.screenshot("reviews-200-kept").await;
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM review_item WHERE decision = 'keep' AND decided_by = 'olga@muster.test'").await,
+        200
+    );
+    olga.assert_no_console_errors().await;
+
+    // The CISO sees the progress.
+    cleo.goto(&app.url(&format!("/reviews/{campaign}"))).await;
+    cleo.wait_for_text("[data-testid=review-decided]", "200").await;
+    cleo.screenshot("reviews-progress").await;
+
+    // An attested item says so on its page.
+    let kept: (String, i64) = sqlx::query_as(
+        "SELECT kind, subject_id FROM review_item WHERE decision = 'keep' ORDER BY id LIMIT 1",
+    )
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap();
+    let page = if kept.0 == "agent" { "agents" } else { "credentials" };
+    cleo.goto(&app.url(&format!("/inventory/{page}/{}", kept.1))).await;
+    cleo.wait_for_text("[data-testid=last-attested]", "olga@muster.test").await;
+
+    // The evidence pack: downloaded, verified, its report looked at.
+    cleo.goto(&app.url("/reviews")).await;
+    cleo.wait_for("[data-testid=evidence-public-key]").await;
+    let key = cleo
+        .wait_for("[data-testid=evidence-public-key]")
+        .await
+        .text()
+        .await
+        .unwrap();
+    scroll_to(&cleo, "[data-testid=evidence]", "center").await;
+    cleo.screenshot("reviews-list-and-evidence").await;
+    click(&cleo, "[data-testid=evidence-download]").await;
+    let today = chrono::Utc::now().date_naive();
+    let from = today - chrono::Duration::days(90);
+    let pack = cleo
+        .downloaded(&format!(
+            "muster-evidence-{}-{}.zip",
+            from.format("%Y%m%d"),
+            today.format("%Y%m%d")
+        ))
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pack.zip");
+    std::fs::write(&path, &pack).unwrap();
+    let verified = std::process::Command::new(muster_tests::muster_binary())
+        .args(["evidence", "verify"])
+        .arg(&path)
+        .args(["--key", key.trim()])
+        .output()
+        .unwrap();
+    assert!(
+        verified.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&verified.stdout),
+        String::from_utf8_lossy(&verified.stderr)
+    );
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(pack)).unwrap();
+    let mut report = String::new();
+    zip.by_name("report.html").unwrap().read_to_string(&mut report).unwrap();
+    let report_path = dir.path().join("report.html");
+    std::fs::write(&report_path, &report).unwrap();
+    let auditor = Browser::start().await;
+    auditor.goto(&format!("file://{}", report_path.display())).await;
+    auditor.wait_for_text("h1", "Evidence of AI agents").await;
+    auditor.wait_for_text("table", "CC6.1").await;
+    auditor.screenshot("evidence-report-controls").await;
+    scroll_to(&auditor, "#reviews", "start").await;
+    auditor.wait_for_text("#reviews", "Q1 2027 access review").await;
+    auditor.screenshot("evidence-report-reviews").await;
+}
