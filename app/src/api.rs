@@ -471,7 +471,11 @@ pub async fn decide_review_items(
     id: i64,
     decisions: &json::ReviewDecisions,
 ) -> Result<json::ReviewDecided, ApiError> {
-    send(Request::post(&format!("/api/v1/reviews/{id}/decisions")), decisions).await
+    send(
+        Request::post(&format!("/api/v1/reviews/{id}/decisions")),
+        decisions,
+    )
+    .await
 }
 
 /// `POST /api/v1/reviews/{id}/close` (CISOs and admins): no more decisions.

@@ -174,7 +174,11 @@ impl Change {
 /// The signed decision of an approved request, exactly as its agent receives
 /// it: Ed25519 signatures are deterministic and the claims' times are the
 /// request's own, so the evidence pack can show the very token.
-pub fn decision_token(key: &DecisionKey, stored: &crate::db::approvals::Stored, votes: &[json::Vote]) -> String {
+pub fn decision_token(
+    key: &DecisionKey,
+    stored: &crate::db::approvals::Stored,
+    votes: &[json::Vote],
+) -> String {
     let approvers = if votes.is_empty() {
         vec![format!("policy:{}", stored.rule)]
     } else {

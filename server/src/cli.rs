@@ -750,7 +750,11 @@ fn evidence_verify(pack: &std::path::Path, key: Option<&str>) -> ExitCode {
         Ok(verified) => {
             println!(
                 "Verified: {} files and {} audit entries of {} to {}, signed by key {}.",
-                verified.files, verified.audit_entries, verified.period.from, verified.period.to, verified.key_id
+                verified.files,
+                verified.audit_entries,
+                verified.period.from,
+                verified.period.to,
+                verified.key_id
             );
             println!(
                 "The audit chain's head at the end of the period: #{} {}.",

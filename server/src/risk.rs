@@ -1772,7 +1772,10 @@ mod tests {
         let assessment = assess_credential(&facts, now());
         assert_eq!(assessment.score, 10);
         assert_eq!(assessment.factors[0].code, NOT_ATTESTED.code);
-        assert_eq!(assessment.factors[0].evidence, "never attested in an access review");
+        assert_eq!(
+            assessment.factors[0].evidence,
+            "never attested in an access review"
+        );
         let agent = assess_agent(
             &AgentFacts {
                 attestation: Attestation::Never,
@@ -1801,7 +1804,9 @@ mod tests {
         let assessment = assess_credential(&stale, now());
         assert_eq!(assessment.score, 5);
         assert!(
-            assessment.factors[0].evidence.contains("by ada@example.com, more than a review cycle"),
+            assessment.factors[0]
+                .evidence
+                .contains("by ada@example.com, more than a review cycle"),
             "{}",
             assessment.factors[0].evidence
         );

@@ -39,9 +39,15 @@ pub async fn org(app: &TestApp) -> Org {
             manager.map_or("NULL".into(), |m| m.to_string())
         )
     };
-    let max_id = app.insert(&person("Max Manager", "max@muster.test", "active", None)).await;
-    let olga_id = app.insert(&person("Olga Owner", "olga@muster.test", "active", Some(max_id))).await;
-    let del = app.insert(&person("Del Left", "del@muster.test", "departed", Some(max_id))).await;
+    let max_id = app
+        .insert(&person("Max Manager", "max@muster.test", "active", None))
+        .await;
+    let olga_id = app
+        .insert(&person("Olga Owner", "olga@muster.test", "active", Some(max_id)))
+        .await;
+    let del = app
+        .insert(&person("Del Left", "del@muster.test", "departed", Some(max_id)))
+        .await;
     let bot = app
         .insert(&format!(
             "INSERT INTO agent (name, category, platform, environment, sanctioned, owner_id, first_seen) \
@@ -55,20 +61,27 @@ pub async fn org(app: &TestApp) -> Org {
             owner.map_or("NULL".into(), |o| o.to_string())
         )
     };
-    let deploy_key = app.insert(&credential("deploy-key", "s3:* iam:PassRole", Some(olga_id))).await;
+    let deploy_key = app
+        .insert(&credential("deploy-key", "s3:* iam:PassRole", Some(olga_id)))
+        .await;
     let orphan_key = app.insert(&credential("orphan-key", "s3:GetObject", None)).await;
     let old_key = app.insert(&credential("old-key", "ec2:*", Some(del))).await;
     let tool = app
         .insert("INSERT INTO tool (name, kind) VALUES ('deploy-tool', 'function')")
         .await;
-    app.execute(&format!("INSERT INTO agent_tool (agent_id, tool_id) VALUES ({bot}, {tool})")).await;
+    app.execute(&format!(
+        "INSERT INTO agent_tool (agent_id, tool_id) VALUES ({bot}, {tool})"
+    ))
+    .await;
     app.execute(&format!(
         "INSERT INTO tool_credential (tool_id, credential_id) VALUES ({tool}, {deploy_key})"
     ))
     .await;
     // What each counts for (kept by the server as ownership changes; set here directly).
-    app.execute(&format!("UPDATE agent SET coverage_team_id = {team}")).await;
-    app.execute(&format!("UPDATE credential SET coverage_team_id = {team}")).await;
+    app.execute(&format!("UPDATE agent SET coverage_team_id = {team}"))
+        .await;
+    app.execute(&format!("UPDATE credential SET coverage_team_id = {team}"))
+        .await;
     Org {
         admin: app.signed_in_as("admin@muster.test", &[Role::Admin]).await,
         cleo: app.signed_in_as("cleo@muster.test", &[Role::Ciso]).await,
@@ -82,4 +95,3 @@ pub async fn org(app: &TestApp) -> Org {
         old_key,
     }
 }
-

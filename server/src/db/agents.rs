@@ -164,8 +164,12 @@ pub async fn get(db: &Db, id: i64) -> Result<json::AgentDetail, ApiError> {
         endpoint: super::endpoint::agent_facts(db, id).await?,
         platform: super::platforms::agent_facts(db, id).await?,
         reach: super::resources::reached_by_agent(db, id).await?,
-        last_attested: super::reviews::last_attested(&mut *db.pool().acquire().await?, json::OwnedKind::Agent, id)
-            .await?,
+        last_attested: super::reviews::last_attested(
+            &mut *db.pool().acquire().await?,
+            json::OwnedKind::Agent,
+            id,
+        )
+        .await?,
     })
 }
 

@@ -53,8 +53,9 @@ impl Period {
     /// Checks a period given as two `YYYY-MM-DD` days.
     pub fn parse(from: &str, to: &str) -> Result<Self, ApiError> {
         let day = |name: &str, text: &str| {
-            NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
-                .map_err(|_| ApiError::BadRequest(format!("{name} must be a day such as 2026-10-01, not {text:?}")))
+            NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
+                ApiError::BadRequest(format!("{name} must be a day such as 2026-10-01, not {text:?}"))
+            })
         };
         let period = Self {
             from: day("from", from)?,
@@ -62,14 +63,18 @@ impl Period {
         };
         for (name, day) in [("from", period.from), ("to", period.to)] {
             if !(2000..=9998).contains(&chrono::Datelike::year(&day)) {
-                return Err(ApiError::BadRequest(format!("{name} must be a day between the years 2000 and 9998")));
+                return Err(ApiError::BadRequest(format!(
+                    "{name} must be a day between the years 2000 and 9998"
+                )));
             }
         }
         if period.to < period.from {
             return Err(ApiError::BadRequest("to must not be before from".into()));
         }
         if (period.to - period.from).num_days() >= MAX_DAYS {
-            return Err(ApiError::BadRequest(format!("a pack covers at most {MAX_DAYS} days")));
+            return Err(ApiError::BadRequest(format!(
+                "a pack covers at most {MAX_DAYS} days"
+            )));
         }
         Ok(period)
     }
@@ -81,7 +86,9 @@ impl Period {
 
     /// The first instant after the period (its last day is included).
     fn end(&self) -> String {
-        (self.to + chrono::Duration::days(1)).format("%Y-%m-%d").to_string()
+        (self.to + chrono::Duration::days(1))
+            .format("%Y-%m-%d")
+            .to_string()
     }
 }
 
@@ -285,7 +292,9 @@ pub async fn collect(db: &Db, key: &DecisionKey, period: Period) -> Result<Recor
     .fetch_all(&mut *tx)
     .await?;
     for id in requests {
-        let Some(stored) = approvals::stored(&mut tx, id).await? else { continue };
+        let Some(stored) = approvals::stored(&mut tx, id).await? else {
+            continue;
+        };
         let votes = approvals::votes(&mut tx, id).await?;
         let token = (stored.state == json::ApprovalState::Approved)
             .then(|| crate::approval::decision_token(key, &stored, &votes));
@@ -365,7 +374,8 @@ async fn leavers(conn: &mut AnyConnection, start: &str, end: &str) -> Result<Vec
         let rehomed: Vec<&String> = moves
             .iter()
             .filter(|(_, details)| {
-                serde_json::from_str::<Value>(details).is_ok_and(|d| d["before"]["id"].as_i64() == Some(row.id))
+                serde_json::from_str::<Value>(details)
+                    .is_ok_and(|d| d["before"]["id"].as_i64() == Some(row.id))
             })
             .map(|(at, _)| at)
             .collect();
@@ -403,8 +413,14 @@ fn jsonl<T: Serialize>(rows: &[T]) -> Vec<u8> {
 /// The pack's files but the manifest and signature, by path.
 pub fn files(records: &Records, period: Period, generated_at: DateTime<Utc>) -> Vec<(String, Vec<u8>)> {
     let chain = records.chain.clone().unwrap_or(AuditChain {
-        start: Head { seq: 0, hash: "0".repeat(64) },
-        end: Head { seq: 0, hash: "0".repeat(64) },
+        start: Head {
+            seq: 0,
+            hash: "0".repeat(64),
+        },
+        end: Head {
+            seq: 0,
+            hash: "0".repeat(64),
+        },
         entries: 0,
         oldest_entry_at: None,
         whole_chain: String::new(),
@@ -412,9 +428,18 @@ pub fn files(records: &Records, period: Period, generated_at: DateTime<Utc>) -> 
     });
     let controls = report::controls(records);
     vec![
-        ("report.html".into(), report::html(records, &controls, period, generated_at).into_bytes()),
-        ("controls.json".into(), serde_json::to_vec_pretty(&controls).expect("serialises")),
-        ("audit-chain.json".into(), serde_json::to_vec_pretty(&chain).expect("serialises")),
+        (
+            "report.html".into(),
+            report::html(records, &controls, period, generated_at).into_bytes(),
+        ),
+        (
+            "controls.json".into(),
+            serde_json::to_vec_pretty(&controls).expect("serialises"),
+        ),
+        (
+            "audit-chain.json".into(),
+            serde_json::to_vec_pretty(&chain).expect("serialises"),
+        ),
         ("records/posture.jsonl".into(), jsonl(&records.posture)),
         ("records/campaigns.jsonl".into(), jsonl(&records.campaigns)),
         ("records/review-decisions.jsonl".into(), jsonl(&records.decisions)),
@@ -503,10 +528,10 @@ pub fn seal(
     let options = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated)
         .unix_permissions(0o644);
-    let all = files
-        .iter()
-        .map(|(p, b)| (p.as_str(), b.as_slice()))
-        .chain([("manifest.json", manifest.as_slice()), ("signature.json", signature.as_slice())]);
+    let all = files.iter().map(|(p, b)| (p.as_str(), b.as_slice())).chain([
+        ("manifest.json", manifest.as_slice()),
+        ("signature.json", signature.as_slice()),
+    ]);
     for (path, bytes) in all {
         zip.start_file(path, options)
             .and_then(|()| zip.write_all(bytes).map_err(Into::into))

@@ -19,17 +19,41 @@ struct Section {
 }
 
 const SECTIONS: &[Section] = &[
-    Section { id: "posture", title: "Posture over the period", records: &["records/posture.jsonl"] },
+    Section {
+        id: "posture",
+        title: "Posture over the period",
+        records: &["records/posture.jsonl"],
+    },
     Section {
         id: "reviews",
         title: "Access reviews",
         records: &["records/campaigns.jsonl", "records/review-decisions.jsonl"],
     },
-    Section { id: "approvals", title: "Approvals of sensitive operations", records: &["records/approvals.jsonl"] },
-    Section { id: "revocations", title: "Revocations and their completeness", records: &["records/revocations.jsonl"] },
-    Section { id: "leavers", title: "Leavers and the re-homing of what they owned", records: &["records/leavers.jsonl"] },
-    Section { id: "imports", title: "Imports and scans that fed the inventory", records: &["records/imports.jsonl"] },
-    Section { id: "audit", title: "The audit log", records: &["records/audit.jsonl", "audit-chain.json"] },
+    Section {
+        id: "approvals",
+        title: "Approvals of sensitive operations",
+        records: &["records/approvals.jsonl"],
+    },
+    Section {
+        id: "revocations",
+        title: "Revocations and their completeness",
+        records: &["records/revocations.jsonl"],
+    },
+    Section {
+        id: "leavers",
+        title: "Leavers and the re-homing of what they owned",
+        records: &["records/leavers.jsonl"],
+    },
+    Section {
+        id: "imports",
+        title: "Imports and scans that fed the inventory",
+        records: &["records/imports.jsonl"],
+    },
+    Section {
+        id: "audit",
+        title: "The audit log",
+        records: &["records/audit.jsonl", "audit-chain.json"],
+    },
 ];
 
 /// A control and where its evidence is.
@@ -51,29 +75,134 @@ pub struct Control {
 
 /// (framework, control, title, sections).
 const MAPPING: &[(&str, &str, &str, &[&str])] = &[
-    ("SOC 2", "CC6.1", "Logical access security over information assets", &["posture", "reviews"]),
-    ("SOC 2", "CC6.2", "Access is authorised before it is granted", &["approvals", "reviews"]),
-    ("SOC 2", "CC6.3", "Access is modified and removed as roles change", &["reviews", "revocations", "leavers"]),
-    ("SOC 2", "CC6.6", "Access from outside the system's boundaries is restricted", &["posture", "imports"]),
-    ("SOC 2", "CC7.2", "System components are monitored for anomalies", &["audit", "imports"]),
-    ("ISO/IEC 27001:2022", "A.5.15", "Access control", &["reviews", "approvals"]),
-    ("ISO/IEC 27001:2022", "A.5.16", "Identity management", &["posture", "leavers"]),
-    ("ISO/IEC 27001:2022", "A.5.17", "Authentication information", &["revocations", "posture"]),
-    ("ISO/IEC 27001:2022", "A.5.18", "Access rights: provisioned, reviewed, removed", &["reviews", "revocations", "leavers"]),
-    ("ISO/IEC 27001:2022", "A.8.2", "Privileged access rights", &["approvals", "reviews"]),
-    ("ISO/IEC 27001:2022", "A.8.5", "Secure authentication", &["posture", "revocations"]),
+    (
+        "SOC 2",
+        "CC6.1",
+        "Logical access security over information assets",
+        &["posture", "reviews"],
+    ),
+    (
+        "SOC 2",
+        "CC6.2",
+        "Access is authorised before it is granted",
+        &["approvals", "reviews"],
+    ),
+    (
+        "SOC 2",
+        "CC6.3",
+        "Access is modified and removed as roles change",
+        &["reviews", "revocations", "leavers"],
+    ),
+    (
+        "SOC 2",
+        "CC6.6",
+        "Access from outside the system's boundaries is restricted",
+        &["posture", "imports"],
+    ),
+    (
+        "SOC 2",
+        "CC7.2",
+        "System components are monitored for anomalies",
+        &["audit", "imports"],
+    ),
+    (
+        "ISO/IEC 27001:2022",
+        "A.5.15",
+        "Access control",
+        &["reviews", "approvals"],
+    ),
+    (
+        "ISO/IEC 27001:2022",
+        "A.5.16",
+        "Identity management",
+        &["posture", "leavers"],
+    ),
+    (
+        "ISO/IEC 27001:2022",
+        "A.5.17",
+        "Authentication information",
+        &["revocations", "posture"],
+    ),
+    (
+        "ISO/IEC 27001:2022",
+        "A.5.18",
+        "Access rights: provisioned, reviewed, removed",
+        &["reviews", "revocations", "leavers"],
+    ),
+    (
+        "ISO/IEC 27001:2022",
+        "A.8.2",
+        "Privileged access rights",
+        &["approvals", "reviews"],
+    ),
+    (
+        "ISO/IEC 27001:2022",
+        "A.8.5",
+        "Secure authentication",
+        &["posture", "revocations"],
+    ),
     ("ISO/IEC 27001:2022", "A.8.15", "Logging", &["audit"]),
-    ("ISO/IEC 27001:2022", "A.8.16", "Monitoring activities", &["audit", "imports"]),
-    ("EU AI Act", "Art. 12", "Record-keeping: events logged automatically", &["audit", "approvals"]),
-    ("EU AI Act", "Art. 14", "Human oversight", &["approvals", "reviews"]),
-    ("EU AI Act", "Art. 26(6)", "Deployers keep the logs for at least six months", &["audit"]),
-    ("NIST AI RMF", "GOVERN", "Accountability, roles and oversight of AI systems", &["reviews", "posture", "leavers"]),
-    ("NIST AI RMF", "MANAGE", "Risks are responded to, monitored and recovered from", &["revocations", "approvals", "imports"]),
-    ("OWASP NHI Top 10", "NHI1", "Improper offboarding", &["leavers", "reviews"]),
-    ("OWASP NHI Top 10", "NHI2", "Secret leakage", &["revocations", "imports"]),
+    (
+        "ISO/IEC 27001:2022",
+        "A.8.16",
+        "Monitoring activities",
+        &["audit", "imports"],
+    ),
+    (
+        "EU AI Act",
+        "Art. 12",
+        "Record-keeping: events logged automatically",
+        &["audit", "approvals"],
+    ),
+    (
+        "EU AI Act",
+        "Art. 14",
+        "Human oversight",
+        &["approvals", "reviews"],
+    ),
+    (
+        "EU AI Act",
+        "Art. 26(6)",
+        "Deployers keep the logs for at least six months",
+        &["audit"],
+    ),
+    (
+        "NIST AI RMF",
+        "GOVERN",
+        "Accountability, roles and oversight of AI systems",
+        &["reviews", "posture", "leavers"],
+    ),
+    (
+        "NIST AI RMF",
+        "MANAGE",
+        "Risks are responded to, monitored and recovered from",
+        &["revocations", "approvals", "imports"],
+    ),
+    (
+        "OWASP NHI Top 10",
+        "NHI1",
+        "Improper offboarding",
+        &["leavers", "reviews"],
+    ),
+    (
+        "OWASP NHI Top 10",
+        "NHI2",
+        "Secret leakage",
+        &["revocations", "imports"],
+    ),
     ("OWASP NHI Top 10", "NHI5", "Overprivileged NHI", &["reviews"]),
-    ("OWASP NHI Top 10", "NHI7", "Long-lived secrets", &["revocations", "posture"]),
-    ("OWASP Agentic Top 10", "ASI03", "Identity and privilege abuse", &["approvals", "reviews", "revocations"]),
+    (
+        "OWASP NHI Top 10",
+        "NHI7",
+        "Long-lived secrets",
+        &["revocations", "posture"],
+    ),
+    (
+        "OWASP Agentic Top 10",
+        "ASI03",
+        "Identity and privilege abuse",
+        &["approvals", "reviews", "revocations"],
+    ),
 ];
 
 fn count(records: &Records, section: &str) -> usize {
@@ -99,7 +228,13 @@ pub fn controls(records: &Records) -> Vec<Control> {
             sections: sections.to_vec(),
             records: sections
                 .iter()
-                .flat_map(|s| SECTIONS.iter().find(|x| x.id == *s).map(|x| x.records).unwrap_or_default())
+                .flat_map(|s| {
+                    SECTIONS
+                        .iter()
+                        .find(|x| x.id == *s)
+                        .map(|x| x.records)
+                        .unwrap_or_default()
+                })
                 .copied()
                 .collect(),
             record_count: sections.iter().map(|s| count(records, s)).sum(),
@@ -144,7 +279,10 @@ fn chart(title: &str, days: &[String], series: &[(&str, Vec<f64>, RGBColor)], ma
         for (name, values, color) in series {
             let color = *color;
             chart
-                .draw_series(LineSeries::new(values.iter().copied().enumerate(), color.stroke_width(2)))
+                .draw_series(LineSeries::new(
+                    values.iter().copied().enumerate(),
+                    color.stroke_width(2),
+                ))
                 .ok()?
                 .label(*name)
                 .legend(move |(x, y)| PathElement::new([(x, y), (x + 16, y)], color.stroke_width(2)));
@@ -167,7 +305,14 @@ fn table(headers: &[&str], rows: Vec<Vec<String>>, empty: &str) -> String {
     let head: String = headers.iter().map(|h| format!("<th>{h}</th>")).collect();
     let body: String = rows
         .into_iter()
-        .map(|row| format!("<tr>{}</tr>", row.into_iter().map(|c| format!("<td>{c}</td>")).collect::<String>()))
+        .map(|row| {
+            format!(
+                "<tr>{}</tr>",
+                row.into_iter()
+                    .map(|c| format!("<td>{c}</td>"))
+                    .collect::<String>()
+            )
+        })
         .collect();
     format!("<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
 }
@@ -202,32 +347,70 @@ pub fn html(records: &Records, controls: &[Control], period: Period, generated_a
                 esc(c.title),
                 c.sections
                     .iter()
-                    .map(|s| format!("<a href=\"#{s}\">{}</a>", SECTIONS.iter().find(|x| x.id == *s).map_or(*s, |x| x.title)))
+                    .map(|s| {
+                        format!(
+                            "<a href=\"#{s}\">{}</a>",
+                            SECTIONS.iter().find(|x| x.id == *s).map_or(*s, |x| x.title)
+                        )
+                    })
                     .collect::<Vec<_>>()
                     .join(", "),
-                c.records.iter().map(|r| format!("<code>{r}</code>")).collect::<Vec<_>>().join(" "),
+                c.records
+                    .iter()
+                    .map(|r| format!("<code>{r}</code>"))
+                    .collect::<Vec<_>>()
+                    .join(" "),
                 c.record_count.to_string(),
             ]
         })
         .collect();
-    out.push_str(&table(&["Framework", "Control", "Asks", "Sections", "Records", "Records in period"], rows, ""));
+    out.push_str(&table(
+        &[
+            "Framework",
+            "Control",
+            "Asks",
+            "Sections",
+            "Records",
+            "Records in period",
+        ],
+        rows,
+        "",
+    ));
     out.push_str("</section>");
     // Posture.
     out.push_str("<section id=\"posture\"><h2>Posture over the period</h2>");
-    let days: Vec<String> = records.posture.iter().map(|p| p["day"].as_str().unwrap_or_default().to_owned()).collect();
+    let days: Vec<String> = records
+        .posture
+        .iter()
+        .map(|p| p["day"].as_str().unwrap_or_default().to_owned())
+        .collect();
     let pct = |owned: &str, all: &str| -> Vec<f64> {
         records
             .posture
             .iter()
-            .map(|p| if f(p, all) > 0.0 { 100.0 * f(p, owned) / f(p, all) } else { 0.0 })
+            .map(|p| {
+                if f(p, all) > 0.0 {
+                    100.0 * f(p, owned) / f(p, all)
+                } else {
+                    0.0
+                }
+            })
             .collect()
     };
     let coverage = chart(
         "Owner coverage (%)",
         &days,
         &[
-            ("agents", pct("agents_owned", "agents"), RGBColor(0x0e, 0x74, 0x90)),
-            ("credentials", pct("credentials_owned", "credentials"), RGBColor(0xb4, 0x53, 0x09)),
+            (
+                "agents",
+                pct("agents_owned", "agents"),
+                RGBColor(0x0e, 0x74, 0x90),
+            ),
+            (
+                "credentials",
+                pct("credentials_owned", "credentials"),
+                RGBColor(0xb4, 0x53, 0x09),
+            ),
         ],
         100.0,
     );
@@ -244,8 +427,12 @@ pub fn html(records: &Records, controls: &[Control], period: Period, generated_a
         top,
     );
     match (coverage, risk) {
-        (Some(coverage), Some(risk)) => out.push_str(&format!("<div class=\"charts\">{coverage}{risk}</div>")),
-        _ => out.push_str("<p class=\"empty\">Fewer than two daily snapshots in the period: no trend to draw.</p>"),
+        (Some(coverage), Some(risk)) => {
+            out.push_str(&format!("<div class=\"charts\">{coverage}{risk}</div>"))
+        }
+        _ => out.push_str(
+            "<p class=\"empty\">Fewer than two daily snapshots in the period: no trend to draw.</p>",
+        ),
     }
     if let (Some(first), Some(last)) = (records.posture.first(), records.posture.last()) {
         let line = |p: &Value| {
@@ -259,7 +446,14 @@ pub fn html(records: &Records, controls: &[Control], period: Period, generated_a
             ]
         };
         out.push_str(&table(
-            &["Day", "Agents owned", "Credentials owned", "Orphaned", "Critical", "High"],
+            &[
+                "Day",
+                "Agents owned",
+                "Credentials owned",
+                "Orphaned",
+                "Critical",
+                "High",
+            ],
             vec![line(first), line(last)],
             "",
         ));
@@ -280,13 +474,25 @@ pub fn html(records: &Records, controls: &[Control], period: Period, generated_a
                 c.due_at.format("%Y-%m-%d").to_string(),
                 esc(c.state.label()),
                 format!("{done}% ({} of {})", p.decided, p.items),
-                format!("{} kept · {} reduced · {} revoked · {} reassigned", p.kept, p.reduced, p.revoked, p.reassigned),
+                format!(
+                    "{} kept · {} reduced · {} revoked · {} reassigned",
+                    p.kept, p.reduced, p.revoked, p.reassigned
+                ),
                 format!("{}", p.items - p.decided),
             ]
         })
         .collect();
     out.push_str(&table(
-        &["Campaign", "Scope", "Started", "Due", "State", "Completion", "Decisions", "Not attested"],
+        &[
+            "Campaign",
+            "Scope",
+            "Started",
+            "Due",
+            "State",
+            "Completion",
+            "Decisions",
+            "Not attested",
+        ],
         rows,
         "No access review ran in the period.",
     ));
@@ -311,8 +517,16 @@ pub fn html(records: &Records, controls: &[Control], period: Period, generated_a
                 text(&a["agent"]["name"]),
                 format!("<code>{}</code>", text(&a["operation"])),
                 text(&a["state"]),
-                if votes.is_empty() { format!("policy: {}", text(&a["rule"])) } else { votes },
-                if a["signed_decision"].is_string() { "signed (Ed25519 JWT in the records)".into() } else { "—".into() },
+                if votes.is_empty() {
+                    format!("policy: {}", text(&a["rule"]))
+                } else {
+                    votes
+                },
+                if a["signed_decision"].is_string() {
+                    "signed (Ed25519 JWT in the records)".into()
+                } else {
+                    "—".into()
+                },
             ]
         })
         .collect();
@@ -324,7 +538,11 @@ pub fn html(records: &Records, controls: &[Control], period: Period, generated_a
     out.push_str("</section>");
     // Revocations.
     out.push_str("<section id=\"revocations\"><h2>Revocations and their completeness</h2>");
-    let complete = records.revocations.iter().filter(|r| r["state"] == "complete").count();
+    let complete = records
+        .revocations
+        .iter()
+        .filter(|r| r["state"] == "complete")
+        .count();
     out.push_str(&format!(
         "<p><b>{complete}</b> of <b>{}</b> revocations complete: the credential dead and every stored copy resolved.</p>",
         records.revocations.len()
@@ -344,7 +562,14 @@ pub fn html(records: &Records, controls: &[Control], period: Period, generated_a
         })
         .collect();
     out.push_str(&table(
-        &["Credential", "State", "Copies resolved", "Requested by", "Requested", "Reason"],
+        &[
+            "Credential",
+            "State",
+            "Copies resolved",
+            "Requested by",
+            "Requested",
+            "Reason",
+        ],
         rows,
         "No revocation in the period.",
     ));
@@ -363,12 +588,21 @@ pub fn html(records: &Records, controls: &[Control], period: Period, generated_a
                     Some(h) => format!("{h} h"),
                     None => "not yet".into(),
                 },
-                format!("{} agents, {} credentials", l["agents_still_owned"], l["credentials_still_owned"]),
+                format!(
+                    "{} agents, {} credentials",
+                    l["agents_still_owned"], l["credentials_still_owned"]
+                ),
             ]
         })
         .collect();
     out.push_str(&table(
-        &["Person", "Left", "Items re-homed", "All re-homed within", "Still theirs"],
+        &[
+            "Person",
+            "Left",
+            "Items re-homed",
+            "All re-homed within",
+            "Still theirs",
+        ],
         rows,
         "Nobody left in the period.",
     ));
@@ -385,11 +619,18 @@ pub fn html(records: &Records, controls: &[Control], period: Period, generated_a
                 text(&i["finished_at"]),
                 text(&i["imported_by"]),
                 text(&i["findings"]),
-                format!("{} new credentials, {} new copies, {} removed", i["credentials_created"], i["copies_created"], i["copies_removed"]),
+                format!(
+                    "{} new credentials, {} new copies, {} removed",
+                    i["credentials_created"], i["copies_created"], i["copies_removed"]
+                ),
             ]
         })
         .collect();
-    out.push_str(&table(&["Kind", "Source", "Finished", "By", "Findings", "Effect"], rows, "No import in the period."));
+    out.push_str(&table(
+        &["Kind", "Source", "Finished", "By", "Findings", "Effect"],
+        rows,
+        "No import in the period.",
+    ));
     out.push_str("</section>");
     // Audit.
     out.push_str("<section id=\"audit\"><h2>The audit log</h2>");

@@ -86,7 +86,9 @@ fn declared_entries(bytes: &[u8]) -> Option<u64> {
 fn unpack(bytes: &[u8]) -> Result<BTreeMap<String, Vec<u8>>, Refused> {
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(unreadable)?;
     if declared_entries(bytes) != Some(zip.len() as u64) {
-        return Err(Refused::Tampered("the zip's directory (a name appears twice, or entries are hidden)".into()));
+        return Err(Refused::Tampered(
+            "the zip's directory (a name appears twice, or entries are hidden)".into(),
+        ));
     }
     let mut files = BTreeMap::new();
     let mut total = 0_u64;
@@ -105,9 +107,13 @@ fn unpack(bytes: &[u8]) -> Result<BTreeMap<String, Vec<u8>>, Refused> {
         }
         let mut content = Vec::new();
         // The declared size may lie: never read more than it (and one byte to tell).
-        file.take(declared + 1).read_to_end(&mut content).map_err(unreadable)?;
+        file.take(declared + 1)
+            .read_to_end(&mut content)
+            .map_err(unreadable)?;
         if content.len() as u64 != declared {
-            return Err(Refused::Tampered(format!("{name} (it does not unpack to the size it declares)")));
+            return Err(Refused::Tampered(format!(
+                "{name} (it does not unpack to the size it declares)"
+            )));
         }
         total += declared;
         files.insert(name, content);
@@ -163,10 +169,13 @@ pub fn verify(bytes: &[u8], trusted: Option<[u8; 32]>) -> Result<Verified, Refus
         .ok()
         .and_then(|b| b.try_into().ok())
         .ok_or_else(|| Refused::BadSignature("the signature is not 64 bytes of hex".into()))?;
-    key.verify_strict(&[SIGNED_PREFIX, &manifest_bytes].concat(), &EdSignature::from_bytes(&raw))
-        .map_err(|_| Refused::Tampered("manifest.json".into()))?;
-    let manifest: Manifest =
-        serde_json::from_slice(&manifest_bytes).map_err(|e| Refused::Unreadable(format!("manifest.json: {e}")))?;
+    key.verify_strict(
+        &[SIGNED_PREFIX, &manifest_bytes].concat(),
+        &EdSignature::from_bytes(&raw),
+    )
+    .map_err(|_| Refused::Tampered("manifest.json".into()))?;
+    let manifest: Manifest = serde_json::from_slice(&manifest_bytes)
+        .map_err(|e| Refused::Unreadable(format!("manifest.json: {e}")))?;
     if manifest.format != FORMAT {
         return Err(Refused::Unreadable(format!(
             "format {:?}, not {FORMAT}",
@@ -178,12 +187,16 @@ pub fn verify(bytes: &[u8], trusted: Option<[u8; 32]>) -> Result<Verified, Refus
             .remove(&entry.path)
             .ok_or_else(|| Refused::Missing(entry.path.clone()))?;
         use sha2::Digest as _;
-        if hex::encode(sha2::Sha256::digest(&content)) != entry.sha256 || content.len() as u64 != entry.bytes {
+        if hex::encode(sha2::Sha256::digest(&content)) != entry.sha256 || content.len() as u64 != entry.bytes
+        {
             return Err(Refused::Tampered(entry.path.clone()));
         }
         files.insert(entry.path.clone(), content);
     }
-    if let Some(extra) = files.keys().find(|p| !manifest.files.iter().any(|e| &&e.path == p)) {
+    if let Some(extra) = files
+        .keys()
+        .find(|p| !manifest.files.iter().any(|e| &&e.path == p))
+    {
         return Err(Refused::Tampered(format!("{extra} (not in the signed manifest)")));
     }
     let (audit_entries, end_head) = check_chain(&files)?;
@@ -218,10 +231,16 @@ fn check_chain(files: &BTreeMap<String, Vec<u8>>) -> Result<(usize, (i64, String
             return Err(Refused::Chain(format!("entry {} follows {seq}", entry.seq)));
         }
         if entry.prev_hash != hash {
-            return Err(Refused::Chain(format!("entry {} does not link to the one before", entry.seq)));
+            return Err(Refused::Chain(format!(
+                "entry {} does not link to the one before",
+                entry.seq
+            )));
         }
         if entry.expected_hash() != entry.hash {
-            return Err(Refused::Chain(format!("entry {} does not match its hash", entry.seq)));
+            return Err(Refused::Chain(format!(
+                "entry {} does not match its hash",
+                entry.seq
+            )));
         }
         (seq, hash) = (entry.seq, entry.hash);
         count += 1;

@@ -323,7 +323,11 @@ async fn record_change(
             serde_json::json!({ "request": request, "credential": credential, "scope": scope })
         }
     };
-    let action = if change.reduces() { "inventory.reduce" } else { "inventory.grant" };
+    let action = if change.reduces() {
+        "inventory.reduce"
+    } else {
+        "inventory.grant"
+    };
     let entry = Entry::new(Actor::System("approvals".into()), action)
         .target(format!("agent:{agent}"))
         .details(details);

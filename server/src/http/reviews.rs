@@ -8,11 +8,11 @@
 //! - `GET /evidence?from=&to=`: the signed pack (CISOs and admins);
 //!   `GET /evidence/key`: the key it is signed with (anyone).
 
+use axum::Extension;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::Extension;
 use model::api::{self as json, ReviewDecision};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -182,14 +182,25 @@ async fn get_evidence(
     let period = Period::parse(&query.from, &query.to)?;
     let now = state.settings.clock.now();
     let actor = Actor::Person(caller.0.email.clone());
-    let pack = evidence::export(&state.db, &state.settings.approval_key, period, actor, Some(&source), now).await?;
+    let pack = evidence::export(
+        &state.db,
+        &state.settings.approval_key,
+        period,
+        actor,
+        Some(&source),
+        now,
+    )
+    .await?;
     let name = format!(
         "attachment; filename=\"muster-evidence-{}-{}.zip\"",
         period.from.format("%Y%m%d"),
         period.to.format("%Y%m%d")
     );
     Ok((
-        [(header::CONTENT_TYPE, "application/zip".to_owned()), (header::CONTENT_DISPOSITION, name)],
+        [
+            (header::CONTENT_TYPE, "application/zip".to_owned()),
+            (header::CONTENT_DISPOSITION, name),
+        ],
         pack,
     )
         .into_response())

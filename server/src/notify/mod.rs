@@ -541,7 +541,11 @@ async fn plan(
                 return Ok(None);
             };
             let n = id("items");
-            let items = if n == 1 { "1 item".to_owned() } else { format!("{n} items") };
+            let items = if n == 1 {
+                "1 item".to_owned()
+            } else {
+                format!("{n} items")
+            };
             let due = campaign.due_at()?.format("%Y-%m-%d %H:%M UTC");
             let (title, why) = match event {
                 NotifyEvent::ReviewAssigned => (

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use ed25519_dalek::Signer as _;
-use model::api::{self as json, Role};
+use model::api as json;
 use muster_server::Settings;
 use muster_server::clock::Clock;
 use muster_tests::notify::{SmtpServer, eventually, settings, until};
@@ -25,7 +25,12 @@ async fn post(client: &reqwest::Client, url: String, body: Value) -> (u16, Value
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
-async fn start(app: &TestApp, client: &reqwest::Client, due_in_days: i64, now: chrono::DateTime<Utc>) -> json::Campaign {
+async fn start(
+    app: &TestApp,
+    client: &reqwest::Client,
+    due_in_days: i64,
+    now: chrono::DateTime<Utc>,
+) -> json::Campaign {
     let (status, body) = post(
         client,
         app.url("/api/v1/reviews"),
@@ -36,7 +41,12 @@ async fn start(app: &TestApp, client: &reqwest::Client, due_in_days: i64, now: c
     serde_json::from_value(body).unwrap()
 }
 
-async fn items(app: &TestApp, client: &reqwest::Client, campaign: i64, query: &str) -> json::Page<json::ReviewItem> {
+async fn items(
+    app: &TestApp,
+    client: &reqwest::Client,
+    campaign: i64,
+    query: &str,
+) -> json::Page<json::ReviewItem> {
     let response = client
         .get(app.url(&format!("/api/v1/reviews/{campaign}/items?{query}")))
         .send()
@@ -55,23 +65,50 @@ fn item_of(page: &json::Page<json::ReviewItem>, name: &str) -> i64 {
 }
 
 async fn decide(app: &TestApp, client: &reqwest::Client, campaign: i64, body: Value) -> (u16, Value) {
-    post(client, app.url(&format!("/api/v1/reviews/{campaign}/decisions")), body).await
+    post(
+        client,
+        app.url(&format!("/api/v1/reviews/{campaign}/decisions")),
+        body,
+    )
+    .await
 }
 
 async fn a_campaign_goes_to_owners_and_managers_and_each_decision_does_what_it_says(backend: Backend) {
     let app = spawn_app(backend).await;
     let o = org(&app).await;
     // Only CISOs and admins start one; bad input is refused whole.
-    let (status, _) = post(&app.client, app.url("/api/v1/reviews"), json!({"name": "x", "scope": "all", "due_at": Utc::now() + chrono::Duration::days(3)})).await;
+    let (status, _) = post(
+        &app.client,
+        app.url("/api/v1/reviews"),
+        json!({"name": "x", "scope": "all", "due_at": Utc::now() + chrono::Duration::days(3)}),
+    )
+    .await;
     assert_eq!(status, 403);
-    let (status, body) = post(&o.cleo, app.url("/api/v1/reviews"), json!({"name": "x", "scope": "all", "due_at": Utc::now() - chrono::Duration::days(1)})).await;
-    assert_eq!((status, body["error"]["code"].as_str()), (400, Some("bad_request")), "{body}");
-    let (status, _) = post(&o.cleo, app.url("/api/v1/reviews"), json!({"name": "x", "scope": "team", "due_at": Utc::now() + chrono::Duration::days(3)})).await;
+    let (status, body) = post(
+        &o.cleo,
+        app.url("/api/v1/reviews"),
+        json!({"name": "x", "scope": "all", "due_at": Utc::now() - chrono::Duration::days(1)}),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (400, Some("bad_request")),
+        "{body}"
+    );
+    let (status, _) = post(
+        &o.cleo,
+        app.url("/api/v1/reviews"),
+        json!({"name": "x", "scope": "team", "due_at": Utc::now() + chrono::Duration::days(3)}),
+    )
+    .await;
     assert_eq!(status, 400, "the team scope needs a team");
     assert_eq!(app.count("SELECT COUNT(*) FROM review_campaign").await, 0);
 
     let campaign = start(&app, &o.cleo, 14, Utc::now()).await;
-    assert_eq!(campaign.progress.items, 4, "release-bot and three active credentials");
+    assert_eq!(
+        campaign.progress.items, 4,
+        "release-bot and three active credentials"
+    );
     assert_eq!(campaign.state, json::CampaignState::Open);
 
     // Each sees their own: Olga her two, Max (manager of Platform) all four, Ann none.
@@ -82,12 +119,20 @@ async fn a_campaign_goes_to_owners_and_managers_and_each_decision_does_what_it_s
     let maxs = items(&app, &o.max, campaign.id, "mine=true").await;
     assert_eq!(maxs.total, 2, "the unowned key and the leaver's");
     assert!(maxs.items.iter().all(|i| i.basis == json::ReviewerBasis::Manager));
-    assert_eq!(items(&app, &o.max, campaign.id, "").await.total, 4, "his team's items");
+    assert_eq!(
+        items(&app, &o.max, campaign.id, "").await.total,
+        4,
+        "his team's items"
+    );
     assert_eq!(items(&app, &o.ann, campaign.id, "").await.total, 0);
     assert_eq!(items(&app, &app.client, campaign.id, "").await.total, 0);
     let all = items(&app, &o.cleo, campaign.id, "").await;
     assert_eq!(all.total, 4);
-    let deploy = all.items.iter().find(|i| i.subject.id == o.deploy_key && i.kind == json::OwnedKind::Credential).unwrap();
+    let deploy = all
+        .items
+        .iter()
+        .find(|i| i.subject.id == o.deploy_key && i.kind == json::OwnedKind::Credential)
+        .unwrap();
     assert_eq!(deploy.scopes, ["s3:*", "iam:PassRole"]);
     assert_eq!(deploy.reviewer.as_ref().map(|r| r.id), Some(o.olga_id));
 
@@ -99,62 +144,235 @@ async fn a_campaign_goes_to_owners_and_managers_and_each_decision_does_what_it_s
     let keep = |ids: Vec<i64>| json!({ "items": ids, "decision": "keep", "reason": "ships every release" });
     assert_eq!(decide(&app, &o.max, campaign.id, keep(vec![bot])).await.0, 403);
     assert_eq!(decide(&app, &o.ann, campaign.id, keep(vec![bot])).await.0, 403);
-    assert_eq!(decide(&app, &o.olga, campaign.id, keep(vec![bot, 999_999])).await.0, 404);
+    assert_eq!(
+        decide(&app, &o.olga, campaign.id, keep(vec![bot, 999_999]))
+            .await
+            .0,
+        404
+    );
     assert_eq!(decide(&app, &o.olga, campaign.id, keep(vec![])).await.0, 400);
-    assert_eq!(decide(&app, &o.olga, campaign.id, json!({"items": [bot], "decision": "keep", "reason": " "})).await.0, 400);
-    assert_eq!(decide(&app, &o.olga, campaign.id, json!({"items": [bot], "decision": "sell", "reason": "x"})).await.0, 400);
-    assert_eq!(app.count("SELECT COUNT(*) FROM review_item WHERE decision IS NOT NULL").await, 0);
+    assert_eq!(
+        decide(
+            &app,
+            &o.olga,
+            campaign.id,
+            json!({"items": [bot], "decision": "keep", "reason": " "})
+        )
+        .await
+        .0,
+        400
+    );
+    assert_eq!(
+        decide(
+            &app,
+            &o.olga,
+            campaign.id,
+            json!({"items": [bot], "decision": "sell", "reason": "x"})
+        )
+        .await
+        .0,
+        400
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM review_item WHERE decision IS NOT NULL")
+            .await,
+        0
+    );
 
     // Keep: attested, once.
     let (status, body) = decide(&app, &o.olga, campaign.id, keep(vec![bot])).await;
     assert_eq!((status, body["decided"].as_i64()), (200, Some(1)), "{body}");
     let (status, body) = decide(&app, &o.olga, campaign.id, keep(vec![bot])).await;
-    assert_eq!((status, body["error"]["code"].as_str()), (409, Some("conflict")), "{body}");
-    let agent: json::AgentDetail = app.get_json_as(&o.olga, &format!("/api/v1/agents/{}", o.bot)).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (409, Some("conflict")),
+        "{body}"
+    );
+    let agent: json::AgentDetail = app
+        .get_json_as(&o.olga, &format!("/api/v1/agents/{}", o.bot))
+        .await;
     let attested = agent.last_attested.expect("attested");
-    assert_eq!((attested.by.as_str(), attested.decision), ("olga@muster.test", json::ReviewDecision::Keep));
+    assert_eq!(
+        (attested.by.as_str(), attested.decision),
+        ("olga@muster.test", json::ReviewDecision::Keep)
+    );
     assert_eq!(attested.campaign.id, campaign.id);
+
+    // The owner of what another owner's agents use does not revoke it from a review.
+    let other = app
+        .insert(
+            "INSERT INTO agent (name, category, platform, environment, sanctioned, owner_id, first_seen) \
+         VALUES ('other-bot', 'self_hosted', 'LangChain', 'prod', 1, NULL, '2026-01-01T00:00:00Z')",
+        )
+        .await;
+    let tool: i64 = app.count("SELECT MIN(tool_id) FROM tool_credential").await;
+    app.execute(&format!(
+        "INSERT INTO agent_tool (agent_id, tool_id) VALUES ({other}, {tool})"
+    ))
+    .await;
+    let (status, body) = decide(
+        &app,
+        &o.olga,
+        campaign.id,
+        json!({"items": [deploy], "decision": "revoke", "reason": "x"}),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(
+        body["error"]["message"].as_str().unwrap().contains("other-bot"),
+        "{body}"
+    );
+    app.execute(&format!("DELETE FROM agent_tool WHERE agent_id = {other}"))
+        .await;
 
     // Reduce: a change request removes the scope once an approver approves it.
     let reduce = |scopes: Value| json!({ "items": [deploy], "decision": "reduce", "reason": "never passes roles", "scopes": scopes });
-    assert_eq!(decide(&app, &o.olga, campaign.id, reduce(json!(["admin:*"]))).await.0, 422);
+    assert_eq!(
+        decide(&app, &o.olga, campaign.id, reduce(json!(["admin:*"])))
+            .await
+            .0,
+        422
+    );
     assert_eq!(decide(&app, &o.olga, campaign.id, reduce(json!([]))).await.0, 400);
-    assert_eq!(decide(&app, &o.olga, campaign.id, json!({"items": [bot, deploy], "decision": "reduce", "reason": "x", "scopes": ["s3:*"]})).await.0, 409, "one was decided");
+    assert_eq!(
+        decide(
+            &app,
+            &o.olga,
+            campaign.id,
+            json!({"items": [bot, deploy], "decision": "reduce", "reason": "x", "scopes": ["s3:*"]})
+        )
+        .await
+        .0,
+        409,
+        "one was decided"
+    );
     let (status, body) = decide(&app, &o.olga, campaign.id, reduce(json!(["iam:PassRole"]))).await;
     assert_eq!(status, 200, "{body}");
     let follow_up = body["follow_ups"][0].as_str().unwrap().to_owned();
     let request: i64 = follow_up.strip_prefix("approval:").unwrap().parse().unwrap();
-    let (status, body) = post(&o.ann, app.url(&format!("/api/v1/approvals/{request}/decision")), json!({"verdict": "approve", "comment": "agreed"})).await;
+    let (status, body) = post(
+        &o.ann,
+        app.url(&format!("/api/v1/approvals/{request}/decision")),
+        json!({"verdict": "approve", "comment": "agreed"}),
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
-    let credential: json::CredentialDetail = app.get_json_as(&o.olga, &format!("/api/v1/credentials/{}", o.deploy_key)).await;
+    let credential: json::CredentialDetail = app
+        .get_json_as(&o.olga, &format!("/api/v1/credentials/{}", o.deploy_key))
+        .await;
     assert_eq!(credential.scopes, ["s3:*"]);
-    assert_eq!(credential.last_attested.map(|a| a.decision), Some(json::ReviewDecision::Reduce));
+    assert_eq!(
+        credential.last_attested.map(|a| a.decision),
+        Some(json::ReviewDecision::Reduce)
+    );
 
     // Revoke: a revocation with its checklist. Reassign: a new owner, told.
-    let (status, body) = decide(&app, &o.max, campaign.id, json!({"items": [orphan], "decision": "revoke", "reason": "nobody needs it"})).await;
+    let (status, body) = decide(
+        &app,
+        &o.max,
+        campaign.id,
+        json!({"items": [orphan], "decision": "revoke", "reason": "nobody needs it"}),
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
-    assert!(body["follow_ups"][0].as_str().unwrap().starts_with("revocation:"), "{body}");
-    assert_eq!(app.count(&format!("SELECT COUNT(*) FROM revocation WHERE credential_id = {} AND state = 'requested'", o.orphan_key)).await, 1);
-    assert_eq!(decide(&app, &o.max, campaign.id, json!({"items": [old], "decision": "reassign", "reason": "x"})).await.0, 400);
-    let (status, body) = decide(&app, &o.max, campaign.id, json!({"items": [old], "decision": "reassign", "reason": "Olga runs it now", "new_owner": o.olga_id})).await;
+    assert!(
+        body["follow_ups"][0].as_str().unwrap().starts_with("revocation:"),
+        "{body}"
+    );
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM revocation WHERE credential_id = {} AND state = 'requested'",
+            o.orphan_key
+        ))
+        .await,
+        1
+    );
+    assert_eq!(
+        decide(
+            &app,
+            &o.max,
+            campaign.id,
+            json!({"items": [old], "decision": "reassign", "reason": "x"})
+        )
+        .await
+        .0,
+        400
+    );
+    let (status, body) = decide(
+        &app,
+        &o.max,
+        campaign.id,
+        json!({"items": [old], "decision": "reassign", "reason": "Olga runs it now", "new_owner": o.olga_id}),
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!(app.count(&format!("SELECT COUNT(*) FROM credential WHERE id = {} AND owner_id = {}", o.old_key, o.olga_id)).await, 1);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM credential WHERE id = {} AND owner_id = {}",
+            o.old_key, o.olga_id
+        ))
+        .await,
+        1
+    );
 
-    let detail: json::CampaignDetail = app.get_json_as(&o.cleo, &format!("/api/v1/reviews/{}", campaign.id)).await;
+    let detail: json::CampaignDetail = app
+        .get_json_as(&o.cleo, &format!("/api/v1/reviews/{}", campaign.id))
+        .await;
     let p = &detail.campaign.progress;
-    assert_eq!((p.items, p.decided, p.kept, p.reduced, p.revoked, p.reassigned), (4, 4, 1, 1, 1, 1));
+    assert_eq!(
+        (p.items, p.decided, p.kept, p.reduced, p.revoked, p.reassigned),
+        (4, 4, 1, 1, 1, 1)
+    );
     assert_eq!(detail.teams.len(), 1);
-    assert_eq!(detail.teams[0].who.as_ref().map(|t| t.name.as_str()), Some("Platform"));
+    assert_eq!(
+        detail.teams[0].who.as_ref().map(|t| t.name.as_str()),
+        Some("Platform")
+    );
     assert_eq!(detail.reviewers.len(), 2, "{:?}", detail.reviewers);
     // Olga's view of the list counts only what she sees.
     let listed: Vec<json::Campaign> = app.get_json_as(&o.olga, "/api/v1/reviews").await;
     assert_eq!(listed[0].progress.items, 2);
-    assert_eq!(app.count("SELECT COUNT(*) FROM audit_event WHERE action = 'review.decide'").await, 4);
-    assert_eq!(app.count("SELECT COUNT(*) FROM audit_event WHERE action = 'review.start'").await, 1);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_event WHERE action = 'review.decide'")
+            .await,
+        4
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_event WHERE action = 'review.start'")
+            .await,
+        1
+    );
     // Closed, it takes no more decisions.
-    assert_eq!(post(&o.max, app.url(&format!("/api/v1/reviews/{}/close", campaign.id)), json!({})).await.0, 403);
-    assert_eq!(post(&o.cleo, app.url(&format!("/api/v1/reviews/{}/close", campaign.id)), json!({})).await.0, 200);
-    assert_eq!(post(&o.cleo, app.url(&format!("/api/v1/reviews/{}/close", campaign.id)), json!({})).await.0, 409);
+    assert_eq!(
+        post(
+            &o.max,
+            app.url(&format!("/api/v1/reviews/{}/close", campaign.id)),
+            json!({})
+        )
+        .await
+        .0,
+        403
+    );
+    assert_eq!(
+        post(
+            &o.cleo,
+            app.url(&format!("/api/v1/reviews/{}/close", campaign.id)),
+            json!({})
+        )
+        .await
+        .0,
+        200
+    );
+    assert_eq!(
+        post(
+            &o.cleo,
+            app.url(&format!("/api/v1/reviews/{}/close", campaign.id)),
+            json!({})
+        )
+        .await
+        .0,
+        409
+    );
 }
 
 async fn two_hundred_items_are_kept_in_one_request(backend: Backend) {
@@ -169,16 +387,38 @@ async fn two_hundred_items_are_kept_in_one_request(backend: Backend) {
         .await;
     }
     let campaign = start(&app, &o.admin, 30, Utc::now()).await;
-    let page = items(&app, &o.olga, campaign.id, "mine=true&open=true&kind=credential&limit=200&sort=name").await;
+    let page = items(
+        &app,
+        &o.olga,
+        campaign.id,
+        "mine=true&open=true&kind=credential&limit=200&sort=name",
+    )
+    .await;
     assert_eq!(page.total, 201, "deploy-key and 200 CI keys");
     let ids: Vec<i64> = page.items.iter().map(|i| i.id).collect();
     assert_eq!(ids.len(), 200);
     let started = std::time::Instant::now();
-    let (status, body) = decide(&app, &o.olga, campaign.id, json!({"items": ids, "decision": "keep", "reason": "CI needs them"})).await;
+    let (status, body) = decide(
+        &app,
+        &o.olga,
+        campaign.id,
+        json!({"items": ids, "decision": "keep", "reason": "CI needs them"}),
+    )
+    .await;
     assert_eq!((status, body["decided"].as_i64()), (200, Some(200)), "{body}");
     eprintln!("200 decisions in {:?}", started.elapsed());
-    assert_eq!(items(&app, &o.olga, campaign.id, "mine=true&open=true").await.total, 2);
-    assert_eq!(items(&app, &o.olga, campaign.id, "mine=true&decision=keep").await.total, 200);
+    assert_eq!(
+        items(&app, &o.olga, campaign.id, "mine=true&open=true")
+            .await
+            .total,
+        2
+    );
+    assert_eq!(
+        items(&app, &o.olga, campaign.id, "mine=true&decision=keep")
+            .await
+            .total,
+        200
+    );
 }
 
 async fn undecided_items_escalate_after_the_due_date_and_weigh_on_risk(backend: Backend) {
@@ -194,12 +434,21 @@ async fn undecided_items_escalate_after_the_due_date_and_weigh_on_risk(backend: 
     let campaign = start(&app, &o.cleo, 5, clock.now()).await;
     let link = format!("{}/reviews/{}?mine=true", app.address, campaign.id);
     assert!(
-        eventually(10, || smtp.mails_to("olga@muster.test").len() == 1 && smtp.mails_to("max@muster.test").len() == 1).await,
+        eventually(10, || smtp.mails_to("olga@muster.test").len() == 1
+            && smtp.mails_to("max@muster.test").len() == 1)
+        .await,
         "reviewers are told: {:?}",
-        smtp.mails().iter().map(|m| (&m.to, &m.subject)).collect::<Vec<_>>()
+        smtp.mails()
+            .iter()
+            .map(|m| (&m.to, &m.subject))
+            .collect::<Vec<_>>()
     );
     let mail = &smtp.mails_to("olga@muster.test")[0];
-    assert!(mail.subject.contains("2 items wait for your decision"), "{}", mail.subject);
+    assert!(
+        mail.subject.contains("2 items wait for your decision"),
+        "{}",
+        mail.subject
+    );
     assert!(mail.text.contains(&link), "{}", mail.text);
     let (status, _) = decide(&app, &o.olga, campaign.id, json!({"items": [item_of(&items(&app, &o.olga, campaign.id, "mine=true").await, "release-bot")], "decision": "keep", "reason": "ships releases"})).await;
     assert_eq!(status, 200);
@@ -210,43 +459,102 @@ async fn undecided_items_escalate_after_the_due_date_and_weigh_on_risk(backend: 
         eventually(10, || smtp.mails_to("olga@muster.test").len() == 2).await,
         "Olga is reminded"
     );
-    assert!(smtp.mails_to("olga@muster.test")[1].subject.contains("1 item left"), "{}", smtp.mails_to("olga@muster.test")[1].subject);
+    assert!(
+        smtp.mails_to("olga@muster.test")[1]
+            .subject
+            .contains("1 item left"),
+        "{}",
+        smtp.mails_to("olga@muster.test")[1].subject
+    );
 
     // Past it: Olga's undecided item goes to Max; Max's (he reports to nobody) to admins.
     clock.advance(chrono::Duration::days(3));
     assert!(
-        until(10, async || app.count("SELECT COUNT(*) FROM review_campaign WHERE state = 'escalated'").await == 1).await,
+        until(10, async || app
+            .count("SELECT COUNT(*) FROM review_campaign WHERE state = 'escalated'")
+            .await
+            == 1)
+        .await,
         "the campaign is escalated"
     );
     assert!(
-        eventually(10, || smtp.mails_to("max@muster.test").iter().any(|m| m.subject.contains("escalated to you"))
-            && smtp.mails_to("admin@muster.test").iter().any(|m| m.subject.contains("escalated"))).await,
+        eventually(10, || smtp
+            .mails_to("max@muster.test")
+            .iter()
+            .any(|m| m.subject.contains("escalated to you"))
+            && smtp
+                .mails_to("admin@muster.test")
+                .iter()
+                .any(|m| m.subject.contains("escalated")))
+        .await,
         "Max and the admins hear of it: {:?}",
-        smtp.mails().iter().map(|m| (&m.to, &m.subject)).collect::<Vec<_>>()
+        smtp.mails()
+            .iter()
+            .map(|m| (&m.to, &m.subject))
+            .collect::<Vec<_>>()
     );
     let escalated = items(&app, &o.max, campaign.id, "mine=true&open=true").await;
     assert_eq!(escalated.total, 3, "Olga's deploy-key and his own two");
-    let deploy = escalated.items.iter().find(|i| i.subject.name == "deploy-key").unwrap();
-    assert_eq!(deploy.escalated_to.as_ref().map(|p| p.name.as_str()), Some("Max Manager"));
-    let detail: json::CampaignDetail = app.get_json_as(&o.cleo, &format!("/api/v1/reviews/{}", campaign.id)).await;
+    let deploy = escalated
+        .items
+        .iter()
+        .find(|i| i.subject.name == "deploy-key")
+        .unwrap();
+    assert_eq!(
+        deploy.escalated_to.as_ref().map(|p| p.name.as_str()),
+        Some("Max Manager")
+    );
+    let detail: json::CampaignDetail = app
+        .get_json_as(&o.cleo, &format!("/api/v1/reviews/{}", campaign.id))
+        .await;
     assert_eq!(detail.campaign.progress.escalated, 3, "not attested");
 
     // Not attested weighs on risk; the kept agent carries no such factor.
-    let orphan: json::CredentialDetail = app.get_json_as(&o.cleo, &format!("/api/v1/credentials/{}", o.orphan_key)).await;
-    let factor = orphan.risk.factors.iter().find(|f| f.code == "not_attested").expect("the factor fires");
+    let orphan: json::CredentialDetail = app
+        .get_json_as(&o.cleo, &format!("/api/v1/credentials/{}", o.orphan_key))
+        .await;
+    let factor = orphan
+        .risk
+        .factors
+        .iter()
+        .find(|f| f.code == "not_attested")
+        .expect("the factor fires");
     assert_eq!(factor.weight, 10);
     assert_eq!(factor.evidence, "never attested in an access review");
-    let bot: json::AgentDetail = app.get_json_as(&o.cleo, &format!("/api/v1/agents/{}", o.bot)).await;
-    assert!(!bot.risk.factors.iter().any(|f| f.code == "not_attested"), "{:?}", bot.risk.factors);
+    let bot: json::AgentDetail = app
+        .get_json_as(&o.cleo, &format!("/api/v1/agents/{}", o.bot))
+        .await;
+    assert!(
+        !bot.risk.factors.iter().any(|f| f.code == "not_attested"),
+        "{:?}",
+        bot.risk.factors
+    );
 
     // Max decides what came to him; admins what came to nobody.
-    let (status, body) = decide(&app, &o.max, campaign.id, json!({"items": [deploy.id], "decision": "keep", "reason": "still deploys"})).await;
+    let (status, body) = decide(
+        &app,
+        &o.max,
+        campaign.id,
+        json!({"items": [deploy.id], "decision": "keep", "reason": "still deploys"}),
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     let orphan_item = item_of(&escalated, "orphan-key");
-    let (status, body) = decide(&app, &o.admin, campaign.id, json!({"items": [orphan_item], "decision": "keep", "reason": "read-only"})).await;
+    let (status, body) = decide(
+        &app,
+        &o.admin,
+        campaign.id,
+        json!({"items": [orphan_item], "decision": "keep", "reason": "read-only"}),
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
-    let orphan: json::CredentialDetail = app.get_json_as(&o.cleo, &format!("/api/v1/credentials/{}", o.orphan_key)).await;
-    assert!(!orphan.risk.factors.iter().any(|f| f.code == "not_attested"), "attested now");
+    let orphan: json::CredentialDetail = app
+        .get_json_as(&o.cleo, &format!("/api/v1/credentials/{}", o.orphan_key))
+        .await;
+    assert!(
+        !orphan.risk.factors.iter().any(|f| f.code == "not_attested"),
+        "attested now"
+    );
 }
 
 /// The files of a zip, by name.
@@ -265,14 +573,19 @@ fn unzip(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
 fn rezip(files: &[(String, Vec<u8>)]) -> Vec<u8> {
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     for (name, content) in files {
-        zip.start_file(name.as_str(), zip::write::SimpleFileOptions::default()).unwrap();
+        zip.start_file(name.as_str(), zip::write::SimpleFileOptions::default())
+            .unwrap();
         zip.write_all(content).unwrap();
     }
     zip.finish().unwrap().into_inner()
 }
 
 fn file<'a>(files: &'a [(String, Vec<u8>)], name: &str) -> &'a [u8] {
-    &files.iter().find(|(n, _)| n == name).unwrap_or_else(|| panic!("the pack has {name}")).1
+    &files
+        .iter()
+        .find(|(n, _)| n == name)
+        .unwrap_or_else(|| panic!("the pack has {name}"))
+        .1
 }
 
 fn lines(bytes: &[u8]) -> Vec<Value> {
@@ -307,23 +620,67 @@ async fn the_evidence_pack_holds_the_periods_records_and_verify_refuses_a_tamper
     let o = org(&app).await;
     let campaign = start(&app, &o.cleo, 14, Utc::now()).await;
     let mine = items(&app, &o.olga, campaign.id, "mine=true").await;
-    decide(&app, &o.olga, campaign.id, json!({"items": [item_of(&mine, "release-bot")], "decision": "keep", "reason": "ships"})).await;
+    decide(
+        &app,
+        &o.olga,
+        campaign.id,
+        json!({"items": [item_of(&mine, "release-bot")], "decision": "keep", "reason": "ships"}),
+    )
+    .await;
     let (_, body) = decide(&app, &o.olga, campaign.id, json!({"items": [item_of(&mine, "deploy-key")], "decision": "reduce", "reason": "least privilege", "scopes": ["iam:PassRole"]})).await;
-    let request = body["follow_ups"][0].as_str().unwrap().strip_prefix("approval:").unwrap().to_owned();
-    post(&o.ann, app.url(&format!("/api/v1/approvals/{request}/decision")), json!({"verdict": "approve", "comment": "ok"})).await;
+    let request = body["follow_ups"][0]
+        .as_str()
+        .unwrap()
+        .strip_prefix("approval:")
+        .unwrap()
+        .to_owned();
+    post(
+        &o.ann,
+        app.url(&format!("/api/v1/approvals/{request}/decision")),
+        json!({"verdict": "approve", "comment": "ok"}),
+    )
+    .await;
     let maxs = items(&app, &o.max, campaign.id, "mine=true").await;
-    decide(&app, &o.max, campaign.id, json!({"items": [item_of(&maxs, "orphan-key")], "decision": "revoke", "reason": "unused"})).await;
+    decide(
+        &app,
+        &o.max,
+        campaign.id,
+        json!({"items": [item_of(&maxs, "orphan-key")], "decision": "revoke", "reason": "unused"}),
+    )
+    .await;
 
     let today = Utc::now().date_naive();
     let (from, to) = (today - chrono::Duration::days(30), today);
     let path = format!("/api/v1/evidence?from={from}&to={to}");
-    assert_eq!(app.client.get(app.url(&path)).send().await.unwrap().status(), 403, "viewers take no pack");
+    assert_eq!(
+        app.client.get(app.url(&path)).send().await.unwrap().status(),
+        403,
+        "viewers take no pack"
+    );
     assert_eq!(o.max.get(app.url(&path)).send().await.unwrap().status(), 403);
-    app.get_error(&format!("/api/v1/evidence?from={to}&to={from}"), 403, "forbidden").await;
-    let bad = o.cleo.get(app.url("/api/v1/evidence?from=yesterday&to=2026-01-01")).send().await.unwrap();
+    app.get_error(&format!("/api/v1/evidence?from={to}&to={from}"), 403, "forbidden")
+        .await;
+    let bad = o
+        .cleo
+        .get(app.url("/api/v1/evidence?from=yesterday&to=2026-01-01"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(bad.status(), 400);
-    let bad = o.cleo.get(app.url(&format!("/api/v1/evidence?from={to}&to={from}"))).send().await.unwrap();
+    let bad = o
+        .cleo
+        .get(app.url(&format!("/api/v1/evidence?from={to}&to={from}")))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(bad.status(), 400);
+    let bad = o
+        .cleo
+        .get(app.url("/api/v1/evidence?from=2026-01-01&to=%2B262143-12-31"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400, "a far-off day is refused, not a crash");
 
     let response = o.cleo.get(app.url(&path)).send().await.unwrap();
     assert_eq!(response.status(), 200);
@@ -331,20 +688,35 @@ async fn the_evidence_pack_holds_the_periods_records_and_verify_refuses_a_tamper
     let pack = response.bytes().await.unwrap().to_vec();
     let files = unzip(&pack);
     let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
-    for name in ["report.html", "controls.json", "audit-chain.json", "manifest.json", "signature.json", "records/audit.jsonl"] {
+    for name in [
+        "report.html",
+        "controls.json",
+        "audit-chain.json",
+        "manifest.json",
+        "signature.json",
+        "records/audit.jsonl",
+    ] {
         assert!(names.contains(&name), "{name} in {names:?}");
     }
     // The records are the database's.
     let decisions = lines(file(&files, "records/review-decisions.jsonl"));
-    assert_eq!(decisions.len() as i64, app.count("SELECT COUNT(*) FROM review_item").await);
+    assert_eq!(
+        decisions.len() as i64,
+        app.count("SELECT COUNT(*) FROM review_item").await
+    );
     assert_eq!(decisions.iter().filter(|d| d["decision"].is_string()).count(), 3);
-    assert_eq!(lines(file(&files, "records/campaigns.jsonl"))[0]["name"], "Q1 2027 access review");
+    assert_eq!(
+        lines(file(&files, "records/campaigns.jsonl"))[0]["name"],
+        "Q1 2027 access review"
+    );
     let approvals = lines(file(&files, "records/approvals.jsonl"));
     assert_eq!(approvals.len(), 1);
     assert_eq!(approvals[0]["operation"], "muster:remove_scope");
     assert_eq!(approvals[0]["votes"][0]["approver"], "ann@muster.test");
     // The signed decision is the very token the agent gets: it verifies with the approvals key.
-    let token = approvals[0]["signed_decision"].as_str().expect("approved, so signed");
+    let token = approvals[0]["signed_decision"]
+        .as_str()
+        .expect("approved, so signed");
     let keys: Value = app.get_json_as(&o.cleo, "/api/v1/approvals/keys").await;
     let x = keys["keys"][0]["x"].as_str().unwrap();
     let decoding = jsonwebtoken::DecodingKey::from_ed_components(x).unwrap();
@@ -355,25 +727,81 @@ async fn the_evidence_pack_holds_the_periods_records_and_verify_refuses_a_tamper
     let revocations = lines(file(&files, "records/revocations.jsonl"));
     assert_eq!(revocations[0]["credential"], "orphan-key");
     let audit = lines(file(&files, "records/audit.jsonl"));
-    assert_eq!(audit.len() as i64, app.count("SELECT COUNT(*) FROM audit_event").await);
-    assert!(audit.iter().any(|e| e["action"] == "evidence.export" && e["actor"] == "cleo@muster.test"), "taking a pack is audited");
+    assert_eq!(
+        audit.len() as i64,
+        app.count("SELECT COUNT(*) FROM audit_event").await
+    );
+    assert!(
+        audit
+            .iter()
+            .any(|e| e["action"] == "evidence.export" && e["actor"] == "cleo@muster.test"),
+        "taking a pack is audited"
+    );
     let chain: Value = serde_json::from_slice(file(&files, "audit-chain.json")).unwrap();
     assert_eq!(chain["intact"], true);
-    let head: (i64, String) = sqlx::query_as("SELECT seq, hash FROM audit_head").fetch_one(app.db.pool()).await.unwrap();
-    assert_eq!((chain["end"]["seq"].as_i64().unwrap(), chain["end"]["hash"].as_str().unwrap()), (head.0, head.1.as_str()));
+    let head: (i64, String) = sqlx::query_as("SELECT seq, hash FROM audit_head")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            chain["end"]["seq"].as_i64().unwrap(),
+            chain["end"]["hash"].as_str().unwrap()
+        ),
+        (head.0, head.1.as_str())
+    );
     let controls: Vec<Value> = serde_json::from_slice(file(&files, "controls.json")).unwrap();
-    for control in ["CC6.1", "CC6.2", "CC6.3", "CC6.6", "CC7.2", "A.5.15", "A.5.18", "A.8.2", "A.8.5", "A.8.15", "A.8.16", "Art. 12", "Art. 14", "Art. 26(6)", "GOVERN", "MANAGE", "NHI1", "ASI03"] {
-        let found = controls.iter().find(|c| c["id"] == control).unwrap_or_else(|| panic!("{control} is mapped"));
-        assert!(!found["records"].as_array().unwrap().is_empty(), "{control} names its records");
+    for control in [
+        "CC6.1",
+        "CC6.2",
+        "CC6.3",
+        "CC6.6",
+        "CC7.2",
+        "A.5.15",
+        "A.5.18",
+        "A.8.2",
+        "A.8.5",
+        "A.8.15",
+        "A.8.16",
+        "Art. 12",
+        "Art. 14",
+        "Art. 26(6)",
+        "GOVERN",
+        "MANAGE",
+        "NHI1",
+        "ASI03",
+    ] {
+        let found = controls
+            .iter()
+            .find(|c| c["id"] == control)
+            .unwrap_or_else(|| panic!("{control} is mapped"));
+        assert!(
+            !found["records"].as_array().unwrap().is_empty(),
+            "{control} names its records"
+        );
     }
     let report = String::from_utf8(file(&files, "report.html").to_vec()).unwrap();
-    for text in ["Q1 2027 access review", "CC6.1", "Art. 26(6)", "ASI03", "orphan-key", "muster:remove_scope"] {
+    for text in [
+        "Q1 2027 access review",
+        "CC6.1",
+        "Art. 26(6)",
+        "ASI03",
+        "orphan-key",
+        "muster:remove_scope",
+    ] {
         assert!(report.contains(text), "the report shows {text}");
     }
 
     // It verifies against the published key, and nothing else does.
     let published: json::EvidenceKey = serde_json::from_slice(
-        &app.anonymous.get(app.url("/api/v1/evidence/key")).send().await.unwrap().bytes().await.unwrap(),
+        &app.anonymous
+            .get(app.url("/api/v1/evidence/key"))
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap(),
     )
     .unwrap();
     let (code, out) = verify(&pack, Some(&published.public_key));
@@ -386,7 +814,10 @@ async fn the_evidence_pack_holds_the_periods_records_and_verify_refuses_a_tamper
     let mut tampered = files.clone();
     for (name, content) in &mut tampered {
         if name == "records/approvals.jsonl" {
-            *content = String::from_utf8(content.clone()).unwrap().replace("ann@muster.test", "eve@muster.test").into_bytes();
+            *content = String::from_utf8(content.clone())
+                .unwrap()
+                .replace("ann@muster.test", "eve@muster.test")
+                .into_bytes();
         }
     }
     let (code, out) = verify(&rezip(&tampered), Some(&published.public_key));
@@ -398,7 +829,10 @@ async fn the_evidence_pack_holds_the_periods_records_and_verify_refuses_a_tamper
     let mut forged = files.clone();
     for (name, content) in &mut forged {
         if name == "records/audit.jsonl" {
-            *content = String::from_utf8(content.clone()).unwrap().replacen("cleo@muster.test", "eve@muster.test", 1).into_bytes();
+            *content = String::from_utf8(content.clone())
+                .unwrap()
+                .replacen("cleo@muster.test", "eve@muster.test", 1)
+                .into_bytes();
         }
     }
     let mut manifest: Value = serde_json::from_slice(file(&forged, "manifest.json")).unwrap();
@@ -436,7 +870,15 @@ async fn the_evidence_pack_holds_the_periods_records_and_verify_refuses_a_tamper
     std::fs::write(&key_file, "11".repeat(32)).unwrap();
     let output = dir.path().join("cli.zip");
     let made = std::process::Command::new(muster_tests::muster_binary())
-        .args(["evidence", "--database", &app.database_argument(), "--from", &from.to_string(), "--to", &to.to_string()])
+        .args([
+            "evidence",
+            "--database",
+            &app.database_argument(),
+            "--from",
+            &from.to_string(),
+            "--to",
+            &to.to_string(),
+        ])
         .arg("--approval-key-file")
         .arg(&key_file)
         .arg("--output")
@@ -444,11 +886,18 @@ async fn the_evidence_pack_holds_the_periods_records_and_verify_refuses_a_tamper
         .output()
         .unwrap();
     assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
-    let key = hex_of(ed25519_dalek::SigningKey::from_bytes(&[0x11; 32]).verifying_key().as_bytes());
+    let key = hex_of(
+        ed25519_dalek::SigningKey::from_bytes(&[0x11; 32])
+            .verifying_key()
+            .as_bytes(),
+    );
     let (code, out) = verify(&std::fs::read(&output).unwrap(), Some(&key));
     assert_eq!(code, 0, "{out}");
     let cli_files = unzip(&std::fs::read(&output).unwrap());
-    assert_eq!(lines(file(&cli_files, "records/review-decisions.jsonl")).len(), decisions.len());
+    assert_eq!(
+        lines(file(&cli_files, "records/review-decisions.jsonl")).len(),
+        decisions.len()
+    );
 }
 
 fn hex_of(bytes: &[u8]) -> String {

@@ -46,20 +46,29 @@ async fn a_ciso_runs_a_review_an_owner_finishes_it_and_the_auditor_gets_a_signed
     // The owner follows the email's link, selects everything open on the
     // page (riskiest first, 200 rows) and keeps it with one reason.
     let olga = Browser::start().await;
-    olga.goto(&app.url(&format!("/reviews/{campaign}?mine=true"))).await;
+    olga.goto(&app.url(&format!("/reviews/{campaign}?mine=true")))
+        .await;
     sign_in(&olga, "olga@muster.test", TEST_PASSWORD).await;
     olga.wait_for("tr[data-testid=review-item]").await;
     olga.wait_for_text("[data-testid=select-all-open]", "(200)").await;
     olga.screenshot("reviews-my-items").await;
     click(&olga, "[data-testid=select-all-open]").await;
     olga.wait_for_text("[data-testid=review-selected]", "200").await;
-    fill(&olga, "textarea[data-testid=review-reason]", "CI and release keys, still needed").await;
+    fill(
+        &olga,
+        "textarea[data-testid=review-reason]",
+        "CI and release keys, still needed",
+    )
+    .await;
     click(&olga, "[data-testid=decide-selected]").await;
     olga.wait_for_text("[data-testid=decided-count]", "200").await;
     scroll_to(&olga, "[data-testid=review-page]", "start").await;
     olga.screenshot("reviews-200-kept").await;
     assert_eq!(
-        app.count("SELECT COUNT(*) FROM review_item WHERE decision = 'keep' AND decided_by = 'olga@muster.test'").await,
+        app.count(
+            "SELECT COUNT(*) FROM review_item WHERE decision = 'keep' AND decided_by = 'olga@muster.test'"
+        )
+        .await,
         200
     );
     olga.assert_no_console_errors().await;
@@ -76,9 +85,15 @@ async fn a_ciso_runs_a_review_an_owner_finishes_it_and_the_auditor_gets_a_signed
     .fetch_one(app.db.pool())
     .await
     .unwrap();
-    let page = if kept.0 == "agent" { "agents" } else { "credentials" };
-    cleo.goto(&app.url(&format!("/inventory/{page}/{}", kept.1))).await;
-    cleo.wait_for_text("[data-testid=last-attested]", "olga@muster.test").await;
+    let page = if kept.0 == "agent" {
+        "agents"
+    } else {
+        "credentials"
+    };
+    cleo.goto(&app.url(&format!("/inventory/{page}/{}", kept.1)))
+        .await;
+    cleo.wait_for_text("[data-testid=last-attested]", "olga@muster.test")
+        .await;
 
     // The evidence pack: downloaded, verified, its report looked at.
     cleo.goto(&app.url("/reviews")).await;
@@ -118,7 +133,10 @@ async fn a_ciso_runs_a_review_an_owner_finishes_it_and_the_auditor_gets_a_signed
     );
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(pack)).unwrap();
     let mut report = String::new();
-    zip.by_name("report.html").unwrap().read_to_string(&mut report).unwrap();
+    zip.by_name("report.html")
+        .unwrap()
+        .read_to_string(&mut report)
+        .unwrap();
     let report_path = dir.path().join("report.html");
     std::fs::write(&report_path, &report).unwrap();
     let auditor = Browser::start().await;

@@ -12,7 +12,14 @@ use super::{built_dist, nav_titles, present, sign_in, sign_out};
 const EXPECTED: &[(&str, &[&str])] = &[
     (
         "viewer@demo.test",
-        &["Overview", "Inventory", "Graph", "Revocations", "Reviews", "Notifications"],
+        &[
+            "Overview",
+            "Inventory",
+            "Graph",
+            "Revocations",
+            "Reviews",
+            "Notifications",
+        ],
     ),
     (
         "manager@demo.test",

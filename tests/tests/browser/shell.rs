@@ -47,7 +47,14 @@ async fn the_shell_signs_in_navigates_and_signs_out_with_no_console_error() {
     browser.wait_for_text("main h1", "Overview").await;
     assert_eq!(
         nav_titles(&browser).await,
-        ["Overview", "Inventory", "Graph", "Revocations", "Reviews", "Notifications"]
+        [
+            "Overview",
+            "Inventory",
+            "Graph",
+            "Revocations",
+            "Reviews",
+            "Notifications"
+        ]
     );
     browser.screenshot("shell-overview").await;
 

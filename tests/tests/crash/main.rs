@@ -12,7 +12,7 @@
 //! builds before any test runs (`make test`, `make crash`).
 #![forbid(unsafe_code)]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 

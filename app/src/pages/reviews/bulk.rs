@@ -17,7 +17,11 @@ use crate::components::form::TextField;
 const MATCHES: u32 = 20;
 
 /// The decisions the bulk bar makes (a reduction names scopes: one row at a time).
-const BULK: [ReviewDecision; 3] = [ReviewDecision::Keep, ReviewDecision::Revoke, ReviewDecision::Reassign];
+const BULK: [ReviewDecision; 3] = [
+    ReviewDecision::Keep,
+    ReviewDecision::Revoke,
+    ReviewDecision::Reassign,
+];
 
 /// "Select all open on this page", and once something is selected, the
 /// sticky bar that decides it all: Keep, Revoke or Reassign (to a person),

@@ -258,7 +258,10 @@ fn ProgressTable(
                         Some(items_link(review, &open)),
                     )
                 }
-                (Some(_), None) => (view! { <span class="subtle">"No reviewer: admins"</span> }.into_any(), None),
+                (Some(_), None) => (
+                    view! { <span class="subtle">"No reviewer: admins"</span> }.into_any(),
+                    None,
+                ),
                 (None, Some(team)) => (
                     view! { <a href=routes::entity_path("teams", team.id)>{team.name}</a> }.into_any(),
                     None,

@@ -52,13 +52,17 @@ pub fn Items(
             json::ReviewItemQuery {
                 open: read("open").and_then(|v| v.parse().ok()),
                 reviewer: read("reviewer").and_then(|v| v.parse().ok()),
-                mine: read("mine").and_then(|v| v.parse().ok()).filter(|mine: &bool| *mine),
+                mine: read("mine")
+                    .and_then(|v| v.parse().ok())
+                    .filter(|mine: &bool| *mine),
                 kind: read("kind").and_then(|v| v.parse().ok()),
                 band: read("band").and_then(|v| v.parse().ok()),
                 decision: read("decision").and_then(|v| v.parse().ok()),
                 q: read("q"),
                 sort: read("sort"),
-                page: read("page").and_then(|v| v.parse().ok()).filter(|page: &u32| *page > 1),
+                page: read("page")
+                    .and_then(|v| v.parse().ok())
+                    .filter(|page: &u32| *page > 1),
                 limit: None,
             }
         })
@@ -148,9 +152,12 @@ pub fn Items(
 /// The signed-in person's id in the inventory, and whether they are an admin.
 pub fn decider(auth: Auth) -> (Option<i64>, bool) {
     auth.session.with(|session| {
-        session.as_ref().and_then(Option::as_ref).map_or((None, false), |s| {
-            (s.person.as_ref().map(|p| p.id), s.roles.contains(&Role::Admin))
-        })
+        session
+            .as_ref()
+            .and_then(Option::as_ref)
+            .map_or((None, false), |s| {
+                (s.person.as_ref().map(|p| p.id), s.roles.contains(&Role::Admin))
+            })
     })
 }
 
@@ -166,8 +173,8 @@ pub fn may_decide(item: &json::ReviewItem, me: Option<i64>, admin: bool) -> bool
     if is_me(&item.reviewer) || is_me(&item.escalated_to) {
         return true;
     }
-    let nobody = item.reviewer.is_none()
-        || (item.escalated_to.is_none() && item.basis == ReviewerBasis::Escalated);
+    let nobody =
+        item.reviewer.is_none() || (item.escalated_to.is_none() && item.basis == ReviewerBasis::Escalated);
     admin && nobody
 }
 
@@ -179,7 +186,8 @@ fn Decided(result: RwSignal<Batch>) -> impl IntoView {
         result.get().map(|outcome| match outcome {
             Err(message) => view! { <Alert message /> }.into_any(),
             Ok((decision, done)) => {
-                let links: Vec<(String, String)> = done.follow_ups.iter().flat_map(|f| follow_ups(f)).collect();
+                let links: Vec<(String, String)> =
+                    done.follow_ups.iter().flat_map(|f| follow_ups(f)).collect();
                 let what = match decision {
                     ReviewDecision::Keep => "kept: attested as they are",
                     ReviewDecision::Reduce => "to be reduced: change requests are waiting for approval",

@@ -107,7 +107,9 @@ fn ItemRow(
         }
     });
     let owner = match item.owner.clone() {
-        Some(person) => view! { <a href=routes::entity_path("people", person.id)>{person.name}</a> }.into_any(),
+        Some(person) => {
+            view! { <a href=routes::entity_path("people", person.id)>{person.name}</a> }.into_any()
+        }
         None => view! { <span class="badge badge-muted">"No owner"</span> }.into_any(),
     };
     let reviewer = match item.reviewer.clone() {
@@ -163,9 +165,7 @@ fn ItemRow(
             </Show>
         }
     });
-    let used = item
-        .last_used
-        .map_or_else(|| "never".to_owned(), format::at);
+    let used = item.last_used.map_or_else(|| "never".to_owned(), format::at);
     view! {
         <tr
             data-testid="review-item"
