@@ -95,3 +95,14 @@ pub async fn org(app: &TestApp) -> Org {
         old_key,
     }
 }
+
+/// Gives `owner` `count` active CI keys (`ci-key-000`, ...), for reviews of many items.
+pub async fn ci_keys(app: &TestApp, owner: i64, count: usize) {
+    for n in 0..count {
+        app.execute(&format!(
+            "INSERT INTO credential (name, kind, provider, external_id, scopes, created_at, status, owner_id, fingerprint) \
+             VALUES ('ci-key-{n:03}', 'api_key', 'github', 'ci-{n}', 'repo', '2026-01-01T00:00:00Z', 'active', {owner}, 'fp-ci-{n}')"
+        ))
+        .await;
+    }
+}

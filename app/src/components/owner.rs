@@ -27,29 +27,6 @@ pub fn AssignOwner(
     let find = RwSignal::new(String::new());
     let chosen = RwSignal::new(String::new());
     let reason = RwSignal::new(String::new());
-    let people = LocalResource::new(move || {
-        let q = find.get().trim().to_owned();
-        async move {
-            if q.chars().count() < 2 {
-                return Ok(Vec::new());
-            }
-            let query = json::PersonQuery {
-                q: Some(q),
-                status: Some(PersonStatus::Active),
-                limit: Some(MATCHES),
-                ..Default::default()
-            };
-            api::people(&query).send().await.map(|page| page.items)
-        }
-    });
-    // The first match is chosen until the person picks another.
-    Effect::new(move |_| {
-        let first = people
-            .get()
-            .and_then(Result::ok)
-            .and_then(|p| p.first().map(|p| p.id.to_string()));
-        chosen.set(first.unwrap_or_default());
-    });
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
         let Ok(owner) = chosen.get_untracked().parse::<i64>() else {
@@ -80,33 +57,73 @@ pub fn AssignOwner(
             <section class="card section" data-testid="assign-owner">
                 <h2>"Change the owner"</h2>
                 <form class="inline-form" on:submit=submit>
-                    <TextField label="Find a person" name="owner-search" value=find placeholder="name or email" />
-                    <label class="field">
-                        <span class="field-label">"New owner"</span>
-                        <select
-                            name="owner"
-                            prop:value=move || chosen.get()
-                            on:change:target=move |ev| chosen.set(ev.target().value())
-                        >
-                            {move || {
-                                people
-                                    .get()
-                                    .and_then(Result::ok)
-                                    .unwrap_or_default()
-                                    .into_iter()
-                                    .map(|p| {
-                                        let team = p.team.map(|t| format!(" · {}", t.name)).unwrap_or_default();
-                                        view! { <option value=p.id.to_string()>{format!("{}{team}", p.name)}</option> }
-                                    })
-                                    .collect_view()
-                            }}
-                        </select>
-                    </label>
+                    <PersonPicker chosen find label="Find a person" search="owner-search" name="owner" />
                     <TextField label="Reason" name="owner-reason" value=reason required=true />
                     <button type="submit" class="primary">"Assign"</button>
                 </form>
                 <Outcome outcome />
             </section>
         </Show>
+    }
+}
+
+/// Finds an active person by name or email: a search box (`search`) and
+/// the matches to choose from (`name`); the first match is chosen
+/// until another is. Shared by an entity page's "Change the owner" and an
+/// access review's "Reassign".
+#[component]
+pub fn PersonPicker(
+    chosen: RwSignal<String>,
+    find: RwSignal<String>,
+    label: &'static str,
+    search: &'static str,
+    name: &'static str,
+) -> impl IntoView {
+    let people = LocalResource::new(move || {
+        let q = find.get().trim().to_owned();
+        async move {
+            if q.chars().count() < 2 {
+                return Ok(Vec::new());
+            }
+            let query = json::PersonQuery {
+                q: Some(q),
+                status: Some(PersonStatus::Active),
+                limit: Some(MATCHES),
+                ..Default::default()
+            };
+            api::people(&query).send().await.map(|page| page.items)
+        }
+    });
+    Effect::new(move |_| {
+        let first = people
+            .get()
+            .and_then(Result::ok)
+            .and_then(|p| p.first().map(|p| p.id.to_string()));
+        chosen.set(first.unwrap_or_default());
+    });
+    view! {
+        <TextField label=label name=search value=find placeholder="name or email" />
+        <label class="field">
+            <span class="field-label">"New owner"</span>
+            <select
+                name=name
+                data-testid=name
+                prop:value=move || chosen.get()
+                on:change:target=move |ev| chosen.set(ev.target().value())
+            >
+                {move || {
+                    people
+                        .get()
+                        .and_then(Result::ok)
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|p| {
+                            let team = p.team.map(|t| format!(" · {}", t.name)).unwrap_or_default();
+                            view! { <option value=p.id.to_string()>{format!("{}{team}", p.name)}</option> }
+                        })
+                        .collect_view()
+                }}
+            </select>
+        </label>
     }
 }

@@ -299,7 +299,7 @@ pub async fn check_change(conn: &mut AnyConnection, agent: i64, change: &Change)
                 )));
             }
         }
-        Change::Scope { credential, scope } => {
+        Change::Scope { credential, scope } | Change::RemoveScope { credential, scope } => {
             let scopes: Option<String> = sqlx::query_scalar(
                 "SELECT c.scopes FROM credential c WHERE c.id = $1 AND c.status = 'active' AND EXISTS \
                  (SELECT 1 FROM agent_tool at JOIN tool_credential tc ON tc.tool_id = at.tool_id \
@@ -314,31 +314,19 @@ pub async fn check_change(conn: &mut AnyConnection, agent: i64, change: &Change)
                     "credential {credential} is not an active credential of the agent"
                 )));
             };
-            if scopes.split_whitespace().any(|s| s == scope) {
-                return Err(ApiError::Unprocessable(format!(
-                    "credential {credential} has scope {scope:?} already"
-                )));
-            }
-        }
-        Change::RemoveScope { credential, scope } => {
-            let scopes: Option<String> = sqlx::query_scalar(
-                "SELECT c.scopes FROM credential c WHERE c.id = $1 AND c.status = 'active' AND EXISTS \
-                 (SELECT 1 FROM agent_tool at JOIN tool_credential tc ON tc.tool_id = at.tool_id \
-                  WHERE at.agent_id = $2 AND tc.credential_id = c.id)",
-            )
-            .bind(*credential)
-            .bind(agent)
-            .fetch_optional(&mut *conn)
-            .await?;
-            let Some(scopes) = scopes else {
-                return Err(ApiError::Unprocessable(format!(
-                    "credential {credential} is not an active credential of the agent"
-                )));
-            };
-            if !scopes.split_whitespace().any(|s| s == scope) {
-                return Err(ApiError::Unprocessable(format!(
-                    "credential {credential} has no scope {scope:?}"
-                )));
+            let held = scopes.split_whitespace().any(|s| s == scope);
+            match (change.reduces(), held) {
+                (false, true) => {
+                    return Err(ApiError::Unprocessable(format!(
+                        "credential {credential} has scope {scope:?} already"
+                    )));
+                }
+                (true, false) => {
+                    return Err(ApiError::Unprocessable(format!(
+                        "credential {credential} has no scope {scope:?}"
+                    )));
+                }
+                _ => {}
             }
         }
     }

@@ -394,13 +394,7 @@ pub async fn mark_reminded(
     request: i64,
     now: DateTime<Utc>,
 ) -> Result<bool, sqlx::Error> {
-    let done =
-        sqlx::query("UPDATE approval_request SET reminded_at = $1 WHERE id = $2 AND reminded_at IS NULL")
-            .bind(timestamp(now))
-            .bind(request)
-            .execute(conn)
-            .await?;
-    Ok(done.rows_affected() == 1)
+    super::sql::stamp_once(conn, "approval_request", "reminded_at", request, now).await
 }
 
 /// A credential's name, owner and environment-free facts for a notice.

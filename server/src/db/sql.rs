@@ -423,6 +423,27 @@ impl Scope<'_> {
     }
 }
 
+/// Stamps `column` of row `id` of `table` with `now` unless it is stamped
+/// already (a compare-and-set): answers whether this call did, so that of
+/// several replicas exactly one acts (a reminder is sent once). `table` and
+/// `column` are the caller's constants, never input.
+pub async fn stamp_once(
+    conn: &mut AnyConnection,
+    table: &'static str,
+    column: &'static str,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(&format!(
+        "UPDATE {table} SET {column} = $1 WHERE id = $2 AND {column} IS NULL"
+    ))
+    .bind(timestamp(now))
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 /// Sets a server-wide setting (`setting` table), inserting or replacing it.
 pub async fn put_setting(conn: &mut AnyConnection, name: &str, value: &str) -> Result<(), sqlx::Error> {
     sqlx::query(

@@ -14,7 +14,7 @@ use model::api as json;
 use muster_server::Settings;
 use muster_server::clock::Clock;
 use muster_tests::notify::{SmtpServer, eventually, settings, until};
-use muster_tests::reviews::org;
+use muster_tests::reviews::{ci_keys, org};
 use muster_tests::{Backend, TestApp, on_every_backend, spawn_app, spawn_app_with};
 use serde_json::{Value, json};
 use sha2::Digest as _;
@@ -342,50 +342,25 @@ async fn a_campaign_goes_to_owners_and_managers_and_each_decision_does_what_it_s
             .await,
         1
     );
-    // Closed, it takes no more decisions.
-    assert_eq!(
-        post(
-            &o.max,
-            app.url(&format!("/api/v1/reviews/{}/close", campaign.id)),
-            json!({})
-        )
-        .await
-        .0,
-        403
-    );
-    assert_eq!(
-        post(
-            &o.cleo,
-            app.url(&format!("/api/v1/reviews/{}/close", campaign.id)),
-            json!({})
-        )
-        .await
-        .0,
-        200
-    );
-    assert_eq!(
-        post(
-            &o.cleo,
-            app.url(&format!("/api/v1/reviews/{}/close", campaign.id)),
-            json!({})
-        )
-        .await
-        .0,
-        409
-    );
+    // Closed, it takes no more decisions; only CISOs and admins close one, once.
+    let close = app.url(&format!("/api/v1/reviews/{}/close", campaign.id));
+    for (who, status) in [(&o.max, 403), (&o.cleo, 200), (&o.cleo, 409)] {
+        assert_eq!(post(who, close.clone(), json!({})).await.0, status);
+    }
+    let (status, _) = decide(
+        &app,
+        &o.max,
+        campaign.id,
+        json!({"items": [old], "decision": "keep", "reason": "late"}),
+    )
+    .await;
+    assert_eq!(status, 409, "closed");
 }
 
 async fn two_hundred_items_are_kept_in_one_request(backend: Backend) {
     let app = spawn_app(backend).await;
     let o = org(&app).await;
-    for n in 0..200 {
-        app.execute(&format!(
-            "INSERT INTO credential (name, kind, provider, external_id, scopes, created_at, status, owner_id, fingerprint) \
-             VALUES ('ci-key-{n:03}', 'api_key', 'github', 'ci-{n}', 'repo', '2026-01-01T00:00:00Z', 'active', {}, 'fp-ci-{n}')",
-            o.olga_id
-        ))
-        .await;
-    }
+    ci_keys(&app, o.olga_id, 200).await;
     let campaign = start(&app, &o.admin, 30, Utc::now()).await;
     let page = items(
         &app,
@@ -578,6 +553,21 @@ fn rezip(files: &[(String, Vec<u8>)]) -> Vec<u8> {
         zip.write_all(content).unwrap();
     }
     zip.finish().unwrap().into_inner()
+}
+
+/// The files with one of them edited as text.
+fn edited(files: &[(String, Vec<u8>)], name: &str, edit: impl Fn(&str) -> String) -> Vec<(String, Vec<u8>)> {
+    files
+        .iter()
+        .map(|(n, content)| {
+            let content = if n == name {
+                edit(std::str::from_utf8(content).unwrap()).into_bytes()
+            } else {
+                content.clone()
+            };
+            (n.clone(), content)
+        })
+        .collect()
 }
 
 fn file<'a>(files: &'a [(String, Vec<u8>)], name: &str) -> &'a [u8] {
@@ -811,30 +801,18 @@ async fn the_evidence_pack_holds_the_periods_records_and_verify_refuses_a_tamper
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("signed by key"), "{out}");
     // One record changed: refused.
-    let mut tampered = files.clone();
-    for (name, content) in &mut tampered {
-        if name == "records/approvals.jsonl" {
-            *content = String::from_utf8(content.clone())
-                .unwrap()
-                .replace("ann@muster.test", "eve@muster.test")
-                .into_bytes();
-        }
-    }
+    let tampered = edited(&files, "records/approvals.jsonl", |text| {
+        text.replace("ann@muster.test", "eve@muster.test")
+    });
     let (code, out) = verify(&rezip(&tampered), Some(&published.public_key));
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("records/approvals.jsonl was changed"), "{out}");
     // An audit entry rewritten (its hash left as it was) and the pack
     // re-signed with another key: the chain gives it away even without the
     // key, and the key refuses it anyway.
-    let mut forged = files.clone();
-    for (name, content) in &mut forged {
-        if name == "records/audit.jsonl" {
-            *content = String::from_utf8(content.clone())
-                .unwrap()
-                .replacen("cleo@muster.test", "eve@muster.test", 1)
-                .into_bytes();
-        }
-    }
+    let mut forged = edited(&files, "records/audit.jsonl", |text| {
+        text.replacen("cleo@muster.test", "eve@muster.test", 1)
+    });
     let mut manifest: Value = serde_json::from_slice(file(&forged, "manifest.json")).unwrap();
     for entry in manifest["files"].as_array_mut().unwrap() {
         let content = file(&forged, entry["path"].as_str().unwrap());

@@ -7,7 +7,7 @@ use std::io::Read as _;
 
 use muster_server::Settings;
 use muster_tests::browser::Browser;
-use muster_tests::reviews::org;
+use muster_tests::reviews::{ci_keys, org};
 use muster_tests::{Backend, TEST_PASSWORD, spawn_app_with};
 
 use super::{built_dist, click, fill, scroll_to, sign_in};
@@ -20,14 +20,7 @@ async fn a_ciso_runs_a_review_an_owner_finishes_it_and_the_auditor_gets_a_signed
     })
     .await;
     let o = org(&app).await;
-    for n in 0..200 {
-        app.execute(&format!(
-            "INSERT INTO credential (name, kind, provider, external_id, scopes, created_at, status, owner_id, fingerprint) \
-             VALUES ('ci-key-{n:03}', 'api_key', 'github', 'ci-{n}', 'repo', '2026-01-01T00:00:00Z', 'active', {}, 'fp-ci-{n}')",
-            o.olga_id
-        ))
-        .await;
-    }
+    ci_keys(&app, o.olga_id, 200).await;
 
     // The CISO starts it.
     let cleo = Browser::start().await;

@@ -7,14 +7,10 @@ use std::collections::BTreeSet;
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
-use model::api::{self as json, PersonStatus, ReviewDecision};
+use model::api::{self as json, ReviewDecision};
 
 use super::items::Batch;
-use crate::api;
-use crate::components::form::TextField;
-
-/// People listed for one search of the reassign picker.
-const MATCHES: u32 = 20;
+use crate::components::owner::PersonPicker;
 
 /// The decisions the bulk bar makes (a reduction names scopes: one row at a time).
 const BULK: [ReviewDecision; 3] = [
@@ -38,6 +34,7 @@ pub fn BulkBar(
 ) -> impl IntoView {
     let decision = RwSignal::new(ReviewDecision::Keep);
     let new_owner = RwSignal::new(String::new());
+    let find_owner = RwSignal::new(String::new());
     let count = move || selected.with(BTreeSet::len);
     let submit = move |event: SubmitEvent| {
         event.prevent_default();
@@ -92,7 +89,7 @@ pub fn BulkBar(
                     }).collect_view()}
                 </fieldset>
                 <Show when=move || decision.get() == ReviewDecision::Reassign>
-                    <PersonPicker chosen=new_owner />
+                    <PersonPicker chosen=new_owner find=find_owner label="Find the new owner" search="reassign-search" name="reassign-owner" />
                 </Show>
                 <label class="field review-reason">
                     <span class="field-label">"Reason (required)"</span>
@@ -106,60 +103,6 @@ pub fn BulkBar(
                 </button>
             </form>
         </Show>
-    }
-}
-
-/// Finds an active person by name or email; the first match is chosen
-/// until another is (as on an entity page's "Change the owner").
-#[component]
-fn PersonPicker(chosen: RwSignal<String>) -> impl IntoView {
-    let find = RwSignal::new(String::new());
-    let people = LocalResource::new(move || {
-        let q = find.get().trim().to_owned();
-        async move {
-            if q.chars().count() < 2 {
-                return Ok(Vec::new());
-            }
-            let query = json::PersonQuery {
-                q: Some(q),
-                status: Some(PersonStatus::Active),
-                limit: Some(MATCHES),
-                ..Default::default()
-            };
-            api::people(&query).send().await.map(|page| page.items)
-        }
-    });
-    Effect::new(move |_| {
-        let first = people
-            .get()
-            .and_then(Result::ok)
-            .and_then(|p| p.first().map(|p| p.id.to_string()));
-        chosen.set(first.unwrap_or_default());
-    });
-    view! {
-        <TextField label="Find the new owner" name="reassign-search" value=find placeholder="name or email" />
-        <label class="field">
-            <span class="field-label">"New owner"</span>
-            <select
-                name="reassign-owner"
-                data-testid="reassign-owner"
-                prop:value=move || chosen.get()
-                on:change:target=move |ev| chosen.set(ev.target().value())
-            >
-                {move || {
-                    people
-                        .get()
-                        .and_then(Result::ok)
-                        .unwrap_or_default()
-                        .into_iter()
-                        .map(|p| {
-                            let team = p.team.map(|t| format!(" · {}", t.name)).unwrap_or_default();
-                            view! { <option value=p.id.to_string()>{format!("{}{team}", p.name)}</option> }
-                        })
-                        .collect_view()
-                }}
-            </select>
-        </label>
     }
 }
 

@@ -467,13 +467,7 @@ pub async fn mark_reminded(
     campaign: i64,
     now: DateTime<Utc>,
 ) -> Result<bool, sqlx::Error> {
-    let done =
-        sqlx::query("UPDATE review_campaign SET reminded_at = $1 WHERE id = $2 AND reminded_at IS NULL")
-            .bind(timestamp(now))
-            .bind(campaign)
-            .execute(conn)
-            .await?;
-    Ok(done.rows_affected() == 1)
+    sql::stamp_once(conn, "review_campaign", "reminded_at", campaign, now).await
 }
 
 /// Moves a campaign from `from` to `to`; answers whether this call did.
