@@ -107,20 +107,12 @@ pub async fn reviewers(conn: &mut AnyConnection) -> Result<Reviewers, sqlx::Erro
     .fetch_all(&mut *conn)
     .await?;
     let mut managers = HashMap::new();
-    for account in super::notify::accounts_with_role(conn, json::Role::Manager).await? {
-        let Some(person) = account.person_id else { continue };
-        let team: Option<Option<i64>> =
-            sqlx::query_scalar("SELECT team_id FROM person WHERE id = $1 AND status = 'active'")
-                .bind(person)
-                .fetch_optional(&mut *conn)
-                .await?;
-        if let Some(Some(team)) = team {
-            // The first manager of a team (by person id) reviews its unowned items.
-            managers
-                .entry(team)
-                .and_modify(|m: &mut i64| *m = (*m).min(person))
-                .or_insert(person);
-        }
+    // The first manager of a team (by person id) reviews its unowned items.
+    for (person, team) in super::notify::managers(conn).await? {
+        managers
+            .entry(team)
+            .and_modify(|m: &mut i64| *m = (*m).min(person))
+            .or_insert(person);
     }
     let parents: Vec<(i64, Option<i64>)> = sqlx::query_as("SELECT id, parent_id FROM team")
         .fetch_all(&mut *conn)
