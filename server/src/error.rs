@@ -167,6 +167,18 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// The ids of `asked` that are not among `found`, comma-separated, for a
+/// 404 naming them all; `None` when every one was found.
+pub fn missing_ids(asked: &[i64], found: impl IntoIterator<Item = i64>) -> Option<String> {
+    let found: std::collections::BTreeSet<i64> = found.into_iter().collect();
+    let missing: Vec<String> = asked
+        .iter()
+        .filter(|id| !found.contains(id))
+        .map(i64::to_string)
+        .collect();
+    (!missing.is_empty()).then(|| missing.join(", "))
+}
+
 #[cfg(test)]
 mod tests {
     use super::is_contention;

@@ -179,17 +179,8 @@ async fn assign_owner(
     let mut tx = state.db.begin().await?;
     let owner = new_owner(&mut tx, request.owner).await?;
     let entities = ownership::owned(&mut tx, kind, &ids).await?;
-    if entities.len() < ids.len() {
-        let found: BTreeSet<i64> = entities.iter().map(|e| e.entity.id).collect();
-        let missing: Vec<String> = ids
-            .iter()
-            .filter(|id| !found.contains(id))
-            .map(i64::to_string)
-            .collect();
-        return Err(ApiError::NotFound(format!(
-            "no {kind} with id {}",
-            missing.join(", ")
-        )));
+    if let Some(missing) = crate::error::missing_ids(&ids, entities.iter().map(|e| e.entity.id)) {
+        return Err(ApiError::NotFound(format!("no {kind} with id {missing}")));
     }
     let teams = editable_teams(&mut tx, &caller).await?;
     require_team(&teams, owner.team, || {

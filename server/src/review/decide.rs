@@ -61,16 +61,9 @@ async fn decidable(
         )));
     }
     let items = db::items_by_id(conn, campaign, &ids).await?;
-    if items.len() < ids.len() {
-        let found: Vec<i64> = items.iter().map(|i| i.id).collect();
-        let missing: Vec<String> = ids
-            .iter()
-            .filter(|id| !found.contains(id))
-            .map(i64::to_string)
-            .collect();
+    if let Some(missing) = crate::error::missing_ids(&ids, items.iter().map(|i| i.id)) {
         return Err(ApiError::NotFound(format!(
-            "no item {} in access review {campaign}",
-            missing.join(", ")
+            "no item {missing} in access review {campaign}"
         )));
     }
     for item in &items {

@@ -142,37 +142,29 @@ async fn a_campaign_goes_to_owners_and_managers_and_each_decision_does_what_it_s
     let old = item_of(&maxs, "old-key");
     // Nobody decides another's item, nor an unknown one; a reason is needed.
     let keep = |ids: Vec<i64>| json!({ "items": ids, "decision": "keep", "reason": "ships every release" });
-    assert_eq!(decide(&app, &o.max, campaign.id, keep(vec![bot])).await.0, 403);
-    assert_eq!(decide(&app, &o.ann, campaign.id, keep(vec![bot])).await.0, 403);
-    assert_eq!(
-        decide(&app, &o.olga, campaign.id, keep(vec![bot, 999_999]))
-            .await
-            .0,
-        404
-    );
-    assert_eq!(decide(&app, &o.olga, campaign.id, keep(vec![])).await.0, 400);
-    assert_eq!(
-        decide(
-            &app,
+    let refused = [
+        (&o.max, keep(vec![bot]), 403),
+        (&o.ann, keep(vec![bot]), 403),
+        (&o.olga, keep(vec![bot, 999_999]), 404),
+        (&o.olga, keep(vec![]), 400),
+        (
             &o.olga,
-            campaign.id,
-            json!({"items": [bot], "decision": "keep", "reason": " "})
-        )
-        .await
-        .0,
-        400
-    );
-    assert_eq!(
-        decide(
-            &app,
+            json!({"items": [bot], "decision": "keep", "reason": " "}),
+            400,
+        ),
+        (
             &o.olga,
-            campaign.id,
-            json!({"items": [bot], "decision": "sell", "reason": "x"})
-        )
-        .await
-        .0,
-        400
-    );
+            json!({"items": [bot], "decision": "sell", "reason": "x"}),
+            400,
+        ),
+    ];
+    for (who, body, status) in refused {
+        assert_eq!(
+            decide(&app, who, campaign.id, body.clone()).await.0,
+            status,
+            "{body}"
+        );
+    }
     assert_eq!(
         app.count("SELECT COUNT(*) FROM review_item WHERE decision IS NOT NULL")
             .await,
