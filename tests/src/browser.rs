@@ -21,6 +21,11 @@ pub struct Browser {
     client: Client,
     _driver: Child,
     downloads: PathBuf,
+    /// The browser's own profile, removed when the test ends. Each session
+    /// has a new one: a profile named after the driver's port was reused when
+    /// the port came round again, and a Chromium still closing on it made the
+    /// next one exit at start ("Chrome instance exited", seen once in CI).
+    _profile: tempfile::TempDir,
 }
 
 impl Browser {
@@ -38,7 +43,11 @@ impl Browser {
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {driver_path} (install chromium-driver): {e}"));
         let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
-        let profile = std::env::temp_dir().join(format!("muster-chromium-{port}"));
+        let profile_dir = tempfile::Builder::new()
+            .prefix("muster-chromium-")
+            .tempdir()
+            .expect("a temporary directory for the browser's profile");
+        let profile = profile_dir.path().to_path_buf();
         let downloads = profile.join("downloads");
         let capabilities = json!({
             "browserName": "chrome",
@@ -83,6 +92,7 @@ impl Browser {
             client,
             _driver: driver,
             downloads,
+            _profile: profile_dir,
         }
     }
 
