@@ -1040,7 +1040,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         },
     );
     if args.demo {
-        let made = crate::http::approvals::seed_demo(&state).await?;
+        let made = crate::approval::demo::seed(&state).await?;
         tracing::info!(made, "demo approval requests waiting for approvers");
     }
     state.spawn_workers();

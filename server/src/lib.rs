@@ -5,6 +5,7 @@
 
 pub mod aggregates;
 pub mod approval;
+pub mod arn;
 pub mod audit;
 pub mod auth;
 pub mod catalogue;
@@ -20,6 +21,7 @@ pub mod fingerprint;
 pub mod http;
 pub mod identity;
 pub mod import;
+pub mod inventory;
 pub mod issued_tokens;
 pub mod notify;
 pub mod outbound;
@@ -129,6 +131,15 @@ impl AppState {
         workers.push(approval::spawn_worker(self.clone()));
         workers.extend(schedule::spawn(self.clone()));
         workers
+    }
+
+    /// Wakes the outbox's senders after a commit that queued messages
+    /// (revocation deliveries, decision callbacks, events); a sender that
+    /// finds nothing goes back to sleep.
+    pub fn wake_senders(&self) {
+        self.outbox.notify_one();
+        self.callbacks.notify_one();
+        self.events.notify_one();
     }
 
     /// How this server notifies, its links starting with the public URL

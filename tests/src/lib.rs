@@ -7,6 +7,8 @@ pub mod approvals;
 pub mod bench;
 pub mod browser;
 pub mod idp;
+#[cfg(test)]
+mod layers;
 pub mod notify;
 pub mod reports;
 pub mod reviews;

@@ -11,6 +11,8 @@ pub mod issued_tokens;
 pub mod owner;
 pub mod page;
 pub mod platform;
+pub mod reach;
+pub mod revocation;
 pub mod risk;
 pub mod search;
 pub mod shell;

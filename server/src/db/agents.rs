@@ -6,7 +6,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use super::sql::{self, Paging, Params, Sort, get_enum, get_flag, get_opt_time, get_ref, get_time};
-use super::{Db, credentials, risk};
+use super::{Db, credentials, scores};
 use crate::ApiError;
 
 const AGENT_COLUMNS: &str = "a.id, a.name, a.category, a.platform, a.environment, a.sanctioned, \
@@ -34,7 +34,7 @@ fn agent_summary(row: &AnyRow) -> Result<json::AgentSummary, sqlx::Error> {
         sanctioned: get_flag(row, "sanctioned")?,
         owner: get_ref(row, "owner_id", "owner_name")?,
         last_seen: get_opt_time(row, "last_seen")?,
-        risk: risk::brief(
+        risk: scores::brief(
             row.try_get("risk_score")?,
             &row.try_get::<String, _>("risk_factors")?,
         ),
@@ -100,7 +100,7 @@ pub async fn list(db: &Db, query: &json::AgentQuery) -> Result<json::Page<json::
         );
     }
     if let Some(band) = query.band {
-        conditions.push(risk::band_condition("a.risk_score", band));
+        conditions.push(scores::band_condition("a.risk_score", band));
     }
     if let Some(text) = sql::search_text(&query.q) {
         conditions.push(sql::indexed_text_match(
@@ -157,7 +157,7 @@ pub async fn get(db: &Db, id: i64) -> Result<json::AgentDetail, ApiError> {
         first_seen: get_time(&row, "first_seen")?,
         tools: tools.iter().map(tool_summary).collect::<Result<_, _>>()?,
         credentials: credentials.items,
-        risk: risk::detail(
+        risk: scores::detail(
             row.try_get("risk_score")?,
             &row.try_get::<String, _>("risk_factors")?,
         ),

@@ -17,9 +17,9 @@ use super::credentials::activity_event;
 use super::sql::{
     self, Paging, Params, Sort, get_enum, get_opt_time, get_ref, get_required_ref, get_time, timestamp,
 };
-use super::{Db, risk};
+use super::{Db, scores};
 use crate::ApiError;
-use crate::approval::Change;
+use crate::approval::policy::{Change, Ruling};
 
 fn split_set<T: std::str::FromStr<Err = json::UnknownValue>>(text: &str) -> Result<Vec<T>, sqlx::Error> {
     text.split(',')
@@ -231,106 +231,63 @@ pub async fn credential_for(
     .await
 }
 
-/// Checks that the entities a change names exist and fit the agent; the
-/// error is for the requester.
-pub async fn check_change(conn: &mut AnyConnection, agent: i64, change: &Change) -> Result<(), ApiError> {
-    let count = |sql: &'static str, a: i64, b: i64| sqlx::query_scalar::<_, i64>(sql).bind(a).bind(b);
-    let exists = |sql: &'static str, id: i64| sqlx::query_scalar::<_, i64>(sql).bind(id);
-    match change {
-        Change::Tool { tool } => {
-            if exists("SELECT COUNT(*) FROM tool WHERE id = $1", *tool)
-                .fetch_one(&mut *conn)
-                .await?
-                == 0
-            {
-                return Err(ApiError::Unprocessable(format!("no tool with id {tool}")));
-            }
-            if count(
-                "SELECT COUNT(*) FROM agent_tool WHERE agent_id = $1 AND tool_id = $2",
-                agent,
-                *tool,
-            )
-            .fetch_one(&mut *conn)
-            .await?
-                > 0
-            {
-                return Err(ApiError::Unprocessable(format!(
-                    "the agent has tool {tool} already"
-                )));
-            }
-        }
-        Change::Credential { tool, credential } => {
-            if count(
-                "SELECT COUNT(*) FROM agent_tool WHERE agent_id = $1 AND tool_id = $2",
-                agent,
-                *tool,
-            )
-            .fetch_one(&mut *conn)
-            .await?
-                == 0
-            {
-                return Err(ApiError::Unprocessable(format!(
-                    "tool {tool} is not one of the agent's tools"
-                )));
-            }
-            if exists(
-                "SELECT COUNT(*) FROM credential WHERE id = $1 AND status = 'active'",
-                *credential,
-            )
-            .fetch_one(&mut *conn)
-            .await?
-                == 0
-            {
-                return Err(ApiError::Unprocessable(format!(
-                    "no active credential with id {credential}"
-                )));
-            }
-            if count(
-                "SELECT COUNT(*) FROM tool_credential WHERE tool_id = $1 AND credential_id = $2",
-                *tool,
-                *credential,
-            )
-            .fetch_one(&mut *conn)
-            .await?
-                > 0
-            {
-                return Err(ApiError::Unprocessable(format!(
-                    "tool {tool} uses credential {credential} already"
-                )));
-            }
-        }
-        Change::Scope { credential, scope } | Change::RemoveScope { credential, scope } => {
-            let scopes: Option<String> = sqlx::query_scalar(
-                "SELECT c.scopes FROM credential c WHERE c.id = $1 AND c.status = 'active' AND EXISTS \
-                 (SELECT 1 FROM agent_tool at JOIN tool_credential tc ON tc.tool_id = at.tool_id \
-                  WHERE at.agent_id = $2 AND tc.credential_id = c.id)",
-            )
-            .bind(*credential)
-            .bind(agent)
-            .fetch_optional(&mut *conn)
-            .await?;
-            let Some(scopes) = scopes else {
-                return Err(ApiError::Unprocessable(format!(
-                    "credential {credential} is not an active credential of the agent"
-                )));
-            };
-            let held = scopes.split_whitespace().any(|s| s == scope);
-            match (change.reduces(), held) {
-                (false, true) => {
-                    return Err(ApiError::Unprocessable(format!(
-                        "credential {credential} has scope {scope:?} already"
-                    )));
-                }
-                (true, false) => {
-                    return Err(ApiError::Unprocessable(format!(
-                        "credential {credential} has no scope {scope:?}"
-                    )));
-                }
-                _ => {}
-            }
-        }
-    }
-    Ok(())
+/// Whether `sql` (a `COUNT(*)` of ids `a` and `b`) counts any row.
+async fn counts_any(
+    conn: &mut AnyConnection,
+    sql: &'static str,
+    a: i64,
+    b: Option<i64>,
+) -> Result<bool, sqlx::Error> {
+    let query = sqlx::query_scalar::<_, i64>(sql).bind(a);
+    let query = match b {
+        Some(b) => query.bind(b),
+        None => query,
+    };
+    Ok(query.fetch_one(conn).await? > 0)
+}
+
+/// Whether tool `tool` exists.
+pub async fn tool_exists(conn: &mut AnyConnection, tool: i64) -> Result<bool, sqlx::Error> {
+    counts_any(conn, "SELECT COUNT(*) FROM tool WHERE id = $1", tool, None).await
+}
+
+/// Whether agent `agent` has tool `tool`.
+pub async fn agent_has_tool(conn: &mut AnyConnection, agent: i64, tool: i64) -> Result<bool, sqlx::Error> {
+    let sql = "SELECT COUNT(*) FROM agent_tool WHERE agent_id = $1 AND tool_id = $2";
+    counts_any(conn, sql, agent, Some(tool)).await
+}
+
+/// Whether credential `credential` exists and is active.
+pub async fn credential_active(conn: &mut AnyConnection, credential: i64) -> Result<bool, sqlx::Error> {
+    let sql = "SELECT COUNT(*) FROM credential WHERE id = $1 AND status = 'active'";
+    counts_any(conn, sql, credential, None).await
+}
+
+/// Whether tool `tool` authenticates with credential `credential`.
+pub async fn tool_uses_credential(
+    conn: &mut AnyConnection,
+    tool: i64,
+    credential: i64,
+) -> Result<bool, sqlx::Error> {
+    let sql = "SELECT COUNT(*) FROM tool_credential WHERE tool_id = $1 AND credential_id = $2";
+    counts_any(conn, sql, tool, Some(credential)).await
+}
+
+/// The scopes of `credential` when it is active and agent `agent` uses it.
+pub async fn agents_credential_scopes(
+    conn: &mut AnyConnection,
+    agent: i64,
+    credential: i64,
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT c.scopes FROM credential c WHERE c.id = $1 AND c.status = 'active' AND EXISTS \
+         (SELECT 1 FROM agent_tool at JOIN tool_credential tc ON tc.tool_id = at.tool_id \
+          WHERE at.agent_id = $2 AND tc.credential_id = c.id)",
+    )
+    .bind(credential)
+    .bind(agent)
+    .fetch_optional(conn)
+    .await
 }
 
 /// Records an approved change in the inventory; returns the credentials and
@@ -451,7 +408,7 @@ pub struct NewRequest<'a> {
     /// Where to call back.
     pub callback_url: Option<&'a str>,
     /// The policy's ruling.
-    pub ruling: &'a crate::approval::Ruling,
+    pub ruling: &'a Ruling,
     /// The risk shown to approvers.
     pub risk: i64,
     /// Pending, or decided by the policy.
@@ -774,7 +731,7 @@ fn summary(row: &AnyRow, now: DateTime<Utc>) -> Result<json::ApprovalSummary, sq
         resource: get_ref(row, "resource_id", "resource_ref_name")?,
         sensitivity: sensitivity.map(|_| get_enum(row, "sensitivity")).transpose()?,
         environment,
-        risk: risk::brief(row.try_get("risk_score")?, row.try_get("agent_factors")?),
+        risk: scores::brief(row.try_get("risk_score")?, row.try_get("agent_factors")?),
         rule: row.try_get("rule_name")?,
         required_approvals: row.try_get("required_approvals")?,
         approvals: row.try_get("approvals")?,
@@ -904,10 +861,10 @@ pub async fn detail(db: &Db, id: i64, now: DateTime<Utc>) -> Result<json::Approv
         parameters_hash: row.try_get("parameters_hash")?,
         category: get_enum(&row, "category")?,
         deployed_by: get_ref(&row, "deployer_id", "deployer_name")?,
-        agent_risk: risk::detail(row.try_get("agent_score")?, row.try_get("agent_factors")?),
+        agent_risk: scores::detail(row.try_get("agent_score")?, row.try_get("agent_factors")?),
         credential: get_ref(&row, "credential_id", "credential_name")?,
         credential_risk: match credential_score {
-            Some(score) => Some(risk::brief(score, row.try_get("credential_factors")?)),
+            Some(score) => Some(scores::brief(score, row.try_get("credential_factors")?)),
             None => None,
         },
         recent_activity,

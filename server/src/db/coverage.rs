@@ -21,7 +21,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use super::sql::{self, Paging, Params, Scope, Sort, get_enum, get_opt_time, get_ref, get_required_ref};
-use super::{Db, risk};
+use super::{Db, scores};
 use crate::ApiError;
 
 /// The team an agent counts against (see the module's documentation), for
@@ -319,8 +319,8 @@ pub async fn rollup(conn: &mut AnyConnection) -> Result<Rollup, sqlx::Error> {
             ))
         })
         .collect::<Result<_, sqlx::Error>>()?;
-    let critical = risk::band_condition("c.risk_score", RiskBand::Critical);
-    let high = risk::band_condition("c.risk_score", RiskBand::High);
+    let critical = scores::band_condition("c.risk_score", RiskBand::Critical);
+    let high = scores::band_condition("c.risk_score", RiskBand::High);
     // `+` keeps SQLite from walking the owner index person by person: the
     // covering index on (status, coverage_team_id, owner_id, ...) is faster.
     let agents = "SELECT a.coverage_team_id AS team, COUNT(*) AS total, \
@@ -541,7 +541,7 @@ fn gap_row(row: &AnyRow) -> Result<GapRow, sqlx::Error> {
         former_owner: get_ref(row, "owner_id", "owner_name")?,
         departed_at: get_opt_time(row, "departed_at")?,
         team: row.try_get("team")?,
-        risk: risk::brief(
+        risk: scores::brief(
             row.try_get("risk_score")?,
             &row.try_get::<String, _>("risk_factors")?,
         ),

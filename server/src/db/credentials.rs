@@ -7,7 +7,7 @@ use sqlx::any::AnyRow;
 use super::sql::{
     self, Paging, Params, Scope, Sort, get_enum, get_opt_time, get_ref, get_required_ref, get_time,
 };
-use super::{Db, resources, revocations, risk};
+use super::{Db, resources, scores};
 use crate::ApiError;
 
 pub(crate) const CREDENTIAL_COLUMNS: &str = "c.id, c.name, c.kind, c.provider, c.external_id, c.status, c.created_at, \
@@ -42,7 +42,7 @@ pub(crate) fn credential_summary(row: &AnyRow) -> Result<json::CredentialSummary
         last_used_at: get_opt_time(row, "last_used_at")?,
         fingerprint: row.try_get("fingerprint")?,
         copies: row.try_get("copies")?,
-        risk: risk::brief(
+        risk: scores::brief(
             row.try_get("risk_score")?,
             &row.try_get::<String, _>("risk_factors")?,
         ),
@@ -112,7 +112,7 @@ pub async fn list(
         );
     }
     if let Some(band) = query.band {
-        conditions.push(risk::band_condition("c.risk_score", band));
+        conditions.push(scores::band_condition("c.risk_score", band));
     }
     if let Some(agent) = query.agent {
         conditions.push(format!(
@@ -213,7 +213,9 @@ pub async fn summaries(db: &Db, ids: &[i64]) -> Result<Vec<json::CredentialSumma
     Ok(rows.iter().map(credential_summary).collect::<Result<_, _>>()?)
 }
 
-/// `GET /api/v1/credentials/{id}`.
+/// A credential's detail as its own tables hold it; its revocation, platform
+/// grant and last attestation come from their own aggregates
+/// ([`crate::inventory::credential`] adds them).
 pub async fn get(db: &Db, id: i64) -> Result<json::CredentialDetail, ApiError> {
     let row = sqlx::query(&format!(
         "SELECT {CREDENTIAL_COLUMNS}, c.scopes, c.third_party, c.blast_radius {CREDENTIAL_FROM} WHERE c.id = $1"
@@ -282,19 +284,15 @@ pub async fn get(db: &Db, id: i64) -> Result<json::CredentialDetail, ApiError> {
             .fetch_one(db.pool())
             .await?,
         recent_activity: events.iter().map(activity_event).collect::<Result<_, _>>()?,
-        risk: risk::detail(
+        risk: scores::detail(
             row.try_get("risk_score")?,
             &row.try_get::<String, _>("risk_factors")?,
         ),
         blast_radius: row.try_get("blast_radius")?,
-        revocation: revocations::brief(db, id).await?,
-        grant: super::platforms::grant_facts(db, id).await?,
-        last_attested: super::reviews::last_attested(
-            &mut *db.pool().acquire().await?,
-            json::OwnedKind::Credential,
-            id,
-        )
-        .await?,
+        // Other aggregates' parts: the inventory service fills them in.
+        revocation: None,
+        grant: None,
+        last_attested: None,
     })
 }
 

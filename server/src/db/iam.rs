@@ -104,7 +104,7 @@ pub async fn upsert(conn: &mut AnyConnection, described: &Described) -> Result<U
 }
 
 /// The inventory's resources called by the given ARNs (or their short
-/// names, see [`crate::import::activity::resource_names`]), with the
+/// names, see [`crate::arn::resource_names`]), with the
 /// permission granted on each; answers the edges.
 pub async fn resolve(
     conn: &mut AnyConnection,
@@ -113,7 +113,7 @@ pub async fn resolve(
     let mut reach: BTreeMap<i64, Permission> = BTreeMap::new();
     for (arn, permission) in granted {
         // A wildcard inside a name (`prod-*`) names no one resource.
-        let names: Vec<String> = crate::import::activity::resource_names(arn.trim_end_matches("/*"))
+        let names: Vec<String> = crate::arn::resource_names(arn.trim_end_matches("/*"))
             .into_iter()
             .filter(|n| !n.contains('*'))
             .collect();
@@ -198,8 +198,8 @@ pub async fn key_slots(conn: &mut AnyConnection, user_arn: &str) -> Result<Vec<i
         "SELECT id FROM credential WHERE provider = 'aws' AND kind = 'access_key' \
          AND external_id IN ($1, $2) ORDER BY id",
     )
-    .bind(crate::import::aws::slot_id(user_arn, 1))
-    .bind(crate::import::aws::slot_id(user_arn, 2))
+    .bind(crate::arn::slot_id(user_arn, 1))
+    .bind(crate::arn::slot_id(user_arn, 2))
     .fetch_all(conn)
     .await
 }
@@ -211,8 +211,8 @@ pub async fn only_active_key(conn: &mut AnyConnection, user_arn: &str) -> Result
         "SELECT id FROM credential WHERE provider = 'aws' AND kind = 'access_key' AND status = 'active' \
          AND external_id IN ($1, $2) ORDER BY id",
     )
-    .bind(crate::import::aws::slot_id(user_arn, 1))
-    .bind(crate::import::aws::slot_id(user_arn, 2))
+    .bind(crate::arn::slot_id(user_arn, 1))
+    .bind(crate::arn::slot_id(user_arn, 2))
     .fetch_all(conn)
     .await?;
     Ok(match active[..] {

@@ -36,6 +36,7 @@ pub mod revocations;
 pub mod risk;
 pub mod schedule;
 pub mod scim;
+pub mod scores;
 pub mod search;
 pub mod sql;
 pub mod staged;

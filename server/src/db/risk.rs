@@ -13,7 +13,7 @@ use sqlx::{AnyConnection, Row};
 
 use super::sql::{self, Params, Scope, get_enum, get_opt_time, get_time, timestamp};
 use super::{Backend, Db, coverage};
-use crate::risk::{self, Assessment, Fired};
+use crate::risk::{self, Assessment};
 use crate::{ApiError, audit};
 
 fn person(name: Option<String>, status: Option<String>) -> Option<risk::Person> {
@@ -850,31 +850,6 @@ async fn write_changes(
     Ok(written)
 }
 
-/// The stored factors (heaviest first); an unreadable value reads as none.
-fn stored_factors(text: &str) -> Vec<Fired> {
-    serde_json::from_str(text).unwrap_or_default()
-}
-
-/// A stored score and factors as the detail responses show them.
-pub fn detail(score: i64, factors: &str) -> json::Risk {
-    json::Risk {
-        score,
-        band: RiskBand::of(score),
-        factors: stored_factors(factors).iter().map(risk::to_wire).collect(),
-        risk_model_version: risk::MODEL_VERSION.to_owned(),
-    }
-}
-
-/// A stored score and factors as list rows show them.
-pub fn brief(score: i64, factors: &str) -> json::RiskBrief {
-    json::RiskBrief {
-        score,
-        band: RiskBand::of(score),
-        leading: stored_factors(factors).first().map(risk::headline),
-        risk_model_version: risk::MODEL_VERSION.to_owned(),
-    }
-}
-
 /// The stored model version, if scores were ever computed.
 pub async fn stored_version(db: &Db) -> Result<Option<String>, sqlx::Error> {
     setting(db, "risk_model_version").await
@@ -914,12 +889,6 @@ fn band_counts(row: &sqlx::any::AnyRow) -> Result<json::BandCounts, sqlx::Error>
         high: row.try_get("high")?,
         critical: row.try_get("critical")?,
     })
-}
-
-/// A band's condition on `column`, for list filters.
-pub fn band_condition(column: &str, band: RiskBand) -> String {
-    let (low, high) = band.range();
-    format!("{column} BETWEEN {low} AND {high}")
 }
 
 /// `GET /api/v1/risk/summary`. Credentials count while active (a revoked
@@ -1005,7 +974,7 @@ pub async fn summary(db: &Db) -> Result<json::RiskSummary, ApiError> {
                 Ok(json::RankedRisk {
                     id: row.try_get("id")?,
                     name: row.try_get("name")?,
-                    risk: brief(
+                    risk: super::scores::brief(
                         row.try_get("risk_score")?,
                         &row.try_get::<String, _>("risk_factors")?,
                     ),

@@ -45,7 +45,7 @@ async fn get_credential(
     State(state): State<AppState>,
     Id(id): Id,
 ) -> Result<Json<json::CredentialDetail>, ApiError> {
-    Ok(Json(credentials::get(&state.db, id).await?))
+    Ok(Json(crate::inventory::credential(&state.db, id).await?))
 }
 
 /// Everything the credential reaches, with permission and sensitivity, and who else reaches it.

@@ -3,20 +3,21 @@
 //! teams, admins anywhere; every change is audited with before, after and
 //! reason, and rescored.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::BTreeSet;
 
 use axum::Json;
 use axum::extract::State;
 use chrono::{Duration, SubsecRound, Utc};
-use model::api::{self as json, OwnedKind, PersonStatus, Role};
+use model::api::{self as json, OwnedKind, PersonStatus};
 use sqlx::AnyConnection;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::extract::{ApiJson, ApiQuery, Id};
 use crate::audit::{self, Actor, Entry, Source};
-use crate::auth::{Caller, OwnershipEditor};
+use crate::auth::OwnershipEditor;
 use crate::db::{coverage, ownership, risk};
+use crate::ownership::{editable_teams, require_team, require_users_within};
 use crate::{ApiError, AppState, people};
 
 /// Routes of this resource.
@@ -27,98 +28,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_gaps))
         .routes(routes!(depart_person))
         .routes(routes!(get_coverage))
-}
-
-/// The teams a caller may change ownership in: `None` means everywhere (an
-/// admin); a manager gets their team and its sub-teams.
-pub(super) async fn editable_teams(
-    conn: &mut AnyConnection,
-    caller: &Caller,
-) -> Result<Option<HashSet<i64>>, ApiError> {
-    if caller.0.roles.contains(&Role::Admin) {
-        return Ok(None);
-    }
-    let teams = match &caller.0.team {
-        Some(team) => ownership::managed_teams(conn, team.id).await?,
-        None => HashSet::new(),
-    };
-    if teams.is_empty() {
-        return Err(ApiError::Forbidden(format!(
-            "{} is not a person with a team in the inventory, so it manages no team",
-            caller.0.email
-        )));
-    }
-    Ok(Some(teams))
-}
-
-/// Refuses unless `team` is one the caller may change ownership in.
-pub(super) fn require_team(
-    teams: &Option<HashSet<i64>>,
-    team: Option<i64>,
-    refusal: impl FnOnce() -> String,
-) -> Result<(), ApiError> {
-    match teams {
-        Some(teams) if !team.is_some_and(|team| teams.contains(&team)) => Err(ApiError::Forbidden(refusal())),
-        _ => Ok(()),
-    }
-}
-
-/// Refuses (403) unless `caller` may act on this agent or credential: an
-/// admin, or a manager of its owner's team (or a team above); what nobody
-/// owns is an admin's to `verb`. 404 when it does not exist. Answers it and
-/// the caller's teams (`None`: everywhere).
-pub(super) async fn require_in_teams(
-    conn: &mut AnyConnection,
-    caller: &Caller,
-    kind: OwnedKind,
-    id: i64,
-    verb: &str,
-) -> Result<(json::Ref, Option<HashSet<i64>>), ApiError> {
-    let owned = ownership::owned(&mut *conn, kind, &[id])
-        .await?
-        .pop()
-        .ok_or_else(|| ApiError::NotFound(format!("no {kind} with id {id}")))?;
-    let teams = editable_teams(conn, caller).await?;
-    let label = kind.label().to_lowercase();
-    require_team(&teams, owned.owner_team, || match &owned.owner {
-        Some(owner) => format!(
-            "{label} {} is owned by {}, outside your teams",
-            owned.entity.name, owner.name
-        ),
-        None => format!(
-            "{label} {} has no owner, so only an admin may {verb} it",
-            owned.entity.name
-        ),
-    })?;
-    Ok((owned.entity, teams))
-}
-
-/// Refuses a manager (403) when an agent outside their teams, or an agent
-/// nobody owns, uses the credential: claiming it or revoking it would reach
-/// beyond their teams, so that is an admin's call. `verb` says which.
-pub(super) async fn require_users_within(
-    conn: &mut AnyConnection,
-    teams: &Option<HashSet<i64>>,
-    credential: &json::Ref,
-    verb: &str,
-) -> Result<(), ApiError> {
-    let Some(teams) = teams else { return Ok(()) };
-    let users = ownership::credential_users(conn, credential.id).await?;
-    match users
-        .into_iter()
-        .find(|(_, team)| !team.is_some_and(|team| teams.contains(&team)))
-    {
-        Some((agent, team)) => Err(ApiError::Forbidden(format!(
-            "credential {} is used by agent {agent}, {}, so only an admin may {verb} it",
-            credential.name,
-            if team.is_some() {
-                "outside your teams"
-            } else {
-                "which no team owns"
-            }
-        ))),
-        None => Ok(()),
-    }
 }
 
 /// The reason of a change, trimmed: 1 to 500 characters.

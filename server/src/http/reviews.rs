@@ -13,7 +13,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use model::api::{self as json, ReviewDecision};
+use model::api as json;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -108,48 +108,8 @@ async fn decide_review_items(
     ApiJson(request): ApiJson<json::ReviewDecisions>,
 ) -> Result<Json<json::ReviewDecided>, ApiError> {
     let now = state.settings.clock.now();
-    // A reduction's change requests are opened first (each idempotent by
-    // the item and scope, so a retry after a failed decision opens none twice).
-    let follow_up = if request.decision == ReviewDecision::Reduce {
-        let reduction = review::reduction(&state.db, &caller.0, id, &request).await?;
-        let mut opened = Vec::new();
-        // The justification holds the reason whole when it fits, as a change request's must.
-        let reason: String = request.reason.trim().chars().take(1900).collect();
-        for scope in &reduction.scopes {
-            let change = json::NewChangeRequest {
-                agent: reduction.agent,
-                operation: "muster:remove_scope".into(),
-                parameters: serde_json::json!({ "credential": reduction.credential, "scope": scope }),
-                justification: format!("Access review {id}: {reason}"),
-            };
-            let key = format!("review-item-{}-{scope}", reduction.item);
-            let (opened_id, opened_state) =
-                super::approvals::request_change(&state, &caller.0.email, &change, &key, &source).await?;
-            if opened_state == json::ApprovalState::Denied {
-                return Err(ApiError::Unprocessable(format!(
-                    "the approval policy denies removing {scope:?} (request {opened_id}); the item stays undecided"
-                )));
-            }
-            opened.push(format!("approval:{opened_id}"));
-        }
-        Some(opened.join(","))
-    } else {
-        None
-    };
-    let automated = state.settings.webhook.is_some();
-    let decided = review::decide(
-        &state.db,
-        &caller.0,
-        id,
-        &request,
-        follow_up.as_deref(),
-        automated,
-        &source,
-        now,
-    )
-    .await?;
-    state.outbox.notify_one();
-    state.events.notify_one();
+    let decided = review::decide(&state, &caller.0, id, &request, &source, now).await?;
+    state.wake_senders();
     Ok(Json(decided))
 }
 

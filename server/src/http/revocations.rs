@@ -14,10 +14,11 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::extract::{ApiJson, ApiQuery, Id};
-use super::ownership::{reason, require_in_teams, require_users_within};
+use super::ownership::reason;
 use crate::audit::{self, Actor, Entry, Source};
 use crate::auth::{Caller, OwnershipEditor};
 use crate::db::{revocations, risk};
+use crate::ownership::{require_in_teams, require_users_within};
 use crate::revocation;
 use crate::{ApiError, AppState};
 

@@ -18,6 +18,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::scanners::{ParseError, scrub};
+use crate::arn::slot_id;
 
 /// A user or a role, with what its policies allow.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -412,11 +413,6 @@ impl KeySlot {
     pub fn external_id(&self) -> String {
         slot_id(&self.user_arn, self.slot)
     }
-}
-
-/// `<user ARN>#access_key_<n>`.
-pub fn slot_id(user_arn: &str, slot: u8) -> String {
-    format!("{user_arn}#access_key_{slot}")
 }
 
 /// Reads a credential report (CSV, as `get-credential-report` decodes it),

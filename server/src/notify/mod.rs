@@ -356,7 +356,7 @@ async fn plan(
             let role: Role = request.approver_role.parse().unwrap_or(Role::Approver);
             let mut excluded = db::voters(conn, request.id).await?;
             excluded.push(request.requested_by.clone());
-            // The parties nobody asks to decide (`http::approvals::party`):
+            // The parties nobody asks to decide (`approval::decide`'s `party`):
             // the agent's owner and deployer, then and now, by their person.
             let parties = [
                 request.owner_id,

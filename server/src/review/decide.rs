@@ -9,11 +9,10 @@ use serde_json::json;
 use sqlx::AnyConnection;
 
 use super::{campaign_row, check_text};
-use crate::ApiError;
 use crate::audit::{self, Actor, Entry, Source};
 use crate::db::reviews::{self as db, ItemRow};
-use crate::db::{Db, ownership, risk};
-use crate::revocation;
+use crate::db::{ownership, risk};
+use crate::{ApiError, AppState, approval, revocation};
 
 /// At most this many items are decided in one request.
 pub const MAX_DECISIONS: usize = 500;
@@ -88,7 +87,7 @@ async fn decidable(
 
 /// A reduction to ask for: remove `scopes` from `credential`, through an agent that uses it.
 #[derive(Debug, Clone)]
-pub struct Reduction {
+struct Reduction {
     /// The item.
     pub item: i64,
     /// The credential.
@@ -101,14 +100,13 @@ pub struct Reduction {
 
 /// Checks a `reduce` decision (one credential at a time, naming scopes it
 /// holds, used by an agent) before its change requests are opened.
-pub async fn reduction(
-    db: &Db,
+async fn reduction(
+    conn: &mut AnyConnection,
     session: &json::Session,
     campaign: i64,
     request: &json::ReviewDecisions,
 ) -> Result<Reduction, ApiError> {
-    let mut conn = db.pool().acquire().await?;
-    let items = decidable(&mut conn, session, campaign, request).await?;
+    let items = decidable(&mut *conn, session, campaign, request).await?;
     let [item] = items.as_slice() else {
         return Err(ApiError::BadRequest(
             "reduce is decided one item at a time, naming the scopes to remove".into(),
@@ -161,22 +159,58 @@ pub async fn reduction(
     })
 }
 
-/// Records a batch of decisions, all or none, each audited: `keep` attests;
-/// `reduce` records the change requests opened for it (`follow_up`);
-/// `revoke` opens a revocation of the credential (of an agent: of each
-/// active credential only it uses); `reassign` gives the item to
-/// `new_owner`. Rescored, since attestation is a risk factor.
-#[allow(clippy::too_many_arguments)]
-pub async fn decide(
-    db: &Db,
+/// Opens, in `conn`'s transaction, a change request per scope a reduction
+/// removes (each idempotent by the item and scope); answers them as the
+/// decision's follow-up. Refused (422) when the policy denies one.
+async fn reduce(
+    state: &AppState,
+    conn: &mut AnyConnection,
     session: &json::Session,
     campaign: i64,
     request: &json::ReviewDecisions,
-    follow_up: Option<&str>,
-    automated: bool,
+    source: &Source,
+) -> Result<String, ApiError> {
+    let reduction = reduction(&mut *conn, session, campaign, request).await?;
+    let mut opened = Vec::new();
+    // The justification holds the reason whole when it fits, as a change request's must.
+    let reason: String = request.reason.trim().chars().take(1900).collect();
+    for scope in &reduction.scopes {
+        let change = json::NewChangeRequest {
+            agent: reduction.agent,
+            operation: "muster:remove_scope".into(),
+            parameters: json!({ "credential": reduction.credential, "scope": scope }),
+            justification: format!("Access review {campaign}: {reason}"),
+        };
+        let key = format!("review-item-{}-{scope}", reduction.item);
+        let stored =
+            approval::request_change(state, &mut *conn, &session.email, &change, &key, source).await?;
+        if stored.state == json::ApprovalState::Denied {
+            return Err(ApiError::Unprocessable(format!(
+                "the approval policy denies removing {scope:?} (rule {:?}); the item stays undecided",
+                stored.rule
+            )));
+        }
+        opened.push(format!("approval:{}", stored.id));
+    }
+    Ok(opened.join(","))
+}
+
+/// Records a batch of decisions, all or none, each audited: `keep` attests;
+/// `reduce` opens change requests that remove the scopes named; `revoke`
+/// opens a revocation of the credential (of an agent: of each active
+/// credential only it uses); `reassign` gives the item to `new_owner`.
+/// Rescored, since attestation is a risk factor. The caller wakes the
+/// senders of what was queued ([`crate::AppState::wake_senders`]).
+pub async fn decide(
+    state: &AppState,
+    session: &json::Session,
+    campaign: i64,
+    request: &json::ReviewDecisions,
     source: &Source,
     now: DateTime<Utc>,
 ) -> Result<json::ReviewDecided, ApiError> {
+    let db = &state.db;
+    let automated = state.settings.webhook.is_some();
     let items = {
         let mut conn = db.pool().acquire().await?;
         decidable(&mut conn, session, campaign, request).await?
@@ -266,10 +300,12 @@ pub async fn decide(
         }
         (_, None) => None,
     };
-    if request.decision == ReviewDecision::Reduce && follow_up.is_none() {
-        return Err(ApiError::BadRequest("reduce opens change requests first".into()));
-    }
     let mut tx = db.begin().await?;
+    let follow_up = match request.decision {
+        ReviewDecision::Reduce => Some(reduce(state, &mut tx, session, campaign, request, source).await?),
+        _ => None,
+    };
+    let follow_up = follow_up.as_deref();
     let mut follow_ups = Vec::new();
     let (mut agents, mut credentials) = (Vec::new(), Vec::new());
     for item in &items {

@@ -26,7 +26,7 @@ use crate::db::reviews::{self as db, NewItem, Reviewers, Sight};
 use crate::db::{Db, ownership, risk};
 
 mod decide;
-pub use decide::{MAX_DECISIONS, Reduction, decide, reduction};
+pub use decide::{MAX_DECISIONS, decide};
 
 /// Reviewers are reminded once, this long before the due date.
 pub const REMIND_BEFORE: chrono::Duration = chrono::Duration::days(3);

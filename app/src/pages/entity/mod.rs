@@ -16,10 +16,11 @@ use crate::components::endpoint::EndpointFacts;
 use crate::components::owner::AssignOwner;
 use crate::components::page::Page;
 use crate::components::platform::{GrantFacts, PlatformFacts};
+use crate::components::reach::ReachTable;
+use crate::components::revocation::RevocationLink;
 use crate::components::risk::RiskBadge;
 use crate::components::tokens::AgentTokens;
 use crate::pages::not_found::NotFound;
-use crate::pages::revocations::RevocationLink;
 use crate::routes::{self, Screen};
 use crate::{api, format};
 
@@ -476,25 +477,6 @@ pub fn CopyPage(id: i64) -> impl IntoView {
             }
             .into_any()
         })
-    }
-}
-
-/// The resources a credential reaches: environment, sensitivity, permission.
-#[component]
-pub fn ReachTable(reach: Vec<json::ReachEntry>) -> impl IntoView {
-    view! {
-        <table class="data compact">
-            <tbody>
-                {reach.into_iter().map(|r| view! {
-                    <tr>
-                        <td><a href=routes::entity_path("resources", r.resource.id)>{r.resource.name}</a></td>
-                        <td>{r.resource.environment.label()}</td>
-                        <td>{r.resource.sensitivity.label()}</td>
-                        <td>{r.permission.label()}</td>
-                    </tr>
-                }).collect_view()}
-            </tbody>
-        </table>
     }
 }
 

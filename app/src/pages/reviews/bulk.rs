@@ -9,7 +9,7 @@ use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use model::api::{self as json, ReviewDecision};
 
-use super::items::Batch;
+use super::selection::Batch;
 use crate::components::owner::PersonPicker;
 
 /// The decisions the bulk bar makes (a reduction names scopes: one row at a time).

@@ -10,7 +10,8 @@ use leptos::task::spawn_local;
 use leptos_router::hooks::use_params_map;
 use model::api::{self as json, CampaignState, ReviewDecision};
 
-use super::items::{Items, items_link};
+use super::items::Items;
+use super::selection::items_link;
 use super::{LEADS, ProgressBar, StateBadge, due_text, not_attested, percent, scope_text};
 use crate::api;
 use crate::auth::Auth;

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 use model::api::{self as json, OwnedKind, ReviewDecision, RiskBand};
 
-use super::items::items_link;
+use super::selection::items_link;
 use crate::components::form::TextField;
 
 /// A tab that is a link to the items `edit` selects, marked current when

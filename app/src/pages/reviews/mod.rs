@@ -11,6 +11,7 @@ mod campaign;
 mod filters;
 mod items;
 mod rows;
+mod selection;
 
 pub use campaign::CampaignPage;
 

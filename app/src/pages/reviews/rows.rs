@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use model::api::{self as json, OwnedKind, ReviewDecision};
 
 use super::bulk::ReduceEditor;
-use super::items::{decider, follow_ups, items_link, may_decide};
+use super::selection::{decider, follow_ups, items_link, may_decide};
 use crate::auth::Auth;
 use crate::components::risk::RiskCell;
 use crate::{format, routes};

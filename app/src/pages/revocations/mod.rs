@@ -11,8 +11,9 @@ use crate::api;
 use crate::auth::Auth;
 use crate::components::form::{Alert, Outcome, TextField};
 use crate::components::page::{Page, ScreenPage};
+use crate::components::reach::ReachTable;
+use crate::components::revocation::StateBadge;
 use crate::format;
-use crate::pages::entity::ReachTable;
 use crate::routes::{self, Screen};
 
 /// Who may revoke: admins anywhere, managers for their teams' credentials
@@ -73,30 +74,6 @@ pub fn Revocations() -> impl IntoView {
                 }}
             </section>
         </ScreenPage>
-    }
-}
-
-/// A revocation's state in words, on its colour.
-#[component]
-pub fn StateBadge(state: RevocationState) -> impl IntoView {
-    view! { <span class=format!("badge state-{}", state.as_str()) data-testid="revocation-state">{state.label()}</span> }
-}
-
-/// On a credential's page: its revocation, or the way to plan one.
-#[component]
-pub fn RevocationLink(credential: i64, revocation: Option<json::RevocationBrief>) -> impl IntoView {
-    match revocation {
-        Some(r) => view! {
-            <span data-testid="revocation-link">
-                "Revocation: " <StateBadge state=r.state /> " "
-                <a href=routes::revocation_path(r.id)>"Follow it"</a>
-            </span>
-        }
-        .into_any(),
-        None => view! {
-            <a href=routes::revoke_path(credential) data-testid="revocation-link">"What breaks if revoked"</a>
-        }
-        .into_any(),
     }
 }
 

@@ -98,7 +98,7 @@ impl ItemRow {
                 id: self.subject_id,
                 name: self.name(),
             },
-            risk: super::super::risk::brief(
+            risk: super::super::scores::brief(
                 self.risk_score.unwrap_or_default(),
                 self.risk_factors.as_deref().unwrap_or("[]"),
             ),
@@ -196,7 +196,7 @@ pub async fn items(
         conditions.push(format!("i.kind = {}", params.bind(kind.as_str())));
     }
     if let Some(band) = query.band {
-        conditions.push(super::super::risk::band_condition(
+        conditions.push(super::super::scores::band_condition(
             "COALESCE(a.risk_score, cr.risk_score, 0)",
             band,
         ));
