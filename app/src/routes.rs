@@ -2,7 +2,7 @@
 //! all take them from here, and which roles may open each screen (the server
 //! enforces the same on every API route; the app only hides what would fail).
 
-use model::api::{NodeKind, Role};
+use model::api::{AuditTarget, NodeKind, Role, TargetKind};
 
 /// A screen reachable from the navigation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -263,12 +263,12 @@ pub fn graph_paths(to: &str, from: Option<&str>) -> String {
 /// The page of what an audit entry touched (`agent:12`, `account:3`, ...).
 /// Accounts have no page of their own: their link is their audit history.
 pub fn target_path(target: &str) -> Option<String> {
-    let (kind, id) = target.split_once(':')?;
-    let id: i64 = id.parse().ok()?;
-    if kind == "account" {
-        return Some(format!("{}?target=account:{id}", Screen::Audit.path()));
+    let target: AuditTarget = target.parse().ok()?;
+    let id: i64 = target.id.parse().ok()?;
+    if target.kind == TargetKind::Account {
+        return Some(format!("{}?target={target}", Screen::Audit.path()));
     }
-    Some(node_path(kind.parse().ok()?, id))
+    Some(node_path(target.kind.node()?, id))
 }
 
 #[cfg(test)]

@@ -237,7 +237,7 @@ async fn user(command: UserCommand) -> anyhow::Result<()> {
         ),
     };
     let entry = audit::Entry::new(audit::Actor::System("muster user".into()), action)
-        .target(format!("account:{id}"))
+        .target(audit::AuditTarget::new(audit::TargetKind::Account, id))
         .details(details);
     audit::append(&mut tx, &entry, now).await?;
     tx.commit().await?;
@@ -661,7 +661,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Risk(RiskCommand::Recompute(database)) => {
             let db = Db::open(&database.database).await?;
             let started = std::time::Instant::now();
-            let done = crate::db::risk::recompute(&db, chrono::Utc::now(), "muster risk recompute").await?;
+            let done = crate::scoring::recompute(&db, chrono::Utc::now(), "muster risk recompute").await?;
             println!(
                 "Scored {} credentials and {} agents with risk model {} in {:.1} s \
                  (load {:.1} s, score {:.1} s, store {:.1} s).",
@@ -997,7 +997,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             crate::schedule::MODEL_RECOMPUTE,
             &format!("{} over {replaced}", crate::risk::MODEL_VERSION),
             now,
-            || crate::db::risk::recompute(&db, now, "muster serve"),
+            || crate::scoring::recompute(&db, now, "muster serve"),
         )
         .await?;
         if let Some(done) = done {

@@ -18,7 +18,7 @@ use rand_chacha::ChaCha8Rng;
 use crate::audit;
 use crate::db::sql::{Value, timestamp};
 use crate::db::{Backend, Db};
-use crate::db::{accounts, bulk, coverage, credentials, risk};
+use crate::db::{accounts, bulk, coverage, credentials};
 use crate::fingerprint::Fingerprinter;
 
 /// How big an organisation to make.
@@ -185,7 +185,7 @@ pub async fn generate(
     // Fresh statistics, so the query planner knows the new tables' shapes.
     sqlx::query("ANALYZE").execute(db.pool()).await?;
     // Scored as of the anchor, so that the same seed and anchor give the same scores.
-    let scored = risk::recompute(db, anchor, "muster demo").await?;
+    let scored = crate::scoring::recompute(db, anchor, "muster demo").await?;
     progress(
         "risk scores",
         scored.scores.credentials() + scored.scores.agents(),
@@ -1128,7 +1128,7 @@ pub async fn create_accounts(db: &Db, password: &str) -> anyhow::Result<()> {
             Err(error) => return Err(error.into()),
         };
         let entry = audit::Entry::new(audit::Actor::System("muster serve --demo".into()), action)
-            .target(format!("account:{id}"))
+            .target(audit::AuditTarget::new(audit::TargetKind::Account, id))
             .details(serde_json::json!({ "roles": [role], "demo": true }));
         audit::append(&mut tx, &entry, now).await?;
     }

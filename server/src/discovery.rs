@@ -8,7 +8,7 @@ use chrono::Utc;
 use model::api as json;
 
 use crate::ApiError;
-use crate::audit::{self, Actor, Entry, Source};
+use crate::audit::{self, Actor, AuditTarget, Entry, Source, TargetKind};
 use crate::catalogue::BUILT_IN_APPS;
 use crate::db::{Db, platforms, risk};
 use crate::import::platforms::write;
@@ -85,7 +85,7 @@ pub async fn add_app(
     let mut tx = db.begin().await?;
     let added = platforms::add_ai_app(&mut tx, &app, by.name(), now).await?;
     let entry = Entry::new(by.clone(), "ai_app.create")
-        .target(format!("ai_app:{}", added.key))
+        .target(AuditTarget::new(TargetKind::AiApp, &added.key))
         .details(serde_json::to_value(&added).unwrap_or_default())
         .from(source);
     audit::record(&mut tx, &entry, now).await?;
@@ -111,7 +111,7 @@ pub async fn delete_app(db: &Db, key: &str, by: &Actor, source: &Source) -> Resu
         return Err(ApiError::NotFound(format!("no catalogue entry {key}")));
     }
     let entry = Entry::new(by.clone(), "ai_app.delete")
-        .target(format!("ai_app:{key}"))
+        .target(AuditTarget::new(TargetKind::AiApp, key))
         .from(source);
     audit::record(&mut tx, &entry, now).await?;
     tx.commit().await?;
@@ -136,7 +136,7 @@ pub async fn promote(db: &Db, credential: i64, by: &Actor, source: &Source) -> R
     let agent = write::promote(&mut tx, credential, &facts, now).await?;
     risk::refresh(&mut tx, &[credential], &[agent], now).await?;
     let entry = Entry::new(by.clone(), "credential.promote")
-        .target(format!("credential:{credential}"))
+        .target(AuditTarget::new(TargetKind::Credential, credential))
         .details(serde_json::json!({ "agent": agent, "platform": facts.platform, "app": facts.app_name }))
         .from(source);
     audit::record(&mut tx, &entry, now).await?;

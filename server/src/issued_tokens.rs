@@ -5,7 +5,7 @@
 //! line call this.
 
 use chrono::{DateTime, Utc};
-use model::api as json;
+use model::api::{self as json, AuditTarget, TargetKind};
 
 use crate::ApiError;
 use crate::audit::{self, Actor, Entry, Source};
@@ -47,7 +47,7 @@ pub async fn create(
     )
     .await?;
     let entry = Entry::new(by, &format!("{}.create", kind.noun()))
-        .target(format!("{}:{id}", kind.noun()))
+        .target(target(kind, id))
         .details(serde_json::json!({ "name": name, "expires_at": timestamp(expires) }))
         .from(source);
     audit::record(&mut tx, &entry, now).await?;
@@ -73,11 +73,20 @@ pub async fn revoke(
     })?;
     if changed {
         let entry = Entry::new(by, &format!("{}.revoke", kind.noun()))
-            .target(format!("{}:{id}", kind.noun()))
+            .target(target(kind, id))
             .details(serde_json::json!({ "name": token.name }))
             .from(source);
         audit::record(&mut tx, &entry, now).await?;
     }
     tx.commit().await?;
     Ok(token)
+}
+
+/// A token as an audit entry's target (`enrolment_token:4`, `scim_token:2`).
+fn target(kind: Issued, id: i64) -> AuditTarget {
+    let kind = match kind {
+        Issued::Enrolment => TargetKind::EnrolmentToken,
+        Issued::Scim => TargetKind::ScimToken,
+    };
+    AuditTarget::new(kind, id)
 }

@@ -35,6 +35,7 @@ pub mod risk;
 pub mod scan;
 pub mod schedule;
 pub mod scopes;
+pub mod scoring;
 pub mod serve;
 pub mod web;
 pub mod webhook;

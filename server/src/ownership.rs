@@ -11,7 +11,7 @@ use model::api::{self as json, OwnedKind, Role};
 use sqlx::AnyConnection;
 
 use crate::ApiError;
-use crate::audit::{self, Actor, Entry, Source};
+use crate::audit::{self, Actor, AuditTarget, Entry, Source};
 use crate::auth::Caller;
 use crate::db::{ownership, risk};
 
@@ -39,7 +39,7 @@ pub async fn give(
     ownership::set_owner(conn, kind, &ids, owner.id).await?;
     for entity in &changed {
         let mut entry = Entry::new(Actor::Person(by.to_owned()), "owner.assign")
-            .target(format!("{kind}:{}", entity.entity.id))
+            .target(AuditTarget::new(kind, entity.entity.id))
             .details(serde_json::json!({
                 "before": entity.owner,
                 "after": owner,

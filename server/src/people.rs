@@ -10,7 +10,7 @@ use model::api::{self as json, OwnedKind, PersonStatus};
 use sqlx::AnyConnection;
 
 use crate::ApiError;
-use crate::audit::{self, Actor, Entry, Source};
+use crate::audit::{self, Actor, AuditTarget, Entry, Source, TargetKind};
 use crate::db::{accounts, ownership, risk};
 
 /// What a departure changed.
@@ -54,7 +54,7 @@ pub async fn depart(
         // A leaver's access ends with them: their account's sessions now.
         accounts::end_person_sessions(conn, id, now).await?;
         let entry = Entry::new(actor, "person.depart")
-            .target(format!("person:{id}"))
+            .target(AuditTarget::new(TargetKind::Person, id))
             .details(serde_json::json!({
                 "before": {"status": PersonStatus::Active},
                 "after": {"status": PersonStatus::Departed, "departed_at": departed_at},
@@ -90,7 +90,7 @@ pub async fn reactivate(
     let id = person.person.id;
     ownership::reactivate(conn, id).await?;
     let entry = Entry::new(actor, "person.return")
-        .target(format!("person:{id}"))
+        .target(AuditTarget::new(TargetKind::Person, id))
         .details(serde_json::json!({
             "before": {"status": PersonStatus::Departed, "departed_at": person.departed_at},
             "after": {"status": PersonStatus::Active},

@@ -12,7 +12,7 @@ use model::api::{self as json, CredentialStatus, RevocationState};
 use sqlx::AnyConnection;
 
 use crate::ApiError;
-use crate::audit::{self, Actor, Entry, Source};
+use crate::audit::{self, Actor, AuditTarget, Entry, Source, TargetKind};
 use crate::db::{Db, revocations, risk};
 
 /// The event that asks the automation to revoke a credential.
@@ -72,7 +72,7 @@ pub async fn transition(
         revocations::enqueue(conn, stored.id, REQUESTED_EVENT, body, now).await?;
     }
     let mut entry = Entry::new(actor.clone(), "revocation.transition")
-        .target(format!("credential:{}", stored.credential))
+        .target(AuditTarget::new(TargetKind::Credential, stored.credential))
         .details(serde_json::json!({
             "revocation": stored.id,
             "from": from,
@@ -159,7 +159,7 @@ async fn move_by_itself(
         "revocation.reopen"
     };
     let mut entry = Entry::new(actor.clone(), action)
-        .target(format!("credential:{}", stored.credential))
+        .target(AuditTarget::new(TargetKind::Credential, stored.credential))
         .details(serde_json::json!({ "revocation": stored.id, "from": stored.state, "to": to }));
     if let Some(source) = source {
         entry = entry.from(source);
@@ -217,7 +217,7 @@ pub async fn open(
     let copies = revocations::list_present_copies(conn, revocation_id, id).await?;
     let actor = Actor::Person(opening.by.to_owned());
     let mut entry = Entry::new(actor.clone(), "revocation.request")
-        .target(format!("credential:{id}"))
+        .target(AuditTarget::new(TargetKind::Credential, id))
         .details(serde_json::json!({
             "revocation": revocation_id,
             "reason": opening.reason,

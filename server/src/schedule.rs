@@ -146,7 +146,7 @@ pub fn spawn(state: AppState) -> Option<tokio::task::JoinHandle<()>> {
             if now.date_naive() != started_on {
                 let day = now.format("%Y-%m-%d").to_string();
                 let done = run_once(&state.db, &holder, DAILY_RECOMPUTE, &day, now, || {
-                    crate::db::risk::recompute(&state.db, now, "muster serve (daily)")
+                    crate::scoring::recompute(&state.db, now, "muster serve (daily)")
                 })
                 .await;
                 match done {

@@ -30,7 +30,7 @@ use sqlx::AnyConnection;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
-use crate::audit::{self, Actor, Entry};
+use crate::audit::{self, Actor, AuditTarget, Entry, TargetKind};
 use crate::db::outbox::Message;
 use crate::db::{Db, revocations};
 use crate::outbox::{self, Attempt, Courier, Policy, Settled};
@@ -226,20 +226,18 @@ impl Courier for Revocations {
         let revocation = delivery.subject.unwrap_or_default();
         let stored = revocations::stored(&mut *conn, revocation).await?;
         if state != DeliveryState::Pending {
-            let entry = Entry::new(actor.clone(), &format!("webhook.{}", state.as_str()))
-                .target(
-                    stored
-                        .as_ref()
-                        .map_or_else(String::new, |s| format!("credential:{}", s.credential)),
-                )
-                .details(serde_json::json!({
-                    "revocation": revocation,
-                    "delivery": delivery.id,
-                    "event": delivery.event,
-                    "attempts": attempts,
-                    "status": attempt.status,
-                    "error": attempt.error,
-                }));
+            let mut entry = Entry::new(actor.clone(), &format!("webhook.{}", state.as_str()));
+            if let Some(stored) = &stored {
+                entry = entry.target(AuditTarget::new(TargetKind::Credential, stored.credential));
+            }
+            let entry = entry.details(serde_json::json!({
+                "revocation": revocation,
+                "delivery": delivery.id,
+                "event": delivery.event,
+                "attempts": attempts,
+                "status": attempt.status,
+                "error": attempt.error,
+            }));
             audit::record(&mut *conn, &entry, now).await?;
         }
         if state == DeliveryState::Failed || (state == DeliveryState::Pending && attempts == FAILING_AFTER) {

@@ -15,10 +15,10 @@ use std::path::{Path, PathBuf};
 use syn::visit::Visit;
 
 /// A module: its path from the crate's root (`["db", "approvals"]`).
-type Module = Vec<String>;
+pub(crate) type Module = Vec<String>;
 
 /// The modules of the crate whose sources are under `root`, by file.
-fn modules(root: &Path) -> BTreeMap<Module, PathBuf> {
+pub(crate) fn modules(root: &Path) -> BTreeMap<Module, PathBuf> {
     let mut found = BTreeMap::new();
     let mut folders = vec![root.to_path_buf()];
     while let Some(folder) = folders.pop() {
@@ -192,7 +192,7 @@ fn circles(edges: &BTreeMap<Module, BTreeSet<Module>>) -> Vec<Vec<String>> {
     walk.found
 }
 
-fn source(crate_folder: &str) -> PathBuf {
+pub(crate) fn source(crate_folder: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("..")
         .join(crate_folder)

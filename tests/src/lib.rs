@@ -13,6 +13,8 @@ pub mod notify;
 pub mod reports;
 pub mod reviews;
 pub mod scim;
+#[cfg(test)]
+mod sql_values;
 pub mod webhook;
 
 use std::net::SocketAddr;

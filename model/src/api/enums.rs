@@ -327,27 +327,6 @@ impl Default for PasswordSignIn {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_value_parses_back_from_its_wire_name() {
-        for kind in CredentialKind::ALL {
-            assert_eq!(kind.as_str().parse::<CredentialKind>().unwrap(), *kind);
-        }
-    }
-
-    #[test]
-    fn an_unknown_value_names_what_is_expected() {
-        let error = "robot".parse::<AgentCategory>().unwrap_err();
-        assert_eq!(
-            error.to_string(),
-            "unknown category \"robot\"; expected one of: coding_endpoint, self_hosted, cloud, saas"
-        );
-    }
-}
-
 wire_enum! {
     /// A risk score's band (thresholds in `docs/risk-model.md`).
     RiskBand("risk band") {
@@ -598,5 +577,144 @@ wire_enum! {
         Name = "name", "By its name only";
         /// An admin made it an agent.
         Promoted = "promoted", "Made an agent by an admin";
+    }
+}
+
+wire_enum! {
+    /// What kind of thing an audit entry is about (its target's `<kind>:`).
+    TargetKind("audit target kind") {
+        /// A team of the inventory.
+        Team = "team", "Team";
+        /// A person of the inventory.
+        Person = "person", "Person";
+        /// An agent.
+        Agent = "agent", "Agent";
+        /// A tool.
+        Tool = "tool", "Tool";
+        /// A credential.
+        Credential = "credential", "Credential";
+        /// A stored copy of a credential's secret.
+        Copy = "copy", "Stored copy";
+        /// A resource.
+        Resource = "resource", "Resource";
+        /// A sign-in account.
+        Account = "account", "Account";
+        /// An access review campaign.
+        Review = "review", "Access review";
+        /// A rule of the approval policy.
+        ApprovalRule = "approval_rule", "Approval rule";
+        /// A rule of the AI app sanctions.
+        SanctionRule = "sanction_rule", "Sanction rule";
+        /// A notification channel.
+        NotificationChannel = "notification_channel", "Notification channel";
+        /// Where an agent's decision callbacks may go.
+        CallbackDestination = "callback_destination", "Callback destination";
+        /// A message of the outbox.
+        Outbox = "outbox", "Outbox message";
+        /// An import run.
+        Import = "import", "Import";
+        /// An application of the AI catalogue, by its key.
+        AiApp = "ai_app", "AI application";
+        /// An endpoint enrolment token.
+        EnrolmentToken = "enrolment_token", "Enrolment token";
+        /// A SCIM token.
+        ScimToken = "scim_token", "SCIM token";
+        /// A group provisioned over SCIM.
+        ScimGroup = "scim_group", "SCIM group";
+    }
+}
+
+impl TargetKind {
+    /// The inventory's node of this kind, which has a page of its own.
+    pub fn node(self) -> Option<NodeKind> {
+        self.as_str().parse().ok()
+    }
+}
+
+impl From<OwnedKind> for TargetKind {
+    fn from(kind: OwnedKind) -> Self {
+        match kind {
+            OwnedKind::Agent => Self::Agent,
+            OwnedKind::Credential => Self::Credential,
+        }
+    }
+}
+
+/// What an audit entry is about, written `<kind>:<id>` (`agent:12`,
+/// `ai_app:copilot`) in the log and on the wire, where the audit screen
+/// links it to its page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditTarget {
+    /// What kind of thing.
+    pub kind: TargetKind,
+    /// Its id (a number, or a catalogue application's key).
+    pub id: String,
+}
+
+impl AuditTarget {
+    /// The target of this kind with this id.
+    pub fn new(kind: impl Into<TargetKind>, id: impl fmt::Display) -> Self {
+        Self {
+            kind: kind.into(),
+            id: id.to_string(),
+        }
+    }
+}
+
+impl fmt::Display for AuditTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.kind, self.id)
+    }
+}
+
+impl FromStr for AuditTarget {
+    type Err = UnknownValue;
+
+    fn from_str(text: &str) -> Result<Self, UnknownValue> {
+        let (kind, id) = text.split_once(':').ok_or_else(|| UnknownValue {
+            what: "audit target",
+            value: text.to_owned(),
+            expected: vec!["<kind>:<id>"],
+        })?;
+        Ok(Self {
+            kind: kind.parse()?,
+            id: id.to_owned(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_value_parses_back_from_its_wire_name() {
+        for kind in CredentialKind::ALL {
+            assert_eq!(kind.as_str().parse::<CredentialKind>().unwrap(), *kind);
+        }
+    }
+
+    #[test]
+    fn an_unknown_value_names_what_is_expected() {
+        let error = "robot".parse::<AgentCategory>().unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "unknown category \"robot\"; expected one of: coding_endpoint, self_hosted, cloud, saas"
+        );
+    }
+
+    #[test]
+    fn an_audit_target_reads_back_as_written_and_knows_its_page() {
+        let target = AuditTarget::new(OwnedKind::Agent, 12);
+        assert_eq!(target.to_string(), "agent:12");
+        assert_eq!("agent:12".parse::<AuditTarget>().unwrap(), target);
+        assert_eq!(target.kind.node(), Some(NodeKind::Agent));
+        assert_eq!(
+            "ai_app:copilot".parse::<AuditTarget>().unwrap(),
+            AuditTarget::new(TargetKind::AiApp, "copilot")
+        );
+        assert_eq!(TargetKind::Account.node(), None);
+        assert!("robot:1".parse::<AuditTarget>().is_err());
+        assert!("settings".parse::<AuditTarget>().is_err());
     }
 }

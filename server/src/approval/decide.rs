@@ -7,7 +7,7 @@ use sqlx::AnyConnection;
 
 use super::policy::Change;
 use super::submit::{queue_callback, record_change, status};
-use crate::audit::{self, Actor, Entry, Source};
+use crate::audit::{self, Actor, AuditTarget, Entry, Source, TargetKind};
 use crate::auth::Caller;
 use crate::db::accounts;
 use crate::db::approvals::{self, AgentFacts, Stored};
@@ -221,7 +221,7 @@ pub async fn decide(
         Verdict::Deny => "approval.deny",
     };
     let entry = Entry::new(Actor::Person(me.to_owned()), action)
-        .target(format!("agent:{}", stored.agent))
+        .target(AuditTarget::new(TargetKind::Agent, stored.agent))
         .details(serde_json::json!({
             "request": id, "operation": stored.operation, "comment": comment, "state": new_state.as_str(),
             "approvals": stored.approvals + i64::from(vote.verdict == Verdict::Approve),
@@ -257,7 +257,7 @@ pub async fn expire_in(
 ) -> Result<(), ApiError> {
     if approvals::expire(&mut *conn, stored.id, now).await? {
         let entry = Entry::new(Actor::System("approvals".into()), "approval.expire")
-            .target(format!("agent:{}", stored.agent))
+            .target(AuditTarget::new(TargetKind::Agent, stored.agent))
             .details(serde_json::json!({ "request": stored.id, "expires_at": stored.expires_at }));
         audit::record(&mut *conn, &entry, now).await?;
         let expired = approvals::stored(&mut *conn, stored.id)
@@ -293,7 +293,7 @@ pub async fn consume(
         ));
     }
     let entry = Entry::new(Actor::Agent(agent.to_string()), "approval.consume")
-        .target(format!("agent:{agent}"))
+        .target(AuditTarget::new(TargetKind::Agent, agent))
         .details(serde_json::json!({ "request": id, "operation": stored.operation }))
         .from(source);
     audit::record(&mut tx, &entry, now).await?;

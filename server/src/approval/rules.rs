@@ -5,7 +5,7 @@ use chrono::Utc;
 use model::api::{self as json, Role};
 
 use super::submit::check_text;
-use crate::audit::{self, Actor, Entry, Source};
+use crate::audit::{self, Actor, AuditTarget, Entry, Source, TargetKind};
 use crate::auth::Caller;
 use crate::db::approvals;
 use crate::{ApiError, AppState};
@@ -80,7 +80,7 @@ pub async fn save(
         "approval_rule.create"
     };
     let entry = Entry::new(Actor::Person(caller.0.email.clone()), action)
-        .target(format!("approval_rule:{saved}"))
+        .target(AuditTarget::new(TargetKind::ApprovalRule, saved))
         .details(serde_json::json!({ "before": before, "after": after }))
         .from(source);
     audit::record(&mut tx, &entry, now).await?;
@@ -97,7 +97,7 @@ pub async fn delete(state: &AppState, caller: &Caller, id: i64, source: &Source)
         .ok_or_else(|| ApiError::NotFound(format!("no approval rule with id {id}")))?;
     approvals::delete_rule(&mut tx, id).await?;
     let entry = Entry::new(Actor::Person(caller.0.email.clone()), "approval_rule.delete")
-        .target(format!("approval_rule:{id}"))
+        .target(AuditTarget::new(TargetKind::ApprovalRule, id))
         .details(serde_json::json!({ "before": before }))
         .from(source);
     audit::record(&mut tx, &entry, now).await?;

@@ -8,7 +8,7 @@ use model::api::{self as json, ApprovalKind, ApprovalState, RuleDecision, Verdic
 use sqlx::AnyConnection;
 
 use super::policy::{self, Change, Facts};
-use crate::audit::{self, Actor, Entry, Source};
+use crate::audit::{self, Actor, AuditTarget, Entry, Source, TargetKind};
 use crate::db::approvals::{self, AgentFacts, Stored};
 use crate::db::{destinations, risk};
 use crate::{ApiError, AppState, notify, outbound};
@@ -254,7 +254,7 @@ pub async fn submit(
             )),
         };
     };
-    let target_ref = format!("agent:{}", agent.id);
+    let target_ref = AuditTarget::new(TargetKind::Agent, agent.id);
     let entry = Entry::new(requester.actor(), "approval.request")
         .target(target_ref.clone())
         .details(serde_json::json!({
@@ -302,6 +302,22 @@ pub async fn submit_now(
     asked: Asked<'_>,
     source: &Source,
 ) -> Result<Submitted, ApiError> {
+    // A bad request, or a retry of one made before, is answered without
+    // waiting for a turn to write.
+    check_asked(&asked)?;
+    let before = replay(
+        &mut *state.db.pool().acquire().await?,
+        &requester.name(),
+        key,
+        body_hash,
+    )
+    .await?;
+    if let Some(stored) = before {
+        return Ok(Submitted {
+            created: false,
+            stored,
+        });
+    }
     let mut tx = state.db.begin().await?;
     let submitted = submit(state, &mut tx, requester, agent, key, body_hash, asked, source).await?;
     tx.commit().await?;
@@ -352,7 +368,7 @@ pub(super) async fn record_change(
         "inventory.grant"
     };
     let entry = Entry::new(Actor::System("approvals".into()), action)
-        .target(format!("agent:{agent}"))
+        .target(AuditTarget::new(TargetKind::Agent, agent))
         .details(details);
     audit::record(conn, &entry, now).await?;
     Ok(())

@@ -10,6 +10,7 @@ pub mod accounts;
 pub mod agent_tokens;
 pub mod agents;
 pub mod approvals;
+pub mod audit;
 pub mod behaviour;
 pub mod bulk;
 pub mod coverage;

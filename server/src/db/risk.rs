@@ -1,6 +1,6 @@
 //! Risk scores in the database: loading the facts the model reads (in a few
 //! set-wise queries, not one per entity), storing what it computes on the
-//! scored rows (a full recompute audited as one change), and the summary
+//! scored rows (the full recompute that [`crate::scoring`] runs), and the summary
 //! behind `GET /api/v1/risk/summary`.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -13,8 +13,8 @@ use sqlx::{AnyConnection, Row};
 
 use super::sql::{self, Params, Scope, get_enum, get_opt_time, get_time, timestamp};
 use super::{Backend, Db, coverage};
+use crate::ApiError;
 use crate::risk::{self, Assessment};
-use crate::{ApiError, audit};
 
 fn person(name: Option<String>, status: Option<String>) -> Option<risk::Person> {
     name.map(|name| risk::Person {
@@ -637,68 +637,24 @@ async fn store(conn: &mut AnyConnection, changes: &[Change]) -> Result<u64, sqlx
     )
 }
 
-/// What a full recompute did, and how long each part took.
-pub struct Recomputed {
-    /// The scores.
-    pub scores: Scores,
-    /// Rows whose score, factors or blast radius changed, and were written.
-    pub written: usize,
-    /// Comparing with the stored scores, and writing those that changed.
-    pub store: Duration,
+/// Compares `scores` with what their rows hold and writes those that
+/// differ, in steps ([`Db::in_steps`]), so that decisions and sign-ins are
+/// not held up for the seconds a whole store takes on `large` (`make
+/// bench-load`, phase C); answers how many were written. Each row's score
+/// is written whole; stopped part-way, the next recompute finishes the job.
+pub async fn store_in_steps(db: &Db, scores: &Scores) -> Result<usize, sqlx::Error> {
+    let changes = changes(db, scores).await?;
+    db.in_steps(&changes, super::Pace::new(1_000, 100, 20_000), |conn, step| {
+        Box::pin(store(conn, step))
+    })
+    .await?;
+    Ok(changes.len())
 }
 
-/// Scores everything as of `now` and stores what changed, then re-homes
-/// what counts against another team now, both in steps
-/// ([`Db::in_steps`]) so that decisions and sign-ins are not held up for
-/// the seconds a whole store takes on `large` (`make bench-load`, phase C);
-/// then, in one last transaction, the model version, the time scored as of
-/// and the audit entry (`risk.recompute` by `actor`). A reader may see some
-/// rows rescored before others meanwhile, each score whole; stopped
-/// part-way, the next recompute finishes the job.
-pub async fn recompute(db: &Db, now: DateTime<Utc>, actor: &str) -> Result<Recomputed, sqlx::Error> {
-    let scores = score_all(db, now).await?;
-    let started = Instant::now();
-    let changes = changes(db, &scores).await?;
-    let stepped = async {
-        db.in_steps(&changes, super::Pace::new(1_000, 100, 20_000), |conn, step| {
-            Box::pin(store(conn, step))
-        })
-        .await?;
-        // Scores and coverage teams both derive from the whole inventory.
-        coverage::rehome_in_steps(db).await
-    }
-    .await;
-    let rehomed = match stepped {
-        Ok(rehomed) => rehomed,
-        Err(error) => {
-            // Some steps may have written: what is kept is counted again.
-            if let Err(marking) = scores_changed(db).await {
-                tracing::warn!(error = ?marking, "cannot mark the scores changed");
-            }
-            return Err(error);
-        }
-    };
-    let mut tx = db.begin().await?;
-    sql::put_setting(&mut tx, "risk_model_version", risk::MODEL_VERSION).await?;
-    sql::put_setting(&mut tx, "risk_computed_at", &timestamp(now)).await?;
-    coverage::mark_rehomed(&mut tx).await?;
-    let entry = audit::Entry::new(audit::Actor::System(actor.to_owned()), "risk.recompute").details(
-        serde_json::json!({
-            "risk_model_version": risk::MODEL_VERSION,
-            "as_of": timestamp(now),
-            "credentials": scores.credentials(),
-            "agents": scores.agents(),
-            "changed": changes.len(),
-            "rehomed": rehomed,
-        }),
-    );
-    audit::append(&mut tx, &entry, Utc::now()).await?;
-    tx.commit().await?;
-    Ok(Recomputed {
-        written: changes.len(),
-        scores,
-        store: started.elapsed(),
-    })
+/// Records that the stored scores are the current model's, as of `now`.
+pub async fn mark_computed(conn: &mut AnyConnection, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+    sql::put_setting(&mut *conn, "risk_model_version", risk::MODEL_VERSION).await?;
+    sql::put_setting(conn, "risk_computed_at", &timestamp(now)).await
 }
 
 /// Rescores what a change touched, inside the change's transaction: these

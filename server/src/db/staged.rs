@@ -15,15 +15,26 @@ pub enum RunState {
     Staging,
     /// Its records are being joined to the inventory.
     Applying,
+    /// Applied, or discarded: over.
+    Done,
 }
 
 impl RunState {
+    /// Every state.
+    pub const ALL: [RunState; 3] = [Self::Staging, Self::Applying, Self::Done];
+
     /// As stored.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Staging => "staging",
             Self::Applying => "applying",
+            Self::Done => "done",
         }
+    }
+
+    /// The state stored as `text`, if it is one.
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|state| state.as_str() == text)
     }
 }
 

@@ -10,7 +10,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::extract::{ApiJson, Id};
-use crate::audit::{self, Actor, Entry, Source};
+use crate::audit::{self, Actor, AuditTarget, Entry, Source, TargetKind};
 use crate::auth::{self, Admin};
 use crate::db::accounts::{self, AccountError};
 use crate::{ApiError, AppState};
@@ -56,7 +56,7 @@ async fn create_account(
             AccountError::Database(error) => error.into(),
         })?;
     let entry = Entry::new(Actor::Person(caller.0.email), "account.create")
-        .target(format!("account:{id}"))
+        .target(AuditTarget::new(TargetKind::Account, id))
         .details(serde_json::json!({ "email": email, "roles": roles }))
         .from(&source);
     audit::record(&mut tx, &entry, now).await?;
@@ -130,7 +130,7 @@ async fn update_account(
         details.insert("password_changed".into(), true.into());
     }
     let entry = Entry::new(Actor::Person(caller.0.email), "account.update")
-        .target(format!("account:{id}"))
+        .target(AuditTarget::new(TargetKind::Account, id))
         .details(details.into())
         .from(&source);
     audit::record(&mut tx, &entry, now).await?;

@@ -11,7 +11,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::extract::{ApiJson, Id};
-use crate::audit::{self, Actor, Entry, Source};
+use crate::audit::{self, Actor, AuditTarget, Entry, Source, TargetKind};
 use crate::auth::{self, Admin, AgentCaller};
 use crate::db::{agent_tokens, agents, risk};
 use crate::{ApiError, AppState};
@@ -48,7 +48,7 @@ async fn create_agent_token(
     let mut tx = state.db.begin().await?;
     let token = agent_tokens::create(&mut tx, agent, name, &hash, &caller.0.email, now, expires).await?;
     let entry = Entry::new(Actor::Person(caller.0.email.clone()), "agent_token.create")
-        .target(format!("agent:{agent}"))
+        .target(AuditTarget::new(TargetKind::Agent, agent))
         .details(serde_json::json!({ "token": token.id, "name": name, "expires_at": token.expires_at }))
         .from(&source);
     audit::record(&mut tx, &entry, now).await?;
@@ -89,7 +89,7 @@ async fn revoke_agent_token(
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no agent token with id {id}")))?;
     let entry = Entry::new(Actor::Person(caller.0.email.clone()), "agent_token.revoke")
-        .target(format!("agent:{}", token.agent_id))
+        .target(AuditTarget::new(TargetKind::Agent, token.agent_id))
         .details(serde_json::json!({ "token": id }))
         .from(&source);
     audit::record(&mut tx, &entry, now).await?;
@@ -140,7 +140,7 @@ async fn report_agent_self(
         }
     } else {
         let entry = Entry::new(Actor::Agent(agent.agent_id.to_string()), "agent.report")
-            .target(format!("agent:{}", agent.agent_id))
+            .target(AuditTarget::new(TargetKind::Agent, agent.agent_id))
             .details(serde_json::json!({ "changed": outcome.changed, "tools_added": outcome.tools_added }))
             .from(&source);
         audit::record(&mut tx, &entry, now).await?;

@@ -10,7 +10,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::extract::{ApiJson, ApiQuery, Id};
-use crate::audit::{self, Actor, Entry, Source};
+use crate::audit::{self, Actor, AuditTarget, Entry, Source, TargetKind};
 use crate::auth::Admin;
 use crate::db::{behaviour, credentials, lineage, revocations, risk};
 use crate::{ApiError, AppState, revocation};
@@ -143,7 +143,7 @@ async fn report_copy(
     let (copy, before) = revocations::sight_copy(&mut tx, &sighting, seen_at, None).await?;
     if before != Some(CopyStatus::Present) {
         let entry = Entry::new(actor.clone(), "copy.sighted")
-            .target(format!("copy:{copy}"))
+            .target(AuditTarget::new(TargetKind::Copy, copy))
             .details(serde_json::json!({
                 "credential": sighting.credential,
                 "kind": sighting.kind,

@@ -13,7 +13,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::extract::{ApiJson, Id};
-use crate::audit::{self, Actor, Entry, Source};
+use crate::audit::{self, Actor, AuditTarget, Entry, Source, TargetKind};
 use crate::auth::Admin;
 use crate::db::{approvals, destinations};
 use crate::{ApiError, AppState, outbound};
@@ -70,7 +70,7 @@ async fn create_callback_destination(
         Actor::Person(caller.0.email.clone()),
         "callback_destination.create",
     )
-    .target(format!("callback_destination:{id}"))
+    .target(AuditTarget::new(TargetKind::CallbackDestination, id))
     .details(serde_json::json!({
         "agent": request.agent, "host": host, "port": request.port,
         "allow_private": request.allow_private, "note": note,
@@ -102,7 +102,7 @@ async fn delete_callback_destination(
         Actor::Person(caller.0.email.clone()),
         "callback_destination.delete",
     )
-    .target(format!("callback_destination:{id}"))
+    .target(AuditTarget::new(TargetKind::CallbackDestination, id))
     .details(serde_json::json!({ "host": destination.host, "agent": destination.agent }))
     .from(&source);
     audit::record(&mut tx, &entry, now).await?;

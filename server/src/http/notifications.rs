@@ -13,7 +13,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::extract::{ApiJson, ApiQuery, Id};
-use crate::audit::{self, Actor, Entry, Source};
+use crate::audit::{self, Actor, AuditTarget, Entry, Source, TargetKind};
 use crate::auth::{Admin, Caller};
 use crate::db::{notify as db, outbox};
 use crate::notify::{Notice, render};
@@ -80,7 +80,7 @@ async fn update_preferences(
         db::set_delivery(&mut tx, me, preference.event, preference.delivery).await?;
     }
     let entry = Entry::new(Actor::Person(me.to_owned()), "notification.preferences")
-        .target(format!("account:{me}"))
+        .target(AuditTarget::new(TargetKind::Account, me))
         .details(serde_json::json!({ "events": update.events }))
         .from(&source);
     audit::record(&mut tx, &entry, now).await?;
@@ -173,7 +173,7 @@ async fn create_channel(
     let id = db::create_channel(&mut tx, &row, &caller.0.email, now).await?;
     let channel = channel_or_404(&mut tx, id).await?.public()?;
     let entry = Entry::new(Actor::Person(caller.0.email.clone()), "notification_channel.create")
-        .target(format!("notification_channel:{id}"))
+        .target(AuditTarget::new(TargetKind::NotificationChannel, id))
         .details(serde_json::json!({
             "name": name, "kind": new.kind, "host": channel.host, "events": new.events, "signed": secret.is_some(),
         }))
@@ -208,7 +208,7 @@ async fn delete_channel(
         Actor::Person(caller.0.email.clone()),
         "notification_channel.delete",
     )
-    .target(format!("notification_channel:{id}"))
+    .target(AuditTarget::new(TargetKind::NotificationChannel, id))
     .details(serde_json::json!({ "name": channel.name, "kind": channel.kind()? }))
     .from(&source);
     audit::record(&mut tx, &entry, now).await?;
@@ -292,7 +292,7 @@ async fn retry_message(
         )));
     }
     let entry = Entry::new(Actor::Person(caller.0.email.clone()), "outbox.retry")
-        .target(format!("outbox:{id}"))
+        .target(AuditTarget::new(TargetKind::Outbox, id))
         .details(serde_json::json!({ "event": row.event, "attempts": row.attempts, "error": row.last_error }))
         .from(&source);
     audit::record(&mut tx, &entry, now).await?;

@@ -14,7 +14,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::extract::{ApiJson, ApiQuery, Id};
-use crate::audit::{self, Actor, Entry, Source};
+use crate::audit::{self, Actor, AuditTarget, Entry, Source};
 use crate::auth::OwnershipEditor;
 use crate::db::{coverage, ownership, risk};
 use crate::ownership::{editable_teams, require_team, require_users_within};
@@ -178,7 +178,7 @@ async fn transfer_ownership(
         }
         for entity in &entities {
             let entry = Entry::new(Actor::Person(caller.0.email.clone()), "owner.transfer")
-                .target(format!("{kind}:{}", entity.id))
+                .target(AuditTarget::new(kind, entity.id))
                 .details(serde_json::json!({
                     "before": from.person,
                     "after": to.person,

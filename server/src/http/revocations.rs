@@ -15,7 +15,7 @@ use utoipa_axum::routes;
 
 use super::extract::{ApiJson, ApiQuery, Id};
 use super::ownership::reason;
-use crate::audit::{self, Actor, Entry, Source};
+use crate::audit::{self, Actor, AuditTarget, Entry, Source, TargetKind};
 use crate::auth::{Caller, OwnershipEditor};
 use crate::db::{revocations, risk};
 use crate::ownership::{require_in_teams, require_users_within};
@@ -300,7 +300,7 @@ async fn resolve_copy(
     }
     let actor = Actor::Person(by.clone());
     let entry = Entry::new(actor.clone(), "revocation.copy")
-        .target(format!("credential:{}", current.credential))
+        .target(AuditTarget::new(TargetKind::Credential, current.credential))
         .details(serde_json::json!({
             "revocation": id,
             "copy": request.copy,

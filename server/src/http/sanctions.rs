@@ -13,7 +13,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::extract::{ApiJson, Id};
-use crate::audit::{self, Actor, Entry, Source};
+use crate::audit::{self, Actor, AuditTarget, Entry, Source, TargetKind};
 use crate::auth::Admin;
 use crate::db::{endpoint as endpoint_db, risk};
 use crate::{ApiError, AppState};
@@ -71,7 +71,7 @@ async fn create_sanction_rule(
     risk::refresh(&mut tx, &[], &moved, now).await?;
     let rule = endpoint_db::get_rule(&mut tx, id).await?.expect("written above");
     let entry = Entry::new(Actor::Person(caller.0.email.clone()), "sanction_rule.create")
-        .target(format!("sanction_rule:{id}"))
+        .target(AuditTarget::new(TargetKind::SanctionRule, id))
         .details(serde_json::json!({ "kind": request.kind.as_str(), "value": value, "agents_moved": moved }))
         .from(&source);
     audit::record(&mut tx, &entry, now).await?;
@@ -99,7 +99,7 @@ async fn delete_sanction_rule(
     let moved = endpoint_db::apply_sanctions(&mut tx).await?;
     risk::refresh(&mut tx, &[], &moved, now).await?;
     let entry = Entry::new(Actor::Person(caller.0.email.clone()), "sanction_rule.delete")
-        .target(format!("sanction_rule:{id}"))
+        .target(AuditTarget::new(TargetKind::SanctionRule, id))
         .details(
             serde_json::json!({ "kind": rule.kind.as_str(), "value": rule.value, "agents_moved": moved }),
         )
@@ -139,7 +139,7 @@ async fn sanction_agent(
         .ok_or_else(|| ApiError::NotFound(format!("no agent with id {id}")))?;
     risk::refresh(&mut tx, &[], &[id], now).await?;
     let entry = Entry::new(Actor::Person(caller.0.email.clone()), "agent.sanction")
-        .target(format!("agent:{id}"))
+        .target(AuditTarget::new(TargetKind::Agent, id))
         .details(serde_json::json!({ "before": before, "after": sanction.sanctioned, "reason": reason }))
         .from(&source);
     audit::record(&mut tx, &entry, now).await?;
@@ -166,7 +166,7 @@ async fn sanction_tool(
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no MCP server found by a scan with tool id {id}")))?;
     let entry = Entry::new(Actor::Person(caller.0.email.clone()), "tool.sanction")
-        .target(format!("tool:{id}"))
+        .target(AuditTarget::new(TargetKind::Tool, id))
         .details(serde_json::json!({ "before": before, "after": sanction.sanctioned, "reason": reason }))
         .from(&source);
     audit::record(&mut tx, &entry, now).await?;

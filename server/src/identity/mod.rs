@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use model::api::{self as json, Role};
 use sqlx::AnyConnection;
 
-use crate::audit::{self, Actor, Entry, Source};
+use crate::audit::{self, Actor, AuditTarget, Entry, Source, TargetKind};
 use crate::db::accounts::{self, SignInMethod};
 use crate::db::{Db, oidc as queries};
 use crate::{ApiError, auth};
@@ -52,7 +52,7 @@ pub async fn open_session(
     let expires = now + auth::ABSOLUTE_TIMEOUT;
     accounts::create_session(conn, &id_hash, account, method, id_token, now, expires).await?;
     let entry = Entry::new(Actor::Person(email.to_owned()), "session.sign_in")
-        .target(format!("account:{account}"))
+        .target(AuditTarget::new(TargetKind::Account, account))
         .details(details)
         .from(source);
     audit::record(conn, &entry, now).await?;
@@ -204,7 +204,7 @@ async fn admit(
             accounts::update(conn, account.id, Some(&kept), None, None, now).await?;
             accounts::end_sessions(conn, account.id, now).await?;
             let entry = Entry::new(provider_actor(provider), "account.update")
-                .target(format!("account:{}", account.id))
+                .target(AuditTarget::new(TargetKind::Account, account.id))
                 .details(serde_json::json!({
                     "before": {"roles": account.roles},
                     "after": {"roles": kept},
@@ -227,7 +227,7 @@ async fn admit(
             if account.roles != roles || link {
                 accounts::update(conn, account.id, Some(&roles), None, None, now).await?;
                 let entry = Entry::new(provider_actor(provider), "account.update")
-                    .target(format!("account:{}", account.id))
+                    .target(AuditTarget::new(TargetKind::Account, account.id))
                     .details(serde_json::json!({
                         "before": {"roles": account.roles},
                         "after": {"roles": roles, "subject": identity.subject},
@@ -244,7 +244,7 @@ async fn admit(
             };
             let id = queries::create(conn, &email, &roles, &identity.issuer, &identity.subject, now).await?;
             let entry = Entry::new(provider_actor(provider), "account.create")
-                .target(format!("account:{id}"))
+                .target(AuditTarget::new(TargetKind::Account, id))
                 .details(serde_json::json!({
                     "email": email,
                     "roles": roles,

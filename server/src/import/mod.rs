@@ -35,7 +35,7 @@ use chrono::Utc;
 use model::api::{self as json, ImportKind};
 
 use crate::ApiError;
-use crate::audit::{self, Actor, Entry, Source};
+use crate::audit::{self, Actor, AuditTarget, Entry, Source, TargetKind};
 use crate::db::{Db, Pace, accounts, bulk, imports, risk};
 use crate::fingerprint::Fingerprinter;
 use scanners::{ParseError, Record};
@@ -478,7 +478,7 @@ pub(crate) async fn record_run(
     // People an import created may be the people of existing accounts.
     accounts::link_people(conn).await?;
     let entry = Entry::new(request.actor.clone(), "import.run")
-        .target(format!("import:{}", summary.id))
+        .target(AuditTarget::new(TargetKind::Import, summary.id))
         .details(serde_json::to_value(summary).unwrap_or_default())
         .from(&request.origin);
     audit::record(conn, &entry, summary.finished_at).await?;

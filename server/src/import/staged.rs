@@ -391,10 +391,13 @@ async fn drop_items(db: &Db, run: i64) -> Result<(), sqlx::Error> {
 pub async fn recover(db: &Db, after: Duration, leftovers: bool) -> Result<(), sqlx::Error> {
     let after = chrono::Duration::from_std(after).unwrap_or(chrono::Duration::MAX);
     for (run, state) in db::stale(db, Utc::now() - after).await? {
-        let state = if state == RunState::Staging.as_str() {
-            RunState::Staging
-        } else {
-            RunState::Applying
+        let Some(state) = RunState::parse(&state) else {
+            tracing::error!(
+                run,
+                state,
+                "an import run in a state no release wrote; it is left as it is"
+            );
+            continue;
         };
         // The time of this takeover, not of the loop's start: applying an
         // earlier run may have taken minutes.
@@ -421,6 +424,8 @@ pub async fn recover(db: &Db, after: Duration, leftovers: bool) -> Result<(), sq
                     Err(error) => tracing::error!(error = ?error, run, "applying an import again failed"),
                 }
             }
+            // A finished run is never stale: `db::stale` reads those under way.
+            RunState::Done => {}
         }
         drop(heartbeat);
     }

@@ -9,7 +9,7 @@ use serde_json::json;
 use sqlx::AnyConnection;
 
 use super::{campaign_row, check_text};
-use crate::audit::{self, Actor, Entry, Source};
+use crate::audit::{self, Actor, AuditTarget, Entry, Source};
 use crate::db::reviews::{self as db, ItemRow};
 use crate::db::{ownership, risk};
 use crate::{ApiError, AppState, approval, revocation};
@@ -367,7 +367,7 @@ pub async fn decide(
             )));
         }
         let entry = Entry::new(Actor::Person(by.to_owned()), "review.decide")
-            .target(format!("{kind}:{}", item.subject_id))
+            .target(AuditTarget::new(kind, item.subject_id))
             .details(json!({
                 "campaign": campaign, "item": item.id, "decision": request.decision, "reason": reason,
                 "follow_up": opened,

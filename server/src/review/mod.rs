@@ -21,7 +21,7 @@ use serde_json::json;
 use sqlx::AnyConnection;
 
 use crate::ApiError;
-use crate::audit::{self, Actor, Entry, Source};
+use crate::audit::{self, Actor, AuditTarget, Entry, Source, TargetKind};
 use crate::db::reviews::{self as db, NewItem, Reviewers, Sight};
 use crate::db::{Db, ownership, risk};
 
@@ -165,7 +165,7 @@ pub async fn start(
     .await?;
     db::add_items(&mut tx, id, &items).await?;
     let entry = Entry::new(Actor::Person(session.email.clone()), "review.start")
-        .target(format!("review:{id}"))
+        .target(AuditTarget::new(TargetKind::Review, id))
         .details(json!({
             "campaign": id, "name": new.name.trim(), "scope": new.scope, "team": new.team,
             "due_at": new.due_at, "items": items.len(),
@@ -273,7 +273,7 @@ pub async fn close(
         return Err(ApiError::Conflict(format!("{} is closed already", row.name)));
     }
     let entry = Entry::new(Actor::Person(session.email.clone()), "review.close")
-        .target(format!("review:{id}"))
+        .target(AuditTarget::new(TargetKind::Review, id))
         .details(json!({ "campaign": id }))
         .from(source);
     audit::record(&mut tx, &entry, now).await?;
@@ -320,7 +320,7 @@ pub async fn tend(db: &Db, now: DateTime<Utc>) -> Result<bool, ApiError> {
                     }
                 }
                 let entry = Entry::new(Actor::System("reviews".into()), "review.escalate")
-                    .target(format!("review:{}", campaign.id))
+                    .target(AuditTarget::new(TargetKind::Review, campaign.id))
                     .details(json!({ "campaign": campaign.id, "undecided": undecided.len() }));
                 audit::record(&mut tx, &entry, now).await?;
                 tell_reviewers(&mut tx, campaign.id, json::NotifyEvent::ReviewEscalated, now).await?;

@@ -129,7 +129,7 @@ async fn organisation(engine: Backend, factor: f64, keys: &Fingerprinter) -> Str
 /// A full recompute (as the daily job runs it): how long, rows written.
 async fn recompute(db: &Db, what: &str) -> (Duration, usize) {
     let started = Instant::now();
-    let done = muster_server::db::risk::recompute(db, chrono::Utc::now(), "bench-engines")
+    let done = muster_server::scoring::recompute(db, chrono::Utc::now(), "bench-engines")
         .await
         .expect("the recompute");
     let took = started.elapsed();

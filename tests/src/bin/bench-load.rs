@@ -330,7 +330,7 @@ async fn mixed_load(db: &Db, base: &str, findings: usize, phase: Duration) {
 
     load.phase.store(PHASES[2].0, Ordering::Relaxed);
     let started = Instant::now();
-    let done = muster_server::db::risk::recompute(db, chrono::Utc::now(), "bench-load")
+    let done = muster_server::scoring::recompute(db, chrono::Utc::now(), "bench-load")
         .await
         .expect("the recompute");
     took.push(started.elapsed());

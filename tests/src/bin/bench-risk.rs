@@ -53,7 +53,7 @@ async fn main() {
     );
 
     let started = Instant::now();
-    let done = muster_server::db::risk::recompute(&db, chrono::Utc::now(), "bench-risk")
+    let done = muster_server::scoring::recompute(&db, chrono::Utc::now(), "bench-risk")
         .await
         .expect("the recompute runs");
     let total = started.elapsed();

@@ -238,6 +238,33 @@ async fn a_campaign_goes_to_owners_and_managers_and_each_decision_does_what_it_s
         409,
         "one was decided"
     );
+    // A reduction the policy denies decides nothing, and its request goes
+    // with the decision.
+    let (status, body) = post(
+        &o.admin,
+        app.url("/api/v1/approval-rules"),
+        json!({ "position": 0, "name": "No removals", "operation": "muster:remove_scope", "decision": "auto_deny" }),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let rule = body["id"].as_i64().unwrap();
+    let (status, body) = decide(&app, &o.olga, campaign.id, reduce(json!(["iam:PassRole"]))).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.to_string().contains("denies removing"), "{body}");
+    let asked: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM approval_request WHERE operation = 'muster:remove_scope'")
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+    assert_eq!(asked, 0, "no change request is left without its decision");
+    let response = o
+        .admin
+        .delete(app.url(&format!("/api/v1/approval-rules/{rule}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204);
+
     let (status, body) = decide(&app, &o.olga, campaign.id, reduce(json!(["iam:PassRole"]))).await;
     assert_eq!(status, 200, "{body}");
     let follow_up = body["follow_ups"][0].as_str().unwrap().to_owned();

@@ -359,7 +359,7 @@ async fn a_revoked_credential_without_copies_completes_at_once_and_scores_nothin
     let app = spawn_app(backend).await;
     let admin = app.signed_in_as("admin@muster.test", &[Role::Admin]).await;
     let credential = new_credential(&app, "lonely", None, "active").await;
-    muster_server::db::risk::recompute(&app.db, chrono::Utc::now(), "test")
+    muster_server::scoring::recompute(&app.db, chrono::Utc::now(), "test")
         .await
         .unwrap();
     let before: json::CredentialDetail = app.get_json(&format!("/api/v1/credentials/{credential}")).await;

@@ -3,7 +3,6 @@
 //! lowering a score.
 
 use model::api::{self as json, RiskBand, Role};
-use muster_server::db::risk;
 use muster_tests::{Backend, demo_anchor, on_every_backend, spawn_app, spawn_demo_app};
 
 async fn the_demo_organisation_is_scored_with_explained_factors_and_summarised(backend: Backend) {
@@ -122,7 +121,9 @@ async fn the_same_inventory_scored_twice_gives_the_same_scores(backend: Backend)
         (credentials, agents)
     };
     let first = snapshot().await;
-    risk::recompute(&app.db, demo_anchor(), "test").await.unwrap();
+    muster_server::scoring::recompute(&app.db, demo_anchor(), "test")
+        .await
+        .unwrap();
     assert!(first == snapshot().await, "a second run changed scores");
 }
 
@@ -142,7 +143,7 @@ async fn an_agent_reporting_in_loses_its_idle_factor_and_scores_lower(backend: B
     ] {
         sqlx::query(&sql).execute(app.db.pool()).await.unwrap();
     }
-    risk::recompute(&app.db, chrono::Utc::now(), "test")
+    muster_server::scoring::recompute(&app.db, chrono::Utc::now(), "test")
         .await
         .unwrap();
     let codes = |detail: &json::AgentDetail| {

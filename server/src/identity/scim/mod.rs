@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use sqlx::AnyConnection;
 
 use crate::ApiError;
-use crate::audit::{self, Actor, Entry, Source};
+use crate::audit::{self, Actor, AuditTarget, Entry, Source, TargetKind};
 use crate::db::scim::{self as queries, Kind, PersonFields, Resource};
 use crate::db::{Db, accounts, ownership};
 use crate::people;
@@ -356,7 +356,7 @@ async fn sync_person(
                 }
                 queries::update_person(conn, id, &fields).await?;
                 let entry = Entry::new(writer.actor(), "scim.user.adopt")
-                    .target(format!("person:{id}"))
+                    .target(AuditTarget::new(TargetKind::Person, id))
                     .details(json!({"before": before.map(|p| p.to_json()), "userName": user_name}))
                     .from(&writer.source);
                 audit::record(conn, &entry, writer.now).await?;
@@ -375,7 +375,7 @@ async fn sync_person(
         queries::set_team_parent(conn, team, above).await?;
         // A manager of the parent now manages this team too: said in the log.
         let entry = Entry::new(writer.actor(), "team.move")
-            .target(format!("team:{team}"))
+            .target(AuditTarget::new(TargetKind::Team, team))
             .details(json!({"before": {"parent": null}, "after": {"parent": above},
                 "reason": "the manager's team heads the person's team"}))
             .from(&writer.source);
@@ -476,7 +476,7 @@ async fn team_named(
     let (team, made) = queries::team_named(conn, &name).await?;
     if made {
         let entry = Entry::new(writer.actor(), "team.create")
-            .target(format!("team:{team}"))
+            .target(AuditTarget::new(TargetKind::Team, team))
             .details(json!({"name": name, "from": from}))
             .from(&writer.source);
         audit::record(conn, &entry, writer.now).await?;
@@ -499,8 +499,8 @@ async fn is_within(conn: &mut AnyConnection, team: i64, ancestor: i64) -> Result
 
 fn audit_entry(writer: &Writer, action: &str, kind: Kind, id: i64, doc: &Value) -> Entry {
     let target = match kind {
-        Kind::User => format!("person:{id}"),
-        Kind::Group => format!("scim_group:{id}"),
+        Kind::User => AuditTarget::new(TargetKind::Person, id),
+        Kind::Group => AuditTarget::new(TargetKind::ScimGroup, id),
     };
     let details = match kind {
         Kind::User => {
