@@ -16,4 +16,5 @@ pub mod revocation;
 pub mod risk;
 pub mod search;
 pub mod shell;
+pub mod stat;
 pub mod tokens;
