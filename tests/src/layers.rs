@@ -1,6 +1,7 @@
 //! The code's layers, checked on its source: no module of the server or the
-//! app names another that names it back, directly or round a circle, and
-//! nothing outside the server's `http/` calls into it. A module here is a
+//! app names another that names it back, directly or round a circle,
+//! nothing outside the server's `http/` calls into it, and only `db/` runs
+//! SQL. A module here is a
 //! source file; a module and the modules inside it may name each other
 //! (Rust's `super::`), so those pairs do not count.
 //!
@@ -226,6 +227,42 @@ fn only_http_and_the_router_call_into_http() {
         })
         .collect();
     assert_eq!(upward, Vec::<String>::new());
+}
+
+/// The paths a file names that run SQL (`sqlx::query`, `sqlx::query_as`, ...).
+#[derive(Default)]
+struct RunsSql(usize);
+
+impl<'ast> Visit<'ast> for RunsSql {
+    fn visit_path(&mut self, path: &'ast syn::Path) {
+        let mut segments = path.segments.iter().map(|s| s.ident.to_string());
+        if segments.next().as_deref() == Some("sqlx")
+            && segments.next().is_some_and(|s| s.starts_with("query"))
+        {
+            self.0 += 1;
+        }
+        syn::visit::visit_path(self, path);
+    }
+}
+
+#[test]
+fn only_the_query_modules_run_sql() {
+    // The demo organisation's generator writes its data directly: it is a
+    // fixture, not a capability.
+    const EXCEPT: &[&str] = &["demo"];
+    let mut outside = Vec::new();
+    for (module, file) in modules(&source("server")) {
+        if module.first().is_some_and(|m| m == "db") || EXCEPT.contains(&module.join("/").as_str()) {
+            continue;
+        }
+        let parsed = syn::parse_file(&std::fs::read_to_string(&file).unwrap()).unwrap();
+        let mut runs = RunsSql::default();
+        runs.visit_file(&parsed);
+        if runs.0 > 0 {
+            outside.push(format!("{} ({})", module.join("/"), runs.0));
+        }
+    }
+    assert_eq!(outside, Vec::<String>::new(), "SQL belongs in server/src/db/");
 }
 
 #[test]

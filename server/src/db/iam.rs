@@ -239,3 +239,13 @@ pub async fn set_console_access(
     .rows_affected();
     Ok(changed > 0)
 }
+
+/// Sets credential `id`'s scopes; answers whether they changed.
+pub async fn set_scopes(conn: &mut AnyConnection, id: i64, scopes: &str) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("UPDATE credential SET scopes = $1 WHERE id = $2 AND scopes <> $1")
+        .bind(scopes)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() > 0)
+}

@@ -18,6 +18,7 @@ pub mod credentials;
 pub mod declared;
 pub mod destinations;
 pub mod endpoint;
+pub mod evidence;
 pub mod iam;
 pub mod imports;
 pub mod issued_tokens;

@@ -24,12 +24,12 @@ use model::api as json;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
-use sqlx::{AnyConnection, FromRow};
+use sqlx::AnyConnection;
 
 use crate::ApiError;
 use crate::approval::DecisionKey;
 use crate::audit::{self, Actor, Entry, Source, Stored};
-use crate::db::{Db, approvals, reviews};
+use crate::db::{Db, approvals, evidence as queries, reviews};
 
 /// The pack's format, in its manifest.
 pub const FORMAT: &str = "muster-evidence/1";
@@ -191,58 +191,6 @@ pub struct Records {
     pub chain: Option<AuditChain>,
 }
 
-#[derive(Debug, FromRow, Serialize)]
-struct PostureRow {
-    day: String,
-    agents: i64,
-    agents_owned: i64,
-    credentials: i64,
-    credentials_owned: i64,
-    orphaned: i64,
-    critical: i64,
-    high: i64,
-}
-
-#[derive(Debug, FromRow, Serialize)]
-struct RevocationRow {
-    id: i64,
-    credential_id: i64,
-    credential: String,
-    state: String,
-    reason: String,
-    requested_by: String,
-    requested_at: String,
-    updated_at: String,
-    copies: i64,
-    copies_resolved: i64,
-}
-
-#[derive(Debug, FromRow, Serialize)]
-struct ImportRow {
-    id: i64,
-    kind: String,
-    source: String,
-    full_import: i64,
-    started_at: String,
-    finished_at: String,
-    imported_by: String,
-    findings: i64,
-    skipped: i64,
-    credentials_created: i64,
-    copies_created: i64,
-    copies_removed: i64,
-}
-
-#[derive(Debug, FromRow)]
-struct LeaverRow {
-    id: i64,
-    name: String,
-    email: String,
-    departed_at: String,
-    agents_left: i64,
-    credentials_left: i64,
-}
-
 fn to_values<T: Serialize>(rows: Vec<T>) -> Vec<Value> {
     rows.into_iter()
         .map(|row| serde_json::to_value(row).unwrap_or(Value::Null))
@@ -250,12 +198,7 @@ fn to_values<T: Serialize>(rows: Vec<T>) -> Vec<Value> {
 }
 
 async fn head_before(conn: &mut AnyConnection, before: &str) -> Result<Head, sqlx::Error> {
-    let head: Option<(i64, String)> = sqlx::query_as(
-        "SELECT seq, hash FROM audit_event WHERE seq = (SELECT MAX(seq) FROM audit_event WHERE occurred_at < $1)",
-    )
-    .bind(before)
-    .fetch_optional(conn)
-    .await?;
+    let head = queries::head_before(conn, before).await?;
     Ok(head.map_or_else(
         || Head {
             seq: 0,
@@ -270,27 +213,15 @@ pub async fn collect(db: &Db, key: &DecisionKey, period: Period) -> Result<Recor
     let (start, end) = (period.start(), period.end());
     let whole = audit::verify(db).await?;
     let mut tx = db.begin_read().await?;
-    let mut records = Records::default();
-    let posture: Vec<PostureRow> = sqlx::query_as(
-        "SELECT day, agents, agents_owned, credentials, credentials_owned, orphaned, critical, high \
-         FROM posture_snapshot WHERE team_id = 0 AND day >= $1 AND day < $2 ORDER BY day",
-    )
-    .bind(&start)
-    .bind(&end)
-    .fetch_all(&mut *tx)
-    .await?;
-    records.posture = to_values(posture);
+    let mut records = Records {
+        posture: to_values(queries::posture(&mut tx, &start, &end).await?),
+        ..Records::default()
+    };
     for (campaign, items) in reviews::campaigns_between(&mut tx, &start, &end).await? {
         records.campaigns.push(campaign);
         records.decisions.extend(items);
     }
-    let requests: Vec<i64> = sqlx::query_scalar(
-        "SELECT id FROM approval_request WHERE created_at >= $1 AND created_at < $2 ORDER BY id",
-    )
-    .bind(&start)
-    .bind(&end)
-    .fetch_all(&mut *tx)
-    .await?;
+    let requests = queries::approval_requests(&mut tx, &start, &end).await?;
     for id in requests {
         let Some(stored) = approvals::stored(&mut tx, id).await? else {
             continue;
@@ -307,35 +238,15 @@ pub async fn collect(db: &Db, key: &DecisionKey, period: Period) -> Result<Recor
             "expires_at": stored.expires_at, "votes": votes, "signed_decision": token,
         }));
     }
-    let revocations: Vec<RevocationRow> = sqlx::query_as(
-        "SELECT v.id, v.credential_id, c.name AS credential, v.state, v.reason, v.requested_by, v.requested_at, \
-         v.updated_at, (SELECT COUNT(*) FROM revocation_copy rc WHERE rc.revocation_id = v.id) AS copies, \
-         (SELECT COUNT(*) FROM revocation_copy rc WHERE rc.revocation_id = v.id AND rc.state <> 'pending') \
-         AS copies_resolved FROM revocation v JOIN credential c ON c.id = v.credential_id \
-         WHERE v.requested_at < $2 AND v.updated_at >= $1 ORDER BY v.id",
-    )
-    .bind(&start)
-    .bind(&end)
-    .fetch_all(&mut *tx)
-    .await?;
+    let revocations = queries::revocations(&mut tx, &start, &end).await?;
     records.revocations = to_values(revocations);
     records.leavers = leavers(&mut tx, &start, &end).await?;
-    let imports: Vec<ImportRow> = sqlx::query_as(
-        "SELECT id, kind, source, full_import, started_at, finished_at, imported_by, findings, skipped, \
-         credentials_created, copies_created, copies_removed FROM import_run \
-         WHERE started_at >= $1 AND started_at < $2 ORDER BY id",
-    )
-    .bind(&start)
-    .bind(&end)
-    .fetch_all(&mut *tx)
-    .await?;
+    let imports = queries::imports(&mut tx, &start, &end).await?;
     records.imports = to_values(imports);
     let audit_start = head_before(&mut tx, &start).await?;
     let audit_end = head_before(&mut tx, &end).await?;
     records.audit = audit::between(&mut tx, audit_start.seq, audit_end.seq).await?;
-    let oldest: Option<String> = sqlx::query_scalar("SELECT MIN(occurred_at) FROM audit_event")
-        .fetch_one(&mut *tx)
-        .await?;
+    let oldest = queries::oldest_entry(&mut tx).await?;
     records.chain = Some(AuditChain {
         entries: records.audit.len() as i64,
         start: audit_start,
@@ -351,26 +262,11 @@ pub async fn collect(db: &Db, key: &DecisionKey, period: Period) -> Result<Recor
 /// People who left in the period: what they still own, and when what they
 /// owned was re-homed (from the audit log's ownership changes).
 async fn leavers(conn: &mut AnyConnection, start: &str, end: &str) -> Result<Vec<Value>, sqlx::Error> {
-    let rows: Vec<LeaverRow> = sqlx::query_as(
-        "SELECT p.id, p.name, p.email, p.departed_at, \
-         (SELECT COUNT(*) FROM agent a WHERE a.owner_id = p.id) AS agents_left, \
-         (SELECT COUNT(*) FROM credential c WHERE c.owner_id = p.id AND c.status = 'active') AS credentials_left \
-         FROM person p WHERE p.status = 'departed' AND p.departed_at >= $1 AND p.departed_at < $2 ORDER BY p.departed_at",
-    )
-    .bind(start)
-    .bind(end)
-    .fetch_all(&mut *conn)
-    .await?;
+    let rows = queries::leavers(&mut *conn, start, end).await?;
     let mut leavers = Vec::new();
     for row in rows {
         // Every re-homing of what they owned, after they left.
-        let moves: Vec<(String, String)> = sqlx::query_as(
-            "SELECT occurred_at, details FROM audit_event WHERE action IN ('owner.assign', 'owner.transfer') \
-             AND occurred_at >= $1 ORDER BY seq",
-        )
-        .bind(&row.departed_at)
-        .fetch_all(&mut *conn)
-        .await?;
+        let moves = queries::ownership_moves_since(&mut *conn, &row.departed_at).await?;
         let rehomed: Vec<&String> = moves
             .iter()
             .filter(|(_, details)| {

@@ -65,13 +65,8 @@ pub async fn record_principal(
         .await?;
         let known = iam::key_slots(conn, &principal.arn).await?;
         for id in &known {
-            let changed = sqlx::query("UPDATE credential SET scopes = $1 WHERE id = $2 AND scopes <> $1")
-                .bind(&scopes)
-                .bind(id)
-                .execute(&mut *conn)
-                .await?
-                .rows_affected();
-            summary.credentials_updated += changed as i64;
+            let changed = iam::set_scopes(conn, *id, &scopes).await?;
+            summary.credentials_updated += i64::from(changed);
         }
         known
     };

@@ -138,13 +138,7 @@ async fn reduction(
             )));
         }
     }
-    let agent: Option<i64> = sqlx::query_scalar(
-        "SELECT MIN(at.agent_id) FROM agent_tool at JOIN tool_credential tc ON tc.tool_id = at.tool_id \
-         WHERE tc.credential_id = $1",
-    )
-    .bind(item.subject_id)
-    .fetch_one(&mut *conn)
-    .await?;
+    let agent = db::an_agent_using(&mut *conn, item.subject_id).await?;
     let agent = agent.ok_or_else(|| {
         ApiError::Unprocessable(format!(
             "no agent uses {}, so no change request can be asked for: keep it or revoke it",
@@ -224,15 +218,7 @@ pub async fn decide(
         for item in &items {
             let credentials = match item.kind()? {
                 OwnedKind::Credential => vec![item.subject_id],
-                OwnedKind::Agent => sqlx::query_scalar(
-                    "SELECT DISTINCT c.id FROM agent_tool at JOIN tool_credential tc ON tc.tool_id = at.tool_id \
-                     JOIN credential c ON c.id = tc.credential_id WHERE at.agent_id = $1 AND c.status = 'active' \
-                     AND NOT EXISTS (SELECT 1 FROM agent_tool o JOIN tool_credential otc ON otc.tool_id = o.tool_id \
-                     WHERE otc.credential_id = c.id AND o.agent_id <> at.agent_id) ORDER BY c.id",
-                )
-                .bind(item.subject_id)
-                .fetch_all(&mut *conn)
-                .await?,
+                OwnedKind::Agent => db::credentials_only_used_by(&mut conn, item.subject_id).await?,
             };
             if credentials.is_empty() {
                 return Err(ApiError::Unprocessable(format!(
@@ -245,15 +231,7 @@ pub async fn decide(
             // from the credential's page where what breaks is shown.
             if !session.roles.contains(&Role::Admin) {
                 for &credential in &credentials {
-                    let others: Vec<String> = sqlx::query_scalar(
-                        "SELECT DISTINCT a.name FROM agent_tool at JOIN tool_credential tc ON tc.tool_id = at.tool_id \
-                         JOIN agent a ON a.id = at.agent_id JOIN credential c ON c.id = tc.credential_id \
-                         WHERE tc.credential_id = $1 AND (a.owner_id IS NULL OR c.owner_id IS NULL \
-                         OR a.owner_id <> c.owner_id) ORDER BY a.name",
-                    )
-                    .bind(credential)
-                    .fetch_all(&mut *conn)
-                    .await?;
+                    let others = db::agents_of_other_owners(&mut conn, credential).await?;
                     if !others.is_empty() {
                         return Err(ApiError::Unprocessable(format!(
                             "{} is used by agents other owners answer for ({}): an admin revokes it, or revoke it \

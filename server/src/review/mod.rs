@@ -124,14 +124,10 @@ pub async fn start(
         (_, None) => {}
     }
     let mut tx = db.begin().await?;
-    if let Some(team) = new.team {
-        let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM team WHERE id = $1")
-            .bind(team)
-            .fetch_optional(&mut *tx)
-            .await?;
-        if exists.is_none() {
-            return Err(ApiError::Unprocessable(format!("no team with id {team}")));
-        }
+    if let Some(team) = new.team
+        && !db::team_exists(&mut tx, team).await?
+    {
+        return Err(ApiError::Unprocessable(format!("no team with id {team}")));
     }
     let candidates = db::candidates(&mut tx, new.scope, new.team).await?;
     if candidates.is_empty() {
