@@ -54,6 +54,20 @@ pub struct Asked<'a> {
     pub callback_url: Option<&'a str>,
 }
 
+impl<'a> Asked<'a> {
+    /// What a change request asks: a change operation on the agent itself,
+    /// about no resource, with no callback.
+    pub fn change(request: &'a json::NewChangeRequest) -> Self {
+        Self {
+            operation: &request.operation,
+            resource: None,
+            parameters: &request.parameters,
+            justification: &request.justification,
+            callback_url: None,
+        }
+    }
+}
+
 /// A recorded request: new, or the one made before with the same key.
 #[derive(Debug)]
 pub struct Submitted {
@@ -177,11 +191,8 @@ pub async fn submit(
         ApprovalKind::Operation
     };
     let requested_by = requester.name();
-    if let Some(stored) = replay(&mut *conn, &requested_by, key, body_hash).await? {
-        return Ok(Submitted {
-            created: false,
-            stored,
-        });
+    if let Some(earlier) = replay(&mut *conn, &requested_by, key, body_hash).await? {
+        return Ok(earlier);
     }
     if let Some(change) = &change {
         check_change(&mut *conn, agent.id, change).await?;
@@ -244,15 +255,9 @@ pub async fn submit(
     let Some(id) = approvals::create(&mut *conn, &new).await? else {
         // Another request with the same key won the race: it is committed
         // (PostgreSQL's insert waited for it), so it is read here.
-        return match replay(&mut *conn, &requested_by, key, body_hash).await? {
-            Some(stored) => Ok(Submitted {
-                created: false,
-                stored,
-            }),
-            None => Err(ApiError::Conflict(
-                "the request could not be recorded; try again".into(),
-            )),
-        };
+        return replay(&mut *conn, &requested_by, key, body_hash)
+            .await?
+            .ok_or_else(|| ApiError::Conflict("the request could not be recorded; try again".into()));
     };
     let target_ref = AuditTarget::new(TargetKind::Agent, agent.id);
     let entry = Entry::new(requester.actor(), "approval.request")
@@ -312,11 +317,8 @@ pub async fn submit_now(
         body_hash,
     )
     .await?;
-    if let Some(stored) = before {
-        return Ok(Submitted {
-            created: false,
-            stored,
-        });
+    if let Some(earlier) = before {
+        return Ok(earlier);
     }
     let mut tx = state.db.begin().await?;
     let submitted = submit(state, &mut tx, requester, agent, key, body_hash, asked, source).await?;
@@ -331,7 +333,7 @@ async fn replay(
     requested_by: &str,
     key: &str,
     body_hash: &str,
-) -> Result<Option<Stored>, ApiError> {
+) -> Result<Option<Submitted>, ApiError> {
     let Some((id, hash)) = approvals::by_key(&mut *conn, requested_by, key).await? else {
         return Ok(None);
     };
@@ -340,7 +342,10 @@ async fn replay(
             "the Idempotency-Key {key:?} was used for a different request ({id}); use a new key for a new request"
         )));
     }
-    Ok(approvals::stored(conn, id).await?)
+    Ok(approvals::stored(conn, id).await?.map(|stored| Submitted {
+        created: false,
+        stored,
+    }))
 }
 
 /// Records an approved change in the inventory, rescored and audited.
@@ -443,13 +448,7 @@ pub async fn request_change(
     let agent = approvals::agent_facts(&mut *conn, request.agent)
         .await?
         .ok_or_else(|| ApiError::Unprocessable(format!("no agent with id {}", request.agent)))?;
-    let asked = Asked {
-        operation: &request.operation,
-        resource: None,
-        parameters: &request.parameters,
-        justification: &request.justification,
-        callback_url: None,
-    };
+    let asked = Asked::change(request);
     let submitted = submit(
         state,
         conn,

@@ -44,118 +44,18 @@ pub mod sql;
 pub mod staged;
 pub mod throttle;
 
+mod list;
+mod open;
+mod steps;
+
 use std::collections::HashMap;
-use std::path::Path;
-use std::str::FromStr;
 use std::time::Duration;
 
-use model::api as json;
-use sqlx::any::{AnyPoolOptions, AnyRow, install_default_drivers};
 use sqlx::{AnyPool, Executor};
 
-/// Which database engine a [`Db`] talks to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    /// An embedded SQLite file.
-    Sqlite,
-    /// A PostgreSQL server.
-    Postgres,
-}
-
-impl Backend {
-    /// The name reported by `/api/health`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Sqlite => "sqlite",
-            Self::Postgres => "postgres",
-        }
-    }
-}
-
-/// Where the database is, as given by `--database`: a `postgres://` URL, or an
-/// SQLite file given by path (or by a `sqlite:` URL).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Target {
-    /// An SQLite file, created on first use with its parent folders.
-    Sqlite(std::path::PathBuf),
-    /// A PostgreSQL connection URL.
-    Postgres(String),
-}
-
-impl FromStr for Target {
-    type Err = std::convert::Infallible;
-
-    fn from_str(value: &str) -> Result<Self, Self::Err> {
-        if value.starts_with("postgres://") || value.starts_with("postgresql://") {
-            return Ok(Self::Postgres(value.to_owned()));
-        }
-        let path = value
-            .strip_prefix("sqlite://")
-            .or_else(|| value.strip_prefix("sqlite:"))
-            .unwrap_or(value);
-        Ok(Self::Sqlite(path.into()))
-    }
-}
-
-impl Target {
-    /// How the target is named in logs: never with a password.
-    pub fn redacted(&self) -> String {
-        match self {
-            Self::Sqlite(path) => format!("sqlite file {}", path.display()),
-            Self::Postgres(url) => match url.split_once('@') {
-                Some((_, host)) => format!("postgres://…@{host}"),
-                None => url.clone(),
-            },
-        }
-    }
-}
-
-/// The errors of opening a database.
-#[derive(Debug, thiserror::Error)]
-pub enum OpenError {
-    /// The folder for the SQLite file could not be created.
-    #[error("cannot create the folder {0} for the database: {1}")]
-    Folder(String, #[source] std::io::Error),
-    /// The database did not accept the connection.
-    #[error("cannot connect to the {0}: {1}")]
-    Connect(String, #[source] sqlx::Error),
-    /// A schema migration failed.
-    #[error("cannot apply the schema migrations: {0}")]
-    Migrate(#[source] sqlx::migrate::MigrateError),
-}
-
-/// Brings an SQLite schema up to date on one connection with foreign keys
-/// off, as SQLite's procedure for changing a table's constraints needs (a
-/// new table replaces the old under its name, and the tables that refer to
-/// it must keep their references): the switch works only outside a
-/// transaction, and each migration runs inside one. The foreign keys are
-/// checked after, and switched back on.
-async fn migrate_sqlite(pool: &AnyPool) -> Result<(), OpenError> {
-    let mut conn = pool.acquire().await.map_err(|e| OpenError::Migrate(e.into()))?;
-    conn.execute("PRAGMA foreign_keys = OFF")
-        .await
-        .map_err(|e| OpenError::Migrate(e.into()))?;
-    let migrator = migrations::migrator(Backend::Sqlite)
-        .await
-        .map_err(OpenError::Migrate)?;
-    let migrated = migrator.run(&mut *conn).await;
-    let broken = sqlx::query("PRAGMA foreign_key_check")
-        .fetch_optional(&mut *conn)
-        .await;
-    conn.execute("PRAGMA foreign_keys = ON")
-        .await
-        .map_err(|e| OpenError::Migrate(e.into()))?;
-    migrated.map_err(OpenError::Migrate)?;
-    match broken {
-        Ok(None) => Ok(()),
-        Ok(Some(_)) => Err(OpenError::Migrate(sqlx::migrate::MigrateError::Execute(
-            sqlx::Error::Protocol(
-                "a migration left rows whose foreign keys point nowhere (PRAGMA foreign_key_check)".into(),
-            ),
-        ))),
-        Err(e) => Err(OpenError::Migrate(e.into())),
-    }
-}
+pub(crate) use list::Total;
+pub use open::{Backend, OpenError, Target};
+pub(crate) use steps::Pace;
 
 /// A pool of connections to Muster's database, cheap to clone.
 #[derive(Clone, Debug)]
@@ -173,29 +73,9 @@ pub struct Db {
     totals: std::sync::Arc<std::sync::Mutex<HashMap<String, (Generation, i64)>>>,
 }
 
-/// How a list's total is found ([`Db::list_page`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Total {
-    /// Counted on every request: lists that change with no change to the
-    /// inventory (approvals, revocations, the audit log).
-    Counted,
-    /// For a list of the inventory (agents, tools, credentials, copies,
-    /// people, teams, resources): kept until the inventory changes
-    /// ([`Db::generation`]) rather than counted on every request, as
-    /// counting 200,000 credentials or a million copies took most of such a
-    /// request (`make bench-load`). Its filters must not depend on the
-    /// time. A large import's rows count from its last transaction, as the
-    /// Overview's figures do.
-    KeptUntilChange,
-}
-
 /// The inventory's state as far as counting it goes ([`Db::generation`]):
 /// equal generations, equal counts.
 pub type Generation = (i64, String);
-
-/// Inventory lists' totals kept at most (distinct filters); past it, all
-/// are forgotten and counted again as asked.
-const KEPT_TOTALS: usize = 1_000;
 
 /// A transaction that writes ([`Db::begin`]), used as the connection it
 /// runs on. On SQLite it holds this process's turn to write until it is
@@ -277,10 +157,6 @@ const WAL_LIMIT: u64 = 64 << 20;
 /// (and holds other writers back meanwhile).
 const WAL_WAIT: Duration = Duration::from_millis(500);
 
-/// How much of an SQLite file is read through a memory map (SQLite's
-/// largest by default, 2 GiB; the rest is read as usual).
-const MMAP_SIZE: u64 = 0x7fff_0000;
-
 /// How long after a failed try the write-ahead log is left alone.
 const WAL_RETRY: Duration = Duration::from_secs(5);
 
@@ -288,75 +164,6 @@ const WAL_RETRY: Duration = Duration::from_secs(5);
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 impl Db {
-    /// Connects to `target` and brings its schema up to date.
-    pub async fn open(target: &Target) -> Result<Self, OpenError> {
-        install_default_drivers();
-        let (url, backend, options, wal) = match target {
-            Target::Sqlite(path) => {
-                create_parent(path)?;
-                let url = format!("sqlite://{}?mode=rwc", path.display());
-                let options = AnyPoolOptions::new()
-                    .max_connections(8)
-                    .after_connect(|conn, _meta| {
-                        Box::pin(async move {
-                            // WAL lets readers proceed during a write; the busy
-                            // timeout queues writers instead of failing them.
-                            // Mapped rather than read, pages cost no copy: every
-                            // commit empties the other connections' page caches,
-                            // and under load their reads were mostly `pread`.
-                            conn.execute(
-                                format!(
-                                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {}; \
-                                     PRAGMA mmap_size = {MMAP_SIZE};",
-                                    BUSY_TIMEOUT.as_millis()
-                                )
-                                .as_str(),
-                            )
-                            .await?;
-                            Ok(())
-                        })
-                    });
-                let mut wal = path.clone().into_os_string();
-                wal.push("-wal");
-                (
-                    url,
-                    Backend::Sqlite,
-                    options,
-                    Some(std::sync::Arc::new(wal.into())),
-                )
-            }
-            Target::Postgres(url) => (
-                url.clone(),
-                Backend::Postgres,
-                AnyPoolOptions::new().max_connections(16),
-                None,
-            ),
-        };
-        let pool = options
-            .acquire_timeout(Duration::from_secs(10))
-            .connect(&url)
-            .await
-            .map_err(|e| OpenError::Connect(target.redacted(), e))?;
-        match backend {
-            Backend::Sqlite => migrate_sqlite(&pool).await?,
-            Backend::Postgres => migrations::migrator(Backend::Postgres)
-                .await
-                .map_err(OpenError::Migrate)?
-                .run(&pool)
-                .await
-                .map_err(OpenError::Migrate)?,
-        }
-        Ok(Self {
-            pool,
-            backend,
-            turn: std::sync::Arc::default(),
-            wal,
-            wal_failed: std::sync::Arc::default(),
-            totals: std::sync::Arc::default(),
-        })
-    }
-
     /// The engine behind this pool.
     pub fn backend(&self) -> Backend {
         self.backend
@@ -497,35 +304,6 @@ impl Db {
         }
     }
 
-    /// Works through `items` in steps, each in a transaction of its own that
-    /// lasts about [`STEP`] (sized by `pace`), letting the writers waiting
-    /// go between two ([`Db::between_steps`]): long work (rescoring what
-    /// an import touched, a full recompute's writes) never holds the
-    /// database for long. Answers the sum of what the steps answer (rows
-    /// written).
-    pub(crate) async fn in_steps<T: Sync>(
-        &self,
-        items: &[T],
-        mut pace: Pace,
-        mut step: impl for<'c> FnMut(
-            &'c mut sqlx::AnyConnection,
-            &'c [T],
-        ) -> futures::future::BoxFuture<'c, Result<u64, sqlx::Error>>,
-    ) -> Result<u64, sqlx::Error> {
-        let (mut rest, mut total) = (items, 0);
-        while !rest.is_empty() {
-            let (these, after) = rest.split_at(pace.size().min(rest.len()));
-            rest = after;
-            let mut tx = self.begin().await?;
-            let started = std::time::Instant::now();
-            total += step(&mut tx, these).await?;
-            tx.commit().await?;
-            pace.took(started.elapsed());
-            self.between_steps().await;
-        }
-        Ok(total)
-    }
-
     /// Begins a transaction that only reads, from one consistent snapshot
     /// (PostgreSQL's repeatable read; on SQLite, any read transaction in WAL
     /// mode), for answers assembled from several queries.
@@ -559,57 +337,6 @@ impl Db {
     /// A round trip to the database.
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
         sqlx::query("SELECT 1").execute(&self.pool).await.map(|_| ())
-    }
-
-    /// Runs a list's page query and, when the page does not tell the total
-    /// by itself, finds the total as `total` says (the count query sharing
-    /// `params`); maps the rows.
-    pub(crate) async fn list_page<T>(
-        &self,
-        total: Total,
-        count_sql: &str,
-        rows_sql: &str,
-        params: sql::Params,
-        paging: &sql::Paging,
-        map: impl Fn(&AnyRow) -> Result<T, sqlx::Error>,
-    ) -> Result<json::Page<T>, crate::ApiError> {
-        let rows = sqlx::query_with(rows_sql, params.args())
-            .fetch_all(&self.pool)
-            .await?;
-        let items = rows.iter().map(&map).collect::<Result<Vec<_>, _>>()?;
-        // A short first page is the whole list: no need to count.
-        if paging.page == 1 && items.len() < paging.limit as usize {
-            let total = items.len() as i64;
-            return Ok(paging.page(items, total));
-        }
-        // Read before counting: a change made meanwhile makes the next
-        // request count again rather than keep a total older than it.
-        let at = match total {
-            Total::KeptUntilChange => Some(self.generation().await?),
-            Total::Counted => None,
-        };
-        let key = at
-            .as_ref()
-            .map(|_| format!("{count_sql}\u{0}{:?}", params.values()));
-        if let (Some(at), Some(key)) = (&at, &key) {
-            let totals = self.totals.lock().expect("never poisoned");
-            if let Some((_, total)) = totals.get(key).filter(|(counted, _)| counted == at) {
-                let total = *total;
-                drop(totals);
-                return Ok(paging.page(items, total));
-            }
-        }
-        let total: i64 = sqlx::query_scalar_with(count_sql, params.args())
-            .fetch_one(&self.pool)
-            .await?;
-        if let (Some(at), Some(key)) = (at, key) {
-            let mut totals = self.totals.lock().expect("never poisoned");
-            if totals.len() >= KEPT_TOTALS {
-                totals.clear();
-            }
-            totals.insert(key, (at, total));
-        }
-        Ok(paging.page(items, total))
     }
 
     /// The inventory's generation: the newest audit entry of a change to
@@ -652,71 +379,3 @@ impl Db {
 /// long enough to amortise a commit, short enough that a decision or a
 /// sign-in waiting behind it does not notice.
 pub(crate) const STEP: std::time::Duration = std::time::Duration::from_millis(100);
-
-/// The records a step takes, sized so that a step lasts about [`STEP`] on
-/// this machine and database: doubled after a quick step, halved after a
-/// slow one, between `min` and `max`.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Pace {
-    size: usize,
-    min: usize,
-    max: usize,
-}
-
-impl Pace {
-    pub(crate) fn new(size: usize, min: usize, max: usize) -> Self {
-        Self { size, min, max }
-    }
-
-    /// Records the next step takes.
-    pub(crate) fn size(&self) -> usize {
-        self.size
-    }
-
-    /// Learns from a step that took `took`.
-    pub(crate) fn took(&mut self, took: std::time::Duration) {
-        if took > STEP + STEP / 2 {
-            self.size = (self.size / 2).max(self.min);
-        } else if took < STEP / 2 {
-            self.size = (self.size * 2).min(self.max);
-        }
-    }
-}
-
-fn create_parent(path: &Path) -> Result<(), OpenError> {
-    match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => {
-            std::fs::create_dir_all(parent).map_err(|e| OpenError::Folder(parent.display().to_string(), e))
-        }
-        _ => Ok(()),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_postgres_url_is_a_postgres_target_and_anything_else_a_file() {
-        assert_eq!(
-            "postgres://u:p@db/muster".parse::<Target>().unwrap(),
-            Target::Postgres("postgres://u:p@db/muster".into())
-        );
-        assert_eq!(
-            "data/m.sqlite".parse::<Target>().unwrap(),
-            Target::Sqlite("data/m.sqlite".into())
-        );
-        assert_eq!(
-            "sqlite:///tmp/m.db".parse::<Target>().unwrap(),
-            Target::Sqlite("/tmp/m.db".into())
-        );
-    }
-
-    #[test]
-    fn a_redacted_postgres_target_hides_its_password() {
-        let target: Target = "postgres://muster:s3cret@db.internal:5432/muster"
-            .parse()
-            .unwrap();
-        assert_eq!(target.redacted(), "postgres://…@db.internal:5432/muster");
-    }
-}

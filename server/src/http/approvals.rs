@@ -361,13 +361,7 @@ async fn create_change_request(
         .ok_or_else(|| ApiError::Unprocessable(format!("no agent with id {}", request.agent)))?;
     ownership::require_in_teams(&mut conn, &caller, OwnedKind::Agent, agent.id, "change").await?;
     drop(conn);
-    let asked = Asked {
-        operation: &request.operation,
-        resource: None,
-        parameters: &request.parameters,
-        justification: &request.justification,
-        callback_url: None,
-    };
+    let asked = Asked::change(&request);
     let email = caller.0.email.clone();
     let submitted = submit_now(
         &state,
