@@ -38,6 +38,16 @@ pub struct Mail {
     pub raw: String,
 }
 
+impl Mail {
+    /// The first link in the plain-text part: where the reader is sent.
+    pub fn link(&self) -> Option<String> {
+        self.text
+            .lines()
+            .find_map(|line| line.split_whitespace().find(|w| w.starts_with("http")))
+            .map(str::to_owned)
+    }
+}
+
 /// An SMTP server on loopback.
 #[derive(Clone)]
 pub struct SmtpServer {

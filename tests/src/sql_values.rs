@@ -70,6 +70,7 @@ fn columns() -> BTreeMap<&'static str, BTreeSet<String>> {
         ("topic", values(json::OutboxTopic::ALL)),
         ("scope", values(json::ReviewScope::ALL)),
         ("basis", values(json::ReviewerBasis::ALL)),
+        ("cadence", values(json::ReviewCadence::ALL)),
     ])
     .into_iter()
     .map(|(column, values)| (column, values.into_iter().collect()))

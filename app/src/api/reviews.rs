@@ -3,7 +3,7 @@
 use gloo_net::http::Request;
 use model::api as json;
 
-use super::{ApiError, Get, decode, post_empty, query_string, send};
+use super::{ApiError, Get, decode, delete, post_empty, query_string, send};
 
 /// `GET /api/v1/reviews`: the access reviews, newest first, each with the
 /// progress of the items the signed-in person sees.
@@ -42,4 +42,9 @@ pub async fn decide_review_items(
 /// `POST /api/v1/reviews/{id}/close` (CISOs and admins): no more decisions.
 pub async fn close_review(id: i64) -> Result<json::Campaign, ApiError> {
     decode(post_empty(&format!("/api/v1/reviews/{id}/close")).await?)
+}
+
+/// `DELETE /api/v1/reviews/{id}/repeat` (CISOs and admins): no next cycle.
+pub async fn stop_repeating_review(id: i64) -> Result<json::Campaign, ApiError> {
+    decode(delete(&format!("/api/v1/reviews/{id}/repeat")).await?)
 }

@@ -64,6 +64,33 @@ wire_enum! {
     }
 }
 
+wire_enum! {
+    /// How often a campaign repeats: each cycle starts this long after the
+    /// one before, with the same scope and as long to decide.
+    ReviewCadence("cadence") {
+        /// Every month.
+        Monthly = "monthly", "Every month";
+        /// Every three months.
+        Quarterly = "quarterly", "Every quarter";
+        /// Every six months.
+        HalfYearly = "half_yearly", "Every six months";
+        /// Every twelve months.
+        Yearly = "yearly", "Every year";
+    }
+}
+
+impl ReviewCadence {
+    /// The months from one cycle's start to the next's.
+    pub fn months(self) -> u32 {
+        match self {
+            ReviewCadence::Monthly => 1,
+            ReviewCadence::Quarterly => 3,
+            ReviewCadence::HalfYearly => 6,
+            ReviewCadence::Yearly => 12,
+        }
+    }
+}
+
 /// A campaign to start (`POST /api/v1/reviews`, CISOs and admins).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -78,6 +105,10 @@ pub struct NewCampaign {
     pub team: Option<i64>,
     /// When decisions are due (RFC 3339, in the future).
     pub due_at: DateTime<Utc>,
+    /// How often it repeats (none: once). Its due date must come before
+    /// the next cycle starts.
+    #[serde(default)]
+    pub repeat: Option<ReviewCadence>,
 }
 
 /// How far a set of items got.
@@ -120,6 +151,15 @@ pub struct Campaign {
     pub due_at: DateTime<Utc>,
     /// Where it stands.
     pub state: CampaignState,
+    /// How often it was set to repeat, if it was.
+    #[serde(default)]
+    pub repeat: Option<ReviewCadence>,
+    /// When its next cycle starts, while it still repeats.
+    #[serde(default)]
+    pub next_start: Option<DateTime<Utc>>,
+    /// The cycle before it, for a repeating campaign's later cycles.
+    #[serde(default)]
+    pub follows: Option<i64>,
     /// Its progress; for a reviewer or manager, over the items they see.
     pub progress: ReviewProgress,
 }

@@ -63,6 +63,7 @@ const SOURCES: &[(&str, &str)] = &[
     migration!("0026_scores_written_inline"),
     migration!("0027_one_outbox"),
     migration!("0028_access_reviews"),
+    migration!("0029_review_cadence"),
 ];
 
 /// The identity column of each engine.

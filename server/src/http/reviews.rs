@@ -3,7 +3,8 @@
 //!
 //! - `GET /reviews`, `GET /reviews/{id}`, `GET /reviews/{id}/items`: anyone
 //!   signed in, each seeing what is theirs (CISOs and admins everything).
-//! - `POST /reviews` (start) and `POST /reviews/{id}/close`: CISOs and admins.
+//! - `POST /reviews` (start), `POST /reviews/{id}/close` and
+//!   `DELETE /reviews/{id}/repeat` (no next cycle): CISOs and admins.
 //! - `POST /reviews/{id}/decisions`: an item's reviewer.
 //! - `GET /evidence?from=&to=`: the signed pack (CISOs and admins);
 //!   `GET /evidence/key`: the key it is signed with (anyone).
@@ -31,6 +32,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_review_items))
         .routes(routes!(decide_review_items))
         .routes(routes!(close_review))
+        .routes(routes!(stop_repeating_review))
         .routes(routes!(get_evidence))
 }
 
@@ -126,6 +128,23 @@ async fn close_review(
 ) -> Result<Json<json::Campaign>, ApiError> {
     let now = state.settings.clock.now();
     Ok(Json(review::close(&state.db, &caller.0, id, &source, now).await?))
+}
+
+/// Stops a repeating campaign: its next cycle will not start (CISOs and admins).
+#[utoipa::path(delete, path = "/reviews/{id}/repeat", tag = "reviews",
+    params(("id" = i64, Path, description = "Campaign id")),
+    responses((status = 200, body = json::Campaign), (status = 403, body = json::ErrorBody),
+        (status = 404, body = json::ErrorBody), (status = 409, body = json::ErrorBody)))]
+async fn stop_repeating_review(
+    State(state): State<AppState>,
+    ReviewLead(caller): ReviewLead,
+    Id(id): Id,
+    source: Source,
+) -> Result<Json<json::Campaign>, ApiError> {
+    let now = state.settings.clock.now();
+    Ok(Json(
+        review::stop_repeating(&state.db, &caller.0, id, &source, now).await?,
+    ))
 }
 
 /// The signed evidence pack of a period, a zip (CISOs and admins); taking

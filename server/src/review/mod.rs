@@ -2,7 +2,7 @@
 //! and the scheduler call: starting a campaign (each item to one reviewer),
 //! who sees and decides what, recording decisions with what they open (a
 //! change request, a revocation, a new owner), reminders before the due date
-//! and escalation after it.
+//! and escalation after it, and the next cycles of repeating campaigns.
 //!
 //! Who reviews an item: its owner, when they can sign in; for an item with
 //! no owner, or whose owner left, the owner's manager or else the manager of
@@ -25,7 +25,9 @@ use crate::audit::{self, Actor, AuditTarget, Entry, Source, TargetKind};
 use crate::db::reviews::{self as db, NewItem, Reviewers, Sight};
 use crate::db::{Db, ownership, risk};
 
+mod cycle;
 mod decide;
+pub use cycle::stop_repeating;
 pub use decide::{MAX_DECISIONS, decide};
 
 /// Reviewers are reminded once, this long before the due date.
@@ -95,7 +97,8 @@ fn reviewer_of(candidate: &db::Candidate, reviewers: &Reviewers) -> (Option<i64>
 }
 
 /// Starts a campaign: every item in its scope, each to its reviewer, who
-/// are told; audited with the change.
+/// are told; audited with the change. With a cadence, its next cycle is
+/// due that long after now, and its due date must come first.
 pub async fn start(
     db: &Db,
     session: &json::Session,
@@ -110,6 +113,20 @@ pub async fn start(
     if new.due_at > now + chrono::Duration::days(366) {
         return Err(ApiError::BadRequest("due_at must be within a year".into()));
     }
+    let next_start_at = match new.repeat {
+        Some(cadence) => {
+            let next = cycle::after(now, cadence)?;
+            if new.due_at >= next {
+                return Err(ApiError::BadRequest(format!(
+                    "due_at must come before the next cycle starts, on {} ({})",
+                    next.format("%Y-%m-%d"),
+                    cadence.label().to_lowercase()
+                )));
+            }
+            Some(next)
+        }
+        None => None,
+    };
     match (new.scope, new.team) {
         (ReviewScope::Team, None) => {
             return Err(ApiError::BadRequest("the team scope needs a team".into()));
@@ -124,18 +141,45 @@ pub async fn start(
         (_, None) => {}
     }
     let mut tx = db.begin().await?;
+    let started = Entry::new(Actor::Person(session.email.clone()), "review.start").from(source);
+    let new = db::NewCampaign {
+        name: new.name.trim(),
+        scope: new.scope,
+        team: new.team,
+        started_by: &session.email,
+        due_at: new.due_at,
+        cadence: new.repeat,
+        next_start_at,
+        follows: None,
+    };
+    let id = open_cycle(&mut tx, &new, started, now).await?;
+    let campaign = wire(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok(campaign)
+}
+
+/// Opens a campaign (a first cycle or a later one) in the caller's
+/// transaction: every item in its scope to its reviewer, who are told;
+/// `started` (who, from where) is audited with it. A 422 when its team is
+/// gone or its scope holds nothing.
+async fn open_cycle(
+    conn: &mut AnyConnection,
+    new: &db::NewCampaign<'_>,
+    started: Entry,
+    now: DateTime<Utc>,
+) -> Result<i64, ApiError> {
     if let Some(team) = new.team
-        && !db::team_exists(&mut tx, team).await?
+        && !db::team_exists(conn, team).await?
     {
         return Err(ApiError::Unprocessable(format!("no team with id {team}")));
     }
-    let candidates = db::candidates(&mut tx, new.scope, new.team).await?;
+    let candidates = db::candidates(conn, new.scope, new.team).await?;
     if candidates.is_empty() {
         return Err(ApiError::Unprocessable(
             "nothing to review: the scope holds no agent and no active credential".into(),
         ));
     }
-    let reviewers = db::reviewers(&mut tx).await?;
+    let reviewers = db::reviewers(conn).await?;
     let mut items = Vec::with_capacity(candidates.len());
     for candidate in &candidates {
         let (reviewer, basis) = reviewer_of(candidate, &reviewers);
@@ -147,39 +191,29 @@ pub async fn start(
             basis,
         });
     }
-    let id = db::create(
-        &mut tx,
-        &db::NewCampaign {
-            name: new.name.trim(),
-            scope: new.scope,
-            team: new.team,
-            started_by: &session.email,
-            due_at: new.due_at,
-        },
-        now,
-    )
-    .await?;
-    db::add_items(&mut tx, id, &items).await?;
-    let entry = Entry::new(Actor::Person(session.email.clone()), "review.start")
+    let id = db::create(conn, new, now).await?;
+    db::add_items(conn, id, &items).await?;
+    let entry = started
         .target(AuditTarget::new(TargetKind::Review, id))
         .details(json!({
-            "campaign": id, "name": new.name.trim(), "scope": new.scope, "team": new.team,
-            "due_at": new.due_at, "items": items.len(),
-        }))
-        .from(source);
-    audit::record(&mut tx, &entry, now).await?;
-    tell_reviewers(&mut tx, id, json::NotifyEvent::ReviewAssigned, now).await?;
-    let row = db::campaign(&mut tx, id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no campaign with id {id}")))?;
+            "campaign": id, "name": new.name, "scope": new.scope, "team": new.team,
+            "due_at": new.due_at, "items": items.len(), "repeat": new.cadence,
+            "next_start_at": new.next_start_at, "follows": new.follows,
+        }));
+    audit::record(conn, &entry, now).await?;
+    tell_reviewers(conn, id, json::NotifyEvent::ReviewAssigned, now).await?;
+    Ok(id)
+}
+
+/// Campaign `id` on the wire, with the progress of all its items.
+async fn wire(conn: &mut AnyConnection, id: i64) -> Result<json::Campaign, ApiError> {
+    let row = campaign_row(conn, id).await?;
     let all = Sight {
         all: true,
         ..Sight::default()
     };
-    let progress = db::progress_by(&mut tx, id, &all, None).await?;
-    let campaign = row.to_wire(progress.into_iter().next().map(|(_, p)| p).unwrap_or_default())?;
-    tx.commit().await?;
-    Ok(campaign)
+    let progress = db::progress_by(conn, id, &all, None).await?;
+    Ok(row.to_wire(progress.into_iter().next().map(|(_, p)| p).unwrap_or_default())?)
 }
 
 /// Raises `event` for each reviewer with undecided items in a campaign
@@ -273,21 +307,16 @@ pub async fn close(
         .details(json!({ "campaign": id }))
         .from(source);
     audit::record(&mut tx, &entry, now).await?;
-    let all = Sight {
-        all: true,
-        ..Sight::default()
-    };
-    let progress = db::progress_by(&mut tx, id, &all, None).await?;
-    let row = campaign_row(&mut tx, id).await?;
-    let campaign = row.to_wire(progress.into_iter().next().map(|(_, p)| p).unwrap_or_default())?;
+    let campaign = wire(&mut tx, id).await?;
     tx.commit().await?;
     Ok(campaign)
 }
 
 /// The scheduler's part: reminds the reviewers of open campaigns due within
-/// [`REMIND_BEFORE`] (once), and escalates campaigns past their due date
+/// [`REMIND_BEFORE`] (once), escalates campaigns past their due date
 /// (once, across replicas): each undecided item goes to its reviewer's
-/// manager, or admins, who are told. Answers whether it raised events.
+/// manager, or admins, who are told; and starts repeating campaigns' next
+/// cycles. Answers whether it raised events.
 pub async fn tend(db: &Db, now: DateTime<Utc>) -> Result<bool, ApiError> {
     let due = {
         let mut conn = db.pool().acquire().await?;
@@ -335,5 +364,5 @@ pub async fn tend(db: &Db, now: DateTime<Utc>) -> Result<bool, ApiError> {
         }
         tx.commit().await?;
     }
-    Ok(raised)
+    Ok(cycle::start_next_cycles(db, now).await? || raised)
 }

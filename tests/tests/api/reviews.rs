@@ -551,6 +551,187 @@ async fn undecided_items_escalate_after_the_due_date_and_weigh_on_risk(backend: 
     );
 }
 
+async fn a_repeating_campaign_starts_its_next_cycle_once_and_stops_when_asked(backend: Backend) {
+    let smtp = SmtpServer::start().await;
+    let clock = Clock::manual(Utc::now());
+    let app = spawn_app_with(backend, async |address| Settings {
+        clock: clock.clone(),
+        schedule: Some(Duration::from_millis(200)),
+        ..settings(address, &smtp)
+    })
+    .await;
+    let o = org(&app).await;
+    let now = clock.now();
+    let new = |due_in_days: i64, repeat: &str| {
+        json!({ "name": "Quarterly access review", "scope": "all",
+                "due_at": now + chrono::Duration::days(due_in_days), "repeat": repeat })
+    };
+    // A cycle must end before the next begins; cadences are a closed list.
+    let refused = [
+        (new(100, "quarterly"), 400),
+        (new(40, "monthly"), 400),
+        (new(14, "weekly"), 400),
+    ];
+    for (body, status) in refused {
+        let (got, answer) = post(&o.cleo, app.url("/api/v1/reviews"), body.clone()).await;
+        assert_eq!(got, status, "{body}: {answer}");
+        assert!(answer["error"]["message"].is_string(), "{answer}");
+    }
+    assert_eq!(app.count("SELECT COUNT(*) FROM review_campaign").await, 0);
+
+    let (status, body) = post(&o.cleo, app.url("/api/v1/reviews"), new(14, "quarterly")).await;
+    assert_eq!(status, 201, "{body}");
+    let first: json::Campaign = serde_json::from_value(body).unwrap();
+    assert_eq!(first.repeat, Some(json::ReviewCadence::Quarterly));
+    let next = first.next_start.expect("a next cycle");
+    assert_eq!(
+        next,
+        first
+            .started_at
+            .checked_add_months(chrono::Months::new(3))
+            .unwrap()
+    );
+    assert!(
+        eventually(10, || smtp.mails_to("olga@muster.test").len() == 1).await,
+        "Olga is told of the first cycle"
+    );
+
+    // A quarter on, the next cycle starts by itself, once, with the same
+    // scope and as long to decide; the first is closed.
+    clock.advance(chrono::Duration::days(93));
+    assert!(
+        until(10, async || app
+            .count("SELECT COUNT(*) FROM review_campaign")
+            .await
+            == 2)
+        .await,
+        "the next cycle starts"
+    );
+    let listed: Vec<json::Campaign> = app.get_json_as(&o.cleo, "/api/v1/reviews").await;
+    let (second, first) = (&listed[0], &listed[1]);
+    assert_eq!(second.follows, Some(first.id));
+    assert_eq!(second.name, "Quarterly access review");
+    assert_eq!(second.state, json::CampaignState::Open);
+    assert_eq!(
+        second.progress.items, 4,
+        "release-bot and three active credentials"
+    );
+    assert_eq!(
+        second.due_at,
+        first.due_at.checked_add_months(chrono::Months::new(3)).unwrap()
+    );
+    assert_eq!(
+        second.next_start,
+        next.checked_add_months(chrono::Months::new(3)),
+        "the one after, a quarter after the planned start"
+    );
+    assert_eq!(
+        (first.state, first.next_start),
+        (json::CampaignState::Closed, None)
+    );
+    assert!(
+        eventually(10, || smtp
+            .mails_to("olga@muster.test")
+            .iter()
+            .any(|m| m.text.contains(&format!("/reviews/{}?mine=true", second.id))))
+        .await,
+        "Olga is told of the second: {:?}",
+        smtp.mails_to("olga@muster.test")
+            .iter()
+            .map(|m| &m.subject)
+            .collect::<Vec<_>>()
+    );
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(app.count("SELECT COUNT(*) FROM review_campaign").await, 2, "once");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_event WHERE action = 'review.start'")
+            .await,
+        2
+    );
+
+    // Only CISOs and admins stop it, on the newest cycle, once.
+    let stop = |id: i64| app.url(&format!("/api/v1/reviews/{id}/repeat"));
+    for (who, id, status) in [
+        (&o.olga, second.id, 403),
+        (&o.max, second.id, 403),
+        (&o.cleo, first.id, 409),
+        (&o.cleo, 999_999, 404),
+        (&o.cleo, second.id, 200),
+        (&o.cleo, second.id, 409),
+    ] {
+        let response = who.delete(stop(id)).send().await.unwrap();
+        assert_eq!(response.status().as_u16(), status, "stopping {id}");
+    }
+    let detail: json::CampaignDetail = app
+        .get_json_as(&o.cleo, &format!("/api/v1/reviews/{}", second.id))
+        .await;
+    assert_eq!(
+        (detail.campaign.repeat, detail.campaign.next_start),
+        (Some(json::ReviewCadence::Quarterly), None)
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_event WHERE action = 'review.stop_repeating'")
+            .await,
+        1
+    );
+    clock.advance(chrono::Duration::days(93));
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM review_campaign").await,
+        2,
+        "no third cycle"
+    );
+}
+
+async fn a_repeating_cycle_with_nothing_to_review_is_skipped_and_the_next_one_tried(backend: Backend) {
+    let clock = Clock::manual(Utc::now());
+    let app = spawn_app_with(backend, async |_| Settings {
+        clock: clock.clone(),
+        schedule: Some(Duration::from_millis(200)),
+        ..Settings::default()
+    })
+    .await;
+    let o = org(&app).await;
+    // release-bot was found on a laptop; the endpoint scope reviews it and deploy-key.
+    app.execute(&format!(
+        "INSERT INTO endpoint_agent (agent_id, host, os, os_user, client, config_files, import_id, scanned_at) \
+         VALUES ({}, 'olga-mbp', 'macos', 'olga', 'claude-code', '[]', 1, '2026-01-01T00:00:00Z')",
+        o.bot
+    ))
+    .await;
+    let (status, body) = post(
+        &o.cleo,
+        app.url("/api/v1/reviews"),
+        json!({ "name": "Monthly review", "scope": "endpoint",
+                "due_at": clock.now() + chrono::Duration::days(7), "repeat": "monthly" }),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let first: json::Campaign = serde_json::from_value(body).unwrap();
+    let planned = first.next_start.unwrap();
+    assert_eq!(first.progress.items, 2);
+    // The laptop is gone before the next cycle: nothing is left in scope.
+    app.execute("DELETE FROM endpoint_agent").await;
+    clock.advance(chrono::Duration::days(32));
+    assert!(
+        until(10, async || app
+            .count("SELECT COUNT(*) FROM audit_event WHERE action = 'review.skip_cycle'")
+            .await
+            == 1)
+        .await,
+        "the cycle is skipped, and says so"
+    );
+    let detail: json::CampaignDetail = app
+        .get_json_as(&o.cleo, &format!("/api/v1/reviews/{}", first.id))
+        .await;
+    assert_eq!(
+        detail.campaign.next_start,
+        planned.checked_add_months(chrono::Months::new(1)),
+        "the one after is tried in its turn"
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM review_campaign").await, 1);
+}
+
 /// The files of a zip, by name.
 fn unzip(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
@@ -906,4 +1087,6 @@ on_every_backend!(
     two_hundred_items_are_kept_in_one_request,
     undecided_items_escalate_after_the_due_date_and_weigh_on_risk,
     the_evidence_pack_holds_the_periods_records_and_verify_refuses_a_tampered_one,
+    a_repeating_campaign_starts_its_next_cycle_once_and_stops_when_asked,
+    a_repeating_cycle_with_nothing_to_review_is_skipped_and_the_next_one_tried,
 );

@@ -272,6 +272,7 @@ const ROUTES: &[(&str, &str, &[&str])] = &[
     ("get", "/reviews/{id}/items", READ_ROLES),
     ("post", "/reviews/{id}/decisions", READ_ROLES),
     ("post", "/reviews/{id}/close", LEADS),
+    ("delete", "/reviews/{id}/repeat", LEADS),
     ("get", "/evidence", LEADS),
     ("get", "/evidence/key", ANYONE),
 ];

@@ -55,12 +55,7 @@ async fn an_approver_follows_the_emails_link_to_the_request_and_admins_see_the_o
         "the approver and the room are told"
     );
     let mail = smtp.mails_to("ann@muster.test").remove(0);
-    let link = mail
-        .text
-        .lines()
-        .find_map(|line| line.split_whitespace().find(|w| w.starts_with("http")))
-        .expect("a link in the email")
-        .to_owned();
+    let link = mail.link().expect("a link in the email");
     assert_eq!(link, app.url(&format!("/approvals?request={id}")));
 
     let ann = Browser::start().await;

@@ -1,12 +1,15 @@
 //! A CISO starts a quarterly review on the Reviews screen; an owner follows
-//! the link to her items and keeps 200 of them in one go; the agent's page
-//! shows it attested; the CISO downloads the signed evidence pack, whose
-//! report is opened and looked at, and which `muster evidence verify` accepts.
+//! the link in her email to her items and keeps 200 of them in one go; the
+//! agent's page shows it attested; the CISO downloads the signed evidence
+//! pack, whose report is opened and looked at, and which `muster evidence
+//! verify` accepts. Reviewers reduce, revoke and reassign from the screen
+//! their email opens.
 
 use std::io::Read as _;
 
 use muster_server::Settings;
 use muster_tests::browser::Browser;
+use muster_tests::notify::{SmtpServer, eventually, settings};
 use muster_tests::reviews::{ci_keys, org};
 use muster_tests::{Backend, TEST_PASSWORD, spawn_app_with};
 
@@ -14,9 +17,10 @@ use super::{built_dist, click, fill, scroll_to, sign_in};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_ciso_runs_a_review_an_owner_finishes_it_and_the_auditor_gets_a_signed_pack() {
-    let app = spawn_app_with(Backend::Sqlite, async |_| Settings {
+    let smtp = SmtpServer::start().await;
+    let app = spawn_app_with(Backend::Sqlite, async |address| Settings {
         dist: built_dist(),
-        ..Settings::default()
+        ..settings(address, &smtp)
     })
     .await;
     let o = org(&app).await;
@@ -28,19 +32,30 @@ async fn a_ciso_runs_a_review_an_owner_finishes_it_and_the_auditor_gets_a_signed
     sign_in(&cleo, "cleo@muster.test", TEST_PASSWORD).await;
     cleo.wait_for("[data-testid=reviews-empty]").await;
     fill(&cleo, "input[name=review-name]", "Q1 2027 access review").await;
+    cleo.wait_for("[data-testid=review-repeat]")
+        .await
+        .select_by_value("quarterly")
+        .await
+        .unwrap();
     click(&cleo, "[data-testid=start-review-submit]").await;
     cleo.wait_for("[data-testid=review-page]").await;
     cleo.wait_for_text("main h1", "Q1 2027 access review").await;
     cleo.wait_for_text("[data-testid=review-total]", "204").await;
+    cleo.wait_for_text(
+        "[data-testid=review-next-cycle]",
+        "Every quarter: the next cycle starts on",
+    )
+    .await;
     let url = cleo.client().current_url().await.unwrap();
     let campaign: i64 = url.path().rsplit('/').next().unwrap().parse().unwrap();
     cleo.screenshot("reviews-campaign-started").await;
 
-    // The owner follows the email's link, selects everything open on the
+    // The owner follows her email's link, selects everything open on the
     // page (riskiest first, 200 rows) and keeps it with one reason.
+    let link = emailed_link(&smtp, "olga@muster.test").await;
+    assert_eq!(link, app.url(&format!("/reviews/{campaign}?mine=true")));
     let olga = Browser::start().await;
-    olga.goto(&app.url(&format!("/reviews/{campaign}?mine=true")))
-        .await;
+    olga.goto(&link).await;
     sign_in(&olga, "olga@muster.test", TEST_PASSWORD).await;
     olga.wait_for("tr[data-testid=review-item]").await;
     olga.wait_for_text("[data-testid=select-all-open]", "(200)").await;
@@ -140,4 +155,100 @@ async fn a_ciso_runs_a_review_an_owner_finishes_it_and_the_auditor_gets_a_signed
     scroll_to(&auditor, "#reviews", "start").await;
     auditor.wait_for_text("#reviews", "Q1 2027 access review").await;
     auditor.screenshot("evidence-report-reviews").await;
+}
+
+/// The link in the one email `to` was sent, once it has come.
+async fn emailed_link(smtp: &SmtpServer, to: &str) -> String {
+    assert!(
+        eventually(10, || smtp.mails_to(to).len() == 1).await,
+        "{to} is told once: {:?}",
+        smtp.mails()
+    );
+    smtp.mails_to(to)[0].link().expect("a link in the email")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reviewers_reduce_revoke_and_reassign_from_the_screen_their_email_opens() {
+    let smtp = SmtpServer::start().await;
+    let app = spawn_app_with(Backend::Sqlite, async |address| Settings {
+        dist: built_dist(),
+        ..settings(address, &smtp)
+    })
+    .await;
+    let o = org(&app).await;
+    let due = chrono::Utc::now() + chrono::Duration::days(14);
+    let response = o
+        .cleo
+        .post(app.url("/api/v1/reviews"))
+        .json(&serde_json::json!({ "name": "Q1 2027 access review", "scope": "all", "due_at": due }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+
+    // The owner reduces her deploy key: the scope goes through a change request.
+    let olga = Browser::start().await;
+    olga.goto(&emailed_link(&smtp, "olga@muster.test").await).await;
+    sign_in(&olga, "olga@muster.test", TEST_PASSWORD).await;
+    olga.wait_for_text("[data-testid=review-count]", "of 2").await;
+    click(&olga, "tr[data-item] [data-testid=reduce-item]").await;
+    click(&olga, "[data-testid=reduce-dialog] input[value='iam:PassRole']").await;
+    fill(&olga, "[data-testid=reduce-reason]", "Deploys never pass roles").await;
+    olga.wait_for_text("[data-testid=reduce-submit]", "Remove 1 scope")
+        .await;
+    scroll_to(&olga, "[data-testid=reduce-dialog]", "center").await;
+    olga.screenshot("reviews-reduce").await;
+    click(&olga, "[data-testid=reduce-submit]").await;
+    olga.wait_for_text("tr[data-decision=reduce]", "change request")
+        .await;
+    olga.assert_no_console_errors().await;
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM approval_request WHERE operation = 'muster:remove_scope'")
+            .await,
+        1
+    );
+
+    // The manager revokes the leaver's key and gives the unowned one to Olga.
+    let max = Browser::start().await;
+    max.goto(&emailed_link(&smtp, "max@muster.test").await).await;
+    sign_in(&max, "max@muster.test", TEST_PASSWORD).await;
+    max.wait_for_text("[data-testid=review-count]", "of 2").await;
+    click(&max, "input[aria-label='Select old-key']").await;
+    click(&max, "[data-testid=decision-revoke]").await;
+    fill(&max, "[data-testid=review-reason]", "Del left; nothing uses it").await;
+    click(&max, "[data-testid=decide-selected]").await;
+    max.wait_for_text("tr[data-decision=revoke]", "revocation").await;
+    click(&max, "input[aria-label='Select orphan-key']").await;
+    click(&max, "[data-testid=decision-reassign]").await;
+    fill(&max, "input[name=reassign-search]", "Olga").await;
+    max.wait_for_text("[data-testid=reassign-owner]", "Olga Owner")
+        .await;
+    fill(
+        &max,
+        "[data-testid=review-reason]",
+        "Olga's team reads that bucket",
+    )
+    .await;
+    scroll_to(&max, "[data-testid=review-bulk]", "center").await;
+    max.screenshot("reviews-reassign").await;
+    click(&max, "[data-testid=decide-selected]").await;
+    max.wait_for("tr[data-decision=reassign]").await;
+    max.screenshot("reviews-manager-decided").await;
+    max.assert_no_console_errors().await;
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM revocation WHERE credential_id = {}",
+            o.old_key
+        ))
+        .await,
+        1
+    );
+    assert_eq!(
+        app.count(&format!(
+            "SELECT owner_id FROM credential WHERE id = {}",
+            o.orphan_key
+        ))
+        .await,
+        o.olga_id
+    );
 }

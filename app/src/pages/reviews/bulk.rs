@@ -172,7 +172,10 @@ pub fn ReduceEditor(
             <div class="form-actions">
                 <button type="submit" class="primary" data-testid="reduce-submit"
                     disabled=move || busy.get() || remove.with(BTreeSet::is_empty)>
-                    {move || format!("Remove {} scopes", remove.with(BTreeSet::len))}
+                    {move || match remove.with(BTreeSet::len) {
+                        1 => "Remove 1 scope".to_owned(),
+                        n => format!("Remove {n} scopes"),
+                    }}
                 </button>
                 <button type="button" class="secondary" on:click=move |_| reducing.set(None)>"Cancel"</button>
             </div>

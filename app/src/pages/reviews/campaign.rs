@@ -134,6 +134,7 @@ fn Summary(
             <span class="subtle">{format!("Started by {} on {}", c.started_by, format::day(c.started_at.date_naive()))}</span>
             {(c.state != CampaignState::Closed).then(|| view! { <CloseReview id version outcome /> })}
         </div>
+        <Repeats campaign=c.clone() version outcome />
         <Outcome outcome />
         <div class="cards review-figures" data-testid="review-figures">
             <a class="card stat" href=decided>
@@ -224,6 +225,62 @@ fn CloseReview(
             </span>
         </Show>
     }
+}
+
+/// How a repeating review goes on: the cycle it follows, when the next
+/// starts, and Stop repeating (leads).
+#[component]
+fn Repeats(
+    campaign: json::Campaign,
+    version: RwSignal<u32>,
+    outcome: RwSignal<Option<Result<String, String>>>,
+) -> impl IntoView {
+    let auth = Auth::get();
+    let id = campaign.id;
+    let stop = move |_| {
+        outcome.set(None);
+        spawn_local(async move {
+            match api::stop_repeating_review(id).await {
+                Ok(stopped) => {
+                    outcome.set(Some(Ok(format!("{} will not start again.", stopped.name))));
+                    version.update(|v| *v += 1);
+                }
+                Err(error) => outcome.set(Some(Err(error.message))),
+            }
+        });
+    };
+    let follows = campaign.follows.map(|before| {
+        view! {
+            <span class="subtle">
+                "Follows " <a href=routes::review_path(before) data-testid="review-follows">"the cycle before"</a> "."
+            </span>
+        }
+    });
+    campaign.repeat.map(|cadence| {
+        let next = match campaign.next_start {
+            Some(next) => view! {
+                <span data-testid="review-next-cycle">
+                    {format!("{}: the next cycle starts on {}.", cadence.label(), format::day(next.date_naive()))}
+                </span>
+                <Show when=move || auth.holds(LEADS)>
+                    <button type="button" class="secondary small" data-testid="stop-repeating" on:click=stop>
+                        "Stop repeating"
+                    </button>
+                </Show>
+            }
+            .into_any(),
+            None => view! {
+                <span class="subtle">{format!("{}, until it was stopped or a later cycle took over.", cadence.label())}</span>
+            }
+            .into_any(),
+        };
+        view! {
+            <div class="entity-header review-facts" data-testid="review-repeats">
+                {next}
+                {follows}
+            </div>
+        }
+    })
 }
 
 /// Progress per team or per reviewer, the least advanced first. With

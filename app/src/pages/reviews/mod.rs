@@ -20,7 +20,7 @@ use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
-use model::api::{self as json, CampaignState, ReviewScope, Role};
+use model::api::{self as json, CampaignState, ReviewCadence, ReviewScope, Role};
 
 use crate::auth::Auth;
 use crate::components::form::{Alert, Outcome, TextField};
@@ -103,11 +103,15 @@ fn CampaignTable(list: Vec<json::Campaign>) -> impl IntoView {
                     let link = routes::review_path(c.id);
                     let open = format!("{link}?open=true");
                     let left = not_attested(&c.progress);
+                    let repeats = c.next_start.and(c.repeat).map(|cadence| {
+                        view! { <div class="subtle" data-testid="review-repeat-note">{format!("repeats: {}", cadence.label().to_lowercase())}</div> }
+                    });
                     view! {
                         <tr data-testid="review-row" data-review=c.id>
                             <td>
                                 <a href=link data-testid="review-link">{c.name.clone()}</a>
                                 <div class="subtle">{format!("started by {} on {}", c.started_by, format::day(c.started_at.date_naive()))}</div>
+                                {repeats}
                             </td>
                             <td>{scope_text(&c)}</td>
                             <td class="nowrap">{due_text(c.due_at, c.state)}</td>
@@ -199,6 +203,7 @@ fn StartReview() -> impl IntoView {
     let name = RwSignal::new(String::new());
     let scope = RwSignal::new(ReviewScope::All);
     let team = RwSignal::new(String::new());
+    let repeat = RwSignal::new(None::<ReviewCadence>);
     let due = RwSignal::new(format::iso_day(
         today.checked_add_days(Days::new(DEFAULT_DAYS)).unwrap_or(today),
     ));
@@ -238,6 +243,7 @@ fn StartReview() -> impl IntoView {
             scope,
             team,
             due_at,
+            repeat: repeat.get_untracked(),
         };
         busy.set(true);
         let navigate = navigate.clone();
@@ -256,7 +262,8 @@ fn StartReview() -> impl IntoView {
             <h2>"Start a review"</h2>
             <p class="subtle">
                 "Each agent and active credential in scope goes to its owner, or to their team's manager when it has none; "
-                "everyone with items is told by email. What is undecided by the due day is escalated to the reviewer's manager."
+                "everyone with items is told by email. What is undecided by the due day is escalated to the reviewer's manager. "
+                "A repeating review starts its next cycle on its own, as long to decide, and closes the one before."
             </p>
             <form class="form-grid" on:submit=start data-testid="start-review-form">
                 <TextField label="Name" name="review-name" value=name required=true placeholder="Q1 2027 access review" />
@@ -293,6 +300,16 @@ fn StartReview() -> impl IntoView {
                     </label>
                 </Show>
                 <TextField label="Decisions due by (end of day, UTC)" name="review-due" value=due kind="date" required=true />
+                <label class="field">
+                    <span class="field-label">"Repeat"</span>
+                    <select name="review-repeat" data-testid="review-repeat"
+                        on:change:target=move |ev| repeat.set(ev.target().value().parse::<ReviewCadence>().ok())>
+                        <option value="" selected=move || repeat.get().is_none()>"Once"</option>
+                        {ReviewCadence::ALL.iter().copied().map(|c| view! {
+                            <option value=c.as_str() selected=move || repeat.get() == Some(c)>{c.label()}</option>
+                        }).collect_view()}
+                    </select>
+                </label>
                 <div class="form-actions">
                     <button type="submit" class="primary" data-testid="start-review-submit" disabled=move || busy.get()>
                         "Start the review"

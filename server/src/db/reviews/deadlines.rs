@@ -1,5 +1,6 @@
 //! Campaigns near or past their due date: reminders, escalation of the
-//! undecided items, and moving a campaign on (escalated, closed).
+//! undecided items, and moving a campaign on (escalated, closed); repeating
+//! campaigns whose next cycle is due.
 
 use chrono::{DateTime, Utc};
 use model::api::{CampaignState, OwnedKind};
@@ -101,4 +102,46 @@ pub async fn escalate(conn: &mut AnyConnection, item: i64, manager: Option<i64>)
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// Repeating campaigns whose next cycle starts by `now`.
+pub async fn cycles_due(
+    conn: &mut AnyConnection,
+    now: DateTime<Utc>,
+) -> Result<Vec<CampaignRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "{CAMPAIGN} WHERE c.next_start_at IS NOT NULL AND c.next_start_at <= $1 ORDER BY c.id"
+    ))
+    .bind(timestamp(now))
+    .fetch_all(conn)
+    .await
+}
+
+/// Claims the next cycle of `campaign` as read, for this caller (once
+/// across replicas): clears it, or moves it on to `then` when this cycle is
+/// skipped. Answers whether this call claimed it.
+pub async fn claim_next_cycle(
+    conn: &mut AnyConnection,
+    campaign: &CampaignRow,
+    then: Option<DateTime<Utc>>,
+) -> Result<bool, sqlx::Error> {
+    let done =
+        sqlx::query("UPDATE review_campaign SET next_start_at = $1 WHERE id = $2 AND next_start_at = $3")
+            .bind(then.map(timestamp))
+            .bind(campaign.id)
+            .bind(campaign.next_start_at.as_deref())
+            .execute(conn)
+            .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Stops a campaign repeating; answers whether it still did.
+pub async fn stop_repeating(conn: &mut AnyConnection, campaign: i64) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE review_campaign SET next_start_at = NULL WHERE id = $1 AND next_start_at IS NOT NULL",
+    )
+    .bind(campaign)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }

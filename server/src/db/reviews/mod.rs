@@ -14,7 +14,10 @@ mod follow_up;
 mod items;
 mod start;
 pub use attestations::{attested_at, last_attested, reviewed_by};
-pub use deadlines::{escalate, mark_reminded, open_by_reviewer, open_due, set_state, undecided_with_manager};
+pub use deadlines::{
+    claim_next_cycle, cycles_due, escalate, mark_reminded, open_by_reviewer, open_due, set_state,
+    stop_repeating, undecided_with_manager,
+};
 pub use follow_up::{agents_of_other_owners, an_agent_using, credentials_only_used_by};
 use items::ITEM;
 pub use items::{ItemRow, items, items_by_id};
@@ -114,6 +117,10 @@ pub struct CampaignRow {
     started_at: String,
     due_at: String,
     state: String,
+    cadence: Option<String>,
+    next_start_at: Option<String>,
+    /// The cycle before it, for a repeating campaign's later cycles.
+    pub follows: Option<i64>,
 }
 
 impl CampaignRow {
@@ -127,12 +134,43 @@ impl CampaignRow {
         parse_time("due_at", &self.due_at)
     }
 
+    /// When it started.
+    pub fn started_at(&self) -> Result<DateTime<Utc>, sqlx::Error> {
+        parse_time("started_at", &self.started_at)
+    }
+
+    /// Which items it reviews.
+    pub fn scope(&self) -> Result<json::ReviewScope, sqlx::Error> {
+        parse_enum("scope", &self.scope)
+    }
+
+    /// The team, for the `team` scope.
+    pub fn team(&self) -> Option<i64> {
+        self.team_id
+    }
+
+    /// How often it was set to repeat.
+    pub fn cadence(&self) -> Result<Option<json::ReviewCadence>, sqlx::Error> {
+        self.cadence
+            .as_deref()
+            .map(|c| parse_enum("cadence", c))
+            .transpose()
+    }
+
+    /// When its next cycle starts, while it repeats.
+    pub fn next_start_at(&self) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
+        self.next_start_at
+            .as_deref()
+            .map(|t| parse_time("next_start_at", t))
+            .transpose()
+    }
+
     /// The campaign on the wire, with `progress`.
     pub fn to_wire(&self, progress: json::ReviewProgress) -> Result<json::Campaign, sqlx::Error> {
         Ok(json::Campaign {
             id: self.id,
             name: self.name.clone(),
-            scope: parse_enum("scope", &self.scope)?,
+            scope: self.scope()?,
             team: self.team_id.map(|id| json::Ref {
                 id,
                 name: self.team_name.clone().unwrap_or_default(),
@@ -141,13 +179,17 @@ impl CampaignRow {
             started_at: parse_time("started_at", &self.started_at)?,
             due_at: self.due_at()?,
             state: self.state()?,
+            repeat: self.cadence()?,
+            next_start: self.next_start_at()?,
+            follows: self.follows,
             progress,
         })
     }
 }
 
 const CAMPAIGN: &str = "SELECT c.id, c.name, c.scope, c.team_id, t.name AS team_name, c.started_by, c.started_at, \
-     c.due_at, c.state FROM review_campaign c LEFT JOIN team t ON t.id = c.team_id";
+     c.due_at, c.state, c.cadence, c.next_start_at, c.follows FROM review_campaign c \
+     LEFT JOIN team t ON t.id = c.team_id";
 
 /// One campaign.
 pub async fn campaign(conn: &mut AnyConnection, id: i64) -> Result<Option<CampaignRow>, sqlx::Error> {

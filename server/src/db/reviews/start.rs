@@ -129,6 +129,12 @@ pub struct NewCampaign<'a> {
     pub started_by: &'a str,
     /// When decisions are due.
     pub due_at: DateTime<Utc>,
+    /// How often it repeats.
+    pub cadence: Option<json::ReviewCadence>,
+    /// When its next cycle starts (with a cadence).
+    pub next_start_at: Option<DateTime<Utc>>,
+    /// The cycle before it.
+    pub follows: Option<i64>,
 }
 
 /// Records a campaign; answers its id.
@@ -138,8 +144,8 @@ pub async fn create(
     now: DateTime<Utc>,
 ) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
-        "INSERT INTO review_campaign (name, scope, team_id, started_by, started_at, due_at, state) \
-         VALUES ($1, $2, $3, $4, $5, $6, 'open') RETURNING id",
+        "INSERT INTO review_campaign (name, scope, team_id, started_by, started_at, due_at, state, \
+         cadence, next_start_at, follows) VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $8, $9) RETURNING id",
     )
     .bind(new.name)
     .bind(new.scope.as_str())
@@ -147,6 +153,9 @@ pub async fn create(
     .bind(new.started_by)
     .bind(timestamp(now))
     .bind(timestamp(new.due_at))
+    .bind(new.cadence.map(|c| c.as_str()))
+    .bind(new.next_start_at.map(timestamp))
+    .bind(new.follows)
     .fetch_one(conn)
     .await
 }

@@ -155,7 +155,15 @@ pub(super) fn reviews(out: &mut String, records: &Records) {
             let p = &c.progress;
             let done = if p.items > 0 { 100 * p.decided / p.items } else { 0 };
             vec![
-                format!("<b>{}</b>", esc(&c.name)),
+                match c.repeat {
+                    // Auditors ask that reviews be periodic: say so.
+                    Some(cadence) => format!(
+                        "<b>{}</b><br>repeats: {}",
+                        esc(&c.name),
+                        esc(&cadence.label().to_lowercase())
+                    ),
+                    None => format!("<b>{}</b>", esc(&c.name)),
+                },
                 esc(c.scope.label()),
                 c.started_at.format("%Y-%m-%d").to_string(),
                 c.due_at.format("%Y-%m-%d").to_string(),
