@@ -150,11 +150,17 @@ pub fn spawn(state: AppState) -> Option<tokio::task::JoinHandle<()>> {
                 })
                 .await;
                 match done {
-                    Ok(Some(done)) => tracing::info!(
-                        credentials = done.scores.credentials(),
-                        agents = done.scores.agents(),
-                        "rescored risk"
-                    ),
+                    Ok(Some(done)) => {
+                        tracing::info!(
+                            credentials = done.scores.credentials(),
+                            agents = done.scores.agents(),
+                            "rescored risk"
+                        );
+                        // Credentials aged into critical raised events.
+                        if done.written > 0 {
+                            state.events.notify_one();
+                        }
+                    }
                     Ok(None) => {}
                     Err(error) => tracing::error!(error = ?error, "the daily risk recompute failed"),
                 }

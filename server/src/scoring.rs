@@ -33,7 +33,7 @@ pub async fn recompute(db: &Db, now: DateTime<Utc>, actor: &str) -> Result<Recom
     let all = scores::score_all(db, now).await?;
     let started = Instant::now();
     let stepped = async {
-        let written = scores::store_in_steps(db, &all).await?;
+        let written = scores::store_in_steps(db, &all, now).await?;
         // Scores and coverage teams both derive from the whole inventory.
         let rehomed = coverage::rehome_in_steps(db).await?;
         Ok::<_, sqlx::Error>((written, rehomed))

@@ -705,6 +705,87 @@ async fn a_rules_channel_hears_of_each_request_the_rule_decides(backend: Backend
     let _ = p.agent;
 }
 
+async fn a_secret_that_ages_into_critical_tells_its_owner_after_the_daily_recompute(backend: Backend) {
+    let smtp = SmtpServer::start().await;
+    let (app, clock) = scheduled_app(backend, &smtp, "notify.digest").await;
+    let p = people(&app).await;
+    // A static AWS key with a wildcard scope and no expiry, in CI, an .env
+    // file and a repository, created 85 days ago: high, not yet critical.
+    // Past 90 days it is neither rotated nor used: time alone moves it on.
+    let created = clock.now() - chrono::Duration::days(85);
+    let key = app
+        .insert(&format!(
+            "INSERT INTO credential (name, kind, provider, external_id, scopes, created_at, status, owner_id, \
+             fingerprint) VALUES ('ci-root-key', 'access_key', 'aws', 'AKIACIROOT', '*', '{}', 'active', {}, \
+             'fp-ci-root')",
+            created.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            p.owner
+        ))
+        .await;
+    for (kind, locator) in [
+        ("ci_config", "github-actions://acme/api/secrets/AWS_KEY"),
+        ("env_file", "laptop-7:~/api/.env"),
+        ("repository_file", "git://acme/infra/deploy.sh"),
+    ] {
+        app.execute(&format!(
+            "INSERT INTO credential_copy (credential_id, kind, locator, found_by, first_seen, last_seen, status) \
+             VALUES ({key}, '{kind}', '{locator}', 'test', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', 'present')"
+        ))
+        .await;
+    }
+    let score = format!("SELECT risk_score FROM credential WHERE id = {key}");
+    let recomputed = "SELECT COUNT(*) FROM scheduled_run WHERE job = 'risk.daily' AND done_at IS NOT NULL";
+    clock.advance(chrono::Duration::days(1));
+    assert!(
+        until(10, async || app.count(recomputed).await == 1).await,
+        "the next day's recompute"
+    );
+    let high = app.count(&score).await;
+    assert!((50..75).contains(&high), "high, not critical: {high}");
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert!(
+        !smtp
+            .mails_to("olga@muster.test")
+            .iter()
+            .any(|m| m.subject.contains("turned critical")),
+        "nothing while it is high"
+    );
+
+    clock.advance(chrono::Duration::days(10));
+    assert!(
+        eventually(10, || smtp
+            .mails_to("olga@muster.test")
+            .iter()
+            .any(|m| m.subject.contains("ci-root-key turned critical")))
+        .await,
+        "the owner hears of it: {:?}",
+        smtp.mails()
+            .iter()
+            .map(|m| (&m.to, &m.subject))
+            .collect::<Vec<_>>()
+    );
+    assert!(app.count(&score).await >= 75);
+    let mail = smtp
+        .mails_to("olga@muster.test")
+        .into_iter()
+        .find(|m| m.subject.contains("ci-root-key"))
+        .unwrap();
+    assert!(
+        mail.text.contains(&format!("/inventory/credentials/{key}")),
+        "{}",
+        mail.text
+    );
+    // Once: the next day's recompute finds it critical already.
+    clock.advance(chrono::Duration::days(1));
+    assert!(until(10, async || app.count(recomputed).await == 3).await);
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM outbox WHERE topic = 'event' AND event = 'risk.critical'")
+            .await,
+        1
+    );
+}
+
 on_every_backend!(
     an_approver_hears_of_a_request_once_by_email_and_in_slack_and_the_owner_of_its_decision,
     a_leavers_manager_gets_the_orphan_list_and_a_new_owner_hears_of_what_is_theirs,
@@ -714,4 +795,5 @@ on_every_backend!(
     a_dead_letter_is_shown_to_admins_and_can_be_retried,
     a_rules_channel_hears_of_each_request_the_rule_decides,
     a_manager_hears_each_week_of_their_teams_unowned_and_critical_items,
+    a_secret_that_ages_into_critical_tells_its_owner_after_the_daily_recompute,
 );

@@ -207,14 +207,36 @@ async fn changes(db: &Db, scores: &Scores) -> Result<Vec<Change>, sqlx::Error> {
 }
 
 /// Stores `changes` inside the caller's transaction; answers the rows
-/// written (those whose score, factors or blast radius differ).
-async fn store(conn: &mut AnyConnection, changes: &[Change]) -> Result<u64, sqlx::Error> {
+/// written (those whose score, factors or blast radius differ). An active
+/// credential whose score crosses into critical raises `risk.critical` in
+/// the same transaction, whichever rescoring moved it (a change's, or the
+/// daily recompute's, where time alone ages a secret past the line).
+async fn store(conn: &mut AnyConnection, changes: &[Change], now: DateTime<Utc>) -> Result<u64, sqlx::Error> {
+    let critical: Vec<i64> = changes
+        .iter()
+        .filter(|c| c.kind == "credential" && RiskBand::of(c.score) == RiskBand::Critical)
+        .map(|c| c.id)
+        .collect();
+    let turning = turning_critical(conn, &critical).await?;
     let (credentials, agents): (Vec<&Change>, Vec<&Change>) =
         changes.iter().partition(|change| change.kind == "credential");
-    Ok(
-        write_changes(conn, "credential", &credentials).await?
-            + write_changes(conn, "agent", &agents).await?,
-    )
+    let written = write_changes(conn, "credential", &credentials).await?
+        + write_changes(conn, "agent", &agents).await?;
+    // Once a day at most for each credential: a score that wavers about the
+    // line is not news each time.
+    let day = now.format("%Y-%m-%d");
+    for id in turning {
+        let facts = serde_json::json!({ "credential": id });
+        super::super::outbox::raise(
+            conn,
+            json::NotifyEvent::RiskCritical,
+            &format!("credential:{id}:{day}"),
+            facts,
+            now,
+        )
+        .await?;
+    }
+    Ok(written)
 }
 
 /// Compares `scores` with what their rows hold and writes those that
@@ -222,10 +244,10 @@ async fn store(conn: &mut AnyConnection, changes: &[Change]) -> Result<u64, sqlx
 /// not held up for the seconds a whole store takes on `large` (`make
 /// bench-load`, phase C); answers how many were written. Each row's score
 /// is written whole; stopped part-way, the next recompute finishes the job.
-pub async fn store_in_steps(db: &Db, scores: &Scores) -> Result<usize, sqlx::Error> {
+pub async fn store_in_steps(db: &Db, scores: &Scores, now: DateTime<Utc>) -> Result<usize, sqlx::Error> {
     let changes = changes(db, scores).await?;
     db.in_steps(&changes, Pace::new(1_000, 100, 20_000), |conn, step| {
-        Box::pin(store(conn, step))
+        Box::pin(store(conn, step, now))
     })
     .await?;
     Ok(changes.len())
@@ -273,28 +295,7 @@ pub async fn refresh(
     let changes: Vec<Change> = (credentials.iter().map(|c| Change::of("credential", c)))
         .chain(agents.iter().map(|a| Change::of("agent", a)))
         .collect();
-    let critical: Vec<i64> = changes
-        .iter()
-        .filter(|c| c.kind == "credential" && RiskBand::of(c.score) == RiskBand::Critical)
-        .map(|c| c.id)
-        .collect();
-    let turning = turning_critical(conn, &critical).await?;
-    let written = store(conn, &changes).await?;
-    // Once a day at most for each credential: a score that wavers about the
-    // line is not news each time.
-    let day = now.format("%Y-%m-%d");
-    for id in turning {
-        let facts = serde_json::json!({ "credential": id });
-        super::super::outbox::raise(
-            conn,
-            json::NotifyEvent::RiskCritical,
-            &format!("credential:{id}:{day}"),
-            facts,
-            now,
-        )
-        .await?;
-    }
-    Ok(written)
+    store(conn, &changes, now).await
 }
 
 /// Which of these credentials (about to be scored critical) are not critical yet.
