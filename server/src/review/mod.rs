@@ -115,7 +115,7 @@ pub async fn start(
     }
     let next_start_at = match new.repeat {
         Some(cadence) => {
-            let next = cycle::after(now, cadence)?;
+            let next = cycle::after(now, cadence, 1)?;
             if new.due_at >= next {
                 return Err(ApiError::BadRequest(format!(
                     "due_at must come before the next cycle starts, on {} ({})",
@@ -151,6 +151,11 @@ pub async fn start(
         cadence: new.repeat,
         next_start_at,
         follows: None,
+        series: new.repeat.map(|_| db::Series {
+            cycle: 0,
+            start_at: now,
+            due_at: new.due_at,
+        }),
     };
     let id = open_cycle(&mut tx, &new, started, now).await?;
     let campaign = wire(&mut tx, id).await?;
@@ -318,6 +323,14 @@ pub async fn close(
 /// manager, or admins, who are told; and starts repeating campaigns' next
 /// cycles. Answers whether it raised events.
 pub async fn tend(db: &Db, now: DateTime<Utc>) -> Result<bool, ApiError> {
+    // Each pass runs whatever the other met.
+    let deadlines = remind_and_escalate(db, now).await;
+    let cycles = cycle::start_next_cycles(db, now).await;
+    Ok(deadlines? | cycles?)
+}
+
+/// Reminders and escalations due by `now`; answers whether it raised events.
+async fn remind_and_escalate(db: &Db, now: DateTime<Utc>) -> Result<bool, ApiError> {
     let due = {
         let mut conn = db.pool().acquire().await?;
         db::open_due(&mut conn, now + REMIND_BEFORE).await?
@@ -364,5 +377,5 @@ pub async fn tend(db: &Db, now: DateTime<Utc>) -> Result<bool, ApiError> {
         }
         tx.commit().await?;
     }
-    Ok(cycle::start_next_cycles(db, now).await? || raised)
+    Ok(raised)
 }

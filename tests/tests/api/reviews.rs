@@ -595,6 +595,14 @@ async fn a_repeating_campaign_starts_its_next_cycle_once_and_stops_when_asked(ba
         eventually(10, || smtp.mails_to("olga@muster.test").len() == 1).await,
         "Olga is told of the first cycle"
     );
+    // A second replica's scheduler races the first for the next cycle.
+    let _replica = app
+        .replica(Settings {
+            clock: clock.clone(),
+            schedule: Some(Duration::from_millis(200)),
+            ..settings(&app.address, &smtp)
+        })
+        .await;
 
     // A quarter on, the next cycle starts by itself, once, with the same
     // scope and as long to decide; the first is closed.
@@ -675,7 +683,16 @@ async fn a_repeating_campaign_starts_its_next_cycle_once_and_stops_when_asked(ba
         1
     );
     clock.advance(chrono::Duration::days(93));
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    // The second cycle's escalation shows the schedulers ran past its time.
+    assert!(
+        until(10, async || app
+            .count("SELECT COUNT(*) FROM audit_event WHERE action = 'review.escalate'")
+            .await
+            == 2)
+        .await,
+        "the second cycle came due"
+    );
+    tokio::time::sleep(Duration::from_millis(600)).await;
     assert_eq!(
         app.count("SELECT COUNT(*) FROM review_campaign").await,
         2,
@@ -728,6 +745,11 @@ async fn a_repeating_cycle_with_nothing_to_review_is_skipped_and_the_next_one_tr
         detail.campaign.next_start,
         planned.checked_add_months(chrono::Months::new(1)),
         "the one after is tried in its turn"
+    );
+    assert_eq!(
+        detail.campaign.state,
+        json::CampaignState::Closed,
+        "the cycle before ends all the same"
     );
     assert_eq!(app.count("SELECT COUNT(*) FROM review_campaign").await, 1);
 }

@@ -79,12 +79,50 @@ async fn a_ciso_runs_a_review_an_owner_finishes_it_and_the_auditor_gets_a_signed
         .await,
         200
     );
+    // She finishes: what is still open, in one more go.
+    click(&olga, "[data-testid=filter-open]").await;
+    olga.wait_for_text("[data-testid=select-all-open]", "(2)").await;
+    click(&olga, "[data-testid=select-all-open]").await;
+    fill(
+        &olga,
+        "textarea[data-testid=review-reason]",
+        "Release bot and its key, both in use",
+    )
+    .await;
+    click(&olga, "[data-testid=decide-selected]").await;
+    olga.wait_for("[data-testid=review-items-empty]").await;
     olga.assert_no_console_errors().await;
 
-    // The CISO sees the progress.
+    // Her manager decides the unowned and the leaver's keys (his own review).
+    let open: Vec<i64> = sqlx::query_scalar("SELECT id FROM review_item WHERE decision IS NULL ORDER BY id")
+        .fetch_all(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(open.len(), 2, "Max's two");
+    let decided = o
+        .max
+        .post(app.url(&format!("/api/v1/reviews/{campaign}/decisions")))
+        .json(&serde_json::json!({ "items": open, "decision": "keep", "reason": "read-only keys" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(decided.status(), 200);
+
+    // The CISO sees it finished.
     cleo.goto(&app.url(&format!("/reviews/{campaign}"))).await;
-    cleo.wait_for_text("[data-testid=review-decided]", "200").await;
+    cleo.wait_for_text("[data-testid=review-answer]", "All 204 items decided.")
+        .await;
     cleo.screenshot("reviews-progress").await;
+    // Stopping the repetition is asked twice.
+    click(&cleo, "[data-testid=stop-repeating]").await;
+    click(&cleo, "[data-testid=stop-repeating-confirm]").await;
+    cleo.wait_for_text("[data-testid=review-repeats]", "until it was stopped")
+        .await;
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM review_campaign WHERE next_start_at IS NOT NULL")
+            .await,
+        0
+    );
 
     // An attested item says so on its page.
     let kept: (String, i64) = sqlx::query_as(

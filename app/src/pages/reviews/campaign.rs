@@ -192,10 +192,10 @@ fn CloseReview(
     version: RwSignal<u32>,
     outcome: RwSignal<Option<Result<String, String>>>,
 ) -> impl IntoView {
-    let auth = Auth::get();
-    let asking = RwSignal::new(false);
-    let close = move |_| {
+    let busy = RwSignal::new(false);
+    let close = Callback::new(move |()| {
         outcome.set(None);
+        busy.set(true);
         spawn_local(async move {
             match api::close_review(id).await {
                 Ok(closed) => {
@@ -204,21 +204,47 @@ fn CloseReview(
                 }
                 Err(error) => outcome.set(Some(Err(error.message))),
             }
+            busy.set(false);
         });
-    };
+    });
+    view! {
+        <AskTwice label="Close the review…" warning="No more decisions after this." confirm="Close it"
+            testid="close-review" busy act=close />
+    }
+}
+
+/// A lead's action that cannot be undone, asked twice: `label` asks,
+/// `warning` says what follows, `confirm` does it (`{testid}-confirm`),
+/// once at a time.
+#[component]
+fn AskTwice(
+    label: &'static str,
+    warning: &'static str,
+    confirm: &'static str,
+    testid: &'static str,
+    busy: RwSignal<bool>,
+    act: Callback<()>,
+) -> impl IntoView {
+    let auth = Auth::get();
+    let asking = RwSignal::new(false);
     view! {
         <Show when=move || auth.holds(LEADS)>
             <span class="row-actions">
                 <Show
                     when=move || asking.get()
                     fallback=move || view! {
-                        <button type="button" class="secondary small" data-testid="close-review"
-                            on:click=move |_| asking.set(true)>"Close the review…"</button>
+                        <button type="button" class="secondary small" data-testid=testid
+                            on:click=move |_| asking.set(true)>{label}</button>
                     }
                 >
-                    <span class="subtle">"No more decisions after this."</span>
-                    <button type="button" class="danger small" data-testid="close-review-confirm" on:click=close>
-                        "Close it"
+                    <span class="subtle">{warning}</span>
+                    <button type="button" class="danger small" data-testid=format!("{testid}-confirm")
+                        disabled=move || busy.get()
+                        on:click=move |_| {
+                            asking.set(false);
+                            act.run(());
+                        }>
+                        {confirm}
                     </button>
                     <button type="button" class="secondary small" on:click=move |_| asking.set(false)>"Cancel"</button>
                 </Show>
@@ -235,10 +261,11 @@ fn Repeats(
     version: RwSignal<u32>,
     outcome: RwSignal<Option<Result<String, String>>>,
 ) -> impl IntoView {
-    let auth = Auth::get();
     let id = campaign.id;
-    let stop = move |_| {
+    let busy = RwSignal::new(false);
+    let stop = Callback::new(move |()| {
         outcome.set(None);
+        busy.set(true);
         spawn_local(async move {
             match api::stop_repeating_review(id).await {
                 Ok(stopped) => {
@@ -247,8 +274,9 @@ fn Repeats(
                 }
                 Err(error) => outcome.set(Some(Err(error.message))),
             }
+            busy.set(false);
         });
-    };
+    });
     let follows = campaign.follows.map(|before| {
         view! {
             <span class="subtle">
@@ -262,11 +290,8 @@ fn Repeats(
                 <span data-testid="review-next-cycle">
                     {format!("{}: the next cycle starts on {}.", cadence.label(), format::day(next.date_naive()))}
                 </span>
-                <Show when=move || auth.holds(LEADS)>
-                    <button type="button" class="secondary small" data-testid="stop-repeating" on:click=stop>
-                        "Stop repeating"
-                    </button>
-                </Show>
+                <AskTwice label="Stop repeating…" warning="No cycle starts after this one; it cannot be resumed."
+                    confirm="Stop it" testid="stop-repeating" busy act=stop />
             }
             .into_any(),
             None => view! {

@@ -102,6 +102,19 @@ impl From<ProgressRow> for json::ReviewProgress {
     }
 }
 
+/// Where a cycle of a repeating campaign stands in its series: its number
+/// (the first is 0), and the first cycle's start and due date, from which
+/// every cycle's dates are counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Series {
+    /// Which cycle (0: the first).
+    pub cycle: i64,
+    /// When the first cycle started.
+    pub start_at: DateTime<Utc>,
+    /// When the first cycle's decisions were due.
+    pub due_at: DateTime<Utc>,
+}
+
 /// A campaign as stored.
 #[derive(Debug, Clone, FromRow)]
 pub struct CampaignRow {
@@ -121,6 +134,9 @@ pub struct CampaignRow {
     next_start_at: Option<String>,
     /// The cycle before it, for a repeating campaign's later cycles.
     pub follows: Option<i64>,
+    cycle: Option<i64>,
+    series_start_at: Option<String>,
+    series_due_at: Option<String>,
 }
 
 impl CampaignRow {
@@ -165,6 +181,19 @@ impl CampaignRow {
             .transpose()
     }
 
+    /// A repeating campaign's place in its series.
+    pub fn series(&self) -> Result<Option<Series>, sqlx::Error> {
+        let (Some(cycle), Some(start), Some(due)) = (self.cycle, &self.series_start_at, &self.series_due_at)
+        else {
+            return Ok(None);
+        };
+        Ok(Some(Series {
+            cycle,
+            start_at: parse_time("series_start_at", start)?,
+            due_at: parse_time("series_due_at", due)?,
+        }))
+    }
+
     /// The campaign on the wire, with `progress`.
     pub fn to_wire(&self, progress: json::ReviewProgress) -> Result<json::Campaign, sqlx::Error> {
         Ok(json::Campaign {
@@ -188,7 +217,8 @@ impl CampaignRow {
 }
 
 const CAMPAIGN: &str = "SELECT c.id, c.name, c.scope, c.team_id, t.name AS team_name, c.started_by, c.started_at, \
-     c.due_at, c.state, c.cadence, c.next_start_at, c.follows FROM review_campaign c \
+     c.due_at, c.state, c.cadence, c.next_start_at, c.follows, c.cycle, c.series_start_at, c.series_due_at \
+     FROM review_campaign c \
      LEFT JOIN team t ON t.id = c.team_id";
 
 /// One campaign.

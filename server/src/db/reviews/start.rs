@@ -135,6 +135,8 @@ pub struct NewCampaign<'a> {
     pub next_start_at: Option<DateTime<Utc>>,
     /// The cycle before it.
     pub follows: Option<i64>,
+    /// Its place in its series (with a cadence).
+    pub series: Option<super::Series>,
 }
 
 /// Records a campaign; answers its id.
@@ -145,7 +147,8 @@ pub async fn create(
 ) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
         "INSERT INTO review_campaign (name, scope, team_id, started_by, started_at, due_at, state, \
-         cadence, next_start_at, follows) VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $8, $9) RETURNING id",
+         cadence, next_start_at, follows, cycle, series_start_at, series_due_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $8, $9, $10, $11, $12) RETURNING id",
     )
     .bind(new.name)
     .bind(new.scope.as_str())
@@ -156,6 +159,9 @@ pub async fn create(
     .bind(new.cadence.map(|c| c.as_str()))
     .bind(new.next_start_at.map(timestamp))
     .bind(new.follows)
+    .bind(new.series.map(|s| s.cycle))
+    .bind(new.series.map(|s| timestamp(s.start_at)))
+    .bind(new.series.map(|s| timestamp(s.due_at)))
     .fetch_one(conn)
     .await
 }

@@ -155,14 +155,19 @@ pub(super) fn reviews(out: &mut String, records: &Records) {
             let p = &c.progress;
             let done = if p.items > 0 { 100 * p.decided / p.items } else { 0 };
             vec![
-                match c.repeat {
-                    // Auditors ask that reviews be periodic: say so.
-                    Some(cadence) => format!(
+                // Auditors ask that reviews be periodic: say so.
+                match (c.repeat, c.next_start) {
+                    (Some(cadence), Some(_)) => format!(
                         "<b>{}</b><br>repeats: {}",
                         esc(&c.name),
                         esc(&cadence.label().to_lowercase())
                     ),
-                    None => format!("<b>{}</b>", esc(&c.name)),
+                    (Some(cadence), None) => format!(
+                        "<b>{}</b><br>a cycle of a review repeated {}",
+                        esc(&c.name),
+                        esc(&cadence.label().to_lowercase())
+                    ),
+                    (None, _) => format!("<b>{}</b>", esc(&c.name)),
                 },
                 esc(c.scope.label()),
                 c.started_at.format("%Y-%m-%d").to_string(),
