@@ -13,6 +13,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use model::api::Role;
 use muster_server::Settings;
+use muster_server::clock::Clock;
 use muster_server::notify::{Config, SmtpConfig};
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
@@ -322,6 +323,23 @@ pub fn settings(address: &str, smtp: &SmtpServer) -> Settings {
         },
         ..Settings::default()
     }
+}
+
+/// [`settings`], with a scheduler that ticks every 200 ms on `clock`.
+pub fn scheduled(address: &str, smtp: &SmtpServer, clock: &Clock) -> Settings {
+    Settings {
+        clock: clock.clone(),
+        schedule: Some(Duration::from_millis(200)),
+        ..settings(address, smtp)
+    }
+}
+
+/// A server sending email to `smtp`, whose scheduler ticks every 200 ms on
+/// a manual clock the test moves on.
+pub async fn scheduled_app(backend: Backend, smtp: &SmtpServer) -> (TestApp, Clock) {
+    let clock = Clock::manual(chrono::Utc::now());
+    let app = spawn_app_with(backend, async |address| scheduled(address, smtp, &clock)).await;
+    (app, clock)
 }
 
 /// A server sending email to `smtp`.

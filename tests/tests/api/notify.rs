@@ -9,15 +9,13 @@
 
 use std::time::Duration;
 
-use chrono::Utc;
 use model::api::{self as json, Role};
-use muster_server::Settings;
 use muster_server::clock::Clock;
 use muster_tests::notify::{
-    ChatReceiver, SmtpServer, ask, eventually, notifying_app, people, settings, until,
+    self, ChatReceiver, SmtpServer, ask, eventually, notifying_app, people, settings, until,
 };
 use muster_tests::webhook::SECRET;
-use muster_tests::{Backend, TestApp, on_every_backend, spawn_app_with};
+use muster_tests::{Backend, TestApp, on_every_backend};
 use serde_json::{Value, json};
 
 async fn send(
@@ -251,13 +249,7 @@ async fn a_leavers_manager_gets_the_orphan_list_and_a_new_owner_hears_of_what_is
 /// A server whose scheduled work runs on a clock set by hand, once its
 /// start-up run of `job` (the day's digests, the week's summaries) is done.
 async fn scheduled_app(backend: Backend, smtp: &SmtpServer, job: &str) -> (TestApp, Clock) {
-    let clock = Clock::manual(Utc::now());
-    let app = spawn_app_with(backend, async |address| Settings {
-        clock: clock.clone(),
-        schedule: Some(Duration::from_millis(200)),
-        ..settings(address, smtp)
-    })
-    .await;
+    let (app, clock) = notify::scheduled_app(backend, smtp).await;
     let done = format!("SELECT COUNT(*) FROM scheduled_run WHERE job = '{job}' AND done_at IS NOT NULL");
     assert!(
         until(10, async || app.count(&done).await == 1).await,

@@ -11,11 +11,9 @@ use std::time::Duration;
 use chrono::Utc;
 use ed25519_dalek::Signer as _;
 use model::api as json;
-use muster_server::Settings;
-use muster_server::clock::Clock;
-use muster_tests::notify::{SmtpServer, eventually, settings, until};
+use muster_tests::notify::{SmtpServer, eventually, scheduled, scheduled_app, until};
 use muster_tests::reviews::{ci_keys, org};
-use muster_tests::{Backend, TestApp, on_every_backend, spawn_app, spawn_app_with};
+use muster_tests::{Backend, TestApp, on_every_backend, spawn_app};
 use serde_json::{Value, json};
 use sha2::Digest as _;
 
@@ -417,13 +415,7 @@ async fn two_hundred_items_are_kept_in_one_request(backend: Backend) {
 
 async fn undecided_items_escalate_after_the_due_date_and_weigh_on_risk(backend: Backend) {
     let smtp = SmtpServer::start().await;
-    let clock = Clock::manual(Utc::now());
-    let app = spawn_app_with(backend, async |address| Settings {
-        clock: clock.clone(),
-        schedule: Some(Duration::from_millis(200)),
-        ..settings(address, &smtp)
-    })
-    .await;
+    let (app, clock) = scheduled_app(backend, &smtp).await;
     let o = org(&app).await;
     let campaign = start(&app, &o.cleo, 5, clock.now()).await;
     let link = format!("{}/reviews/{}?mine=true", app.address, campaign.id);
@@ -553,13 +545,7 @@ async fn undecided_items_escalate_after_the_due_date_and_weigh_on_risk(backend: 
 
 async fn a_repeating_campaign_starts_its_next_cycle_once_and_stops_when_asked(backend: Backend) {
     let smtp = SmtpServer::start().await;
-    let clock = Clock::manual(Utc::now());
-    let app = spawn_app_with(backend, async |address| Settings {
-        clock: clock.clone(),
-        schedule: Some(Duration::from_millis(200)),
-        ..settings(address, &smtp)
-    })
-    .await;
+    let (app, clock) = scheduled_app(backend, &smtp).await;
     let o = org(&app).await;
     let now = clock.now();
     let new = |due_in_days: i64, repeat: &str| {
@@ -596,13 +582,7 @@ async fn a_repeating_campaign_starts_its_next_cycle_once_and_stops_when_asked(ba
         "Olga is told of the first cycle"
     );
     // A second replica's scheduler races the first for the next cycle.
-    let _replica = app
-        .replica(Settings {
-            clock: clock.clone(),
-            schedule: Some(Duration::from_millis(200)),
-            ..settings(&app.address, &smtp)
-        })
-        .await;
+    let _replica = app.replica(scheduled(&app.address, &smtp, &clock)).await;
 
     // A quarter on, the next cycle starts by itself, once, with the same
     // scope and as long to decide; the first is closed.
@@ -701,13 +681,8 @@ async fn a_repeating_campaign_starts_its_next_cycle_once_and_stops_when_asked(ba
 }
 
 async fn a_repeating_cycle_with_nothing_to_review_is_skipped_and_the_next_one_tried(backend: Backend) {
-    let clock = Clock::manual(Utc::now());
-    let app = spawn_app_with(backend, async |_| Settings {
-        clock: clock.clone(),
-        schedule: Some(Duration::from_millis(200)),
-        ..Settings::default()
-    })
-    .await;
+    let smtp = SmtpServer::start().await;
+    let (app, clock) = scheduled_app(backend, &smtp).await;
     let o = org(&app).await;
     // release-bot was found on a laptop; the endpoint scope reviews it and deploy-key.
     app.execute(&format!(
