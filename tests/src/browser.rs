@@ -96,15 +96,24 @@ impl Browser {
         }
     }
 
-    /// The file the page saved as `name` (a download), once it is complete.
+    /// The file the page saved as `name` (a download), once it is complete:
+    /// there, not empty, and the same on two reads 100 ms apart.
     pub async fn downloaded(&self, name: &str) -> Vec<u8> {
         let path = self.downloads.join(name);
+        // Chromium writes `<name>.crdownload` and renames it when done; but
+        // a file the page makes itself (a blob, as the graph's SVG export)
+        // can appear under its name before all of it is written.
+        let partial = self.downloads.join(format!("{name}.crdownload"));
         let deadline = tokio::time::Instant::now() + PAGE_TIMEOUT;
+        let mut last: Option<Vec<u8>> = None;
         loop {
-            // Chromium writes `<name>.crdownload` and renames it when done.
-            if let Ok(bytes) = std::fs::read(&path) {
-                return bytes;
+            let read = std::fs::read(&path)
+                .ok()
+                .filter(|bytes| !bytes.is_empty() && !partial.exists());
+            if read.is_some() && read == last {
+                return read.unwrap_or_default();
             }
+            last = read;
             assert!(
                 tokio::time::Instant::now() < deadline,
                 "{name} was not downloaded to {}",
