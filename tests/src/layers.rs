@@ -1,7 +1,7 @@
 //! The code's layers, checked on its source: no module of the server or the
 //! app names another that names it back, directly or round a circle,
-//! nothing outside the server's `http/` calls into it, and only `db/` runs
-//! SQL. A module here is a
+//! nothing outside the server's `http/` calls into it, only `db/` runs
+//! SQL, and every write takes its turn (`Db::begin`). A module here is a
 //! source file; a module and the modules inside it may name each other
 //! (Rust's `super::`), so those pairs do not count.
 //!
@@ -266,6 +266,99 @@ fn only_the_query_modules_run_sql() {
         }
     }
     assert_eq!(outside, Vec::<String>::new(), "SQL belongs in server/src/db/");
+}
+
+/// The statements that write straight to the pool: `.execute(….pool())`,
+/// or a fetch from the pool of SQL that inserts, updates or deletes. On
+/// SQLite such a write polls for the lock in SQLite's busy handler instead
+/// of taking its turn in `Db::begin`'s queue, and loses to the writers
+/// queued there (a sign-in waited seconds behind an import's steps).
+#[derive(Default)]
+struct WritesToPool(Vec<String>);
+
+/// The SQL text a `sqlx::query…(…)` call at the root of a chain runs, as
+/// far as the source shows it (a literal, or `format!`'s template).
+fn root_sql(mut expr: &syn::Expr) -> Option<String> {
+    loop {
+        match expr {
+            syn::Expr::MethodCall(call) => expr = &call.receiver,
+            syn::Expr::Call(call) => {
+                let syn::Expr::Path(path) = &*call.func else {
+                    return None;
+                };
+                if path.path.segments.first()?.ident != "sqlx" {
+                    return None;
+                }
+                return match call.args.first()? {
+                    syn::Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Str(text),
+                        ..
+                    }) => Some(text.value()),
+                    syn::Expr::Reference(r) => match &*r.expr {
+                        syn::Expr::Macro(m) => Some(m.mac.tokens.to_string()),
+                        _ => Some(String::new()),
+                    },
+                    syn::Expr::Macro(m) => Some(m.mac.tokens.to_string()),
+                    _ => Some(String::new()),
+                };
+            }
+            _ => return None,
+        }
+    }
+}
+
+impl<'ast> Visit<'ast> for WritesToPool {
+    fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
+        let method = call.method.to_string();
+        let on_pool = call
+            .args
+            .first()
+            .is_some_and(|arg| matches!(arg, syn::Expr::MethodCall(inner) if inner.method == "pool"));
+        if on_pool && (method == "execute" || method.starts_with("fetch")) {
+            let sql = root_sql(&call.receiver).unwrap_or_default();
+            let writes = ["INSERT ", "UPDATE ", "DELETE ", "ANALYZE"]
+                .iter()
+                .any(|verb| sql.to_uppercase().contains(verb));
+            if method == "execute" || writes {
+                let sql: String = sql.chars().take(50).collect();
+                self.0.push(format!(".{method}(….pool()) of \"{sql}\""));
+            }
+        }
+        syn::visit::visit_expr_method_call(self, call);
+    }
+}
+
+#[test]
+fn every_write_takes_its_turn() {
+    let mut found = Vec::new();
+    for (module, file) in modules(&source("server")) {
+        let parsed = syn::parse_file(&std::fs::read_to_string(&file).unwrap()).unwrap();
+        let mut writes = WritesToPool::default();
+        writes.visit_file(&parsed);
+        found.extend(writes.0.into_iter().map(|w| format!("{}: {w}", module.join("/"))));
+    }
+    assert_eq!(
+        found,
+        Vec::<String>::new(),
+        "a write goes through `Db::execute` or a transaction from `Db::begin`"
+    );
+}
+
+#[test]
+fn a_write_to_the_pool_is_found() {
+    let parsed = syn::parse_file(
+        r#"async fn f(db: &Db) {
+            sqlx::query("DELETE FROM t").execute(db.pool()).await;
+            sqlx::query_scalar("INSERT INTO t (a) VALUES (1) RETURNING id").fetch_one(db.pool()).await;
+            sqlx::query(&format!("UPDATE {} SET a = 1", table)).fetch_optional(db.pool()).await;
+            sqlx::query("SELECT a FROM t").fetch_all(db.pool()).await;
+            db.execute(sqlx::query("DELETE FROM t")).await;
+        }"#,
+    )
+    .unwrap();
+    let mut writes = WritesToPool::default();
+    writes.visit_file(&parsed);
+    assert_eq!(writes.0.len(), 3, "{:?}", writes.0);
 }
 
 #[test]

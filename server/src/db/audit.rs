@@ -156,7 +156,7 @@ pub async fn list(db: &Db, query: &json::AuditQuery) -> Result<json::Page<json::
 
 /// Records a walk of the chain.
 pub async fn insert_verification(db: &Db, chain: &json::AuditChain) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    db.execute(sqlx::query(
         "INSERT INTO audit_verification (checked_at, checked_by, entries, valid, first_bad, tampering, head_hash, \
          took_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
@@ -168,7 +168,7 @@ pub async fn insert_verification(db: &Db, chain: &json::AuditChain) -> Result<()
     .bind(&chain.tampering)
     .bind(&chain.head_hash)
     .bind(chain.took_ms)
-    .execute(db.pool())
+    )
     .await?;
     Ok(())
 }

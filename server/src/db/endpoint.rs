@@ -106,20 +106,22 @@ pub async fn spend_evaluations(
 ) -> Result<bool, sqlx::Error> {
     let today = now.format("%Y-%m-%d").to_string();
     // One statement: a new day starts the count again; concurrent requests cannot both pass.
-    let changed = sqlx::query(
-        "UPDATE enrolment_token SET \
+    let changed = db
+        .execute(
+            sqlx::query(
+                "UPDATE enrolment_token SET \
          evaluations = CASE WHEN evaluations_day = $1 THEN evaluations + $2 ELSE $2 END, \
          evaluations_day = $1, last_used_at = $4 \
          WHERE id = $3 AND (CASE WHEN evaluations_day = $1 THEN evaluations + $2 ELSE $2 END) <= $5",
-    )
-    .bind(&today)
-    .bind(count)
-    .bind(token)
-    .bind(timestamp(now))
-    .bind(allowance)
-    .execute(db.pool())
-    .await?
-    .rows_affected();
+            )
+            .bind(&today)
+            .bind(count)
+            .bind(token)
+            .bind(timestamp(now))
+            .bind(allowance),
+        )
+        .await?
+        .rows_affected();
     Ok(changed > 0)
 }
 

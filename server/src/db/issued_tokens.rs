@@ -172,13 +172,14 @@ pub async fn live(
         return Ok(None);
     };
     if last_used.is_none_or(|at| at < timestamp(now - chrono::Duration::minutes(1))) {
-        sqlx::query(&format!(
-            "UPDATE {} SET last_used_at = $1 WHERE id = $2",
-            kind.table()
-        ))
-        .bind(timestamp(now))
-        .bind(id)
-        .execute(db.pool())
+        db.execute(
+            sqlx::query(&format!(
+                "UPDATE {} SET last_used_at = $1 WHERE id = $2",
+                kind.table()
+            ))
+            .bind(timestamp(now))
+            .bind(id),
+        )
         .await?;
     }
     Ok(Some((id, name)))

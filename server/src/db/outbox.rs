@@ -125,13 +125,13 @@ pub async fn next_due(db: &Db, topic: OutboxTopic) -> Result<Option<DateTime<Utc
 /// [`record`] checks.
 pub async fn claim(db: &Db, message: &mut Message, lease_until: DateTime<Utc>) -> Result<bool, sqlx::Error> {
     let lease = timestamp(lease_until);
-    let done = sqlx::query(
+    let done = db.execute(sqlx::query(
         "UPDATE outbox SET next_attempt_at = $1 WHERE id = $2 AND state = 'pending' AND next_attempt_at = $3",
     )
     .bind(&lease)
     .bind(message.id)
     .bind(&message.next_attempt_at)
-    .execute(db.pool())
+    )
     .await?;
     let taken = done.rows_affected() == 1;
     if taken {

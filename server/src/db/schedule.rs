@@ -38,7 +38,7 @@ pub async fn claim(
     {
         return Ok(false);
     }
-    let inserted = sqlx::query(
+    let inserted = db.execute(sqlx::query(
         "INSERT INTO scheduled_run (job, period, holder, claimed_at, leased_until) VALUES ($1, $2, $3, $4, $5) \
          ON CONFLICT (job, period) DO NOTHING",
     )
@@ -47,22 +47,24 @@ pub async fn claim(
     .bind(holder)
     .bind(timestamp(now))
     .bind(timestamp(lease_until))
-    .execute(db.pool())
+    )
     .await?;
     if inserted.rows_affected() == 1 {
         return Ok(true);
     }
-    let taken_over = sqlx::query(
-        "UPDATE scheduled_run SET holder = $3, claimed_at = $4, leased_until = $5 \
+    let taken_over = db
+        .execute(
+            sqlx::query(
+                "UPDATE scheduled_run SET holder = $3, claimed_at = $4, leased_until = $5 \
          WHERE job = $1 AND period = $2 AND done_at IS NULL AND leased_until < $4",
-    )
-    .bind(job)
-    .bind(period)
-    .bind(holder)
-    .bind(timestamp(now))
-    .bind(timestamp(lease_until))
-    .execute(db.pool())
-    .await?;
+            )
+            .bind(job)
+            .bind(period)
+            .bind(holder)
+            .bind(timestamp(now))
+            .bind(timestamp(lease_until)),
+        )
+        .await?;
     Ok(taken_over.rows_affected() == 1)
 }
 
@@ -74,26 +76,28 @@ pub async fn finish(
     holder: &str,
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE scheduled_run SET done_at = $4 WHERE job = $1 AND period = $2 AND holder = $3")
-        .bind(job)
-        .bind(period)
-        .bind(holder)
-        .bind(timestamp(now))
-        .execute(db.pool())
-        .await
-        .map(|_| ())
+    db.execute(
+        sqlx::query("UPDATE scheduled_run SET done_at = $4 WHERE job = $1 AND period = $2 AND holder = $3")
+            .bind(job)
+            .bind(period)
+            .bind(holder)
+            .bind(timestamp(now)),
+    )
+    .await
+    .map(|_| ())
 }
 
 /// Gives `holder`'s unfinished claim back at once (its work failed), so that
 /// the next tick, here or on another replica, tries again.
 pub async fn release(db: &Db, job: &str, period: &str, holder: &str) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "DELETE FROM scheduled_run WHERE job = $1 AND period = $2 AND holder = $3 AND done_at IS NULL",
+    db.execute(
+        sqlx::query(
+            "DELETE FROM scheduled_run WHERE job = $1 AND period = $2 AND holder = $3 AND done_at IS NULL",
+        )
+        .bind(job)
+        .bind(period)
+        .bind(holder),
     )
-    .bind(job)
-    .bind(period)
-    .bind(holder)
-    .execute(db.pool())
     .await
     .map(|_| ())
 }

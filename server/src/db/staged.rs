@@ -52,6 +52,7 @@ pub async fn create(
     holder: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<i64>, sqlx::Error> {
+    let mut tx = db.begin().await?;
     let created = sqlx::query_scalar(
         "INSERT INTO import_run (kind, source, full_import, started_at, finished_at, imported_by, findings, \
          skipped, credentials_created, copies_created, copies_removed, state, heartbeat_at, request, holder) \
@@ -64,11 +65,17 @@ pub async fn create(
     .bind(by)
     .bind(request)
     .bind(holder)
-    .fetch_one(db.pool())
+    .fetch_one(&mut *tx)
     .await;
     match created {
-        Ok(id) => Ok(Some(id)),
-        Err(sqlx::Error::Database(error)) if error.is_unique_violation() => Ok(None),
+        Ok(id) => {
+            tx.commit().await?;
+            Ok(Some(id))
+        }
+        Err(sqlx::Error::Database(error)) if error.is_unique_violation() => {
+            tx.rollback().await?;
+            Ok(None)
+        }
         Err(error) => Err(error),
     }
 }
@@ -105,15 +112,16 @@ pub async fn start_applying(
     findings: i64,
     skipped: i64,
 ) -> Result<bool, sqlx::Error> {
-    sqlx::query(
-        "UPDATE import_run SET state = 'applying', findings = $2, skipped = $3 \
+    db.execute(
+        sqlx::query(
+            "UPDATE import_run SET state = 'applying', findings = $2, skipped = $3 \
          WHERE id = $1 AND state = 'staging' AND holder = $4",
+        )
+        .bind(run)
+        .bind(findings)
+        .bind(skipped)
+        .bind(holder),
     )
-    .bind(run)
-    .bind(findings)
-    .bind(skipped)
-    .bind(holder)
-    .execute(db.pool())
     .await
     .map(|done| done.rows_affected() == 1)
 }
@@ -144,9 +152,7 @@ pub async fn fence(
 /// Deletes the activity events a run's earlier importer recorded before it
 /// stopped, so that applying it again records (and rolls up) each once.
 pub async fn forget_events(db: &Db, run: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM activity_event WHERE import_id = $1")
-        .bind(run)
-        .execute(db.pool())
+    db.execute(sqlx::query("DELETE FROM activity_event WHERE import_id = $1").bind(run))
         .await
         .map(|_| ())
 }
@@ -155,12 +161,13 @@ pub async fn forget_events(db: &Db, run: i64) -> Result<(), sqlx::Error> {
 /// first): nothing of it was applied, and an import that failed leaves
 /// nothing behind.
 pub async fn forget(db: &Db, run: i64, holder: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM import_run WHERE id = $1 AND state = 'staging' AND holder = $2")
-        .bind(run)
-        .bind(holder)
-        .execute(db.pool())
-        .await
-        .map(|_| ())
+    db.execute(
+        sqlx::query("DELETE FROM import_run WHERE id = $1 AND state = 'staging' AND holder = $2")
+            .bind(run)
+            .bind(holder),
+    )
+    .await
+    .map(|_| ())
 }
 
 /// Beats a run's heartbeat while `holder` holds it: its importer is alive.
@@ -247,13 +254,14 @@ pub async fn items(db: &Db, run: i64, after: i64, limit: i64) -> Result<Vec<Item
 
 /// Deletes up to `limit` of a run's records; answers how many went.
 pub async fn drop_items(db: &Db, run: i64, limit: i64) -> Result<u64, sqlx::Error> {
-    sqlx::query(
-        "DELETE FROM import_item WHERE import_id = $1 AND seq IN \
+    db.execute(
+        sqlx::query(
+            "DELETE FROM import_item WHERE import_id = $1 AND seq IN \
          (SELECT seq FROM import_item WHERE import_id = $1 ORDER BY seq LIMIT $2)",
+        )
+        .bind(run)
+        .bind(limit),
     )
-    .bind(run)
-    .bind(limit)
-    .execute(db.pool())
     .await
     .map(|done| done.rows_affected())
 }
@@ -280,17 +288,19 @@ pub async fn take_over(
     stale: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
-        "UPDATE import_run SET heartbeat_at = $4, holder = $5 WHERE id = $1 AND state = $2 \
+    let done = db
+        .execute(
+            sqlx::query(
+                "UPDATE import_run SET heartbeat_at = $4, holder = $5 WHERE id = $1 AND state = $2 \
          AND (heartbeat_at IS NULL OR heartbeat_at < $3)",
-    )
-    .bind(run)
-    .bind(state.as_str())
-    .bind(timestamp(stale))
-    .bind(timestamp(now))
-    .bind(holder)
-    .execute(db.pool())
-    .await?;
+            )
+            .bind(run)
+            .bind(state.as_str())
+            .bind(timestamp(stale))
+            .bind(timestamp(now))
+            .bind(holder),
+        )
+        .await?;
     Ok(done.rows_affected() == 1)
 }
 

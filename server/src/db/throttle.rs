@@ -65,16 +65,25 @@ fn delay(key: &Key, failures: i64) -> Duration {
 /// (`Err` with the wait). A correct password takes the count back
 /// ([`record_success`]). Keys not touched for [`FORGET_AFTER`] are deleted.
 pub async fn reserve(db: &Db, keys: &[Key], now: DateTime<Utc>) -> Result<Result<(), Duration>, sqlx::Error> {
-    sqlx::query("DELETE FROM sign_in_throttle WHERE blocked_until < $1")
-        .bind(timestamp(now - FORGET_AFTER))
-        .execute(db.pool())
-        .await?;
+    // The counting is one transaction, which takes its turn with the other
+    // writers (`Db::begin`): written to the pool directly, each statement
+    // polled for SQLite's lock, and a sign-in waited seconds behind an
+    // import's steps.
+    // The forgetting runs on its own: inside the transaction, it would lock
+    // old keys' rows that a concurrent attempt may need next (a deadlock on
+    // PostgreSQL).
+    db.execute(
+        sqlx::query("DELETE FROM sign_in_throttle WHERE blocked_until < $1")
+            .bind(timestamp(now - FORGET_AFTER)),
+    )
+    .await?;
+    let mut tx = db.begin().await?;
     for key in keys {
         loop {
             let row: Option<(i64, String)> =
                 sqlx::query_as("SELECT failures, blocked_until FROM sign_in_throttle WHERE key = $1")
                     .bind(&key.key)
-                    .fetch_optional(db.pool())
+                    .fetch_optional(&mut *tx)
                     .await?;
             let Some((failures, until)) = row else {
                 sqlx::query(
@@ -83,16 +92,21 @@ pub async fn reserve(db: &Db, keys: &[Key], now: DateTime<Utc>) -> Result<Result
                 )
                 .bind(&key.key)
                 .bind(timestamp(now))
-                .execute(db.pool())
+                .execute(&mut *tx)
                 .await?;
                 continue;
             };
             if let Ok(until) = DateTime::parse_from_rfc3339(&until) {
                 let wait = until.with_timezone(&Utc) - now;
                 if wait > Duration::zero() {
+                    // Nothing counted: the attempt is refused as it is.
+                    tx.commit().await?;
                     return Ok(Err(wait));
                 }
             }
+            // On PostgreSQL a concurrent attempt may have moved the count
+            // since it was read (each statement sees what is committed):
+            // then nothing matches, and the key is read again.
             let claimed = sqlx::query(
                 "UPDATE sign_in_throttle SET failures = $1, blocked_until = $2 WHERE key = $3 AND failures = $4",
             )
@@ -100,13 +114,14 @@ pub async fn reserve(db: &Db, keys: &[Key], now: DateTime<Utc>) -> Result<Result
             .bind(timestamp(now + delay(key, failures + 1)))
             .bind(&key.key)
             .bind(failures)
-            .execute(db.pool())
+            .execute(&mut *tx)
             .await?;
             if claimed.rows_affected() == 1 {
                 break;
             }
         }
     }
+    tx.commit().await?;
     Ok(Ok(()))
 }
 

@@ -192,7 +192,7 @@ pub async fn generate(
     accounts::link_people(&mut tx).await?;
     tx.commit().await?;
     // Fresh statistics, so the query planner knows the new tables' shapes.
-    sqlx::query("ANALYZE").execute(db.pool()).await?;
+    db.execute(sqlx::query("ANALYZE")).await?;
     // Scored as of the anchor, so that the same seed and anchor give the same scores.
     let scored = crate::scoring::recompute(db, anchor, "muster demo").await?;
     progress(
