@@ -126,16 +126,13 @@ pub async fn spend_evaluations(
 }
 
 /// Counts a report submitted with a token.
-pub async fn report_submitted(
-    conn: &mut AnyConnection,
-    token: i64,
-    now: DateTime<Utc>,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE enrolment_token SET reports = reports + 1, last_used_at = $1 WHERE id = $2")
-        .bind(timestamp(now))
-        .bind(token)
-        .execute(conn)
-        .await?;
+pub async fn report_submitted(db: &Db, token: i64, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+    db.execute(
+        sqlx::query("UPDATE enrolment_token SET reports = reports + 1, last_used_at = $1 WHERE id = $2")
+            .bind(timestamp(now))
+            .bind(token),
+    )
+    .await?;
     Ok(())
 }
 

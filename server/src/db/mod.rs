@@ -183,6 +183,10 @@ impl Db {
         &self,
         query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
     ) -> Result<sqlx::any::AnyQueryResult, sqlx::Error> {
+        if self.backend == Backend::Postgres {
+            // Row locks, no turns: a statement is a transaction of its own.
+            return query.execute(&self.pool).await;
+        }
         let mut tx = self.begin().await?;
         let done = query.execute(&mut *tx).await?;
         tx.commit().await?;

@@ -35,11 +35,12 @@ pub async fn insert_login(
     now: DateTime<Utc>,
     expires: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
-    let mut conn = db.pool().acquire().await?;
+    // A transaction, so that it takes its turn with the other writers.
+    let mut tx = db.begin().await?;
     // Sign-ins abandoned at the provider go when the next one starts.
     sqlx::query("DELETE FROM oidc_login WHERE expires_at <= $1")
         .bind(timestamp(now))
-        .execute(&mut *conn)
+        .execute(&mut *tx)
         .await?;
     sqlx::query(
         "INSERT INTO oidc_login (state_hash, browser_hash, nonce, pkce_verifier, return_to, address, created_at, \
@@ -53,8 +54,9 @@ pub async fn insert_login(
     .bind(address)
     .bind(timestamp(now))
     .bind(timestamp(expires))
-    .execute(&mut *conn)
+    .execute(&mut *tx)
     .await?;
+    tx.commit().await?;
     Ok(())
 }
 

@@ -5,8 +5,8 @@
 use chrono::{DateTime, Duration, Utc};
 use sqlx::AnyConnection;
 
-use super::Db;
 use super::sql::timestamp;
+use super::{Backend, Db};
 
 /// A throttled key and its policy.
 #[derive(Debug, Clone)]
@@ -68,16 +68,30 @@ pub async fn reserve(db: &Db, keys: &[Key], now: DateTime<Utc>) -> Result<Result
     // The counting is one transaction, which takes its turn with the other
     // writers (`Db::begin`): written to the pool directly, each statement
     // polled for SQLite's lock, and a sign-in waited seconds behind an
-    // import's steps.
-    // The forgetting runs on its own: inside the transaction, it would lock
-    // old keys' rows that a concurrent attempt may need next (a deadlock on
-    // PostgreSQL).
-    db.execute(
-        sqlx::query("DELETE FROM sign_in_throttle WHERE blocked_until < $1")
-            .bind(timestamp(now - FORGET_AFTER)),
-    )
-    .await?;
+    // import's steps. Forgetting old keys goes first: inside the
+    // transaction on SQLite (no row locks there, and one turn is one wait),
+    // on its own on PostgreSQL, leaving the rows that a concurrent attempt
+    // holds for the next time (inside, or waiting for them, it could lock
+    // a row that attempt needs next while waiting for one it has: a
+    // deadlock).
+    let forget = timestamp(now - FORGET_AFTER);
+    if db.backend() == Backend::Postgres {
+        db.execute(
+            sqlx::query(
+                "DELETE FROM sign_in_throttle WHERE key IN \
+                 (SELECT key FROM sign_in_throttle WHERE blocked_until < $1 FOR UPDATE SKIP LOCKED)",
+            )
+            .bind(&forget),
+        )
+        .await?;
+    }
     let mut tx = db.begin().await?;
+    if db.backend() == Backend::Sqlite {
+        sqlx::query("DELETE FROM sign_in_throttle WHERE blocked_until < $1")
+            .bind(&forget)
+            .execute(&mut *tx)
+            .await?;
+    }
     for key in keys {
         loop {
             let row: Option<(i64, String)> =
@@ -99,7 +113,7 @@ pub async fn reserve(db: &Db, keys: &[Key], now: DateTime<Utc>) -> Result<Result
             if let Ok(until) = DateTime::parse_from_rfc3339(&until) {
                 let wait = until.with_timezone(&Utc) - now;
                 if wait > Duration::zero() {
-                    // Nothing counted: the attempt is refused as it is.
+                    // Refused; the keys counted before this one stay counted.
                     tx.commit().await?;
                     return Ok(Err(wait));
                 }

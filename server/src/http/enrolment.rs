@@ -150,7 +150,6 @@ async fn submit_scan_report(
 ) -> Result<Json<json::ImportSummary>, ApiError> {
     let actor = Actor::System(format!("enrolment token {} ({})", caller.token_id, caller.name));
     let summary = endpoint::run(&state.db, &state.settings.fingerprinter, &report, actor, origin).await?;
-    let mut conn = state.db.pool().acquire().await?;
-    endpoint_db::report_submitted(&mut conn, caller.token_id, Utc::now()).await?;
+    endpoint_db::report_submitted(&state.db, caller.token_id, Utc::now()).await?;
     Ok(Json(summary))
 }
