@@ -36,6 +36,18 @@ fn built_dist() -> std::path::PathBuf {
     dist
 }
 
+/// The server with the built web app, on SQLite, sending its email to `smtp`
+/// (the tests that follow a link from a real email).
+async fn mailing_app(smtp: &muster_tests::notify::SmtpServer) -> muster_tests::TestApp {
+    muster_tests::spawn_app_with(muster_tests::Backend::Sqlite, async |address| {
+        muster_server::Settings {
+            dist: built_dist(),
+            ..muster_tests::notify::settings(address, smtp)
+        }
+    })
+    .await
+}
+
 /// Types `text` into the element matching `css`.
 async fn fill(browser: &Browser, css: &str, text: &str) {
     browser.wait_for(css).await.send_keys(text).await.unwrap();

@@ -3,22 +3,17 @@
 //! the email straight to the request in the inbox and decides; the outbox
 //! shows what was delivered. The approver chooses a digest for reminders.
 
-use muster_server::Settings;
+use muster_tests::TEST_PASSWORD;
 use muster_tests::browser::Browser;
-use muster_tests::notify::{ChatReceiver, SmtpServer, ask, eventually, people, settings};
-use muster_tests::{Backend, TEST_PASSWORD, spawn_app_with};
+use muster_tests::notify::{ChatReceiver, SmtpServer, ask, eventually, people};
 
-use super::{built_dist, click, fill, present, scroll_to, sign_in};
+use super::{click, fill, mailing_app, present, scroll_to, sign_in};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_approver_follows_the_emails_link_to_the_request_and_admins_see_the_outbox() {
     let smtp = SmtpServer::start().await;
     let slack = ChatReceiver::start().await;
-    let app = spawn_app_with(Backend::Sqlite, async |address| Settings {
-        dist: built_dist(),
-        ..settings(address, &smtp)
-    })
-    .await;
+    let app = mailing_app(&smtp).await;
     let p = people(&app).await;
 
     // The admin adds the approvers' room.

@@ -7,22 +7,17 @@
 
 use std::io::Read as _;
 
-use muster_server::Settings;
+use muster_tests::TEST_PASSWORD;
 use muster_tests::browser::Browser;
-use muster_tests::notify::{SmtpServer, eventually, settings};
+use muster_tests::notify::{SmtpServer, eventually};
 use muster_tests::reviews::{ci_keys, org};
-use muster_tests::{Backend, TEST_PASSWORD, spawn_app_with};
 
-use super::{built_dist, click, fill, scroll_to, sign_in};
+use super::{click, fill, mailing_app, scroll_to, sign_in};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_ciso_runs_a_review_an_owner_finishes_it_and_the_auditor_gets_a_signed_pack() {
     let smtp = SmtpServer::start().await;
-    let app = spawn_app_with(Backend::Sqlite, async |address| Settings {
-        dist: built_dist(),
-        ..settings(address, &smtp)
-    })
-    .await;
+    let app = mailing_app(&smtp).await;
     let o = org(&app).await;
     ci_keys(&app, o.olga_id, 200).await;
 
@@ -208,11 +203,7 @@ async fn emailed_link(smtp: &SmtpServer, to: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reviewers_reduce_revoke_and_reassign_from_the_screen_their_email_opens() {
     let smtp = SmtpServer::start().await;
-    let app = spawn_app_with(Backend::Sqlite, async |address| Settings {
-        dist: built_dist(),
-        ..settings(address, &smtp)
-    })
-    .await;
+    let app = mailing_app(&smtp).await;
     let o = org(&app).await;
     let due = chrono::Utc::now() + chrono::Duration::days(14);
     let response = o
