@@ -16,7 +16,7 @@ use model::api::{
 /// The model's version, in every response that carries a score. Change it
 /// whenever a factor, weight or threshold changes: the server then recomputes
 /// every score at its next start.
-pub const MODEL_VERSION: &str = "2026-12.3";
+pub const MODEL_VERSION: &str = "2026-12.4";
 
 /// Days after which a key counts as not rotated, and an identity as dormant.
 pub const STALE_DAYS: i64 = 90;
@@ -88,8 +88,8 @@ catalogue! {
     RISKIEST_CREDENTIAL = "riskiest_credential", 0, "Its riskiest credential";
 }
 
-/// Days after which an attestation counts as stale: a quarter, the usual
-/// access review cycle.
+/// Days after which an attestation counts as stale where no repeating
+/// review covers the item: a quarter, the usual access review cycle.
 pub const REVIEW_CYCLE_DAYS: i64 = 92;
 
 /// What access reviews say of an item.
@@ -106,7 +106,33 @@ pub enum Attestation {
         at: DateTime<Utc>,
         /// By whom (an email).
         by: String,
+        /// How often the reviews that still repeat over it come round (the
+        /// shortest, if several do); `None`: [`REVIEW_CYCLE_DAYS`].
+        cycle: Option<json::ReviewCadence>,
     },
+}
+
+/// A review cycle's length in words, for the evidence.
+fn cycle_words(cycle: Option<json::ReviewCadence>) -> String {
+    match cycle {
+        None => format!("{REVIEW_CYCLE_DAYS} days"),
+        Some(json::ReviewCadence::Monthly) => "a month, as its review repeats".into(),
+        Some(json::ReviewCadence::Quarterly) => "a quarter, as its review repeats".into(),
+        Some(json::ReviewCadence::HalfYearly) => "six months, as its review repeats".into(),
+        Some(json::ReviewCadence::Yearly) => "a year, as its review repeats".into(),
+    }
+}
+
+/// Whether an attestation given `at` is older than a review cycle by `now`.
+fn stale(at: DateTime<Utc>, cycle: Option<json::ReviewCadence>, now: DateTime<Utc>) -> bool {
+    match cycle {
+        None => now - at > Duration::days(REVIEW_CYCLE_DAYS),
+        // Counted in months, as the cycles are: a month after 31 January is
+        // the end of February.
+        Some(cadence) => at
+            .checked_add_months(chrono::Months::new(cadence.months()))
+            .is_some_and(|end| now > end),
+    }
 }
 
 /// The attestation factor: never attested, or not in the last review cycle.
@@ -118,12 +144,13 @@ fn attestation(attestation: &Attestation, now: DateTime<Utc>) -> Option<Fired> {
             10,
             "never attested in an access review".into(),
         )),
-        Attestation::Last { at, by } if now - *at > Duration::days(REVIEW_CYCLE_DAYS) => Some(fired(
+        Attestation::Last { at, by, cycle } if stale(*at, *cycle, now) => Some(fired(
             NOT_ATTESTED,
             5,
             format!(
-                "last attested on {} by {by}, more than a review cycle ({REVIEW_CYCLE_DAYS} days) ago",
-                at.format("%Y-%m-%d")
+                "last attested on {} by {by}, more than a review cycle ({}) ago",
+                at.format("%Y-%m-%d"),
+                cycle_words(*cycle)
             ),
         )),
         Attestation::Last { .. } => None,
@@ -1791,6 +1818,7 @@ mod tests {
         let at = |days| Attestation::Last {
             at: days_ago(days),
             by: "ada@example.com".into(),
+            cycle: None,
         };
         let fresh = CredentialFacts {
             attestation: at(REVIEW_CYCLE_DAYS),
@@ -1818,5 +1846,37 @@ mod tests {
             ..quiet()
         };
         assert_eq!(assess_credential(&revoked, now()).score, 0);
+    }
+
+    #[test]
+    fn under_a_repeating_review_an_attestation_goes_stale_after_its_cycle() {
+        let under = |days, cycle| CredentialFacts {
+            attestation: Attestation::Last {
+                at: days_ago(days),
+                by: "ada@example.com".into(),
+                cycle: Some(cycle),
+            },
+            ..quiet()
+        };
+        let month = json::ReviewCadence::Monthly;
+        assert_eq!(assess_credential(&under(27, month), now()).score, 0);
+        let assessment = assess_credential(&under(32, month), now());
+        assert_eq!(assessment.score, 5);
+        assert!(
+            assessment.factors[0]
+                .evidence
+                .ends_with("more than a review cycle (a month, as its review repeats) ago"),
+            "{}",
+            assessment.factors[0].evidence
+        );
+        // A yearly review vouches for longer than the default quarter.
+        assert_eq!(
+            assess_credential(&under(REVIEW_CYCLE_DAYS + 30, json::ReviewCadence::Yearly), now()).score,
+            0
+        );
+        assert_eq!(
+            assess_credential(&under(370, json::ReviewCadence::Yearly), now()).score,
+            5
+        );
     }
 }

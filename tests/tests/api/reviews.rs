@@ -729,6 +729,83 @@ async fn a_repeating_cycle_with_nothing_to_review_is_skipped_and_the_next_one_tr
     assert_eq!(app.count("SELECT COUNT(*) FROM review_campaign").await, 1);
 }
 
+async fn under_a_monthly_review_an_attestation_goes_stale_after_a_month_and_after_a_quarter_once_it_stops(
+    backend: Backend,
+) {
+    let smtp = SmtpServer::start().await;
+    let (app, clock) = scheduled_app(backend, &smtp).await;
+    let o = org(&app).await;
+    let (status, body) = post(
+        &o.cleo,
+        app.url("/api/v1/reviews"),
+        json!({ "name": "Monthly review", "scope": "all",
+                "due_at": clock.now() + chrono::Duration::days(14), "repeat": "monthly" }),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let first: json::Campaign = serde_json::from_value(body).unwrap();
+    let mine = items(&app, &o.olga, first.id, "mine=true").await;
+    let (status, body) = decide(
+        &app,
+        &o.olga,
+        first.id,
+        json!({"items": [item_of(&mine, "deploy-key")], "decision": "keep", "reason": "still deploys"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let not_attested = async || {
+        let key: json::CredentialDetail = app
+            .get_json_as(&o.cleo, &format!("/api/v1/credentials/{}", o.deploy_key))
+            .await;
+        key.risk
+            .factors
+            .into_iter()
+            .find(|f| f.code == "not_attested")
+            .map(|f| (f.weight, f.evidence))
+    };
+    assert_eq!(not_attested().await, None, "just kept");
+
+    // A month and a bit on (the next cycle has started, Olga has not
+    // decided it yet): the daily recompute finds her word a cycle old.
+    clock.advance(chrono::Duration::days(33));
+    assert!(
+        until(10, async || app
+            .count("SELECT COUNT(*) FROM review_campaign")
+            .await
+            == 2)
+        .await,
+        "the second cycle starts"
+    );
+    assert!(
+        until(10, async || not_attested().await.is_some()).await,
+        "stale after the review's own cycle"
+    );
+    let (weight, evidence) = not_attested().await.unwrap();
+    assert_eq!(weight, 5);
+    assert!(
+        evidence.starts_with("last attested on ")
+            && evidence.ends_with(
+                "by olga@muster.test, more than a review cycle (a month, as its review repeats) ago"
+            ),
+        "{evidence}"
+    );
+
+    // Once the review stops repeating, a quarter is the measure again.
+    let listed: Vec<json::Campaign> = app.get_json_as(&o.cleo, "/api/v1/reviews").await;
+    let response = o
+        .cleo
+        .delete(app.url(&format!("/api/v1/reviews/{}/repeat", listed[0].id)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    clock.advance(chrono::Duration::days(1));
+    assert!(
+        until(10, async || not_attested().await.is_none()).await,
+        "34 days is less than a quarter"
+    );
+}
+
 /// The files of a zip, by name.
 fn unzip(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
@@ -1086,4 +1163,5 @@ on_every_backend!(
     the_evidence_pack_holds_the_periods_records_and_verify_refuses_a_tampered_one,
     a_repeating_campaign_starts_its_next_cycle_once_and_stops_when_asked,
     a_repeating_cycle_with_nothing_to_review_is_skipped_and_the_next_one_tried,
+    under_a_monthly_review_an_attestation_goes_stale_after_a_month_and_after_a_quarter_once_it_stops,
 );

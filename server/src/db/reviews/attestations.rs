@@ -76,6 +76,41 @@ pub async fn reviewed_by(
     Ok(ids.into_iter().collect())
 }
 
+/// For each agent or credential of `kind` in `scope` that a review still
+/// repeating holds (its newest cycle, which keeps the next start), how often
+/// that review comes round: the shortest, if several do. Stopped series and
+/// one-off campaigns say nothing.
+pub async fn repeating_cycles(
+    conn: &mut AnyConnection,
+    kind: OwnedKind,
+    scope: &Scope<'_>,
+) -> Result<HashMap<i64, json::ReviewCadence>, sqlx::Error> {
+    let mut params = Params::default();
+    let filter = scope.condition("i.subject_id", &mut params);
+    let kind = params.bind(kind.as_str());
+    let rows: Vec<(i64, String)> = sqlx::query_as_with(
+        &format!(
+            "SELECT DISTINCT i.subject_id, c.cadence FROM review_item i \
+             JOIN review_campaign c ON c.id = i.campaign_id \
+             WHERE i.kind = {kind} AND c.cadence IS NOT NULL AND c.next_start_at IS NOT NULL AND {filter}"
+        ),
+        params.args(),
+    )
+    .fetch_all(conn)
+    .await?;
+    let mut shortest: HashMap<i64, json::ReviewCadence> = HashMap::new();
+    for (id, cadence) in rows {
+        let cadence: json::ReviewCadence = parse_enum("cadence", &cadence)?;
+        if shortest
+            .get(&id)
+            .is_none_or(|seen| seen.months() > cadence.months())
+        {
+            shortest.insert(id, cadence);
+        }
+    }
+    Ok(shortest)
+}
+
 /// The newest attestation time of each agent or credential of `kind` in `scope`.
 pub async fn attested_at(
     conn: &mut AnyConnection,

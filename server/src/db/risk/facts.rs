@@ -329,7 +329,8 @@ pub(super) async fn load_credentials(
 }
 
 /// What access reviews say of these items as of `now`: each one's newest
-/// attestation; for one never attested, that it was expected (it was up for
+/// attestation, with the cycle of the reviews still repeating over it; for
+/// one never attested, that it was expected (it was up for
 /// review in a campaign that came due) or not.
 async fn attestations<'a>(
     conn: &mut AnyConnection,
@@ -340,10 +341,15 @@ async fn attestations<'a>(
 ) -> Result<Vec<(i64, risk::Attestation)>, sqlx::Error> {
     let mut attested = super::super::reviews::attested_at(conn, kind, scope).await?;
     let expected = super::super::reviews::reviewed_by(conn, kind, scope, now).await?;
+    let cycles = super::super::reviews::repeating_cycles(conn, kind, scope).await?;
     Ok(ids
         .filter_map(|id| {
             let attestation = match attested.remove(id) {
-                Some((at, by)) => risk::Attestation::Last { at, by },
+                Some((at, by)) => risk::Attestation::Last {
+                    at,
+                    by,
+                    cycle: cycles.get(id).copied(),
+                },
                 None if expected.contains(id) => risk::Attestation::Never,
                 None => return None,
             };
