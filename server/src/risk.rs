@@ -106,32 +106,49 @@ pub enum Attestation {
         at: DateTime<Utc>,
         /// By whom (an email).
         by: String,
-        /// How often the reviews that still repeat over it come round (the
-        /// shortest, if several do); `None`: [`REVIEW_CYCLE_DAYS`].
-        cycle: Option<json::ReviewCadence>,
+        /// The repeating review that holds it, if one does (the one that
+        /// asks again soonest); `None`: [`REVIEW_CYCLE_DAYS`].
+        cycle: Option<ReviewCycle>,
     },
 }
 
-/// A review cycle's length in words, for the evidence.
-fn cycle_words(cycle: Option<json::ReviewCadence>) -> String {
-    match cycle {
-        None => format!("{REVIEW_CYCLE_DAYS} days"),
-        Some(json::ReviewCadence::Monthly) => "a month, as its review repeats".into(),
-        Some(json::ReviewCadence::Quarterly) => "a quarter, as its review repeats".into(),
-        Some(json::ReviewCadence::HalfYearly) => "six months, as its review repeats".into(),
-        Some(json::ReviewCadence::Yearly) => "a year, as its review repeats".into(),
+/// How a repeating review comes round: every `cadence`, each cycle given
+/// `window` to be decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReviewCycle {
+    /// How often a cycle starts.
+    pub cadence: json::ReviewCadence,
+    /// From a cycle's start to its due date.
+    pub window: Duration,
+}
+
+impl ReviewCycle {
+    /// When an attestation given `at` stops vouching: once the cycle after
+    /// it has come due (a cadence and a window on), not as the next one
+    /// opens, so that a reviewer deciding within the window is never late.
+    /// Months are counted as the cycles count them (a month after 31
+    /// January is the end of February).
+    fn ends(self, at: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        at.checked_add_months(chrono::Months::new(self.cadence.months()))
+            .map(|next| next + self.window)
+    }
+
+    /// In words, for the evidence: "reviewed every month, with 14 days to decide".
+    fn words(self) -> String {
+        let days = (self.window.num_hours() + 23) / 24;
+        format!(
+            "reviewed {}, with {days} day{} to decide",
+            self.cadence.label().to_lowercase(),
+            if days == 1 { "" } else { "s" }
+        )
     }
 }
 
 /// Whether an attestation given `at` is older than a review cycle by `now`.
-fn stale(at: DateTime<Utc>, cycle: Option<json::ReviewCadence>, now: DateTime<Utc>) -> bool {
+fn stale(at: DateTime<Utc>, cycle: Option<ReviewCycle>, now: DateTime<Utc>) -> bool {
     match cycle {
         None => now - at > Duration::days(REVIEW_CYCLE_DAYS),
-        // Counted in months, as the cycles are: a month after 31 January is
-        // the end of February.
-        Some(cadence) => at
-            .checked_add_months(chrono::Months::new(cadence.months()))
-            .is_some_and(|end| now > end),
+        Some(cycle) => cycle.ends(at).is_some_and(|end| now > end),
     }
 }
 
@@ -147,11 +164,17 @@ fn attestation(attestation: &Attestation, now: DateTime<Utc>) -> Option<Fired> {
         Attestation::Last { at, by, cycle } if stale(*at, *cycle, now) => Some(fired(
             NOT_ATTESTED,
             5,
-            format!(
-                "last attested on {} by {by}, more than a review cycle ({}) ago",
-                at.format("%Y-%m-%d"),
-                cycle_words(*cycle)
-            ),
+            match cycle {
+                None => format!(
+                    "last attested on {} by {by}, more than a review cycle ({REVIEW_CYCLE_DAYS} days) ago",
+                    at.format("%Y-%m-%d")
+                ),
+                Some(cycle) => format!(
+                    "last attested on {} by {by}, more than a review cycle ago ({})",
+                    at.format("%Y-%m-%d"),
+                    cycle.words()
+                ),
+            },
         )),
         Attestation::Last { .. } => None,
     }
@@ -1849,34 +1872,36 @@ mod tests {
     }
 
     #[test]
-    fn under_a_repeating_review_an_attestation_goes_stale_after_its_cycle() {
-        let under = |days, cycle| CredentialFacts {
+    fn under_a_repeating_review_an_attestation_goes_stale_once_the_next_cycle_comes_due() {
+        let under = |days, cadence| CredentialFacts {
             attestation: Attestation::Last {
                 at: days_ago(days),
                 by: "ada@example.com".into(),
-                cycle: Some(cycle),
+                cycle: Some(ReviewCycle {
+                    cadence,
+                    window: Duration::days(14),
+                }),
             },
             ..quiet()
         };
         let month = json::ReviewCadence::Monthly;
-        assert_eq!(assess_credential(&under(27, month), now()).score, 0);
-        let assessment = assess_credential(&under(32, month), now());
+        // The next cycle has opened but is not yet due: still vouched for.
+        assert_eq!(assess_credential(&under(40, month), now()).score, 0);
+        let assessment = assess_credential(&under(46, month), now());
         assert_eq!(assessment.score, 5);
         assert!(
             assessment.factors[0]
                 .evidence
-                .ends_with("more than a review cycle (a month, as its review repeats) ago"),
+                .ends_with("more than a review cycle ago (reviewed every month, with 14 days to decide)"),
             "{}",
             assessment.factors[0].evidence
         );
         // A yearly review vouches for longer than the default quarter.
+        let year = json::ReviewCadence::Yearly;
         assert_eq!(
-            assess_credential(&under(REVIEW_CYCLE_DAYS + 30, json::ReviewCadence::Yearly), now()).score,
+            assess_credential(&under(REVIEW_CYCLE_DAYS + 30, year), now()).score,
             0
         );
-        assert_eq!(
-            assess_credential(&under(370, json::ReviewCadence::Yearly), now()).score,
-            5
-        );
+        assert_eq!(assess_credential(&under(366 + 15, year), now()).score, 5);
     }
 }

@@ -19,7 +19,7 @@ use chrono::{DateTime, Months, Utc};
 use model::api::{self as json, CampaignState, ReviewCadence};
 use serde_json::json;
 
-use super::{campaign_row, open_cycle, wire};
+use super::{campaign_row, open_cycle, rescore_attested, wire};
 use crate::ApiError;
 use crate::audit::{self, Actor, AuditTarget, Entry, Source, TargetKind};
 use crate::db::reviews::{self as db, CampaignRow, Series};
@@ -126,8 +126,10 @@ async fn next_cycle(db: &Db, previous: &CampaignRow, now: DateTime<Utc>) -> Resu
         return Ok(false);
     }
     let why = match open_cycle(&mut tx, &new, Entry::new(scheduler(), "review.start"), now).await {
-        Ok(_) => {
+        Ok(id) => {
             close_previous(&mut tx, previous.id, "its next cycle started", now).await?;
+            // The series' items move from the one cycle to the other.
+            rescore_attested(&mut tx, &[previous.id, id], now).await?;
             tx.commit().await?;
             return Ok(true);
         }
@@ -186,6 +188,8 @@ pub async fn stop_repeating(
         .details(json!({ "campaign": id, "repeat": row.cadence()?, "next_start_at": row.next_start_at()? }))
         .from(source);
     audit::record(&mut tx, &entry, now).await?;
+    // What it held is measured by the usual quarter again.
+    rescore_attested(&mut tx, &[id], now).await?;
     let campaign = wire(&mut tx, id).await?;
     tx.commit().await?;
     Ok(campaign)

@@ -158,9 +158,42 @@ pub async fn start(
         }),
     };
     let id = open_cycle(&mut tx, &new, started, now).await?;
+    if new.cadence.is_some() {
+        rescore_attested(&mut tx, &[id], now).await?;
+    }
     let campaign = wire(&mut tx, id).await?;
     tx.commit().await?;
     Ok(campaign)
+}
+
+/// Rescores credentials and agents in the caller's transaction, 500 at a
+/// time (a campaign may hold the whole inventory).
+async fn rescore(
+    conn: &mut AnyConnection,
+    credentials: &[i64],
+    agents: &[i64],
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    for chunk in credentials.chunks(500) {
+        risk::refresh(conn, chunk, &[], now).await?;
+    }
+    for chunk in agents.chunks(500) {
+        risk::refresh(conn, &[], chunk, now).await?;
+    }
+    Ok(())
+}
+
+/// Rescores, in the caller's transaction, what `campaigns` hold that a
+/// reviewer once vouched for: the repeating review over it started, moved
+/// on or stopped, and with it how long an attestation counts
+/// (`risk::ReviewCycle`).
+async fn rescore_attested(
+    conn: &mut AnyConnection,
+    campaigns: &[i64],
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    let (agents, credentials) = db::attested_items(conn, campaigns).await?;
+    rescore(conn, &credentials, &agents, now).await
 }
 
 /// Opens a campaign (a first cycle or a later one) in the caller's
@@ -363,12 +396,7 @@ async fn remind_and_escalate(db: &Db, now: DateTime<Utc>) -> Result<bool, ApiErr
                 audit::record(&mut tx, &entry, now).await?;
                 tell_reviewers(&mut tx, campaign.id, json::NotifyEvent::ReviewEscalated, now).await?;
                 // Attestation is now expected: what was not attested scores so.
-                for chunk in credentials.chunks(500) {
-                    risk::refresh(&mut tx, chunk, &[], now).await?;
-                }
-                for chunk in agents.chunks(500) {
-                    risk::refresh(&mut tx, &[], chunk, now).await?;
-                }
+                rescore(&mut tx, &credentials, &agents, now).await?;
                 raised = true;
             }
         } else if db::mark_reminded(&mut tx, campaign.id, now).await? {

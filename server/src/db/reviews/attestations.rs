@@ -8,6 +8,7 @@ use model::api::{self as json, OwnedKind};
 use sqlx::{AnyConnection, FromRow};
 
 use super::super::sql::{Params, Scope, parse_enum, parse_time, timestamp};
+use crate::risk;
 
 /// An attestation as read.
 #[derive(Debug, Clone, FromRow)]
@@ -77,38 +78,69 @@ pub async fn reviewed_by(
 }
 
 /// For each agent or credential of `kind` in `scope` that a review still
-/// repeating holds (its newest cycle, which keeps the next start), how often
-/// that review comes round: the shortest, if several do. Stopped series and
-/// one-off campaigns say nothing.
+/// repeating holds (its newest cycle, which keeps the next start), how that
+/// review comes round: the one that asks again soonest, if several do.
+/// Stopped series and one-off campaigns say nothing.
 pub async fn repeating_cycles(
     conn: &mut AnyConnection,
     kind: OwnedKind,
     scope: &Scope<'_>,
-) -> Result<HashMap<i64, json::ReviewCadence>, sqlx::Error> {
+) -> Result<HashMap<i64, risk::ReviewCycle>, sqlx::Error> {
     let mut params = Params::default();
     let filter = scope.condition("i.subject_id", &mut params);
     let kind = params.bind(kind.as_str());
-    let rows: Vec<(i64, String)> = sqlx::query_as_with(
+    let rows: Vec<(i64, String, String, String)> = sqlx::query_as_with(
         &format!(
-            "SELECT DISTINCT i.subject_id, c.cadence FROM review_item i \
+            "SELECT DISTINCT i.subject_id, c.cadence, c.series_start_at, c.series_due_at FROM review_item i \
              JOIN review_campaign c ON c.id = i.campaign_id \
-             WHERE i.kind = {kind} AND c.cadence IS NOT NULL AND c.next_start_at IS NOT NULL AND {filter}"
+             WHERE i.kind = {kind} AND c.cadence IS NOT NULL AND c.next_start_at IS NOT NULL \
+             AND c.series_start_at IS NOT NULL AND c.series_due_at IS NOT NULL AND {filter}"
         ),
         params.args(),
     )
     .fetch_all(conn)
     .await?;
-    let mut shortest: HashMap<i64, json::ReviewCadence> = HashMap::new();
-    for (id, cadence) in rows {
-        let cadence: json::ReviewCadence = parse_enum("cadence", &cadence)?;
-        if shortest
-            .get(&id)
-            .is_none_or(|seen| seen.months() > cadence.months())
-        {
-            shortest.insert(id, cadence);
+    let mut soonest: HashMap<i64, risk::ReviewCycle> = HashMap::new();
+    for (id, cadence, start, due) in rows {
+        let cycle = risk::ReviewCycle {
+            cadence: parse_enum("cadence", &cadence)?,
+            window: parse_time("series_due_at", &due)? - parse_time("series_start_at", &start)?,
+        };
+        let key = |c: &risk::ReviewCycle| (c.cadence.months(), c.window);
+        if soonest.get(&id).is_none_or(|seen| key(seen) > key(&cycle)) {
+            soonest.insert(id, cycle);
         }
     }
-    Ok(shortest)
+    Ok(soonest)
+}
+
+/// The agents and credentials campaigns `campaigns` hold that a reviewer
+/// has ever kept or reduced (in any campaign): those whose attestation a
+/// change to the repeating review over them ages differently.
+pub async fn attested_items(
+    conn: &mut AnyConnection,
+    campaigns: &[i64],
+) -> Result<(Vec<i64>, Vec<i64>), sqlx::Error> {
+    let mut params = Params::default();
+    let filter = Scope::Ids(campaigns).condition("i.campaign_id", &mut params);
+    let rows: Vec<(String, i64)> = sqlx::query_as_with(
+        &format!(
+            "SELECT DISTINCT i.kind, i.subject_id FROM review_item i WHERE {filter} AND EXISTS \
+             (SELECT 1 FROM review_item j WHERE j.kind = i.kind AND j.subject_id = i.subject_id \
+              AND j.decision IN ('keep', 'reduce'))"
+        ),
+        params.args(),
+    )
+    .fetch_all(conn)
+    .await?;
+    let (mut agents, mut credentials) = (Vec::new(), Vec::new());
+    for (kind, id) in rows {
+        match parse_enum::<OwnedKind>("kind", &kind)? {
+            OwnedKind::Agent => agents.push(id),
+            OwnedKind::Credential => credentials.push(id),
+        }
+    }
+    Ok((agents, credentials))
 }
 
 /// The newest attestation time of each agent or credential of `kind` in `scope`.

@@ -13,7 +13,7 @@ mod deadlines;
 mod follow_up;
 mod items;
 mod start;
-pub use attestations::{attested_at, last_attested, repeating_cycles, reviewed_by};
+pub use attestations::{attested_at, attested_items, last_attested, repeating_cycles, reviewed_by};
 pub use deadlines::{
     claim_next_cycle, cycles_due, escalate, mark_reminded, open_by_reviewer, open_due, set_state,
     stop_repeating, undecided_with_manager,
